@@ -1,0 +1,226 @@
+/**
+ * The channel statechart: one call leg as an application sees it, in Aculab `UASCallChannel` states.
+ *
+ * Pure: it takes events from the application (through the engine's `Channel`), from the network and from a
+ * transfer, and talks to the outside only by emitting events: `signal.*` asks the network to do something,
+ * `leg.*` reports a fact the supervisor turns into callbacks. The only timer is a dialled call's own
+ * `secondsTimeout`, an XState delay on the engine's clock. The engine stops the actor once it is IDLE again.
+ */
+import { setup, assign, emit, enqueueActions, cancel, not, stateIn } from 'xstate';
+import { State, TransferCause, type ClearedBy, type Direction, type EndCause } from './vocabulary';
+
+export interface ChannelInput {
+  direction: Direction;
+}
+
+export interface ChannelContext {
+  direction: Direction;
+  /** Set once, when the leg goes IDLE. */
+  endCause: EndCause | null;
+  clearedBy: ClearedBy | null;
+  errorMessage: string | null;
+  /** Whether the leg has ever been answered (an `answerTime` exists). */
+  answered: boolean;
+  transferCause: TransferCause;
+}
+
+export type ChannelEvent =
+  /** An application channel starts listening for an inbound call. */
+  | { type: 'WAIT' }
+  /** The network offers an inbound call. */
+  | { type: 'NET.OFFER' }
+  /** The application dials out; `secondsTimeout: null` waits for ever. */
+  | { type: 'DIAL'; secondsTimeout: number | null }
+  | { type: 'RING' }
+  | { type: 'ANSWER' }
+  | { type: 'HOLD' }
+  | { type: 'UNHOLD' }
+  /** The network: the far end is alerting (outgoing). */
+  | { type: 'NET.PROGRESS' }
+  /** The network: media is connected (answer of an outgoing leg, or confirmation of answer / reconnect). */
+  | { type: 'NET.CONNECTED' }
+  | { type: 'NET.HELD' }
+  /** The network reports a signalling failure on a live leg. */
+  | { type: 'NET.FAILURE'; message: string }
+  /** The leg ends, by either side; `transferCause` is recorded if given (the leg was a transfer's parent). */
+  | { type: 'CLEAR'; cause: EndCause; by: ClearedBy; errorMessage?: string; transferCause?: TransferCause }
+  /** The dialled call's own timer fired. */
+  | { type: 'CALL_TIMEOUT' }
+  /** From a transfer of which this leg is the parent (A). */
+  | { type: 'TRANSFER.START' }
+  | { type: 'TRANSFER.CONNECTED' }
+  | { type: 'TRANSFER.FAILED'; transferCause: TransferCause }
+  | { type: 'TRANSFER.RECONNECT'; transferCause: TransferCause };
+
+export type ChannelEmitted =
+  | { type: 'signal.dial' }
+  | { type: 'signal.ring' }
+  | { type: 'signal.answer' }
+  | { type: 'signal.hold' }
+  | { type: 'signal.unhold' }
+  | { type: 'signal.reconnect' }
+  | { type: 'leg.offered' }
+  | { type: 'leg.progress' }
+  | { type: 'leg.answered' }
+  | { type: 'leg.ended'; cause: EndCause; by: ClearedBy; errorMessage: string | null };
+
+const CALL_TIMER = 'callTimeout';
+
+export const channelMachine = setup({
+  types: {
+    input: {} as ChannelInput,
+    context: {} as ChannelContext,
+    events: {} as ChannelEvent,
+    emitted: {} as ChannelEmitted,
+  },
+  actions: {
+    markAnswered: assign({ answered: true }),
+    reportAnswered: emit({ type: 'leg.answered' } as const),
+    cancelCallTimer: cancel(CALL_TIMER),
+  },
+  guards: {
+    isLive: not(stateIn(State.IDLE)),
+  },
+}).createMachine({
+  id: 'channel',
+  context: ({ input }) => ({
+    direction: input.direction,
+    endCause: null,
+    clearedBy: null,
+    errorMessage: null,
+    answered: false,
+    transferCause: TransferCause.NONE,
+  }),
+  initial: State.IDLE,
+  on: {
+    CLEAR: {
+      guard: 'isLive',
+      target: `.${State.IDLE}`,
+      actions: [
+        'cancelCallTimer',
+        assign(({ context, event }) => ({
+          endCause: event.cause,
+          clearedBy: event.by,
+          errorMessage: event.errorMessage ?? context.errorMessage,
+          transferCause: event.transferCause ?? context.transferCause,
+        })),
+        emit(({ context }) => ({
+          type: 'leg.ended' as const,
+          cause: context.endCause ?? 'normal',
+          by: context.clearedBy ?? 'local',
+          errorMessage: context.errorMessage,
+        })),
+      ],
+    },
+  },
+  states: {
+    [State.IDLE]: {
+      on: {
+        WAIT: State.WAITING,
+        DIAL: {
+          target: State.CALL_OUTGOING,
+          actions: enqueueActions(({ event, enqueue }) => {
+            if (event.secondsTimeout !== null) {
+              enqueue.raise({ type: 'CALL_TIMEOUT' }, { delay: event.secondsTimeout * 1000, id: CALL_TIMER });
+            }
+            enqueue.emit({ type: 'signal.dial' });
+          }),
+        },
+      },
+    },
+    [State.WAITING]: {
+      on: { 'NET.OFFER': { target: State.CALL_INCOMING, actions: emit({ type: 'leg.offered' } as const) } },
+    },
+    [State.CALL_INCOMING]: {
+      on: {
+        RING: { target: State.RING_INCOMING, actions: emit({ type: 'signal.ring' } as const) },
+        ANSWER: { target: State.ANSWERING, actions: emit({ type: 'signal.answer' } as const) },
+        'NET.FAILURE': { target: State.ERROR, actions: assign({ errorMessage: ({ event }) => event.message }) },
+      },
+    },
+    [State.RING_INCOMING]: {
+      on: {
+        ANSWER: { target: State.ANSWERING, actions: emit({ type: 'signal.answer' } as const) },
+        'NET.FAILURE': { target: State.ERROR, actions: assign({ errorMessage: ({ event }) => event.message }) },
+      },
+    },
+    [State.ANSWERING]: {
+      on: {
+        'NET.CONNECTED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] },
+        'NET.FAILURE': { target: State.ERROR, actions: assign({ errorMessage: ({ event }) => event.message }) },
+      },
+    },
+    [State.CALL_OUTGOING]: {
+      on: {
+        'NET.PROGRESS': { target: State.RING_OUTGOING, actions: emit({ type: 'leg.progress' } as const) },
+        'NET.CONNECTED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
+        CALL_TIMEOUT: {
+          target: State.IDLE,
+          actions: [
+            assign({ endCause: 'noAnswer', clearedBy: 'local' }),
+            emit({ type: 'leg.ended', cause: 'noAnswer', by: 'local', errorMessage: null } as const),
+          ],
+        },
+        'NET.FAILURE': {
+          target: State.ERROR,
+          actions: ['cancelCallTimer', assign({ errorMessage: ({ event }) => event.message })],
+        },
+      },
+    },
+    [State.RING_OUTGOING]: {
+      on: {
+        'NET.CONNECTED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
+        CALL_TIMEOUT: {
+          target: State.IDLE,
+          actions: [
+            assign({ endCause: 'noAnswer', clearedBy: 'local' }),
+            emit({ type: 'leg.ended', cause: 'noAnswer', by: 'local', errorMessage: null } as const),
+          ],
+        },
+        'NET.FAILURE': {
+          target: State.ERROR,
+          actions: ['cancelCallTimer', assign({ errorMessage: ({ event }) => event.message })],
+        },
+      },
+    },
+    [State.ANSWERED]: {
+      on: {
+        HOLD: { target: State.HOLDING, actions: emit({ type: 'signal.hold' } as const) },
+        'TRANSFER.START': { target: State.TRANSFERRING, actions: assign({ transferCause: TransferCause.NONE }) },
+        'NET.FAILURE': { target: State.ERROR, actions: assign({ errorMessage: ({ event }) => event.message }) },
+      },
+    },
+    [State.HOLDING]: {
+      on: { 'NET.HELD': State.ON_HOLD },
+    },
+    [State.ON_HOLD]: {
+      on: { UNHOLD: { target: State.ANSWERED, actions: emit({ type: 'signal.unhold' } as const) } },
+    },
+    [State.TRANSFERRING]: {
+      on: {
+        'TRANSFER.CONNECTED': { target: State.TRANSFERRED, actions: assign({ transferCause: TransferCause.NORMAL }) },
+        'TRANSFER.FAILED': {
+          target: State.ANSWERED,
+          actions: assign({ transferCause: ({ event }) => event.transferCause }),
+        },
+      },
+    },
+    [State.TRANSFERRED]: {
+      on: {
+        'TRANSFER.RECONNECT': {
+          target: State.RECONNECTING,
+          actions: [
+            assign({ transferCause: ({ event }) => event.transferCause }),
+            emit({ type: 'signal.reconnect' } as const),
+          ],
+        },
+      },
+    },
+    [State.RECONNECTING]: {
+      on: { 'NET.CONNECTED': State.ANSWERED },
+    },
+    [State.ERROR]: {},
+  },
+});
+
+export type ChannelMachine = typeof channelMachine;

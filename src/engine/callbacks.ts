@@ -1,0 +1,252 @@
+/**
+ * Callback payloads in Bandwidth wire format (SPEC section 5, seeds 000-002): the exact JSON objects a back
+ * end receives, plus the Catapult v1 `hangup` form. Optional fields that do not apply are left out, not null.
+ * Builders here are pure functions of a leg's facts; the supervisor decides when each is sent.
+ */
+import { toBandwidth, toCatapult, type BandwidthCause, type CatapultCause } from '../causes';
+import type { Direction, EndCause } from '../../machines/vocabulary';
+
+interface CallbackCommon {
+  eventTime: string;
+  accountId: string;
+  applicationId: string;
+  from: string;
+  to: string;
+  direction: Direction;
+  callId: string;
+  callUrl: string;
+}
+
+export interface InitiateCallback extends CallbackCommon {
+  eventType: 'initiate';
+  startTime: string;
+  tag?: string;
+}
+export interface AnswerCallback extends CallbackCommon {
+  eventType: 'answer';
+  startTime: string;
+  answerTime: string;
+  tag?: string;
+}
+export interface DisconnectCallback extends CallbackCommon {
+  eventType: 'disconnect';
+  startTime: string;
+  answerTime?: string;
+  endTime: string;
+  tag?: string;
+  cause: BandwidthCause;
+  errorMessage?: string;
+  errorId?: string;
+}
+export interface TransferAnswerCallback extends CallbackCommon {
+  eventType: 'transferAnswer';
+  parentCallId: string;
+  startTime: string;
+  answerTime: string;
+  tag?: string;
+  transferCallerId: string;
+  transferTo: string;
+}
+export interface TransferCompleteCallback extends CallbackCommon {
+  eventType: 'transferComplete';
+  startTime: string;
+  answerTime?: string;
+  tag?: string;
+  transferCallerId: string;
+  transferTo: string;
+  cause: BandwidthCause;
+  errorMessage?: string;
+  errorId?: string;
+}
+export interface TransferDisconnectCallback extends CallbackCommon {
+  eventType: 'transferDisconnect';
+  parentCallId: string;
+  startTime: string;
+  answerTime?: string;
+  endTime: string;
+  tag?: string;
+  transferCallerId: string;
+  transferTo: string;
+  cause: BandwidthCause;
+  errorMessage?: string;
+  errorId?: string;
+}
+
+export type BandwidthCallback =
+  | InitiateCallback
+  | AnswerCallback
+  | DisconnectCallback
+  | TransferAnswerCallback
+  | TransferCompleteCallback
+  | TransferDisconnectCallback;
+
+/** Catapult (Bandwidth v1) `hangup` event (seed 002). */
+export interface CatapultHangupEvent {
+  eventType: 'hangup';
+  callId: string;
+  callUri: string;
+  from: string;
+  to: string;
+  cause: CatapultCause;
+  time: string;
+}
+
+/** The facts of one leg that payloads are built from (times in epoch ms). */
+export interface LegFacts {
+  callId: string;
+  direction: Direction;
+  from: string;
+  to: string;
+  tag?: string;
+  startTime: number;
+  answerTime?: number;
+  endTime?: number;
+  endCause?: EndCause;
+  errorMessage?: string;
+  errorId?: string;
+}
+
+export interface CallbackContext {
+  accountId: string;
+  applicationId: string;
+  publicUrl: string;
+}
+
+/** ISO 8601 UTC with milliseconds, e.g. `2022-06-17T22:19:40.375Z`. */
+export const isoTime = (ms: number): string => new Date(ms).toISOString();
+
+/** Bandwidth causes that describe a failure and so carry `errorMessage` / `errorId`. */
+export const ERROR_CAUSES: ReadonlySet<BandwidthCause> = new Set<BandwidthCause>([
+  'error',
+  'unknown',
+  'callback-error',
+  'invalid-bxml',
+  'application-error',
+  'account-limit',
+  'node-capacity-exceeded',
+]);
+
+export class CallbackBuilder {
+  constructor(private readonly ctx: CallbackContext) {}
+
+  callUrl(callId: string): string {
+    return `${this.ctx.publicUrl}/api/v2/accounts/${this.ctx.accountId}/calls/${callId}`;
+  }
+
+  private common(leg: LegFacts, now: number, fromTo: LegFacts = leg): CallbackCommon {
+    return {
+      eventTime: isoTime(now),
+      accountId: this.ctx.accountId,
+      applicationId: this.ctx.applicationId,
+      from: fromTo.from,
+      to: fromTo.to,
+      direction: leg.direction,
+      callId: leg.callId,
+      callUrl: this.callUrl(leg.callId),
+    };
+  }
+
+  /** `cause` plus, for failures, `errorMessage` and `errorId`. */
+  private ending(leg: LegFacts): { cause: BandwidthCause; errorMessage?: string; errorId?: string } {
+    const cause = toBandwidth(leg.endCause ?? 'normal');
+    if (!ERROR_CAUSES.has(cause)) return { cause };
+    const out: { cause: BandwidthCause; errorMessage?: string; errorId?: string } = { cause };
+    out.errorMessage = leg.errorMessage ?? defaultErrorMessage(leg);
+    if (leg.errorId !== undefined) out.errorId = leg.errorId;
+    return out;
+  }
+
+  initiate(leg: LegFacts, now: number): InitiateCallback {
+    return { eventType: 'initiate', ...this.common(leg, now), startTime: isoTime(leg.startTime), ...tagOf(leg) };
+  }
+
+  answer(leg: LegFacts, now: number): AnswerCallback {
+    return {
+        eventType: 'answer',
+      ...this.common(leg, now),
+      startTime: isoTime(leg.startTime),
+      answerTime: isoTime(leg.answerTime ?? now),
+      ...tagOf(leg),
+    };
+  }
+
+  disconnect(leg: LegFacts, now: number): DisconnectCallback {
+    return {
+        eventType: 'disconnect',
+      ...this.common(leg, now),
+      startTime: isoTime(leg.startTime),
+      ...optionalTime('answerTime', leg.answerTime),
+      endTime: isoTime(leg.endTime ?? now),
+      ...this.ending(leg),
+      ...tagOf(leg),
+    };
+  }
+
+  /** B answered: callId = B, parentCallId = A, from/to of A, transferCallerId/transferTo of B. */
+  transferAnswer(target: LegFacts, parent: LegFacts, now: number): TransferAnswerCallback {
+    return {
+        eventType: 'transferAnswer',
+      ...this.common(target, now, parent),
+      parentCallId: parent.callId,
+      startTime: isoTime(target.startTime),
+      answerTime: isoTime(target.answerTime ?? now),
+      transferCallerId: target.from,
+      transferTo: target.to,
+      ...tagOf(target),
+    };
+  }
+
+  /** B ended, for any reason: exactly once per transfer leg. */
+  transferDisconnect(target: LegFacts, parent: LegFacts, now: number): TransferDisconnectCallback {
+    return {
+        eventType: 'transferDisconnect',
+      ...this.common(target, now, parent),
+      parentCallId: parent.callId,
+      startTime: isoTime(target.startTime),
+      ...optionalTime('answerTime', target.answerTime),
+      endTime: isoTime(target.endTime ?? now),
+      transferCallerId: target.from,
+      transferTo: target.to,
+      ...this.ending(target),
+      ...tagOf(target),
+    };
+  }
+
+  /** The transfer ended while A is up: callId = A, cause = how B ended. */
+  transferComplete(parent: LegFacts, target: LegFacts, now: number): TransferCompleteCallback {
+    return {
+        eventType: 'transferComplete',
+      ...this.common(parent, now),
+      startTime: isoTime(parent.startTime),
+      ...optionalTime('answerTime', parent.answerTime),
+      transferCallerId: target.from,
+      transferTo: target.to,
+      ...this.ending(target),
+      ...tagOf(parent),
+    };
+  }
+
+  catapultHangup(leg: LegFacts, now: number): CatapultHangupEvent {
+    return {
+      eventType: 'hangup',
+      callId: leg.callId,
+      callUri: `${this.ctx.publicUrl}/v1/users/${this.ctx.accountId}/calls/${leg.callId}`,
+      from: leg.from,
+      to: leg.to,
+      cause: toCatapult(leg.endCause ?? 'normal'),
+      time: isoTime(now),
+    };
+  }
+}
+
+export function defaultErrorMessage(leg: LegFacts): string {
+  return `Call ${leg.callId} ended with cause ${leg.endCause ?? 'error'}`;
+}
+
+function optionalTime<K extends string>(key: K, ms: number | undefined): { [P in K]?: string } {
+  return (ms === undefined ? {} : { [key]: isoTime(ms) }) as { [P in K]?: string };
+}
+
+function tagOf(leg: LegFacts): { tag?: string } {
+  return leg.tag === undefined ? {} : { tag: leg.tag };
+}

@@ -1,0 +1,240 @@
+/**
+ * The engine: the registry of live legs and transfers, and the routing between the network, the legs'
+ * statecharts, the transfers' statecharts and the supervisor. It holds no call state of its own beyond the
+ * registry; every decision about a call is taken by a statechart.
+ *
+ * Routing rule: while a leg belongs to a running transfer, every *end* of it (far-end hang-up, network
+ * clear, application hang-up) goes to the transfer's chart, which orders the clears of both legs. All other
+ * indications go straight to the leg.
+ */
+import { State, type ClearedBy, type EndCause } from '../../machines/vocabulary';
+import type { ChannelEmitted } from '../../machines/channel';
+import { Channel, type ChannelHost } from './channel';
+import type { EngineClock } from './clock';
+import { newCallId } from './ids';
+import { Leg } from './leg';
+import type { Destination, Network, NetworkIndications } from './network';
+import type { Supervisor } from './supervisor';
+import type { TonePlayer } from './tonePlayer';
+import { TransferRun, type TransferHost } from './transfer';
+
+export class Engine implements ChannelHost, NetworkIndications, TransferHost {
+  readonly legs = new Map<string, Leg>();
+  readonly transfers = new Set<TransferRun>();
+  private readonly channels = new WeakMap<Leg, Channel>();
+  private readonly ownChannels = new WeakSet<Channel>();
+  closed = false;
+
+  constructor(
+    readonly clock: EngineClock,
+    private readonly network: Network,
+    private readonly supervisor: Supervisor,
+  ) {}
+
+  createChannel(): Channel {
+    const channel = new Channel(this);
+    this.ownChannels.add(channel);
+    return channel;
+  }
+
+  owns(channel: Channel): boolean {
+    return this.ownChannels.has(channel);
+  }
+
+  // ---- legs ----
+
+  private open(channel: Channel, leg: Leg): void {
+    if (this.closed) throw new Error('This switchboard is closed');
+    this.legs.set(leg.callId, leg);
+    this.channels.set(leg, channel);
+    channel.attach(leg);
+    leg.actor.on('*', (event) => this.onLegEvent(leg, event));
+    leg.actor.subscribe(() => channel.changed());
+    leg.actor.start();
+  }
+
+  private onLegEvent(leg: Leg, event: ChannelEmitted): void {
+    switch (event.type) {
+      case 'signal.dial':
+        this.network.dial(leg.callId, leg.destination as Destination, leg.from);
+        break;
+      case 'signal.ring':
+        this.network.ring(leg.callId);
+        break;
+      case 'signal.answer':
+        this.network.answer(leg.callId);
+        break;
+      case 'signal.hold':
+        this.network.hold(leg.callId);
+        break;
+      case 'signal.unhold':
+        this.network.unhold(leg.callId);
+        break;
+      case 'signal.reconnect':
+        this.network.reconnect(leg.callId);
+        break;
+      case 'leg.offered':
+        this.supervisor.offered(leg);
+        break;
+      case 'leg.progress':
+        if (leg.transfer?.target === leg) leg.transfer.targetProgress();
+        break;
+      case 'leg.answered':
+        leg.answerTime = this.clock.now();
+        this.supervisor.answered(leg);
+        if (leg.transfer?.target === leg) leg.transfer.targetAnswered();
+        break;
+      case 'leg.ended':
+        this.finish(leg, event.cause, event.by, event.errorMessage);
+        break;
+    }
+  }
+
+  /** A leg went IDLE: record it, release it, report it, and drop it (its actor stops after this event). */
+  private finish(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage: string | null): void {
+    leg.endTime = this.clock.now();
+    leg.endCause = cause;
+    if (errorMessage !== null) leg.errorMessage = errorMessage;
+    this.legs.delete(leg.callId);
+    this.network.release(leg.callId, cause, by);
+    this.channels.get(leg)?.detach(leg);
+    this.supervisor.ended(leg);
+    leg.actor.stop();
+  }
+
+  /** End a leg: through its transfer's chart while it is in one, else directly. */
+  private end(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage?: string): void {
+    if (leg.transfer) leg.transfer.legCleared(leg, cause, by, errorMessage);
+    else leg.actor.send({ type: 'CLEAR', cause, by, errorMessage });
+  }
+
+  // ---- ChannelHost: what channels ask ----
+
+  dial(channel: Channel, destination: Destination, options: { from: string; secondsTimeout: number | null; tag?: string }): Leg {
+    const leg = new Leg(
+      { callId: newCallId(), direction: 'outbound', from: options.from, to: destination.to, tag: options.tag, destination, startTime: this.clock.now() },
+      this.clock,
+    );
+    this.open(channel, leg);
+    leg.actor.send({ type: 'DIAL', secondsTimeout: options.secondsTimeout });
+    return leg;
+  }
+
+  clear(leg: Leg, cause: EndCause): void {
+    this.end(leg, cause, 'local');
+  }
+
+  hangUp(leg: Leg): void {
+    this.end(leg, localHangupCause(leg), 'local');
+  }
+
+  startTransfer(
+    parent: Leg,
+    other: Channel,
+    destination: Destination,
+    options: { callFrom: string; secondsTimeout: number | null; tag?: string; player: TonePlayer; tone: string },
+  ): void {
+    const target = new Leg(
+      {
+        callId: newCallId(),
+        direction: 'outbound',
+        from: options.callFrom || parent.from,
+        to: destination.to,
+        tag: options.tag,
+        destination,
+        parent,
+        startTime: this.clock.now(),
+      },
+      this.clock,
+    );
+    this.open(other, target);
+    const run = new TransferRun(parent, target, options.secondsTimeout, { player: options.player, tone: options.tone }, this, this.clock);
+    this.transfers.add(run);
+    run.start();
+  }
+
+  retrieve(parent: Leg): void {
+    parent.transfer?.retrieve();
+  }
+
+  // ---- TransferHost ----
+
+  dialTarget(target: Leg): void {
+    target.actor.send({ type: 'DIAL', secondsTimeout: null });
+  }
+
+  transferCompleted(parent: Leg, target: Leg): void {
+    this.supervisor.transferCompleted(parent, target);
+  }
+
+  transferFinished(run: TransferRun): void {
+    this.transfers.delete(run);
+  }
+
+  // ---- NetworkIndications: what the network tells ----
+
+  offer(call: { from: string; to: string }): Channel {
+    const channel = this.createChannel();
+    const leg = new Leg({ callId: newCallId(), direction: 'inbound', from: call.from, to: call.to, startTime: this.clock.now() }, this.clock);
+    this.open(channel, leg);
+    leg.actor.send({ type: 'WAIT' });
+    leg.actor.send({ type: 'NET.OFFER' });
+    this.supervisor.incomingCall(channel);
+    return channel;
+  }
+
+  progress(callId: string): void {
+    this.legs.get(callId)?.actor.send({ type: 'NET.PROGRESS' });
+  }
+
+  connected(callId: string): void {
+    this.legs.get(callId)?.actor.send({ type: 'NET.CONNECTED' });
+  }
+
+  held(callId: string): void {
+    this.legs.get(callId)?.actor.send({ type: 'NET.HELD' });
+  }
+
+  cleared(callId: string, cause: EndCause, errorMessage?: string): void {
+    const leg = this.legs.get(callId);
+    if (leg) this.end(leg, cause, 'remote', errorMessage);
+  }
+
+  hungUp(callId: string): void {
+    const leg = this.legs.get(callId);
+    if (leg) this.end(leg, remoteHangupCause(leg), 'remote');
+  }
+
+  failed(callId: string, message: string): void {
+    const leg = this.legs.get(callId);
+    if (!leg) return;
+    if (leg.transfer) this.end(leg, 'error', 'remote', message);
+    else leg.actor.send({ type: 'NET.FAILURE', message });
+  }
+
+  // ---- shutdown ----
+
+  /** Hang up every live leg (each still emits its terminal event) and refuse new ones. */
+  close(): void {
+    this.closed = true;
+    for (const leg of [...this.legs.values()]) if (this.legs.has(leg.callId)) this.hangUp(leg);
+  }
+}
+
+const stateOf = (leg: Leg): State => leg.actor.getSnapshot().value as State;
+
+/** The application hangs up: `cancel` before an outgoing leg is answered, `error` from ERROR. */
+function localHangupCause(leg: Leg): EndCause {
+  const state = stateOf(leg);
+  if (state === State.ERROR) return 'error';
+  if (state === State.CALL_OUTGOING || state === State.RING_OUTGOING) return 'cancel';
+  return 'normal';
+}
+
+/** The far end hangs up: `cancel` when a caller abandons an unanswered inbound leg, `error` from ERROR. */
+function remoteHangupCause(leg: Leg): EndCause {
+  const state = stateOf(leg);
+  if (state === State.ERROR) return 'error';
+  if (leg.answerTime === undefined && leg.direction === 'inbound') return 'cancel';
+  return 'normal';
+}

@@ -1,0 +1,34 @@
+/**
+ * The switchboard's event map: every callback payload by event type, the catch-all `callback`, the Catapult
+ * v1 `hangup`, and `incomingCall` for applications that wait for calls.
+ */
+import type {
+  AnswerCallback,
+  BandwidthCallback,
+  CatapultHangupEvent,
+  DisconnectCallback,
+  InitiateCallback,
+  TransferAnswerCallback,
+  TransferCompleteCallback,
+  TransferDisconnectCallback,
+} from './callbacks';
+import type { Channel } from './channel';
+
+export interface SwitchboardEvents {
+  initiate: (payload: InitiateCallback) => void;
+  answer: (payload: AnswerCallback) => void;
+  disconnect: (payload: DisconnectCallback) => void;
+  transferAnswer: (payload: TransferAnswerCallback) => void;
+  transferComplete: (payload: TransferCompleteCallback) => void;
+  transferDisconnect: (payload: TransferDisconnectCallback) => void;
+  /** Every Bandwidth-format callback above, in emission order. */
+  callback: (payload: BandwidthCallback) => void;
+  /** Catapult v1 form of every leg's end. */
+  hangup: (payload: CatapultHangupEvent) => void;
+  /** An inbound call reached the application (channel in CALL_INCOMING). */
+  incomingCall: (channel: Channel) => void;
+  /** A listener threw; the engine carried on. */
+  listenerError: (info: { event: string; error: unknown }) => void;
+}
+
+export type SwitchboardEventName = keyof SwitchboardEvents;

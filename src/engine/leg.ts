@@ -1,0 +1,62 @@
+/**
+ * A leg: one call leg's facts (ids, parties, times, how it ended) and the root actor running its channel
+ * statechart. The engine keeps live legs in its registry; a leg leaves the registry, and its actor stops,
+ * the moment it goes IDLE.
+ */
+import { createActor, type Actor } from 'xstate';
+import { channelMachine } from '../../machines/channel';
+import type { Direction, EndCause } from '../../machines/vocabulary';
+import type { LegFacts } from './callbacks';
+import type { EngineClock } from './clock';
+import type { Destination } from './network';
+import type { TransferRun } from './transfer';
+
+export type LegActor = Actor<typeof channelMachine>;
+
+export interface LegSpec {
+  callId: string;
+  direction: Direction;
+  from: string;
+  to: string;
+  tag?: string;
+  /** Where an outbound leg goes. */
+  destination?: Destination;
+  /** For a transfer's target leg: the parent leg. */
+  parent?: Leg;
+  startTime: number;
+}
+
+export class Leg implements LegFacts {
+  readonly callId: string;
+  readonly direction: Direction;
+  readonly from: string;
+  readonly to: string;
+  readonly tag?: string;
+  readonly destination?: Destination;
+  readonly parent?: Leg;
+  readonly startTime: number;
+  answerTime?: number;
+  endTime?: number;
+  endCause?: EndCause;
+  errorMessage?: string;
+  errorId?: string;
+  readonly actor: LegActor;
+  /** The transfer this leg is part of while it runs, and the leg's role in it. */
+  transfer: TransferRun | null = null;
+
+  constructor(spec: LegSpec, clock: EngineClock) {
+    this.callId = spec.callId;
+    this.direction = spec.direction;
+    this.from = spec.from;
+    this.to = spec.to;
+    if (spec.tag !== undefined) this.tag = spec.tag;
+    if (spec.destination !== undefined) this.destination = spec.destination;
+    if (spec.parent !== undefined) this.parent = spec.parent;
+    this.startTime = spec.startTime;
+    this.actor = createActor(channelMachine, { input: { direction: spec.direction }, clock, id: spec.callId });
+  }
+
+  get parentCallId(): string | undefined {
+    return this.parent?.callId;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The supervisor: watches legs and transfers and emits the callbacks of SPEC section 5 on the event bus,
+ * on every exit path. It keeps the rules: one terminal event per leg (`disconnect`, or `transferDisconnect`
+ * for a transfer leg), `transferComplete` only while the parent is up, and a listener that throws never
+ * stops the engine or the other listeners.
+ */
+import EventEmitter from 'eventemitter3';
+import type { BandwidthCallback } from './callbacks';
+import { CallbackBuilder, ERROR_CAUSES, defaultErrorMessage, type CallbackContext } from './callbacks';
+import { toBandwidth } from '../causes';
+import type { EngineClock } from './clock';
+import type { SwitchboardEvents, SwitchboardEventName } from './events';
+import { newErrorId } from './ids';
+import type { Leg } from './leg';
+
+type Listener = (...args: never[]) => void;
+
+export class Supervisor {
+  readonly bus = new EventEmitter<SwitchboardEvents>();
+  readonly callbacks: CallbackBuilder;
+  private readonly wrappers = new Map<SwitchboardEventName, Map<Listener, Listener>>();
+  /** Terminal events sent so far (for stats and invariants). */
+  terminalEvents = 0;
+
+  constructor(
+    context: CallbackContext,
+    private readonly clock: EngineClock,
+  ) {
+    this.callbacks = new CallbackBuilder(context);
+  }
+
+  // ---- listener registration: each listener is isolated in a try/catch ----
+
+  on<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E], once = false): void {
+    const wrapped = ((...args: unknown[]) => {
+      try {
+        (listener as (...a: unknown[]) => void)(...args);
+      } catch (error) {
+        this.listenerFailed(event, error);
+      }
+    }) as SwitchboardEvents[E];
+    let byEvent = this.wrappers.get(event);
+    if (!byEvent) this.wrappers.set(event, (byEvent = new Map()));
+    byEvent.set(listener as Listener, wrapped as Listener);
+    // eventemitter3's typings want the exact listener type; `wrapped` has it.
+    if (once) this.bus.once(event, wrapped as never);
+    else this.bus.on(event, wrapped as never);
+  }
+
+  off<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E]): void {
+    const wrapped = this.wrappers.get(event)?.get(listener as Listener);
+    if (!wrapped) return;
+    this.wrappers.get(event)?.delete(listener as Listener);
+    this.bus.off(event, wrapped as never);
+  }
+
+  private listenerFailed(event: string, error: unknown): void {
+    if (event !== 'listenerError' && this.bus.listenerCount('listenerError') > 0) {
+      this.bus.emit('listenerError', { event, error });
+    } else {
+      console.error(`switchboard: a '${event}' listener threw:`, error);
+    }
+  }
+
+  private send(payload: BandwidthCallback): void {
+    this.bus.emit(payload.eventType, payload as never);
+    this.bus.emit('callback', payload);
+  }
+
+  // ---- what the engine reports ----
+
+  offered(leg: Leg): void {
+    this.send(this.callbacks.initiate(leg, this.clock.now()));
+  }
+
+  answered(leg: Leg): void {
+    const now = this.clock.now();
+    if (leg.parent) this.send(this.callbacks.transferAnswer(leg, leg.parent, now));
+    else if (leg.direction === 'outbound') this.send(this.callbacks.answer(leg, now));
+  }
+
+  /** The leg has ended: its one terminal event, then the Catapult v1 hangup. */
+  ended(leg: Leg): void {
+    const now = this.clock.now();
+    if (ERROR_CAUSES.has(toBandwidth(leg.endCause ?? 'normal'))) {
+      leg.errorMessage ??= defaultErrorMessage(leg);
+      leg.errorId ??= newErrorId();
+    }
+    this.terminalEvents++;
+    if (leg.parent) this.send(this.callbacks.transferDisconnect(leg, leg.parent, now));
+    else this.send(this.callbacks.disconnect(leg, now));
+    this.bus.emit('hangup', this.callbacks.catapultHangup(leg, now));
+  }
+
+  transferCompleted(parent: Leg, target: Leg): void {
+    this.send(this.callbacks.transferComplete(parent, target, this.clock.now()));
+  }
+
+  incomingCall(...args: Parameters<SwitchboardEvents['incomingCall']>): void {
+    this.bus.emit('incomingCall', ...args);
+  }
+}

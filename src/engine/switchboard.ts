@@ -1,0 +1,105 @@
+/**
+ * `createSwitchboard(options)`: the engine's public face. It wires a clock, a network (the simulated one by
+ * default), the engine and the supervisor, and exposes channels, the event bus and a few counters that
+ * make "nothing is left running" checkable.
+ */
+import type { Channel } from './channel';
+import { EngineClock, type EngineClockSource } from './clock';
+import { Engine } from './engine';
+import type { SwitchboardEvents, SwitchboardEventName } from './events';
+import { Supervisor } from './supervisor';
+import { SimulatedNetwork } from '../network/simulated';
+
+export interface SwitchboardOptions {
+  /** Time source for every timer: XState's `SimulatedClock` in tests; the real clock by default. */
+  clock?: EngineClockSource;
+  /** `accountId` of every callback. Default `'9900000'`. */
+  accountId?: string;
+  /** `applicationId` of every callback. Default `'switchboard'`. */
+  applicationId?: string;
+  /** Base of `callUrl` in callbacks. Default `http://127.0.0.1:8080`. */
+  publicUrl?: string;
+}
+
+export interface SwitchboardStats {
+  /** Legs not yet ended. */
+  legs: number;
+  /** Transfers not yet ended. */
+  transfers: number;
+  /** Timers pending on the engine's clock (actors, network, waits). */
+  timers: number;
+  /** Terminal events (disconnect / transferDisconnect) emitted so far. */
+  terminalEvents: number;
+}
+
+export interface Switchboard {
+  /** The simulated network that drives calls. */
+  readonly network: SimulatedNetwork;
+  /** The engine's clock (`now()` is the time callbacks are stamped with). */
+  readonly clock: EngineClock;
+  readonly accountId: string;
+  readonly applicationId: string;
+  readonly publicUrl: string;
+  /** A new IDLE channel: for `call()`, or as the `other` channel of a transfer. */
+  createChannel(): Channel;
+  on<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E]): this;
+  once<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E]): this;
+  off<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E]): this;
+  stats(): SwitchboardStats;
+  /** Hang up every live call (each still emits its terminal event); no new calls are accepted after. */
+  close(): void;
+}
+
+export function createSwitchboard(options: SwitchboardOptions = {}): Switchboard {
+  const accountId = nonEmpty('accountId', options.accountId ?? '9900000');
+  const applicationId = nonEmpty('applicationId', options.applicationId ?? 'switchboard');
+  const publicUrl = baseUrl(options.publicUrl ?? 'http://127.0.0.1:8080');
+  const clock = new EngineClock(options.clock);
+  const network = new SimulatedNetwork();
+  const supervisor = new Supervisor({ accountId, applicationId, publicUrl }, clock);
+  const engine = new Engine(clock, network, supervisor);
+  network.attach(engine, clock);
+
+  const sb: Switchboard = {
+    network,
+    clock,
+    accountId,
+    applicationId,
+    publicUrl,
+    createChannel: () => engine.createChannel(),
+    on(event, listener) {
+      supervisor.on(event, listener);
+      return sb;
+    },
+    once(event, listener) {
+      supervisor.on(event, listener, true);
+      return sb;
+    },
+    off(event, listener) {
+      supervisor.off(event, listener);
+      return sb;
+    },
+    stats: () => ({
+      legs: engine.legs.size,
+      transfers: engine.transfers.size,
+      timers: clock.pendingTimers,
+      terminalEvents: supervisor.terminalEvents,
+    }),
+    close: () => engine.close(),
+  };
+  return sb;
+}
+
+function nonEmpty(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`createSwitchboard(): ${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function baseUrl(value: unknown): string {
+  if (typeof value !== 'string' || !URL.canParse(value)) {
+    throw new TypeError(`createSwitchboard(): publicUrl must be an absolute URL, got ${JSON.stringify(value)}`);
+  }
+  return value.replace(/\/+$/, '');
+}

@@ -1,0 +1,96 @@
+/**
+ * A running retrievable transfer: the root actor of the retrievable-transfer statechart, wired to its two
+ * legs. While it runs, the engine hands it every end of A or B; it carries out the chart's commands on the
+ * legs in the order the chart emits them, and reports the end to the supervisor.
+ */
+import { createActor, type Actor } from 'xstate';
+import { retrievableTransferMachine } from '../../machines/retrievableTransfer';
+import type { ClearedBy, EndCause } from '../../machines/vocabulary';
+import type { EngineClock } from './clock';
+import type { Leg } from './leg';
+import type { TonePlayer } from './tonePlayer';
+
+export type TransferActor = Actor<typeof retrievableTransferMachine>;
+
+/** What a transfer run needs from the engine. */
+export interface TransferHost {
+  dialTarget(target: Leg): void;
+  /** The transfer ended while A is up: send transferComplete. */
+  transferCompleted(parent: Leg, target: Leg): void;
+  transferFinished(run: TransferRun): void;
+}
+
+export class TransferRun {
+  readonly actor: TransferActor;
+
+  constructor(
+    readonly parent: Leg,
+    readonly target: Leg,
+    secondsTimeout: number | null,
+    private readonly ringback: { player: TonePlayer; tone: string },
+    host: TransferHost,
+    clock: EngineClock,
+  ) {
+    this.actor = createActor(retrievableTransferMachine, { input: { secondsTimeout }, clock });
+    parent.transfer = this;
+    target.transfer = this;
+    const a = parent.actor;
+    const b = target.actor;
+    this.actor.on('*', (command) => {
+      switch (command.type) {
+        case 'dialTarget':
+          host.dialTarget(target);
+          break;
+        case 'ringback':
+          this.ringback.player.playing = command.playing ? this.ringback.tone : null;
+          break;
+        case 'parentTransferred':
+          a.send({ type: 'TRANSFER.CONNECTED' });
+          break;
+        case 'parentFailed':
+          a.send({ type: 'TRANSFER.FAILED', transferCause: command.transferCause });
+          break;
+        case 'reconnectParent':
+          a.send({ type: 'TRANSFER.RECONNECT', transferCause: command.transferCause });
+          break;
+        case 'clearTarget':
+          target.transfer = null;
+          b.send({ type: 'CLEAR', cause: command.cause, by: command.by, errorMessage: command.errorMessage });
+          break;
+        case 'clearParent':
+          parent.transfer = null;
+          a.send({ type: 'CLEAR', cause: command.cause, by: command.by, transferCause: command.transferCause });
+          break;
+        case 'ended':
+          parent.transfer = null;
+          target.transfer = null;
+          if (command.parentUp) host.transferCompleted(parent, target);
+          host.transferFinished(this);
+          break;
+      }
+    });
+  }
+
+  start(): void {
+    this.parent.actor.send({ type: 'TRANSFER.START' });
+    this.actor.start();
+  }
+
+  /** A leg of this transfer ended (either side); the chart decides what follows. */
+  legCleared(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage?: string): void {
+    if (leg === this.parent) this.actor.send({ type: 'PARENT.CLEARED', cause, by });
+    else this.actor.send({ type: 'TARGET.CLEARED', cause, by, errorMessage });
+  }
+
+  targetProgress(): void {
+    this.actor.send({ type: 'TARGET.PROGRESS' });
+  }
+
+  targetAnswered(): void {
+    this.actor.send({ type: 'TARGET.ANSWERED' });
+  }
+
+  retrieve(): void {
+    this.actor.send({ type: 'RETRIEVE' });
+  }
+}

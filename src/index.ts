@@ -1,0 +1,26 @@
+/**
+ * Switchboard's public API: the engine (`createSwitchboard`), the channel API with Aculab's vocabulary and
+ * errors, the callback payload types, the cause table, and XState's `SimulatedClock` for deterministic time.
+ */
+export { SimulatedClock } from 'xstate';
+export { State, Cause, TransferCause, type EndCause, type Direction } from '../machines/vocabulary';
+export { createSwitchboard, type Switchboard, type SwitchboardOptions, type SwitchboardStats } from './engine/switchboard';
+export { Channel, type CallOptions, type TransferOptions, type RejectOptions } from './engine/channel';
+export { HangupError, CallChannelError } from './engine/errors';
+export { TonePlayer, DEFAULT_RINGBACK_TONE } from './engine/tonePlayer';
+export type { SwitchboardEvents, SwitchboardEventName } from './engine/events';
+export type {
+  BandwidthCallback,
+  InitiateCallback,
+  AnswerCallback,
+  DisconnectCallback,
+  TransferAnswerCallback,
+  TransferCompleteCallback,
+  TransferDisconnectCallback,
+  CatapultHangupEvent,
+} from './engine/callbacks';
+export type { Network, NetworkIndications, Destination } from './engine/network';
+export { SimulatedNetwork, OUTCOMES, DEFAULT_RING_SECONDS, type Behaviour, type Outcome, type FarEnd } from './network/simulated';
+export * as causes from './causes';
+export { channelMachine } from '../machines/channel';
+export { retrievableTransferMachine } from '../machines/retrievableTransfer';

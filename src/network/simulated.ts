@@ -1,0 +1,197 @@
+/**
+ * The simulated network: the embedded default that drives calls, deterministic and scriptable.
+ *
+ * Far ends are registered by address (`addEndpoint`) or inbound-service name (`addInboundService`) with a
+ * behaviour; `placeCall` brings an inbound call to the application; `farEnd(callId)` is the far party of any
+ * leg, so a test or a person can hang it up. Every delay runs on the engine's clock, and every timer of a
+ * leg is cleared when the leg ends.
+ */
+import type { EndCause } from '../../machines/vocabulary';
+import type { Channel } from '../engine/channel';
+import type { EngineClock } from '../engine/clock';
+import type { Destination, Network, NetworkIndications } from '../engine/network';
+
+export const OUTCOMES = ['answer', 'busy', 'reject', 'noAnswer', 'unobtainable', 'clearBeforeAnswer'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/**
+ * How a far end behaves when called.
+ * - `answer`: rings `ringFor` seconds, answers; hangs up `hangUpAfter` seconds after answering if given.
+ * - `reject`: rings `ringFor` seconds, then declines (SIP 603).
+ * - `clearBeforeAnswer`: rings `ringFor` seconds, then clears normally without answering.
+ * - `noAnswer`: rings until the caller gives up.
+ * - `busy`, `unobtainable`: answer at once with 486 / 404 (no ringing; `ringFor` is not used).
+ */
+export interface Behaviour {
+  outcome: Outcome;
+  /** Seconds of ringing before the outcome. Default 2. */
+  ringFor?: number;
+  /** Seconds after answering at which the far end hangs up (only with `answer`). Default: never. */
+  hangUpAfter?: number;
+}
+
+/** The far party of a leg. */
+export interface FarEnd {
+  readonly callId: string;
+  /** The far end hangs up (no effect once the leg has ended). */
+  hangUp(): void;
+  /** A signalling failure on the leg: it goes to ERROR and the application must hang it up. */
+  fail(message: string): void;
+}
+
+export const DEFAULT_RING_SECONDS = 2;
+
+export class SimulatedNetwork implements Network {
+  private engine: NetworkIndications | null = null;
+  private clock: EngineClock | null = null;
+  private readonly endpoints = new Map<string, Behaviour>();
+  private readonly services = new Map<string, Behaviour>();
+  /** Pending far-end timers per live leg. */
+  private readonly timers = new Map<string, Set<unknown>>();
+
+  attach(engine: NetworkIndications, clock: EngineClock): void {
+    this.engine = engine;
+    this.clock = clock;
+  }
+
+  /** Register (or replace) the far end at `address`. */
+  addEndpoint(address: string, behaviour: Behaviour): this {
+    this.endpoints.set(checkName('addEndpoint', 'address', address), checkBehaviour('addEndpoint', behaviour));
+    return this;
+  }
+
+  /** Register (or replace) an inbound service, the target of `transferToInboundService`. */
+  addInboundService(name: string, behaviour: Behaviour): this {
+    this.services.set(checkName('addInboundService', 'name', name), checkBehaviour('addInboundService', behaviour));
+    return this;
+  }
+
+  /** An inbound call from `from` to the application's number `to`. The channel is CALL_INCOMING. */
+  placeCall(call: { from: string; to: string }): { channel: Channel; farEnd: FarEnd } {
+    checkName('placeCall', 'from', call?.from);
+    checkName('placeCall', 'to', call?.to);
+    const channel = this.indications().offer({ from: call.from, to: call.to });
+    return { channel, farEnd: this.farEnd(channel.callId as string) };
+  }
+
+  /** The far end of any leg, by its call id. */
+  farEnd(callId: string): FarEnd {
+    return {
+      callId,
+      hangUp: () => this.indications().hungUp(callId),
+      fail: (message: string) => this.indications().failed(callId, message),
+    };
+  }
+
+  // ---- Network: commands from the engine ----
+
+  dial(callId: string, destination: Destination, _from: string): void {
+    const engine = this.indications();
+    const behaviour = (destination.kind === 'service' ? this.services : this.endpoints).get(destination.to);
+    if (!behaviour) {
+      const message =
+        destination.kind === 'service'
+          ? `No inbound service named '${destination.to}'`
+          : `The number ${destination.to} is unobtainable`;
+      engine.cleared(callId, 'unobtainable', message);
+      return;
+    }
+    const ringMs = (behaviour.ringFor ?? DEFAULT_RING_SECONDS) * 1000;
+    switch (behaviour.outcome) {
+      case 'busy':
+        engine.cleared(callId, 'busy');
+        return;
+      case 'unobtainable':
+        engine.cleared(callId, 'unobtainable', `The number ${destination.to} is unobtainable`);
+        return;
+      case 'noAnswer':
+        engine.progress(callId);
+        return;
+      case 'reject':
+        engine.progress(callId);
+        this.after(callId, ringMs, () => engine.cleared(callId, 'rejected'));
+        return;
+      case 'clearBeforeAnswer':
+        engine.progress(callId);
+        this.after(callId, ringMs, () => engine.cleared(callId, 'normal'));
+        return;
+      case 'answer':
+        engine.progress(callId);
+        this.after(callId, ringMs, () => {
+          engine.connected(callId);
+          if (behaviour.hangUpAfter !== undefined) {
+            this.after(callId, behaviour.hangUpAfter * 1000, () => engine.hungUp(callId));
+          }
+        });
+        return;
+    }
+  }
+
+  ring(_callId: string): void {}
+
+  answer(callId: string): void {
+    this.indications().connected(callId);
+  }
+
+  hold(callId: string): void {
+    this.indications().held(callId);
+  }
+
+  unhold(_callId: string): void {}
+
+  reconnect(callId: string): void {
+    this.indications().connected(callId);
+  }
+
+  release(callId: string, _cause: EndCause, _by: 'local' | 'remote'): void {
+    const pending = this.timers.get(callId);
+    if (!pending) return;
+    for (const handle of pending) this.clock?.clearTimeout(handle);
+    this.timers.delete(callId);
+  }
+
+  // ---- helpers ----
+
+  private indications(): NetworkIndications {
+    if (!this.engine) throw new Error('The simulated network is not attached to a switchboard');
+    return this.engine;
+  }
+
+  private after(callId: string, ms: number, fn: () => void): void {
+    const clock = this.clock as EngineClock;
+    let pending = this.timers.get(callId);
+    if (!pending) this.timers.set(callId, (pending = new Set()));
+    const handle = clock.setTimeout(() => {
+      pending.delete(handle);
+      if (pending.size === 0 && this.timers.get(callId) === pending) this.timers.delete(callId);
+      fn();
+    }, ms);
+    pending.add(handle);
+  }
+}
+
+function checkName(method: string, what: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new TypeError(`${method}(): '${what}' must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function checkBehaviour(method: string, behaviour: Behaviour): Behaviour {
+  if (typeof behaviour !== 'object' || behaviour === null) {
+    throw new TypeError(`${method}(): behaviour must be an object like { outcome: 'answer', ringFor: 2 }`);
+  }
+  if (!(OUTCOMES as readonly string[]).includes(behaviour.outcome)) {
+    throw new TypeError(`${method}(): outcome must be one of ${OUTCOMES.join(', ')}, got ${JSON.stringify(behaviour.outcome)}`);
+  }
+  for (const key of ['ringFor', 'hangUpAfter'] as const) {
+    const value = behaviour[key];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      throw new TypeError(`${method}(): ${key} must be a number of seconds >= 0, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (behaviour.hangUpAfter !== undefined && behaviour.outcome !== 'answer') {
+    throw new TypeError(`${method}(): hangUpAfter only applies to outcome 'answer'`);
+  }
+  return { ...behaviour };
+}
