@@ -8,7 +8,7 @@ export { createSwitchboard, type Switchboard, type SwitchboardOptions, type Swit
 export { Channel, type CallOptions, type TransferOptions, type RejectOptions } from './engine/channel';
 export { HangupError, CallChannelError } from './engine/errors';
 export { TonePlayer, DEFAULT_RINGBACK_TONE } from './engine/tonePlayer';
-export type { SwitchboardEvents, SwitchboardEventName } from './engine/events';
+export type { SwitchboardEvents, SwitchboardEventName, LegStateChange } from './engine/events';
 export type {
   BandwidthCallback,
   InitiateCallback,

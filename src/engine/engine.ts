@@ -49,7 +49,15 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
     this.channels.set(leg, channel);
     channel.attach(leg);
     leg.actor.on('*', (event) => this.onLegEvent(leg, event));
-    leg.actor.subscribe(() => channel.changed());
+    let previous = State.IDLE;
+    leg.actor.subscribe((snapshot) => {
+      const state = snapshot.value as State;
+      if (state !== previous) {
+        this.supervisor.stateChanged(leg, previous, state);
+        previous = state;
+      }
+      channel.changed();
+    });
     leg.actor.start();
   }
 

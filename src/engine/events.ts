@@ -13,6 +13,15 @@ import type {
   TransferDisconnectCallback,
 } from './callbacks';
 import type { Channel } from './channel';
+import type { State } from '../../machines/vocabulary';
+
+export interface LegStateChange {
+  callId: string;
+  previous: State;
+  state: State;
+  /** Epoch ms on the engine's clock. */
+  time: number;
+}
 
 export interface SwitchboardEvents {
   initiate: (payload: InitiateCallback) => void;
@@ -27,6 +36,8 @@ export interface SwitchboardEvents {
   hangup: (payload: CatapultHangupEvent) => void;
   /** An inbound call reached the application (channel in CALL_INCOMING). */
   incomingCall: (channel: Channel) => void;
+  /** A leg's channel state changed (one event per state entered, in order). */
+  legState: (change: LegStateChange) => void;
   /** A listener threw; the engine carried on. */
   listenerError: (info: { event: string; error: unknown }) => void;
 }

@@ -12,6 +12,7 @@ import type { EngineClock } from './clock';
 import type { SwitchboardEvents, SwitchboardEventName } from './events';
 import { newErrorId } from './ids';
 import type { Leg } from './leg';
+import type { State } from '../../machines/vocabulary';
 
 type Listener = (...args: never[]) => void;
 
@@ -94,6 +95,11 @@ export class Supervisor {
 
   transferCompleted(parent: Leg, target: Leg): void {
     this.send(this.callbacks.transferComplete(parent, target, this.clock.now()));
+  }
+
+  stateChanged(leg: Leg, previous: State, state: State): void {
+    if (this.bus.listenerCount('legState') === 0) return;
+    this.bus.emit('legState', { callId: leg.callId, previous, state, time: this.clock.now() });
   }
 
   incomingCall(...args: Parameters<SwitchboardEvents['incomingCall']>): void {
