@@ -5,7 +5,7 @@
  */
 import { Cause, State, TransferCause } from '../src';
 import type { TransferCompleteCallback, TransferDisconnectCallback } from '../src';
-import { answeredCall, expectFields, ISO_MS, makeHarness } from './harness';
+import { answeredCall, expectFields, makeHarness } from './harness';
 
 const TIMEOUTS = [
   ['secondsTimeout 120 (default)', undefined],

@@ -157,7 +157,12 @@ export class SimulatedNetwork implements Network {
     return this.engine;
   }
 
+  /** Run `fn` after `ms` on the engine's clock (at once for 0), unless the leg ends first. */
   private after(callId: string, ms: number, fn: () => void): void {
+    if (ms === 0) {
+      fn();
+      return;
+    }
     const clock = this.clock as EngineClock;
     let pending = this.timers.get(callId);
     if (!pending) this.timers.set(callId, (pending = new Set()));
