@@ -49,19 +49,24 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
     this.channels.set(leg, channel);
     channel.attach(leg);
     leg.actor.on('*', (event) => this.onLegEvent(leg, event));
-    let previous = State.IDLE;
-    leg.actor.subscribe((snapshot) => {
-      const state = snapshot.value as State;
-      if (state !== previous) {
-        this.supervisor.stateChanged(leg, previous, state);
-        previous = state;
-      }
+    leg.actor.subscribe(() => {
+      this.noteState(leg);
       channel.changed();
     });
     leg.actor.start();
   }
 
+  /** Report a leg's state change once, before anything the change caused (its emitted events run first). */
+  private noteState(leg: Leg): void {
+    const state = leg.actor.getSnapshot().value as State;
+    if (state === leg.lastState) return;
+    const previous = leg.lastState;
+    leg.lastState = state;
+    this.supervisor.stateChanged(leg, previous, state);
+  }
+
   private onLegEvent(leg: Leg, event: ChannelEmitted): void {
+    this.noteState(leg);
     switch (event.type) {
       case 'signal.dial':
         this.network.dial(leg.callId, leg.destination as Destination, leg.from);

@@ -5,7 +5,7 @@
  */
 import { createActor, type Actor } from 'xstate';
 import { channelMachine } from '../../machines/channel';
-import type { Direction, EndCause } from '../../machines/vocabulary';
+import { State, type Direction, type EndCause } from '../../machines/vocabulary';
 import type { LegFacts } from './callbacks';
 import type { EngineClock } from './clock';
 import type { Destination } from './network';
@@ -41,7 +41,9 @@ export class Leg implements LegFacts {
   errorMessage?: string;
   errorId?: string;
   readonly actor: LegActor;
-  /** The transfer this leg is part of while it runs, and the leg's role in it. */
+  /** The last state reported to the supervisor. */
+  lastState: State = State.IDLE;
+  /** The transfer this leg is part of while it runs. */
   transfer: TransferRun | null = null;
 
   constructor(spec: LegSpec, clock: EngineClock) {

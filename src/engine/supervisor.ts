@@ -34,6 +34,7 @@ export class Supervisor {
 
   on<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E], once = false): void {
     const wrapped = ((...args: unknown[]) => {
+      if (once) this.wrappers.get(event)?.delete(listener as Listener);
       try {
         (listener as (...a: unknown[]) => void)(...args);
       } catch (error) {

@@ -1,0 +1,31 @@
+/** The examples run, on the SimulatedClock, and do what they print. */
+import { SimulatedClock, State, TransferCause } from '../src';
+import { runIvrVoicemail } from '../examples/ivr-voicemail';
+import { flush } from './harness';
+
+test('IVR voicemail example: answer, transfer, retrieval, hang-up, with the full event timeline', async () => {
+  const clock = new SimulatedClock();
+  const lines: string[] = [];
+  const run = runIvrVoicemail({ clock, print: (l) => lines.push(l) });
+  let result: Awaited<typeof run> | undefined;
+  void run.then((r) => (result = r));
+  await flush();
+  for (let i = 0; i < 100 && !result; i++) {
+    clock.increment(100);
+    await flush();
+  }
+  expect(result).toEqual({
+    transfer: { state: State.TRANSFERRED, transferCause: TransferCause.NORMAL },
+    events: ['initiate', 'transferAnswer', 'transferDisconnect', 'transferComplete', 'disconnect'],
+    stats: { legs: 0, transfers: 0, timers: 0, terminalEvents: 2 },
+  });
+  const ivr = lines.filter((l) => l.includes(' ivr ')).map((l) => l.trim());
+  expect(ivr).toEqual([
+    '+0.000s  ivr       answered; transferring the caller to voicemail',
+    '+1.000s  ivr       transferToInboundService resolved TRANSFERRED, transferCause NORMAL',
+    '+4.000s  ivr       voicemail hung up; the call is retrieved (ANSWERED)',
+    '+4.000s  ivr       goodbye; hanging up',
+  ]);
+  expect(lines.some((l) => /state\s+A \(caller\)\s+TRANSFERRED → RECONNECTING/.test(l))).toBe(true);
+  expect(lines.at(-1)).toMatch(/done\s+legs=0 transfers=0 timers=0/);
+});
