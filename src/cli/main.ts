@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+/**
+ * The `switchboard` command. For now: `demo` (the IVR voicemail example on the simulated network, printing
+ * the event timeline) and `causes` (the cause table). `serve` and `diagram` come with the server and the
+ * inspector.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { runIvrVoicemail } from '../../examples/ivr-voicemail';
+import { CAUSE_TABLE } from '../causes';
+
+const HELP = `Usage: switchboard <command> [options]
+
+Commands:
+  demo [--json]   Run the IVR voicemail example on the simulated network and print its event timeline
+                  (--json: also print every callback's JSON payload)
+  causes          Print the cause table (engine, Aculab, Bandwidth, Catapult v1, Q.850, SIP, Twilio)
+
+Options:
+  -h, --help      Show this help
+  -v, --version   Show the version
+`;
+
+/** The version in the package's own package.json (found upward from here: works from src/ and dist/). */
+function version(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+function printCauses(out: (line: string) => void): void {
+  const header = ['engine', 'Aculab', 'Bandwidth', 'Catapult v1', 'Q.850', 'SIP', 'Twilio'];
+  const rows = CAUSE_TABLE.map((r) => [r.cause, r.aculab, r.bandwidth, r.catapult, String(r.q850), String(r.sip), r.twilio]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const row of [header, ...rows]) out(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+}
+
+export async function main(argv: string[], out = (l: string) => console.log(l), err = (l: string) => console.error(l)): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      out(HELP);
+      return 0;
+    case '-v':
+    case '--version':
+      out(version());
+      return 0;
+    case 'causes':
+      printCauses(out);
+      return 0;
+    case 'demo': {
+      const unknown = rest.filter((a) => a !== '--json');
+      if (unknown.length > 0) {
+        err(`switchboard demo: unknown option ${unknown[0]}\n\n${HELP}`);
+        return 2;
+      }
+      // The example is the demo: one code path, exercised by the tests.
+      await runIvrVoicemail({ json: rest.includes('--json'), print: out });
+      return 0;
+    }
+    default:
+      err(`switchboard: unknown command '${command}'\n\n${HELP}`);
+      return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,36 @@
+/** The `switchboard` command: help, version, causes, and clear errors for what it does not know. */
+import { main } from '../src/cli/main';
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+test('help lists the commands', async () => {
+  const { code, out } = await run('--help');
+  expect(code).toBe(0);
+  expect(out).toMatch(/Usage: switchboard <command>/);
+  expect(out).toMatch(/demo \[--json\]/);
+});
+
+test('--version prints the package version', async () => {
+  const { code, out } = await run('--version');
+  expect(code).toBe(0);
+  expect(out).toBe(require('../package.json').version);
+});
+
+test('causes prints the whole table', async () => {
+  const { code, out } = await run('causes');
+  expect(code).toBe(0);
+  const lines = out.split('\n');
+  expect(lines[0]).toMatch(/^engine\s+Aculab\s+Bandwidth\s+Catapult v1\s+Q\.850\s+SIP\s+Twilio$/);
+  expect(lines).toHaveLength(21);
+  expect(out).toMatch(/busy\s+BUSY\s+busy\s+USER_BUSY\s+17\s+486\s+busy/);
+});
+
+test('unknown commands and options are refused with exit code 2 and the help', async () => {
+  expect(await run('serve-me')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown command 'serve-me'[\s\S]*Usage/) });
+  expect(await run('demo', '--fast')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown option --fast/) });
+});
