@@ -1,4 +1,6 @@
 /** The `switchboard` command: help, version, causes, and clear errors for what it does not know. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { main } from '../src/cli/main';
 
 async function run(...argv: string[]) {
@@ -18,7 +20,7 @@ test('help lists the commands', async () => {
 test('--version prints the package version', async () => {
   const { code, out } = await run('--version');
   expect(code).toBe(0);
-  expect(out).toBe(require('../package.json').version);
+  expect(out).toBe(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version);
 });
 
 test('causes prints the whole table', async () => {
