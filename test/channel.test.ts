@@ -2,7 +2,7 @@
  * The channel statechart outside transfers: incoming, outgoing, hold, reject, ERROR, far-end hang-ups, and
  * the callbacks each path emits (initiate / answer / disconnect and the Catapult v1 hangup).
  */
-import { Cause, State, createSwitchboard, type DisconnectCallback } from '../src';
+import { Cause, SimulatedClock, State, createSwitchboard, type DisconnectCallback } from '../src';
 import { expectFields, ISO_MS, makeHarness } from './harness';
 
 describe('incoming calls', () => {
@@ -293,5 +293,26 @@ describe('simulated network input', () => {
     expect(() => createSwitchboard({ publicUrl: 'not a url' })).toThrow(/publicUrl must be an absolute URL/);
     expect(() => createSwitchboard({ accountId: '' })).toThrow(/accountId must be a non-empty string/);
     expect(createSwitchboard({ publicUrl: 'https://x.example/' }).publicUrl).toBe('https://x.example');
+  });
+});
+
+describe('inspection', () => {
+  test('the inspect option sees every leg and transfer actor (ids are the call ids)', async () => {
+    const seen = new Set<string>();
+    const sb = createSwitchboard({
+      clock: new SimulatedClock(),
+      inspect: (e) => {
+        if (e.type === '@xstate.snapshot') seen.add((e.actorRef as { id: string }).id);
+      },
+    });
+    sb.network.addEndpoint('+1777', { outcome: 'busy' });
+    const { channel } = sb.network.placeCall({ from: '+1555', to: '+1666' });
+    await channel.answer();
+    channel.createTonePlayer();
+    const other = sb.createChannel();
+    await channel.retrievableTransfer(other, '+1777');
+    expect(seen.has(channel.callId as string)).toBe(true);
+    expect(seen.has(other.callId as string)).toBe(true);
+    expect(seen.size).toBe(3);
   });
 });

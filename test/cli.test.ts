@@ -36,3 +36,10 @@ test('unknown commands and options are refused with exit code 2 and the help', a
   expect(await run('serve-me')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown command 'serve-me'[\s\S]*Usage/) });
   expect(await run('demo', '--fast')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown option --fast/) });
 });
+
+test('docs/causes.md holds the table `switchboard causes --markdown` prints', async () => {
+  const { code, out } = await run('causes', '--markdown');
+  expect(code).toBe(0);
+  const doc = readFileSync(join(__dirname, '..', 'docs', 'causes.md'), 'utf8');
+  expect(doc).toContain(out);
+});

@@ -14,7 +14,8 @@ const HELP = `Usage: switchboard <command> [options]
 Commands:
   demo [--json]   Run the IVR voicemail example on the simulated network and print its event timeline
                   (--json: also print every callback's JSON payload)
-  causes          Print the cause table (engine, Aculab, Bandwidth, Catapult v1, Q.850, SIP, Twilio)
+  causes [--markdown]
+                  Print the cause table (engine, Aculab, Bandwidth, Catapult v1, Q.850, SIP, Twilio)
 
 Options:
   -h, --help      Show this help
@@ -30,11 +31,17 @@ function version(): string {
   return 'unknown';
 }
 
-function printCauses(out: (line: string) => void): void {
-  const header = ['engine', 'Aculab', 'Bandwidth', 'Catapult v1', 'Q.850', 'SIP', 'Twilio'];
-  const rows = CAUSE_TABLE.map((r) => [r.cause, r.aculab, r.bandwidth, r.catapult, String(r.q850), String(r.sip), r.twilio]);
+/** The cause table as aligned text, or as a Markdown table (what docs/causes.md holds). */
+export function causeTableLines(markdown: boolean): string[] {
+  const header = ['engine', 'Aculab', 'Bandwidth', 'Catapult v1', 'Q.850', 'SIP', 'Twilio', ...(markdown ? ['meaning'] : [])];
+  const rows = CAUSE_TABLE.map((r) => [
+    r.cause, r.aculab, r.bandwidth, r.catapult, String(r.q850), String(r.sip), r.twilio, ...(markdown ? [r.meaning] : []),
+  ]);
+  if (markdown) {
+    return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`);
+  }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const row of [header, ...rows]) out(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
 }
 
 export async function main(argv: string[], out = (l: string) => console.log(l), err = (l: string) => console.error(l)): Promise<number> {
@@ -50,9 +57,15 @@ export async function main(argv: string[], out = (l: string) => console.log(l), 
     case '--version':
       out(version());
       return 0;
-    case 'causes':
-      printCauses(out);
+    case 'causes': {
+      const unknown = rest.filter((a) => a !== '--markdown');
+      if (unknown.length > 0) {
+        err(`switchboard causes: unknown option ${unknown[0]}\n\n${HELP}`);
+        return 2;
+      }
+      causeTableLines(rest.includes('--markdown')).forEach((line) => out(line));
       return 0;
+    }
     case 'demo': {
       const unknown = rest.filter((a) => a !== '--json');
       if (unknown.length > 0) {

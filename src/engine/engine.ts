@@ -12,7 +12,7 @@ import type { ChannelEmitted } from '../../machines/channel';
 import { Channel, type ChannelHost } from './channel';
 import type { EngineClock } from './clock';
 import { newCallId } from './ids';
-import { Leg } from './leg';
+import { Leg, type ActorOptions } from './leg';
 import type { Destination, Network, NetworkIndications } from './network';
 import type { Supervisor } from './supervisor';
 import type { TonePlayer } from './tonePlayer';
@@ -25,11 +25,16 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
   private readonly ownChannels = new WeakSet<Channel>();
   closed = false;
 
+  private readonly actorOptions: ActorOptions;
+
   constructor(
     readonly clock: EngineClock,
     private readonly network: Network,
     private readonly supervisor: Supervisor,
-  ) {}
+    inspect?: ActorOptions['inspect'],
+  ) {
+    this.actorOptions = inspect ? { clock, inspect } : { clock };
+  }
 
   createChannel(): Channel {
     const channel = new Channel(this);
@@ -126,7 +131,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
   dial(channel: Channel, destination: Destination, options: { from: string; secondsTimeout: number | null; tag?: string }): Leg {
     const leg = new Leg(
       { callId: newCallId(), direction: 'outbound', from: options.from, to: destination.to, tag: options.tag, destination, startTime: this.clock.now() },
-      this.clock,
+      this.actorOptions,
     );
     this.open(channel, leg);
     leg.actor.send({ type: 'DIAL', secondsTimeout: options.secondsTimeout });
@@ -158,10 +163,10 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
         parent,
         startTime: this.clock.now(),
       },
-      this.clock,
+      this.actorOptions,
     );
     this.open(other, target);
-    const run = new TransferRun(parent, target, options.secondsTimeout, { player: options.player, tone: options.tone }, this, this.clock);
+    const run = new TransferRun(parent, target, options.secondsTimeout, { player: options.player, tone: options.tone }, this, this.actorOptions);
     this.transfers.add(run);
     run.start();
   }
@@ -188,7 +193,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
 
   offer(call: { from: string; to: string }): Channel {
     const channel = this.createChannel();
-    const leg = new Leg({ callId: newCallId(), direction: 'inbound', from: call.from, to: call.to, startTime: this.clock.now() }, this.clock);
+    const leg = new Leg({ callId: newCallId(), direction: 'inbound', from: call.from, to: call.to, startTime: this.clock.now() }, this.actorOptions);
     this.open(channel, leg);
     leg.actor.send({ type: 'WAIT' });
     leg.actor.send({ type: 'NET.OFFER' });

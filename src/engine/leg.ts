@@ -3,7 +3,7 @@
  * statechart. The engine keeps live legs in its registry; a leg leaves the registry, and its actor stops,
  * the moment it goes IDLE.
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
 import { channelMachine } from '../../machines/channel';
 import { State, type Direction, type EndCause } from '../../machines/vocabulary';
 import type { LegFacts } from './callbacks';
@@ -12,6 +12,12 @@ import type { Destination } from './network';
 import type { TransferRun } from './transfer';
 
 export type LegActor = Actor<typeof channelMachine>;
+
+/** Options every root actor of the engine is created with. */
+export interface ActorOptions {
+  clock: EngineClock;
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
 
 export interface LegSpec {
   callId: string;
@@ -46,7 +52,7 @@ export class Leg implements LegFacts {
   /** The transfer this leg is part of while it runs. */
   transfer: TransferRun | null = null;
 
-  constructor(spec: LegSpec, clock: EngineClock) {
+  constructor(spec: LegSpec, options: ActorOptions) {
     this.callId = spec.callId;
     this.direction = spec.direction;
     this.from = spec.from;
@@ -55,7 +61,7 @@ export class Leg implements LegFacts {
     if (spec.destination !== undefined) this.destination = spec.destination;
     if (spec.parent !== undefined) this.parent = spec.parent;
     this.startTime = spec.startTime;
-    this.actor = createActor(channelMachine, { input: { direction: spec.direction }, clock, id: spec.callId });
+    this.actor = createActor(channelMachine, { ...options, input: { direction: spec.direction }, id: spec.callId });
   }
 
   get parentCallId(): string | undefined {

@@ -6,6 +6,7 @@
 import type { Channel } from './channel';
 import { EngineClock, type EngineClockSource } from './clock';
 import { Engine } from './engine';
+import type { ActorOptions } from './leg';
 import type { SwitchboardEvents, SwitchboardEventName } from './events';
 import { Supervisor } from './supervisor';
 import { SimulatedNetwork } from '../network/simulated';
@@ -19,6 +20,8 @@ export interface SwitchboardOptions {
   applicationId?: string;
   /** Base of `callUrl` in callbacks. Default `http://127.0.0.1:8080`. */
   publicUrl?: string;
+  /** XState inspection observer, given to every leg and transfer actor (off by default: costs nothing). */
+  inspect?: ActorOptions['inspect'];
 }
 
 export interface SwitchboardStats {
@@ -57,7 +60,7 @@ export function createSwitchboard(options: SwitchboardOptions = {}): Switchboard
   const clock = new EngineClock(options.clock);
   const network = new SimulatedNetwork();
   const supervisor = new Supervisor({ accountId, applicationId, publicUrl }, clock);
-  const engine = new Engine(clock, network, supervisor);
+  const engine = new Engine(clock, network, supervisor, options.inspect);
   network.attach(engine, clock);
 
   const sb: Switchboard = {

@@ -6,8 +6,7 @@
 import { createActor, type Actor } from 'xstate';
 import { retrievableTransferMachine } from '../../machines/retrievableTransfer';
 import type { ClearedBy, EndCause } from '../../machines/vocabulary';
-import type { EngineClock } from './clock';
-import type { Leg } from './leg';
+import type { ActorOptions, Leg } from './leg';
 import type { TonePlayer } from './tonePlayer';
 
 export type TransferActor = Actor<typeof retrievableTransferMachine>;
@@ -29,9 +28,9 @@ export class TransferRun {
     secondsTimeout: number | null,
     private readonly ringback: { player: TonePlayer; tone: string },
     host: TransferHost,
-    clock: EngineClock,
+    actorOptions: ActorOptions,
   ) {
-    this.actor = createActor(retrievableTransferMachine, { input: { secondsTimeout }, clock });
+    this.actor = createActor(retrievableTransferMachine, { ...actorOptions, input: { secondsTimeout } });
     parent.transfer = this;
     target.transfer = this;
     const a = parent.actor;
