@@ -302,7 +302,7 @@ describe('inspection', () => {
     const sb = createSwitchboard({
       clock: new SimulatedClock(),
       inspect: (e) => {
-        if (e.type === '@xstate.snapshot') seen.add((e.actorRef as { id: string }).id);
+        if (e.type === '@xstate.snapshot') seen.add((e.actorRef as unknown as { id: string }).id);
       },
     });
     sb.network.addEndpoint('+1777', { outcome: 'busy' });
