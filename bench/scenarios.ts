@@ -1,0 +1,65 @@
+/**
+ * Benchmark scenarios shared by the runner: the full retrievable-transfer lifecycle of SPEC row 1a with every
+ * callback built and delivered, and a bare XState baseline doing the same number of transitions on the same
+ * number of root actors with no payload work.
+ */
+import { createActor, createMachine, SimulatedClock, type AnyStateMachine } from 'xstate';
+import { createSwitchboard, type Switchboard } from '../src';
+
+export function transferSwitchboard(inspect?: Parameters<typeof createSwitchboard>[0] extends infer O ? O extends { inspect?: infer I } ? I : never : never): { sb: Switchboard; delivered: () => number } {
+  const sb = createSwitchboard({ clock: new SimulatedClock(), inspect });
+  sb.network.addEndpoint('+15557770000', { outcome: 'answer', ringFor: 0 });
+  let delivered = 0;
+  sb.on('callback', (payload) => {
+    // A consumer that reads the payload, as a webhook serialiser would.
+    delivered += payload.eventType.length > 0 ? 1 : 0;
+  });
+  sb.on('hangup', () => {
+    delivered++;
+  });
+  return { sb, delivered: () => delivered };
+}
+
+/** Row 1a: inbound call answered, transferred, B answers, B's far end hangs up, A retrieved, A hangs up. */
+export async function transferLifecycle(sb: Switchboard): Promise<void> {
+  const { channel: a } = sb.network.placeCall({ from: '+15550001111', to: '+15559990000' });
+  await a.answer();
+  a.createTonePlayer();
+  const b = sb.createChannel();
+  if ((await a.retrievableTransfer(b, '+15557770000')) !== 'TRANSFERRED') throw new Error('transfer failed');
+  sb.network.farEnd(b.callId as string).hangUp();
+  if (a.state !== 'ANSWERED') throw new Error(`not retrieved: ${a.state}`);
+  await a.hangUp();
+}
+
+/** Events processed per lifecycle and root actors created per lifecycle, counted with XState's inspection. */
+export async function countTransitions(): Promise<{ events: number; actors: number }> {
+  let events = 0;
+  const actors = new Set<unknown>();
+  const { sb } = transferSwitchboard((e) => {
+    if (e.type === '@xstate.event') {
+      events++;
+      actors.add(e.actorRef);
+    }
+  });
+  await transferLifecycle(sb);
+  return { events, actors: actors.size };
+}
+
+/** A chain machine: `NEXT` moves s0 → s1 → … → sN. */
+export function chainMachine(length: number): AnyStateMachine {
+  const states: Record<string, { on?: { NEXT: string } }> = {};
+  for (let i = 0; i < length; i++) states[`s${i}`] = { on: { NEXT: `s${i + 1}` } };
+  states[`s${length}`] = {};
+  return createMachine({ id: 'chain', initial: 's0', states });
+}
+
+/** The baseline lifecycle: `actors` root actors, `events` events in all (init and stop included), no payloads. */
+export function baselineLifecycle(machine: AnyStateMachine, actors: number, nextPerActor: number, clock: SimulatedClock): void {
+  for (let i = 0; i < actors; i++) {
+    const actor = createActor(machine, { clock });
+    actor.start();
+    for (let j = 0; j < nextPerActor; j++) actor.send({ type: 'NEXT' });
+    actor.stop();
+  }
+}
