@@ -77,6 +77,9 @@ export const channelMachine = setup({
     markAnswered: assign({ answered: true }),
     reportAnswered: emit({ type: 'leg.answered' } as const),
     cancelCallTimer: cancel(CALL_TIMER),
+    recordFailure: assign({
+      errorMessage: ({ context, event }) => (event.type === 'NET.FAILURE' ? event.message : context.errorMessage),
+    }),
   },
   guards: {
     isLive: not(stateIn(State.IDLE)),
@@ -135,19 +138,19 @@ export const channelMachine = setup({
       on: {
         RING: { target: State.RING_INCOMING, actions: emit({ type: 'signal.ring' } as const) },
         ANSWER: { target: State.ANSWERING, actions: emit({ type: 'signal.answer' } as const) },
-        'NET.FAILURE': { target: State.ERROR, actions: assign({ errorMessage: ({ event }) => event.message }) },
+        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },
     [State.RING_INCOMING]: {
       on: {
         ANSWER: { target: State.ANSWERING, actions: emit({ type: 'signal.answer' } as const) },
-        'NET.FAILURE': { target: State.ERROR, actions: assign({ errorMessage: ({ event }) => event.message }) },
+        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },
     [State.ANSWERING]: {
       on: {
         'NET.CONNECTED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] },
-        'NET.FAILURE': { target: State.ERROR, actions: assign({ errorMessage: ({ event }) => event.message }) },
+        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },
     [State.CALL_OUTGOING]: {
@@ -163,7 +166,7 @@ export const channelMachine = setup({
         },
         'NET.FAILURE': {
           target: State.ERROR,
-          actions: ['cancelCallTimer', assign({ errorMessage: ({ event }) => event.message })],
+          actions: ['cancelCallTimer', 'recordFailure'],
         },
       },
     },
@@ -179,7 +182,7 @@ export const channelMachine = setup({
         },
         'NET.FAILURE': {
           target: State.ERROR,
-          actions: ['cancelCallTimer', assign({ errorMessage: ({ event }) => event.message })],
+          actions: ['cancelCallTimer', 'recordFailure'],
         },
       },
     },
@@ -187,14 +190,20 @@ export const channelMachine = setup({
       on: {
         HOLD: { target: State.HOLDING, actions: emit({ type: 'signal.hold' } as const) },
         'TRANSFER.START': { target: State.TRANSFERRING, actions: assign({ transferCause: TransferCause.NONE }) },
-        'NET.FAILURE': { target: State.ERROR, actions: assign({ errorMessage: ({ event }) => event.message }) },
+        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },
     [State.HOLDING]: {
-      on: { 'NET.HELD': State.ON_HOLD },
+      on: {
+        'NET.HELD': State.ON_HOLD,
+        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
+      },
     },
     [State.ON_HOLD]: {
-      on: { UNHOLD: { target: State.ANSWERED, actions: emit({ type: 'signal.unhold' } as const) } },
+      on: {
+        UNHOLD: { target: State.ANSWERED, actions: emit({ type: 'signal.unhold' } as const) },
+        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
+      },
     },
     [State.TRANSFERRING]: {
       on: {
@@ -217,7 +226,10 @@ export const channelMachine = setup({
       },
     },
     [State.RECONNECTING]: {
-      on: { 'NET.CONNECTED': State.ANSWERED },
+      on: {
+        'NET.CONNECTED': State.ANSWERED,
+        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
+      },
     },
     [State.ERROR]: {},
   },

@@ -4,6 +4,7 @@
  * IDLE. Preconditions are checked before anything else and throw (reject) `HangupError` when the channel is
  * IDLE, `CallChannelError` otherwise; outcomes are never thrown: methods resolve to the channel's `State`.
  */
+import type { ChannelEvent } from '../../machines/channel';
 import { Cause, State, TransferCause, type EndCause } from '../../machines/vocabulary';
 import { fromAculab, fromSip, toAculab } from '../causes';
 import type { EngineClock } from './clock';
@@ -45,6 +46,8 @@ export interface ChannelHost {
   dial(channel: Channel, destination: Destination, options: { from: string; secondsTimeout: number | null; tag?: string }): Leg;
   clear(leg: Leg, cause: EndCause): void;
   hangUp(leg: Leg): void;
+  /** Send an application event to a leg (as an engine turn). */
+  signal(leg: Leg, event: ChannelEvent): void;
   startTransfer(
     parent: Leg,
     other: Channel,
@@ -114,7 +117,7 @@ export class Channel {
     requireAddress('call', 'to', to);
     const secondsTimeout = timeoutOption('call', options.secondsTimeout, 120);
     this.host.dial(this, { kind: 'address', to }, { from: options.from || 'anonymous', secondsTimeout, tag: options.tag });
-    return this.#until((s) => s === State.ANSWERED || s === State.IDLE);
+    return this.#until(settled(State.ANSWERED));
   }
 
   /** Signal ringing to the caller; with `secondsRingtime`, resolves after ringing that long. */
@@ -124,15 +127,15 @@ export class Channel {
     if (seconds !== undefined && !(Number.isFinite(seconds) && seconds >= 0)) {
       throw new TypeError(`ring(): secondsRingtime must be a number of seconds >= 0, got ${String(seconds)}`);
     }
-    leg.actor.send({ type: 'RING' });
+    this.host.signal(leg, { type: 'RING' });
     if (seconds === undefined) return this.state;
     return this.#until((s) => s === State.IDLE, seconds * 1000);
   }
 
   async answer(): Promise<State> {
     const leg = this.#require('answer', INCOMING);
-    leg.actor.send({ type: 'ANSWER' });
-    return this.#until((s) => s === State.ANSWERED || s === State.IDLE);
+    this.host.signal(leg, { type: 'ANSWER' });
+    return this.#until(settled(State.ANSWERED));
   }
 
   /** Reject an incoming call (default cause REJECTED); resolves IDLE. */
@@ -160,14 +163,14 @@ export class Channel {
 
   async hold(): Promise<State> {
     const leg = this.#require('hold', [State.ANSWERED]);
-    leg.actor.send({ type: 'HOLD' });
-    return this.#until((s) => s === State.ON_HOLD || s === State.IDLE);
+    this.host.signal(leg, { type: 'HOLD' });
+    return this.#until(settled(State.ON_HOLD));
   }
 
   async unhold(): Promise<State> {
     const leg = this.#require('unhold', [State.ON_HOLD]);
-    leg.actor.send({ type: 'UNHOLD' });
-    return this.#until((s) => s === State.ANSWERED || s === State.IDLE);
+    this.host.signal(leg, { type: 'UNHOLD' });
+    return this.#until(settled(State.ANSWERED));
   }
 
   /** Retrievable transfer to an inbound service; resolves TRANSFERRED, or another state with `transferCause()`. */
@@ -290,6 +293,11 @@ export class Channel {
     if (waiter.timer !== undefined) this.host.clock.clearTimeout(waiter.timer);
     waiter.resolve(state);
   }
+}
+
+/** Done when the channel reaches `target`, or can no longer get there by itself (IDLE, or ERROR). */
+function settled(target: State): (state: State) => boolean {
+  return (state) => state === target || state === State.IDLE || state === State.ERROR;
 }
 
 function requireAddress(method: string, name: string, value: unknown): void {

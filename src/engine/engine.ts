@@ -8,7 +8,7 @@
  * indications go straight to the leg.
  */
 import { State, type ClearedBy, type EndCause } from '../../machines/vocabulary';
-import type { ChannelEmitted } from '../../machines/channel';
+import type { ChannelEmitted, ChannelEvent } from '../../machines/channel';
 import { Channel, type ChannelHost } from './channel';
 import type { EngineClock } from './clock';
 import { newCallId } from './ids';
@@ -34,6 +34,12 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
     inspect?: ActorOptions['inspect'],
   ) {
     this.actorOptions = inspect ? { clock, inspect } : { clock };
+    clock.setTurnRunner((fn) => this.turn(fn));
+  }
+
+  /** Run an entry into the engine as a turn: callbacks are delivered when the outermost turn ends. */
+  turn<T>(fn: () => T): T {
+    return this.supervisor.turns.run(fn);
   }
 
   createChannel(): Channel {
@@ -122,7 +128,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
 
   /** End a leg: through its transfer's chart while it is in one, else directly. */
   private end(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage?: string): void {
-    if (leg.transfer) leg.transfer.legCleared(leg, cause, by, errorMessage);
+    if (leg.transfer?.running) leg.transfer.legCleared(leg, cause, by, errorMessage);
     else leg.actor.send({ type: 'CLEAR', cause, by, errorMessage });
   }
 
@@ -133,17 +139,23 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
       { callId: newCallId(), direction: 'outbound', from: options.from, to: destination.to, tag: options.tag, destination, startTime: this.clock.now() },
       this.actorOptions,
     );
-    this.open(channel, leg);
-    leg.actor.send({ type: 'DIAL', secondsTimeout: options.secondsTimeout });
+    this.turn(() => {
+      this.open(channel, leg);
+      leg.actor.send({ type: 'DIAL', secondsTimeout: options.secondsTimeout });
+    });
     return leg;
   }
 
   clear(leg: Leg, cause: EndCause): void {
-    this.end(leg, cause, 'local');
+    this.turn(() => this.end(leg, cause, 'local'));
   }
 
   hangUp(leg: Leg): void {
-    this.end(leg, localHangupCause(leg), 'local');
+    this.turn(() => this.end(leg, localHangupCause(leg), 'local'));
+  }
+
+  signal(leg: Leg, event: ChannelEvent): void {
+    this.turn(() => leg.actor.send(event));
   }
 
   startTransfer(
@@ -165,14 +177,16 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
       },
       this.actorOptions,
     );
-    this.open(other, target);
-    const run = new TransferRun(parent, target, options.secondsTimeout, { player: options.player, tone: options.tone }, this, this.actorOptions);
-    this.transfers.add(run);
-    run.start();
+    this.turn(() => {
+      this.open(other, target);
+      const run = new TransferRun(parent, target, options.secondsTimeout, { player: options.player, tone: options.tone }, this, this.actorOptions);
+      this.transfers.add(run);
+      run.start();
+    });
   }
 
   retrieve(parent: Leg): void {
-    parent.transfer?.retrieve();
+    this.turn(() => parent.transfer?.retrieve());
   }
 
   // ---- TransferHost ----
@@ -192,42 +206,52 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
   // ---- NetworkIndications: what the network tells ----
 
   offer(call: { from: string; to: string }): Channel {
-    const channel = this.createChannel();
-    const leg = new Leg({ callId: newCallId(), direction: 'inbound', from: call.from, to: call.to, startTime: this.clock.now() }, this.actorOptions);
-    this.open(channel, leg);
-    leg.actor.send({ type: 'WAIT' });
-    leg.actor.send({ type: 'NET.OFFER' });
-    this.supervisor.incomingCall(channel);
-    return channel;
+    return this.turn(() => {
+      const channel = this.createChannel();
+      const leg = new Leg({ callId: newCallId(), direction: 'inbound', from: call.from, to: call.to, startTime: this.clock.now() }, this.actorOptions);
+      this.open(channel, leg);
+      leg.actor.send({ type: 'WAIT' });
+      leg.actor.send({ type: 'NET.OFFER' });
+      this.supervisor.incomingCall(channel);
+      return channel;
+    });
   }
 
   progress(callId: string): void {
-    this.legs.get(callId)?.actor.send({ type: 'NET.PROGRESS' });
+    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.PROGRESS' }));
   }
 
   connected(callId: string): void {
-    this.legs.get(callId)?.actor.send({ type: 'NET.CONNECTED' });
+    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.CONNECTED' }));
   }
 
   held(callId: string): void {
-    this.legs.get(callId)?.actor.send({ type: 'NET.HELD' });
+    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.HELD' }));
   }
 
   cleared(callId: string, cause: EndCause, errorMessage?: string): void {
-    const leg = this.legs.get(callId);
-    if (leg) this.end(leg, cause, 'remote', errorMessage);
+    this.toLeg(callId, (leg) => this.end(leg, cause, 'remote', errorMessage));
   }
 
   hungUp(callId: string): void {
-    const leg = this.legs.get(callId);
-    if (leg) this.end(leg, remoteHangupCause(leg), 'remote');
+    this.toLeg(callId, (leg) => this.end(leg, remoteHangupCause(leg), 'remote'));
   }
 
+  /**
+   * A signalling failure: a leg in a running transfer ends at once with cause `error` (the transfer decides
+   * what follows); any other live leg goes to ERROR and waits for the application to hang up.
+   */
   failed(callId: string, message: string): void {
+    this.toLeg(callId, (leg) => {
+      if (leg.transfer?.running) this.end(leg, 'error', 'remote', message);
+      else leg.actor.send({ type: 'NET.FAILURE', message });
+    });
+  }
+
+  /** An indication for a live leg, as a turn; indications for ended legs are ignored. */
+  private toLeg(callId: string, fn: (leg: Leg) => void): void {
     const leg = this.legs.get(callId);
-    if (!leg) return;
-    if (leg.transfer) this.end(leg, 'error', 'remote', message);
-    else leg.actor.send({ type: 'NET.FAILURE', message });
+    if (leg) this.turn(() => fn(leg));
   }
 
   // ---- shutdown ----
@@ -235,7 +259,9 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
   /** Hang up every live leg (each still emits its terminal event) and refuse new ones. */
   close(): void {
     this.closed = true;
-    for (const leg of [...this.legs.values()]) if (this.legs.has(leg.callId)) this.hangUp(leg);
+    this.turn(() => {
+      for (const leg of [...this.legs.values()]) if (this.legs.has(leg.callId)) this.end(leg, localHangupCause(leg), 'local');
+    });
   }
 }
 

@@ -12,6 +12,7 @@ import type { EngineClock } from './clock';
 import type { SwitchboardEvents, SwitchboardEventName } from './events';
 import { newErrorId } from './ids';
 import type { Leg } from './leg';
+import { Turns } from './turns';
 import type { State } from '../../machines/vocabulary';
 
 type Listener = (...args: never[]) => void;
@@ -22,6 +23,9 @@ export class Supervisor {
   private readonly wrappers = new Map<SwitchboardEventName, Map<Listener, Listener>>();
   /** Terminal events sent so far (for stats and invariants). */
   terminalEvents = 0;
+
+  /** Engine turns: payloads are built at once and delivered when the outermost turn ends. */
+  readonly turns = new Turns();
 
   constructor(
     context: CallbackContext,
@@ -65,8 +69,10 @@ export class Supervisor {
   }
 
   private send(payload: BandwidthCallback): void {
-    this.bus.emit(payload.eventType, payload as never);
-    this.bus.emit('callback', payload);
+    this.turns.defer(() => {
+      this.bus.emit(payload.eventType, payload as never);
+      this.bus.emit('callback', payload);
+    });
   }
 
   // ---- what the engine reports ----
@@ -91,7 +97,8 @@ export class Supervisor {
     this.terminalEvents++;
     if (leg.parent) this.send(this.callbacks.transferDisconnect(leg, leg.parent, now));
     else this.send(this.callbacks.disconnect(leg, now));
-    this.bus.emit('hangup', this.callbacks.catapultHangup(leg, now));
+    const hangup = this.callbacks.catapultHangup(leg, now);
+    this.turns.defer(() => this.bus.emit('hangup', hangup));
   }
 
   transferCompleted(parent: Leg, target: Leg): void {
@@ -100,10 +107,11 @@ export class Supervisor {
 
   stateChanged(leg: Leg, previous: State, state: State): void {
     if (this.bus.listenerCount('legState') === 0) return;
-    this.bus.emit('legState', { callId: leg.callId, previous, state, time: this.clock.now() });
+    const change = { callId: leg.callId, previous, state, time: this.clock.now() };
+    this.turns.defer(() => this.bus.emit('legState', change));
   }
 
   incomingCall(...args: Parameters<SwitchboardEvents['incomingCall']>): void {
-    this.bus.emit('incomingCall', ...args);
+    this.turns.defer(() => this.bus.emit('incomingCall', ...args));
   }
 }

@@ -63,11 +63,17 @@ export class TransferRun {
         case 'ended':
           parent.transfer = null;
           target.transfer = null;
-          if (command.parentUp) host.transferCompleted(parent, target);
+          // transferComplete only while A is really still up.
+          if (command.parentUp && parent.endTime === undefined) host.transferCompleted(parent, target);
           host.transferFinished(this);
           break;
       }
     });
+  }
+
+  /** Whether the chart still decides (false once it has reached its end). */
+  get running(): boolean {
+    return this.actor.getSnapshot().status === 'active';
   }
 
   start(): void {

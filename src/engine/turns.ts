@@ -1,0 +1,43 @@
+/**
+ * Turns: the engine's unit of work, and the order in which the outside world hears about it.
+ *
+ * Every entry into the engine (a timer firing, a network indication, an application call) runs as a turn.
+ * What the engine has to tell listeners (callbacks, notifications, state changes) is built during the turn
+ * but delivered only when the outermost turn ends, in one global first-in, first-out order. So a listener
+ * never runs in the middle of a transition, and whatever it does (hang up, transfer, answer) is a new turn
+ * whose events queue behind everything already queued.
+ */
+export class Turns {
+  private depth = 0;
+  private draining = false;
+  private outbox: Array<() => void> = [];
+
+  /** Run `fn` as a turn (or as part of the turn already running). */
+  run<T>(fn: () => T): T {
+    this.depth++;
+    try {
+      return fn();
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.drain();
+    }
+  }
+
+  /** Deliver after the current turn (at once when no turn is running). */
+  defer(delivery: () => void): void {
+    this.outbox.push(delivery);
+    if (this.depth === 0) this.drain();
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      // Deliveries may queue more (listeners start new turns); they are taken in order by the same loop.
+      for (let i = 0; i < this.outbox.length; i++) this.outbox[i]();
+    } finally {
+      this.outbox = [];
+      this.draining = false;
+    }
+  }
+}
