@@ -22,5 +22,18 @@ export type {
 export type { Network, NetworkIndications, Destination } from './engine/network';
 export { SimulatedNetwork, OUTCOMES, DEFAULT_RING_SECONDS, type Behaviour, type Outcome, type FarEnd } from './network/simulated';
 export * as causes from './causes';
+export { AgentDevice, type AgentOptions, type OperationResponse, type ErrorCode } from './engine/agent/device';
+export type { AgentCallObject, CallNotification, CallParticipant, NotificationType } from './engine/agent/notifications';
+export type { TransferEndedInfo } from './engine/events';
+export {
+  OPERATIONS,
+  AGENT_CALL_STATES,
+  type OperationName,
+  type AgentCallState,
+  type CallType,
+  type UserData,
+} from '../machines/agentCall';
 export { channelMachine } from '../machines/channel';
+export { agentCallMachine } from '../machines/agentCall';
+export { consultTransferMachine } from '../machines/consultTransfer';
 export { retrievableTransferMachine } from '../machines/retrievableTransfer';

@@ -59,7 +59,7 @@ export function makeHarness(): Harness {
     async assertClean() {
       sb.close();
       await flush();
-      expect(sb.stats()).toEqual({ legs: 0, transfers: 0, timers: 0, terminalEvents: expect.any(Number) });
+      expect(sb.stats()).toEqual({ legs: 0, agentCalls: 0, transfers: 0, timers: 0, terminalEvents: expect.any(Number) });
       const legIds = new Set(states.map((s) => s.callId));
       for (const id of legIds) {
         const terminal = callbacks.filter(

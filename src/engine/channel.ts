@@ -73,6 +73,8 @@ export class Channel {
   #endCause: EndCause | null = null;
   #transferCause: TransferCause = TransferCause.NONE;
   #tonePlayer: TonePlayer | null = null;
+  /** Set when the channel's calls belong to an agent's desk: the channel API then refuses to operate them. */
+  #agent: string | null = null;
   readonly #waiters = new Set<Waiter>();
 
   /** @internal Channels are made by the switchboard (`sb.createChannel()`, `incomingCall`). */
@@ -111,6 +113,7 @@ export class Channel {
 
   /** Dial out from IDLE; resolves ANSWERED, or IDLE with `cause()` saying why not. */
   async call(to: string, options: CallOptions = {}): Promise<State> {
+    this.#refuseIfAgents('call');
     if (this.state !== State.IDLE) {
       throw new CallChannelError(`call() needs the channel IDLE, but it is ${this.state}`);
     }
@@ -157,6 +160,7 @@ export class Channel {
   /** Hang up; safe (and immediate) on an IDLE channel. */
   async hangUp(): Promise<State> {
     if (!this.#leg) return State.IDLE;
+    this.#refuseIfAgents('hangUp');
     this.host.hangUp(this.#leg);
     return this.#until((s) => s === State.IDLE);
   }
@@ -206,6 +210,17 @@ export class Channel {
   }
 
   // ---- engine side ----
+
+  /** @internal This channel's leg is operated from agent `phoneNumber`'s desk. */
+  lockToAgent(phoneNumber: string): void {
+    this.#agent = phoneNumber;
+  }
+
+  #refuseIfAgents(method: string): void {
+    if (this.#agent !== null) {
+      throw new CallChannelError(`${method}(): this call is on agent ${this.#agent}'s desk; operate it with the agent API`);
+    }
+  }
 
   /** @internal */
   attach(leg: Leg): void {
@@ -264,6 +279,7 @@ export class Channel {
 
   /** Aculab's precondition order: IDLE → HangupError; not in `allowed` → CallChannelError. */
   #require(method: string, allowed: readonly State[]): Leg {
+    this.#refuseIfAgents(method);
     const leg = this.#leg;
     if (!leg) throw new HangupError(`${method}(): the call has ended (channel is IDLE)`);
     const state = this.state;

@@ -12,25 +12,44 @@ import type { ChannelEmitted, ChannelEvent } from '../../machines/channel';
 import { Channel, type ChannelHost } from './channel';
 import type { EngineClock } from './clock';
 import { newCallId } from './ids';
-import { Leg, type ActorOptions } from './leg';
+import { Leg, type ActorOptions, type LegTransfer } from './leg';
+import type { TransferEndedInfo } from './events';
 import type { Destination, Network, NetworkIndications } from './network';
 import type { Supervisor } from './supervisor';
 import type { TonePlayer } from './tonePlayer';
 import { TransferRun, type TransferHost } from './transfer';
+import { AgentDesk } from './agent/desk';
 
-export class Engine implements ChannelHost, NetworkIndications, TransferHost {
+/** What the agent desk uses of the engine. */
+export interface EngineCore {
+  readonly publicUrl: string;
+  readonly clock: EngineClock;
+  readonly actorOptions: ActorOptions;
+  readonly supervisor: Supervisor;
+  readonly transfers: Set<LegTransfer>;
+  createChannel(): Channel;
+  open(channel: Channel, leg: Leg): void;
+  turn<T>(fn: () => T): T;
+  hangUp(leg: Leg): void;
+  transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
+}
+
+export class Engine implements ChannelHost, NetworkIndications, TransferHost, EngineCore {
   readonly legs = new Map<string, Leg>();
-  readonly transfers = new Set<TransferRun>();
+  /** The agent desk: devices by DN, live agent calls by id. */
+  readonly desk: AgentDesk = new AgentDesk(this);
+  readonly transfers = new Set<LegTransfer>();
   private readonly channels = new WeakMap<Leg, Channel>();
   private readonly ownChannels = new WeakSet<Channel>();
   closed = false;
 
-  private readonly actorOptions: ActorOptions;
+  readonly actorOptions: ActorOptions;
 
   constructor(
     readonly clock: EngineClock,
     private readonly network: Network,
-    private readonly supervisor: Supervisor,
+    readonly supervisor: Supervisor,
+    readonly publicUrl: string,
     inspect?: ActorOptions['inspect'],
   ) {
     this.actorOptions = inspect ? { clock, inspect } : { clock };
@@ -54,7 +73,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
 
   // ---- legs ----
 
-  private open(channel: Channel, leg: Leg): void {
+  /** @internal Register a leg, attach it to its channel and start its actor. */
+  open(channel: Channel, leg: Leg): void {
     if (this.closed) throw new Error('This switchboard is closed');
     this.legs.set(leg.callId, leg);
     this.channels.set(leg, channel);
@@ -74,6 +94,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
     const previous = leg.lastState;
     leg.lastState = state;
     this.supervisor.stateChanged(leg, previous, state);
+    leg.agentCall?.legState(state);
   }
 
   private onLegEvent(leg: Leg, event: ChannelEmitted): void {
@@ -101,12 +122,12 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
         this.supervisor.offered(leg);
         break;
       case 'leg.progress':
-        if (leg.transfer?.target === leg) leg.transfer.targetProgress();
+        if (leg.transfer?.running && leg.transfer.target === leg) leg.transfer.targetProgress();
         break;
       case 'leg.answered':
         leg.answerTime = this.clock.now();
         this.supervisor.answered(leg);
-        if (leg.transfer?.target === leg) leg.transfer.targetAnswered();
+        if (leg.transfer?.running && leg.transfer.target === leg) leg.transfer.targetAnswered();
         break;
       case 'leg.ended':
         this.finish(leg, event.cause, event.by, event.errorMessage);
@@ -186,7 +207,9 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
   }
 
   retrieve(parent: Leg): void {
-    this.turn(() => parent.transfer?.retrieve());
+    this.turn(() => {
+      if (parent.transfer instanceof TransferRun) parent.transfer.retrieve();
+    });
   }
 
   // ---- TransferHost ----
@@ -199,8 +222,9 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
     this.supervisor.transferCompleted(parent, target);
   }
 
-  transferFinished(run: TransferRun): void {
+  transferFinished(run: LegTransfer, ended: TransferEndedInfo): void {
     this.transfers.delete(run);
+    this.supervisor.transferEnded(ended);
   }
 
   // ---- NetworkIndications: what the network tells ----
@@ -208,11 +232,15 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost {
   offer(call: { from: string; to: string }): Channel {
     return this.turn(() => {
       const channel = this.createChannel();
+      const agent = this.desk.devices.get(call.to);
+      if (agent) channel.lockToAgent(agent.phoneNumber);
       const leg = new Leg({ callId: newCallId(), direction: 'inbound', from: call.from, to: call.to, startTime: this.clock.now() }, this.actorOptions);
       this.open(channel, leg);
       leg.actor.send({ type: 'WAIT' });
       leg.actor.send({ type: 'NET.OFFER' });
-      this.supervisor.incomingCall(channel);
+      // A call to an agent's DN rings that agent's device; any other reaches the application.
+      if (agent) this.desk.offer(agent, leg);
+      else this.supervisor.incomingCall(channel);
       return channel;
     });
   }

@@ -13,7 +13,18 @@ import type {
   TransferDisconnectCallback,
 } from './callbacks';
 import type { Channel } from './channel';
-import type { State } from '../../machines/vocabulary';
+import type { EndCause, State, TransferCause } from '../../machines/vocabulary';
+
+/** A transfer has ended (all its legs are settled): its kind, legs and TransferCause. */
+export interface TransferEndedInfo {
+  kind: 'retrievable' | 'consult' | 'blind';
+  parentCallId: string;
+  /** The target (consult) leg; null when the transfer ended before dialling one. */
+  targetCallId: string | null;
+  transferCause: TransferCause;
+  /** How the target leg ended, or null if it is still up (a consult call that carries on). */
+  targetCause: EndCause | null;
+}
 
 export interface LegStateChange {
   callId: string;
@@ -36,6 +47,8 @@ export interface SwitchboardEvents {
   hangup: (payload: CatapultHangupEvent) => void;
   /** An inbound call reached the application (channel in CALL_INCOMING). */
   incomingCall: (channel: Channel) => void;
+  /** A transfer ended, with its TransferCause. */
+  transferEnded: (info: TransferEndedInfo) => void;
   /** A leg's channel state changed (one event per state entered, in order). */
   legState: (change: LegStateChange) => void;
   /** A listener threw; the engine carried on. */

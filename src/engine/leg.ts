@@ -9,9 +9,21 @@ import { State, type Direction, type EndCause } from '../../machines/vocabulary'
 import type { LegFacts } from './callbacks';
 import type { EngineClock } from './clock';
 import type { Destination } from './network';
-import type { TransferRun } from './transfer';
+import type { AgentCall } from './agent/call';
+import type { ClearedBy } from '../../machines/vocabulary';
 
 export type LegActor = Actor<typeof channelMachine>;
+
+/** A running transfer a leg belongs to (retrievable or consult): the engine routes the leg's ends to it. */
+export interface LegTransfer {
+  readonly parent: Leg;
+  readonly target: Leg | null;
+  /** Whether the transfer's chart still decides (false once it has reached its end). */
+  readonly running: boolean;
+  legCleared(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage?: string): void;
+  targetProgress(): void;
+  targetAnswered(): void;
+}
 
 /** Options every root actor of the engine is created with. */
 export interface ActorOptions {
@@ -50,7 +62,9 @@ export class Leg implements LegFacts {
   /** The last state reported to the supervisor. */
   lastState: State = State.IDLE;
   /** The transfer this leg is part of while it runs. */
-  transfer: TransferRun | null = null;
+  transfer: LegTransfer | null = null;
+  /** The agent call that shows this leg on an agent's desk, if any. */
+  agentCall: AgentCall | null = null;
 
   constructor(spec: LegSpec, options: ActorOptions) {
     this.callId = spec.callId;

@@ -9,7 +9,7 @@ import type { BandwidthCallback } from './callbacks';
 import { CallbackBuilder, ERROR_CAUSES, defaultErrorMessage, type CallbackContext } from './callbacks';
 import { toBandwidth } from '../causes';
 import type { EngineClock } from './clock';
-import type { SwitchboardEvents, SwitchboardEventName } from './events';
+import type { SwitchboardEvents, SwitchboardEventName, TransferEndedInfo } from './events';
 import { newErrorId } from './ids';
 import type { Leg } from './leg';
 import { Turns } from './turns';
@@ -60,7 +60,8 @@ export class Supervisor {
     this.bus.off(event, wrapped as never);
   }
 
-  private listenerFailed(event: string, error: unknown): void {
+  /** Report a listener that threw (also used by agent devices for their own listeners). */
+  listenerFailed(event: string, error: unknown): void {
     if (event !== 'listenerError' && this.bus.listenerCount('listenerError') > 0) {
       this.bus.emit('listenerError', { event, error });
     } else {
@@ -103,6 +104,10 @@ export class Supervisor {
 
   transferCompleted(parent: Leg, target: Leg): void {
     this.send(this.callbacks.transferComplete(parent, target, this.clock.now()));
+  }
+
+  transferEnded(info: TransferEndedInfo): void {
+    this.turns.defer(() => this.bus.emit('transferEnded', info));
   }
 
   stateChanged(leg: Leg, previous: State, state: State): void {

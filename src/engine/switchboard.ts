@@ -4,6 +4,7 @@
  * make "nothing is left running" checkable.
  */
 import type { Channel } from './channel';
+import type { AgentDevice, AgentOptions } from './agent/device';
 import { EngineClock, type EngineClockSource } from './clock';
 import { Engine } from './engine';
 import type { ActorOptions } from './leg';
@@ -27,6 +28,8 @@ export interface SwitchboardOptions {
 export interface SwitchboardStats {
   /** Legs not yet ended. */
   legs: number;
+  /** Agent calls not yet released. */
+  agentCalls: number;
   /** Transfers not yet ended. */
   transfers: number;
   /** Timers pending on the engine's clock (actors, network, waits). */
@@ -45,6 +48,8 @@ export interface Switchboard {
   readonly publicUrl: string;
   /** A new IDLE channel: for `call()`, or as the `other` channel of a transfer. */
   createChannel(): Channel;
+  /** An agent device with the given DN (Genesys voice model); calls placed to the DN ring it. */
+  agent(options: AgentOptions): AgentDevice;
   on<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E]): this;
   once<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E]): this;
   off<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E]): this;
@@ -60,7 +65,7 @@ export function createSwitchboard(options: SwitchboardOptions = {}): Switchboard
   const clock = new EngineClock(options.clock);
   const network = new SimulatedNetwork();
   const supervisor = new Supervisor({ accountId, applicationId, publicUrl }, clock);
-  const engine = new Engine(clock, network, supervisor, options.inspect);
+  const engine = new Engine(clock, network, supervisor, publicUrl, options.inspect);
   network.attach(engine, clock);
 
   const sb: Switchboard = {
@@ -70,6 +75,7 @@ export function createSwitchboard(options: SwitchboardOptions = {}): Switchboard
     applicationId,
     publicUrl,
     createChannel: () => engine.createChannel(),
+    agent: (agentOptions) => engine.desk.createAgent(agentOptions),
     on(event, listener) {
       supervisor.on(event, listener);
       return sb;
@@ -84,6 +90,7 @@ export function createSwitchboard(options: SwitchboardOptions = {}): Switchboard
     },
     stats: () => ({
       legs: engine.legs.size,
+      agentCalls: engine.desk.calls.size,
       transfers: engine.transfers.size,
       timers: clock.pendingTimers,
       terminalEvents: supervisor.terminalEvents,

@@ -6,7 +6,8 @@
 import { createActor, type Actor } from 'xstate';
 import { retrievableTransferMachine } from '../../machines/retrievableTransfer';
 import type { ClearedBy, EndCause } from '../../machines/vocabulary';
-import type { ActorOptions, Leg } from './leg';
+import type { TransferEndedInfo } from './events';
+import type { ActorOptions, Leg, LegTransfer } from './leg';
 import type { TonePlayer } from './tonePlayer';
 
 export type TransferActor = Actor<typeof retrievableTransferMachine>;
@@ -16,10 +17,10 @@ export interface TransferHost {
   dialTarget(target: Leg): void;
   /** The transfer ended while A is up: send transferComplete. */
   transferCompleted(parent: Leg, target: Leg): void;
-  transferFinished(run: TransferRun): void;
+  transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
 }
 
-export class TransferRun {
+export class TransferRun implements LegTransfer {
   readonly actor: TransferActor;
 
   constructor(
@@ -65,7 +66,13 @@ export class TransferRun {
           target.transfer = null;
           // transferComplete only while A is really still up.
           if (command.parentUp && parent.endTime === undefined) host.transferCompleted(parent, target);
-          host.transferFinished(this);
+          host.transferFinished(this, {
+            kind: 'retrievable',
+            parentCallId: parent.callId,
+            targetCallId: target.callId,
+            transferCause: command.transferCause,
+            targetCause: command.targetCause,
+          });
           break;
       }
     });

@@ -1,0 +1,282 @@
+/**
+ * The consult-transfer statechart: a Genesys two-step transfer (InitiateTransfer … CompleteTransfer), and,
+ * started already completed, a single-step (blind) transfer. It owns the parent leg (the caller's, C1 on the
+ * agent's desk) and the consult leg it dials (C2), and decides every consult path of SPEC section 4.
+ *
+ * Pure, like the retrievable transfer: while it runs the engine routes every end of either leg here, and the
+ * chart answers with commands in the order they must happen. The consult timeout (default 30 s) is an XState
+ * delay on the engine's clock, armed while the target has not answered; `null` arms none.
+ * docs/consult-transfer.md has the table of paths, notifications and callbacks.
+ */
+import { setup, assign, emit, enqueueActions, cancel } from 'xstate';
+import { TransferCause, transferCauseForTargetEnd, type ClearedBy, type EndCause } from './vocabulary';
+
+export interface ConsultTransferInput {
+  /** Seconds the target has to answer; `null` = no limit. */
+  secondsTimeout: number | null;
+  /** A single-step transfer: the agent leaves at once, the caller is connected when the target answers. */
+  blind: boolean;
+}
+
+export interface ConsultTransferContext {
+  secondsTimeout: number | null;
+  blind: boolean;
+  transferCause: TransferCause;
+  targetCause: EndCause | null;
+  targetErrorMessage: string | null;
+  parentUp: boolean;
+  /** Which call the agent is talking to while consulting. */
+  active: 'consult' | 'parent';
+}
+
+export type ConsultTransferEvent =
+  | { type: 'TARGET.ANSWERED' }
+  | { type: 'TARGET.CLEARED'; cause: EndCause; by: ClearedBy; errorMessage?: string }
+  | { type: 'PARENT.CLEARED'; cause: EndCause; by: ClearedBy }
+  /** CompleteTransfer (posted to either call). */
+  | { type: 'COMPLETE' }
+  /** The agent hangs up the consult call: the consult is cancelled. */
+  | { type: 'CANCEL' }
+  /** SwapCalls, or Retrieve of the held call of the pair. */
+  | { type: 'SWAP' }
+  | { type: 'TIMEOUT' };
+
+export type ConsultTransferEmitted =
+  | { type: 'holdParent' }
+  | { type: 'retrieveParent' }
+  | { type: 'holdTarget' }
+  | { type: 'retrieveTarget' }
+  | { type: 'dialTarget' }
+  /** The agent leaves both calls (they are Released on the desk); the legs go on, connected. */
+  | { type: 'releaseAgentCalls' }
+  /** The consult call carries on as an ordinary call of the agent's (its parent has gone). */
+  | { type: 'detachTarget' }
+  | { type: 'clearTarget'; cause: EndCause; by: ClearedBy; errorMessage?: string }
+  | { type: 'clearParent'; cause: EndCause; by: ClearedBy }
+  /** Send transferComplete to the parent now (it is still up). */
+  | { type: 'reportComplete' }
+  | {
+      type: 'ended';
+      transferCause: TransferCause;
+      targetCause: EndCause | null;
+      targetErrorMessage: string | null;
+      parentUp: boolean;
+    };
+
+const TIMER = 'consultTimeout';
+
+export const consultTransferMachine = setup({
+  types: {
+    input: {} as ConsultTransferInput,
+    context: {} as ConsultTransferContext,
+    events: {} as ConsultTransferEvent,
+    emitted: {} as ConsultTransferEmitted,
+  },
+  guards: {
+    isBlind: ({ context }) => context.blind,
+    consultActive: ({ context }) => context.active === 'consult',
+  },
+  actions: {
+    armTimer: enqueueActions(({ context, enqueue }) => {
+      if (context.secondsTimeout !== null) {
+        enqueue.raise({ type: 'TIMEOUT' }, { delay: context.secondsTimeout * 1000, id: TIMER });
+      }
+    }),
+    cancelTimer: cancel(TIMER),
+    recordTarget: assign(({ event }) =>
+      event.type === 'TARGET.CLEARED'
+        ? { targetCause: event.cause, targetErrorMessage: event.errorMessage ?? null }
+        : {},
+    ),
+    clearTargetAsReported: emit(({ event }) => {
+      const e = event as Extract<ConsultTransferEvent, { type: 'TARGET.CLEARED' }>;
+      return { type: 'clearTarget' as const, cause: e.cause, by: e.by, errorMessage: e.errorMessage };
+    }),
+    clearParentAsReported: emit(({ event }) => {
+      const e = event as Extract<ConsultTransferEvent, { type: 'PARENT.CLEARED' }>;
+      return { type: 'clearParent' as const, cause: e.cause, by: e.by };
+    }),
+    parentGone: assign({ parentUp: false }),
+  },
+}).createMachine({
+  id: 'consultTransfer',
+  context: ({ input }) => ({
+    secondsTimeout: input.secondsTimeout,
+    blind: input.blind,
+    transferCause: TransferCause.NONE,
+    targetCause: null,
+    targetErrorMessage: null,
+    parentUp: true,
+    active: 'consult',
+  }),
+  initial: 'starting',
+  states: {
+    starting: {
+      always: [{ guard: 'isBlind', target: 'completed' }, { target: 'consulting' }],
+    },
+    /** The agent talks to the target (or waits for it) while the caller is held. */
+    consulting: {
+      entry: [emit({ type: 'holdParent' } as const), emit({ type: 'dialTarget' } as const)],
+      initial: 'dialling',
+      states: {
+        dialling: {
+          entry: 'armTimer',
+          exit: 'cancelTimer',
+          on: {
+            'TARGET.ANSWERED': 'connected',
+            TIMEOUT: {
+              target: '#consultTransfer.ended',
+              actions: [
+                assign({ transferCause: TransferCause.TIMEOUT, targetCause: 'timeout' }),
+                emit({ type: 'clearTarget', cause: 'timeout', by: 'local' } as const),
+              ],
+            },
+            'TARGET.CLEARED': {
+              target: '#consultTransfer.ended',
+              actions: [
+                'recordTarget',
+                assign({ transferCause: ({ event }) => transferCauseForTargetEnd(event.cause) }),
+                'clearTargetAsReported',
+              ],
+            },
+          },
+        },
+        connected: {
+          on: {
+            'TARGET.CLEARED': {
+              target: '#consultTransfer.ended',
+              actions: ['recordTarget', assign({ transferCause: TransferCause.TARGETHANGUP }), 'clearTargetAsReported'],
+            },
+            SWAP: [
+              {
+                guard: 'consultActive',
+                actions: [
+                  assign({ active: 'parent' }),
+                  emit({ type: 'holdTarget' } as const),
+                  emit({ type: 'retrieveParent' } as const),
+                ],
+              },
+              {
+                actions: [
+                  assign({ active: 'consult' }),
+                  emit({ type: 'holdParent' } as const),
+                  emit({ type: 'retrieveTarget' } as const),
+                ],
+              },
+            ],
+          },
+        },
+      },
+      on: {
+        CANCEL: {
+          target: 'ended',
+          actions: [
+            assign({ transferCause: TransferCause.FAIL, targetCause: 'cancel' }),
+            emit({ type: 'clearTarget', cause: 'cancel', by: 'local' } as const),
+          ],
+        },
+        'PARENT.CLEARED': {
+          target: 'ended',
+          actions: [assign({ transferCause: TransferCause.HANGUP }), 'parentGone', 'clearParentAsReported', emit({ type: 'detachTarget' } as const)],
+        },
+        COMPLETE: {
+          target: 'completed',
+          actions: enqueueActions(({ context, enqueue }) => {
+            enqueue.emit({ type: 'releaseAgentCalls' });
+            // Whichever call was on hold is reconnected; the two legs are now talking to each other.
+            enqueue.emit(context.active === 'consult' ? { type: 'retrieveParent' } : { type: 'retrieveTarget' });
+          }),
+        },
+      },
+    },
+    /** The agent has left; the caller and the target are (or will be, on answer) connected. */
+    completed: {
+      entry: [
+        assign({ transferCause: TransferCause.NORMAL }),
+        enqueueActions(({ context, enqueue }) => {
+          if (context.blind) {
+            enqueue.emit({ type: 'releaseAgentCalls' });
+            enqueue.emit({ type: 'dialTarget' });
+          }
+        }),
+      ],
+      initial: 'awaitingTarget',
+      states: {
+        awaitingTarget: {
+          entry: 'armTimer',
+          exit: 'cancelTimer',
+          on: {
+            'TARGET.ANSWERED': 'bridged',
+            TIMEOUT: {
+              target: '#consultTransfer.ended',
+              actions: [
+                assign({ targetCause: 'timeout' }),
+                assign(({ context }) => (context.blind ? { transferCause: TransferCause.TIMEOUT } : {})),
+                emit({ type: 'clearTarget', cause: 'timeout', by: 'local' } as const),
+                emit({ type: 'reportComplete' } as const),
+                'parentGone',
+                emit({ type: 'clearParent', cause: 'normal', by: 'local' } as const),
+              ],
+            },
+            'TARGET.CLEARED': {
+              target: '#consultTransfer.ended',
+              actions: [
+                'recordTarget',
+                assign(({ context, event }) => (context.blind ? { transferCause: transferCauseForTargetEnd(event.cause) } : {})),
+                'clearTargetAsReported',
+                emit({ type: 'reportComplete' } as const),
+                'parentGone',
+                emit({ type: 'clearParent', cause: 'normal', by: 'local' } as const),
+              ],
+            },
+            'PARENT.CLEARED': {
+              target: '#consultTransfer.ended',
+              actions: [
+                assign(({ context }) => (context.blind ? { transferCause: TransferCause.HANGUP } : {})),
+                assign({ targetCause: 'cancel' }),
+                emit({ type: 'clearTarget', cause: 'cancel', by: 'local' } as const),
+                'parentGone',
+                'clearParentAsReported',
+              ],
+            },
+          },
+        },
+        bridged: {
+          on: {
+            'TARGET.CLEARED': {
+              target: '#consultTransfer.ended',
+              actions: [
+                'recordTarget',
+                'clearTargetAsReported',
+                emit({ type: 'reportComplete' } as const),
+                'parentGone',
+                emit({ type: 'clearParent', cause: 'normal', by: 'local' } as const),
+              ],
+            },
+            'PARENT.CLEARED': {
+              target: '#consultTransfer.ended',
+              actions: [
+                assign({ targetCause: 'normal' }),
+                emit({ type: 'clearTarget', cause: 'normal', by: 'local' } as const),
+                'parentGone',
+                'clearParentAsReported',
+              ],
+            },
+          },
+        },
+      },
+    },
+    ended: {
+      type: 'final',
+      entry: emit(({ context }) => ({
+        type: 'ended' as const,
+        transferCause: context.transferCause,
+        targetCause: context.targetCause,
+        targetErrorMessage: context.targetErrorMessage,
+        parentUp: context.parentUp,
+      })),
+    },
+  },
+});
+
+export type ConsultTransferMachine = typeof consultTransferMachine;

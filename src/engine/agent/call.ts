@@ -1,0 +1,181 @@
+/**
+ * An agent call: the root actor of the agent-call statechart for one call on one agent's desk, the leg it
+ * views, and the call object the desk sees. It follows its leg (answered, held, ended) and tells its device
+ * whenever what the agent can see changes: state, call type, capabilities, linkage or user data.
+ */
+import { createActor, type Actor } from 'xstate';
+import {
+  agentCallMachine,
+  OPERATIONS,
+  type AgentCallEvent,
+  type AgentCallState,
+  type CallType,
+  type ConsultRole,
+  type OperationName,
+} from '../../../machines/agentCall';
+import { State } from '../../../machines/vocabulary';
+import { newAgentCallId, newConnId } from '../ids';
+import type { ActorOptions, Leg } from '../leg';
+import type { ConsultRun } from './consult';
+import { participant, type AgentCallObject, type NotificationType } from './notifications';
+
+export type AgentCallActor = Actor<typeof agentCallMachine>;
+
+/** What an agent call needs from its device. */
+export interface AgentCallOwner {
+  readonly phoneNumber: string;
+  readonly deviceUri: string;
+  readonly callsUri: string;
+  now(): number;
+  notify(call: AgentCall, type: NotificationType): void;
+  released(call: AgentCall): void;
+}
+
+export interface AgentCallSpec {
+  leg: Leg;
+  start: 'Ringing' | 'Dialing';
+  callType: CallType;
+  role?: ConsultRole;
+  /** The other party's number. */
+  party: string;
+  dnis: string;
+  parentCallUri?: string;
+}
+
+export class AgentCall {
+  readonly id = newAgentCallId();
+  readonly connId = newConnId();
+  readonly actor: AgentCallActor;
+  readonly createdAt: number;
+  /** The leg this call views; null once the agent has left it. */
+  leg: Leg | null;
+  /** The consult this call is part of, while it runs. */
+  consult: ConsultRun | null = null;
+  parentCallUri: string | undefined;
+  private readonly party: string;
+  private readonly dnis: string;
+  private lastView = '';
+
+  constructor(
+    readonly owner: AgentCallOwner,
+    spec: AgentCallSpec,
+    actorOptions: ActorOptions,
+  ) {
+    this.leg = spec.leg;
+    this.party = spec.party;
+    this.dnis = spec.dnis;
+    this.parentCallUri = spec.parentCallUri;
+    this.createdAt = owner.now();
+    spec.leg.agentCall = this;
+    this.actor = createActor(agentCallMachine, {
+      ...actorOptions,
+      input: { start: spec.start, callType: spec.callType, role: spec.role ?? 'none' },
+    });
+    this.actor.on('dataChanged', () => owner.notify(this, 'AttachedDataChanged'));
+    this.actor.subscribe(() => this.changed());
+  }
+
+  start(): void {
+    this.actor.start();
+  }
+
+  get uri(): string {
+    return `${this.owner.callsUri}/${this.id}`;
+  }
+
+  get state(): AgentCallState {
+    return this.actor.getSnapshot().value as AgentCallState;
+  }
+
+  get callType(): CallType {
+    return this.actor.getSnapshot().context.callType;
+  }
+
+  get role(): ConsultRole {
+    return this.actor.getSnapshot().context.role;
+  }
+
+  get released(): boolean {
+    return this.actor.getSnapshot().status !== 'active';
+  }
+
+  /** Operations the chart accepts now: the call's capabilities. Released calls have none. */
+  capabilities(): OperationName[] {
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.status !== 'active') return [];
+    return OPERATIONS.filter((name) => snapshot.can({ type: name } as AgentCallEvent));
+  }
+
+  can(event: AgentCallEvent): boolean {
+    const snapshot = this.actor.getSnapshot();
+    return snapshot.status === 'active' && snapshot.can(event);
+  }
+
+  send(event: AgentCallEvent): void {
+    if (!this.released) this.actor.send(event);
+  }
+
+  /** The leg this call views changed state. */
+  legState(state: State): void {
+    if (state === State.ANSWERED) this.send({ type: 'LEG.CONNECTED' });
+    else if (state === State.ON_HOLD) this.send({ type: 'LEG.HELD' });
+    else if (state === State.IDLE) this.release();
+  }
+
+  /** The call is over for this agent (its leg ended, or the agent left it). */
+  release(): void {
+    if (this.leg?.agentCall === this) this.leg.agentCall = null;
+    this.leg = null;
+    this.send({ type: 'RELEASE' });
+  }
+
+  setRole(role: ConsultRole, callType: CallType, parentCallUri?: string): void {
+    this.parentCallUri = parentCallUri;
+    this.send({ type: 'ROLE', role, callType });
+  }
+
+  /** The call object as the desk sees it now. */
+  view(): AgentCallObject {
+    const snapshot = this.actor.getSnapshot();
+    const state = this.state;
+    const call: AgentCallObject = {
+      id: this.id,
+      state,
+      callUuid: this.id,
+      connId: this.connId,
+      deviceUri: this.owner.deviceUri,
+      participants: [participant(this.party)],
+      dnis: this.dnis,
+      callType: snapshot.context.callType,
+      capabilities: this.capabilities(),
+      duration: String(Math.max(0, Math.floor((this.owner.now() - this.createdAt) / 1000))),
+      mute: 'Off',
+      supervisorListeningIn: false,
+      monitoredUserMuted: false,
+      uri: this.uri,
+      path: `/calls/${this.id}`,
+      userData: { ...snapshot.context.userData },
+    };
+    if (this.parentCallUri !== undefined) {
+      // Keep Genesys's field order: parentCallUri comes right after capabilities.
+      const { duration, mute, supervisorListeningIn, monitoredUserMuted, uri, path, userData, ...head } = call;
+      Object.assign(head, { parentCallUri: this.parentCallUri, duration, mute, supervisorListeningIn, monitoredUserMuted });
+      return Object.assign(head, state === 'Released' ? { monitoring: false } : {}, { uri, path, userData }) as AgentCallObject;
+    }
+    if (state === 'Released') {
+      const { uri, path, userData, ...head } = call;
+      return { ...head, monitoring: false, uri, path, userData };
+    }
+    return call;
+  }
+
+  /** Notify the desk when what it can see has changed (never twice for the same view). */
+  private changed(): void {
+    const snapshot = this.actor.getSnapshot();
+    const key = `${String(snapshot.value)}|${snapshot.context.callType}|${this.parentCallUri ?? ''}|${this.capabilities().join(',')}`;
+    if (key === this.lastView) return;
+    this.lastView = key;
+    this.owner.notify(this, 'StatusChange');
+    if (snapshot.status !== 'active') this.owner.released(this);
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * A running consult (two-step) or single-step transfer on an agent's desk: the root actor of the
+ * consult-transfer statechart, wired to the caller's leg and agent call (C1) and to the consult leg and
+ * agent call it dials (C2). It carries out the chart's commands, in the order the chart emits them.
+ */
+import { createActor, type Actor } from 'xstate';
+import { consultTransferMachine } from '../../../machines/consultTransfer';
+import type { ClearedBy, EndCause } from '../../../machines/vocabulary';
+import type { TransferEndedInfo } from '../events';
+import type { ActorOptions, Leg, LegTransfer } from '../leg';
+import type { AgentCall } from './call';
+import type { AgentDevice } from './device';
+import { isInternalNumber } from './notifications';
+
+/** What a consult run needs from the engine and the agent's device. */
+export interface ConsultHost {
+  /** Open the consult leg (outbound, parent = the caller's leg) and its agent call unless `blind`. */
+  openConsultLeg(device: AgentDevice, parent: Leg, destination: string, consultOf: AgentCall | null): { leg: Leg; call: AgentCall | null };
+  transferCompleted(parent: Leg, target: Leg): void;
+  transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
+}
+
+export class ConsultRun implements LegTransfer {
+  readonly actor: Actor<typeof consultTransferMachine>;
+  target: Leg | null = null;
+  consultCall: AgentCall | null = null;
+
+  constructor(
+    readonly device: AgentDevice,
+    readonly parent: Leg,
+    /** The caller's call on the desk (C1). */
+    public parentCall: AgentCall | null,
+    readonly destination: string,
+    readonly blind: boolean,
+    secondsTimeout: number | null,
+    host: ConsultHost,
+    actorOptions: ActorOptions,
+  ) {
+    this.actor = createActor(consultTransferMachine, { ...actorOptions, input: { secondsTimeout, blind } });
+    parent.transfer = this;
+    if (parentCall) parentCall.consult = this;
+    this.actor.on('*', (command) => {
+      const target = this.target;
+      switch (command.type) {
+        case 'holdParent':
+          parent.actor.send({ type: 'HOLD' });
+          break;
+        case 'retrieveParent':
+          parent.actor.send({ type: 'UNHOLD' });
+          break;
+        case 'holdTarget':
+          target?.actor.send({ type: 'HOLD' });
+          break;
+        case 'retrieveTarget':
+          target?.actor.send({ type: 'UNHOLD' });
+          break;
+        case 'dialTarget': {
+          this.parentCall?.setRole('parent', this.parentCall.callType);
+          const opened = host.openConsultLeg(device, parent, destination, blind ? null : this.parentCall);
+          this.target = opened.leg;
+          this.consultCall = opened.call;
+          if (opened.call) opened.call.consult = this;
+          opened.leg.transfer = this;
+          opened.leg.actor.send({ type: 'DIAL', secondsTimeout: null });
+          break;
+        }
+        case 'releaseAgentCalls':
+          this.leaveCall(this.parentCall);
+          this.leaveCall(this.consultCall);
+          this.parentCall = null;
+          this.consultCall = null;
+          break;
+        case 'detachTarget':
+          if (target) target.transfer = null;
+          if (this.consultCall) {
+            this.consultCall.consult = null;
+            this.consultCall.setRole('none', isInternalNumber(destination) ? 'Internal' : 'Outbound', undefined);
+          }
+          break;
+        case 'clearTarget':
+          if (target) {
+            target.transfer = null;
+            target.actor.send({ type: 'CLEAR', cause: command.cause, by: command.by, errorMessage: command.errorMessage });
+          }
+          break;
+        case 'clearParent':
+          parent.transfer = null;
+          parent.actor.send({ type: 'CLEAR', cause: command.cause, by: command.by });
+          break;
+        case 'reportComplete':
+          if (target && parent.endTime === undefined) host.transferCompleted(parent, target);
+          break;
+        case 'ended':
+          if (parent.transfer === this) parent.transfer = null;
+          if (target?.transfer === this) target.transfer = null;
+          if (command.parentUp && target && parent.endTime === undefined) host.transferCompleted(parent, target);
+          if (this.parentCall) {
+            this.parentCall.consult = null;
+            this.parentCall.setRole('none', this.parentCall.callType);
+          }
+          if (this.consultCall?.consult === this) this.consultCall.consult = null;
+          host.transferFinished(this, {
+            kind: blind ? 'blind' : 'consult',
+            parentCallId: parent.callId,
+            targetCallId: target?.callId ?? null,
+            transferCause: command.transferCause,
+            targetCause: command.targetCause,
+          });
+          break;
+      }
+    });
+  }
+
+  start(): void {
+    this.actor.start();
+  }
+
+  get running(): boolean {
+    return this.actor.getSnapshot().status === 'active';
+  }
+
+  /** The target has answered and the agent is still consulting (SwapCalls makes sense). */
+  get consultConnected(): boolean {
+    return this.actor.getSnapshot().matches({ consulting: 'connected' });
+  }
+
+  /** The agent can still complete or cancel: the consult has not been completed yet. */
+  get consulting(): boolean {
+    return this.actor.getSnapshot().matches('consulting');
+  }
+
+  /** The other call of the pair, seen from `call`. */
+  otherOf(call: AgentCall): AgentCall | null {
+    return call === this.parentCall ? this.consultCall : call === this.consultCall ? this.parentCall : null;
+  }
+
+  complete(): void {
+    this.actor.send({ type: 'COMPLETE' });
+  }
+
+  cancel(): void {
+    this.actor.send({ type: 'CANCEL' });
+  }
+
+  swap(): void {
+    this.actor.send({ type: 'SWAP' });
+  }
+
+  legCleared(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage?: string): void {
+    if (leg === this.parent) this.actor.send({ type: 'PARENT.CLEARED', cause, by });
+    else this.actor.send({ type: 'TARGET.CLEARED', cause, by, errorMessage });
+  }
+
+  targetProgress(): void {}
+
+  targetAnswered(): void {
+    this.actor.send({ type: 'TARGET.ANSWERED' });
+  }
+
+  /** The agent leaves a call of the pair: Released on the desk, while its leg goes on. */
+  private leaveCall(call: AgentCall | null): void {
+    if (!call) return;
+    call.consult = null;
+    call.release();
+  }
+}
