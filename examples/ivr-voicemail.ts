@@ -7,7 +7,7 @@
  *   npm run example:ivr -- --json   # also print each callback's full JSON payload
  */
 import { differenceInMilliseconds, parseISO } from 'date-fns';
-import { createSwitchboard, State, type Channel, type SwitchboardOptions } from '../src';
+import { createSwitchboard, State, type Channel, type SwitchboardOptions, type SwitchboardStats } from '../src';
 
 export interface IvrExampleOptions {
   clock?: SwitchboardOptions['clock'];
@@ -23,7 +23,7 @@ export interface IvrExampleResult {
   /** The callbacks' event types, in order. */
   events: string[];
   /** The switchboard's counters at the end (all zero but terminalEvents: nothing left running). */
-  stats: { legs: number; transfers: number; timers: number; terminalEvents: number };
+  stats: SwitchboardStats;
 }
 
 export async function runIvrVoicemail(options: IvrExampleOptions = {}): Promise<IvrExampleResult> {

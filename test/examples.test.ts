@@ -17,7 +17,7 @@ test('IVR voicemail example: answer, transfer, retrieval, hang-up, with the full
   expect(result).toEqual({
     transfer: { state: State.TRANSFERRED, transferCause: TransferCause.NORMAL },
     events: ['initiate', 'transferAnswer', 'transferDisconnect', 'transferComplete', 'disconnect'],
-    stats: { legs: 0, transfers: 0, timers: 0, terminalEvents: 2 },
+    stats: { legs: 0, agentCalls: 0, transfers: 0, timers: 0, terminalEvents: 2 },
   });
   const ivr = lines.filter((l) => l.includes(' ivr ')).map((l) => l.trim());
   expect(ivr).toEqual([
