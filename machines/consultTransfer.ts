@@ -97,6 +97,11 @@ export const consultTransferMachine = setup({
       return { type: 'clearParent' as const, cause: e.cause, by: e.by };
     }),
     parentGone: assign({ parentUp: false }),
+    /** CompleteTransfer: the agent leaves both calls, and whichever was on hold is reconnected. */
+    leaveAndReconnect: enqueueActions(({ context, enqueue }) => {
+      enqueue.emit({ type: 'releaseAgentCalls' });
+      enqueue.emit(context.active === 'consult' ? { type: 'retrieveParent' } : { type: 'retrieveTarget' });
+    }),
   },
 }).createMachine({
   id: 'consultTransfer',
@@ -124,6 +129,8 @@ export const consultTransferMachine = setup({
           exit: 'cancelTimer',
           on: {
             'TARGET.ANSWERED': 'connected',
+            // Completed before the target answers: the caller is connected when (if) it does.
+            COMPLETE: { target: '#consultTransfer.completed.awaitingTarget', actions: 'leaveAndReconnect' },
             TIMEOUT: {
               target: '#consultTransfer.ended',
               actions: [
@@ -143,6 +150,7 @@ export const consultTransferMachine = setup({
         },
         connected: {
           on: {
+            COMPLETE: { target: '#consultTransfer.completed.bridged', actions: 'leaveAndReconnect' },
             'TARGET.CLEARED': {
               target: '#consultTransfer.ended',
               actions: ['recordTarget', assign({ transferCause: TransferCause.TARGETHANGUP }), 'clearTargetAsReported'],
@@ -179,14 +187,7 @@ export const consultTransferMachine = setup({
           target: 'ended',
           actions: [assign({ transferCause: TransferCause.HANGUP }), 'parentGone', 'clearParentAsReported', emit({ type: 'detachTarget' } as const)],
         },
-        COMPLETE: {
-          target: 'completed',
-          actions: enqueueActions(({ context, enqueue }) => {
-            enqueue.emit({ type: 'releaseAgentCalls' });
-            // Whichever call was on hold is reconnected; the two legs are now talking to each other.
-            enqueue.emit(context.active === 'consult' ? { type: 'retrieveParent' } : { type: 'retrieveTarget' });
-          }),
-        },
+
       },
     },
     /** The agent has left; the caller and the target are (or will be, on answer) connected. */

@@ -1,0 +1,280 @@
+/**
+ * Every row of docs/consult-transfer.md: agent notifications, TransferCause, and the Bandwidth callbacks of
+ * the legs involved (L1 = the caller's leg, C1 on the desk; L2 = the consult leg, C2), on the SimulatedClock.
+ */
+import { TransferCause, type AgentDevice, type Behaviour, type TransferEndedInfo } from '../src';
+import { flush, makeHarness, type Harness } from './harness';
+
+interface Desk {
+  h: Harness;
+  agent: AgentDevice;
+  c1: string;
+  c2: string;
+  l1: string;
+  l2: string;
+  /** `C1:Held`, `C2:Dialing`… for every notification since the consult was initiated. */
+  notes: string[];
+  ended: TransferEndedInfo[];
+  /** [eventType, leg (L1/L2), cause] of every callback since the consult was initiated. */
+  events(): string[];
+  op(call: string, body: object): Promise<unknown>;
+}
+
+/** The caller 5000 calls agent 5005, who answers and initiates a transfer to 5001 (behaving as given). */
+async function consult(target: Behaviour, consultTimeout?: number | null): Promise<Desk> {
+  const h = makeHarness();
+  const agent = h.sb.agent({ phoneNumber: '5005', consultTimeout });
+  h.sb.network.addEndpoint('5001', target);
+  const ended: TransferEndedInfo[] = [];
+  h.sb.on('transferEnded', (e) => ended.push(e));
+  const { channel } = h.sb.network.placeCall({ from: '5000', to: '5005' });
+  const c1 = agent.calls()[0].id;
+  await agent.operation(c1, { operationName: 'Answer' });
+  const names = new Map<string, string>([[c1, 'C1']]);
+  const notes: string[] = [];
+  agent.on('notification', (m) => {
+    if (!names.has(m.data.call.id)) names.set(m.data.call.id, `C${names.size + 1}`);
+    notes.push(`${names.get(m.data.call.id)}:${m.data.call.state}`);
+  });
+  const before = h.callbacks.length;
+  expect(await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } })).toEqual({ statusCode: 0 });
+  const l1 = channel.callId as string;
+  const l2 = h.callbacks.find((c) => c.callId !== l1)?.callId ?? [...names.keys()][1] ?? '';
+  const desk: Desk = {
+    h,
+    agent,
+    c1,
+    c2: [...names.keys()][1],
+    l1,
+    l2,
+    notes,
+    ended,
+    events: () => {
+      const legs = new Map<string, string>([[l1, 'L1']]);
+      return h.callbacks.slice(before).map((c) => {
+        if (!legs.has(c.callId)) legs.set(c.callId, 'L2');
+        return `${c.eventType}(${legs.get(c.callId)}${'cause' in c ? `, ${c.cause}` : ''})`;
+      });
+    },
+    op: (call, body) => agent.operation(call, body),
+  };
+  return desk;
+}
+
+const ok = { statusCode: 0 };
+
+test('complete after the target answers: C2 Established, then C1 and C2 Released; NORMAL', async () => {
+  const d = await consult({ outcome: 'answer', ringFor: 3 });
+  await d.h.advance(3);
+  expect(await d.op(d.c2, { operationName: 'CompleteTransfer' })).toEqual(ok);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Released', 'C2:Released']);
+  expect(d.events()).toEqual(['transferAnswer(L2)']);
+  expect(d.agent.calls()).toEqual([]);
+  // Regression: completing after answer must not leave the consult timeout armed (it would drop the caller).
+  await d.h.advance(60);
+  expect(d.events()).toEqual(['transferAnswer(L2)']);
+  // The caller and the target talk; when the target hangs up the consult ends and the caller is cleared.
+  d.h.sb.network.farEnd(d.h.callbacks.at(-1)?.callId as string).hangUp();
+  await flush();
+  expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, hangup)', 'transferComplete(L1, hangup)', 'disconnect(L1, hangup)']);
+  expect(d.ended).toMatchObject([{ kind: 'consult', transferCause: TransferCause.NORMAL, targetCause: 'normal' }]);
+  await d.h.assertClean();
+});
+
+test('complete after answer, then the caller hangs up: transferDisconnect(L2) before disconnect(L1), no transferComplete', async () => {
+  const d = await consult({ outcome: 'answer', ringFor: 1 });
+  await d.h.advance(1);
+  await d.op(d.c1, { operationName: 'CompleteTransfer' }); // posted to the call being transferred this time
+  d.h.sb.network.farEnd(d.l1).hangUp();
+  await flush();
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Released', 'C2:Released']);
+  expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, hangup)', 'disconnect(L1, hangup)']);
+  expect(d.ended[0].transferCause).toBe(TransferCause.NORMAL);
+  await d.h.assertClean();
+});
+
+test('complete while C2 is still Dialing: C1 and C2 Released at once; NORMAL; the target answers later', async () => {
+  const d = await consult({ outcome: 'answer', ringFor: 5, hangUpAfter: 60 });
+  await d.h.advance(2);
+  expect(await d.op(d.c2, { operationName: 'CompleteTransfer', consultCallUri: `https://sb.example/api/v2/me/calls/${d.c2}` })).toEqual(ok);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C1:Released', 'C2:Released']);
+  expect(d.events()).toEqual([]);
+  await d.h.advance(63);
+  expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, hangup)', 'transferComplete(L1, hangup)', 'disconnect(L1, hangup)']);
+  expect(d.ended).toMatchObject([{ transferCause: TransferCause.NORMAL }]);
+  await d.h.assertClean();
+});
+
+test('complete while Dialing, then the target rejects: the consult ends, the caller is cleared', async () => {
+  const d = await consult({ outcome: 'reject', ringFor: 5 });
+  await d.op(d.c2, { operationName: 'CompleteTransfer' });
+  await d.h.advance(5);
+  expect(d.events()).toEqual(['transferDisconnect(L2, rejected)', 'transferComplete(L1, rejected)', 'disconnect(L1, hangup)']);
+  expect(d.ended[0].transferCause).toBe(TransferCause.NORMAL);
+  await d.h.assertClean();
+});
+
+test.each([
+  ['busy', { outcome: 'busy' } as Behaviour, 0, 'busy'],
+  ['rejects', { outcome: 'reject', ringFor: 4 } as Behaviour, 4, 'rejected'],
+])('target %s: C2 Released, C1 stays Held with Retrieve offered; TARGETREJECT', async (_label, behaviour, seconds, cause) => {
+  const d = await consult(behaviour);
+  await d.h.advance(seconds);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Released']);
+  expect(d.agent.calls().map((c) => [c.state, c.capabilities.includes('Retrieve')])).toEqual([['Held', true]]);
+  expect(d.events()).toEqual([`transferDisconnect(L2, ${cause})`, `transferComplete(L1, ${cause})`]);
+  expect(d.ended).toMatchObject([{ transferCause: TransferCause.TARGETREJECT, targetCause: cause === 'busy' ? 'busy' : 'rejected' }]);
+  expect(await d.op(d.c1, { operationName: 'Retrieve' })).toEqual(ok);
+  expect(d.notes.at(-1)).toBe('C1:Established');
+  await d.h.assertClean();
+});
+
+test('target does not answer within the consult timeout (default 30 s): C2 Released, C1 Held; TIMEOUT', async () => {
+  const d = await consult({ outcome: 'noAnswer' });
+  await d.h.advance(29.9);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing']);
+  await d.h.advance(0.1);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Released']);
+  expect(d.events()).toEqual(['transferDisconnect(L2, timeout)', 'transferComplete(L1, timeout)']);
+  expect(d.ended).toMatchObject([{ transferCause: TransferCause.TIMEOUT }]);
+  await d.h.assertClean();
+});
+
+test('consultTimeout null: the consult never times out', async () => {
+  const d = await consult({ outcome: 'noAnswer' }, null);
+  await d.h.advance(600);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing']);
+  expect(d.ended).toEqual([]);
+  await d.h.assertClean();
+});
+
+test('target answers then hangs up before completion: C2 Released, C1 Held; TARGETHANGUP', async () => {
+  const d = await consult({ outcome: 'answer', ringFor: 2, hangUpAfter: 10 });
+  await d.h.advance(12);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C2:Released']);
+  expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, hangup)', 'transferComplete(L1, hangup)']);
+  expect(d.ended).toMatchObject([{ transferCause: TransferCause.TARGETHANGUP }]);
+  expect(d.agent.calls().map((c) => c.state)).toEqual(['Held']);
+  await d.h.assertClean();
+});
+
+test('caller hangs up during the consult: C1 Released; C2 goes on as an ordinary Established call; HANGUP', async () => {
+  const d = await consult({ outcome: 'answer', ringFor: 2 });
+  await d.h.advance(2);
+  d.h.sb.network.farEnd(d.l1).hangUp();
+  await flush();
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Released', 'C2:Established']);
+  const [c2] = d.agent.calls();
+  expect(c2).toMatchObject({ state: 'Established', callType: 'Internal' });
+  expect(c2.parentCallUri).toBeUndefined();
+  expect(c2.capabilities).toContain('Hold');
+  expect(c2.capabilities).not.toContain('CompleteTransfer');
+  expect(d.events()).toEqual(['transferAnswer(L2)', 'disconnect(L1, hangup)']);
+  expect(d.ended).toMatchObject([{ transferCause: TransferCause.HANGUP, targetCause: null }]);
+  // The agent finishes the call: the consult leg still ends with its transferDisconnect.
+  expect(await d.op(c2.id, { operationName: 'Hangup' })).toEqual(ok);
+  expect(d.events().at(-1)).toBe('transferDisconnect(L2, hangup)');
+  await d.h.assertClean();
+});
+
+test('agent cancels: Hangup C2 then Retrieve C1 → C2 Released, C1 Established; FAIL, cancel callbacks', async () => {
+  const d = await consult({ outcome: 'answer', ringFor: 2 });
+  await d.h.advance(2);
+  expect(await d.op(d.c2, { operationName: 'Hangup' })).toEqual(ok);
+  expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, cancel)', 'transferComplete(L1, cancel)']);
+  expect(d.ended).toMatchObject([{ transferCause: TransferCause.FAIL, targetCause: 'cancel' }]);
+  expect(await d.op(d.c1, { operationName: 'Retrieve' })).toEqual(ok);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C2:Released', 'C1:Established']);
+  await d.h.assertClean();
+});
+
+test('agent cancels while the consult call is still Dialing: FAIL, transferDisconnect(L2, cancel)', async () => {
+  const d = await consult({ outcome: 'noAnswer' });
+  expect(await d.op(d.c2, { operationName: 'Hangup' })).toEqual(ok);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Released']);
+  expect(d.events()).toEqual(['transferDisconnect(L2, cancel)', 'transferComplete(L1, cancel)']);
+  expect(d.ended[0].transferCause).toBe(TransferCause.FAIL);
+  await d.h.assertClean();
+});
+
+test('SwapCalls there and back: C2 Held + C1 Established, then C1 Held + C2 Established; then complete', async () => {
+  const d = await consult({ outcome: 'answer', ringFor: 1 });
+  await d.h.advance(1);
+  expect(await d.op(d.c2, { operationName: 'SwapCalls', otherCallUri: `https://sb.example/api/v2/me/calls/${d.c1}` })).toEqual(ok);
+  expect(d.notes.slice(3)).toEqual(['C2:Held', 'C1:Established']);
+  const c1 = d.agent.calls().find((c) => c.id === d.c1);
+  expect(c1?.capabilities).toEqual(['UpdateUserData', 'DeleteUserData', 'Hangup', 'SwapCalls', 'CompleteTransfer', 'SendDtmf', 'AttachUserData', 'DeleteUserDataPair']);
+  expect(await d.op(d.c1, { operationName: 'SwapCalls' })).toEqual(ok);
+  expect(d.notes.slice(5)).toEqual(['C1:Held', 'C2:Established']);
+  expect(d.ended).toEqual([]);
+  expect(d.events()).toEqual(['transferAnswer(L2)']);
+  expect(await d.op(d.c2, { operationName: 'CompleteTransfer' })).toEqual(ok);
+  expect(d.notes.slice(7)).toEqual(['C1:Released', 'C2:Released']);
+  await d.h.assertClean();
+});
+
+test('SwapCalls before the target answers is refused (2) and changes nothing', async () => {
+  const d = await consult({ outcome: 'noAnswer' });
+  const notes = d.notes.length;
+  expect(await d.op(d.c2, { operationName: 'SwapCalls' })).toEqual({
+    statusCode: 2,
+    statusMessage: 'SwapCalls needs the consult call answered first (hang it up to cancel the consult)',
+  });
+  expect(d.notes.length).toBe(notes);
+  await d.h.assertClean();
+});
+
+describe('single-step (blind) transfer', () => {
+  async function blind(target: Behaviour) {
+    const h = makeHarness();
+    const agent = h.sb.agent({ phoneNumber: '5005' });
+    h.sb.network.addEndpoint('+15557770000', target);
+    const ended: TransferEndedInfo[] = [];
+    h.sb.on('transferEnded', (e) => ended.push(e));
+    const { channel } = h.sb.network.placeCall({ from: '+15550001111', to: '5005' });
+    const c1 = agent.calls()[0];
+    expect(c1.callType).toBe('Inbound');
+    await agent.operation(c1.id, { operationName: 'Answer' });
+    const states: string[] = [];
+    agent.on('notification', (m) => states.push(m.data.call.state));
+    const before = h.callbacks.length;
+    expect(await agent.operation(c1.id, { operationName: 'SingleStepTransfer', destination: { phoneNumber: '+15557770000' } })).toEqual(ok);
+    return { h, agent, states, ended, l1: channel.callId as string, since: () => h.summary().slice(before) };
+  }
+
+  test('the agent leaves at once; the caller is connected when the target answers; NORMAL', async () => {
+    const b = await blind({ outcome: 'answer', ringFor: 2, hangUpAfter: 30 });
+    expect(b.states).toEqual(['Released']);
+    expect(b.agent.calls()).toEqual([]);
+    await b.h.advance(32);
+    expect(b.since().map(([type, id, cause]) => `${type}:${id === b.l1 ? 'L1' : 'L2'}:${cause ?? ''}`)).toEqual([
+      'transferAnswer:L2:',
+      'transferDisconnect:L2:hangup',
+      'transferComplete:L1:hangup',
+      'disconnect:L1:hangup',
+    ]);
+    expect(b.h.callbacks.find((c) => c.eventType === 'transferAnswer')).toMatchObject({ transferCallerId: '+15550001111', parentCallId: b.l1 });
+    expect(b.ended).toMatchObject([{ kind: 'blind', transferCause: TransferCause.NORMAL }]);
+    await b.h.assertClean();
+  });
+
+  test('target busy: TARGETREJECT, the caller is cleared', async () => {
+    const b = await blind({ outcome: 'busy' });
+    expect(b.since().map(([type, , cause]) => `${type}:${cause ?? ''}`)).toEqual([
+      'transferDisconnect:busy',
+      'transferComplete:busy',
+      'disconnect:hangup',
+    ]);
+    expect(b.ended).toMatchObject([{ kind: 'blind', transferCause: TransferCause.TARGETREJECT }]);
+    await b.h.assertClean();
+  });
+
+  test('the caller hangs up while the target rings: HANGUP, transferDisconnect(cancel) before disconnect', async () => {
+    const b = await blind({ outcome: 'noAnswer' });
+    b.h.sb.network.farEnd(b.l1).hangUp();
+    await flush();
+    expect(b.since().map(([type, , cause]) => `${type}:${cause ?? ''}`)).toEqual(['transferDisconnect:cancel', 'disconnect:hangup']);
+    expect(b.ended).toMatchObject([{ kind: 'blind', transferCause: TransferCause.HANGUP }]);
+    await b.h.assertClean();
+  });
+});
