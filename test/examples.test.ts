@@ -1,6 +1,7 @@
 /** The examples run, on the SimulatedClock, and do what they print. */
 import { SimulatedClock, State, TransferCause } from '../src';
 import { runIvrVoicemail } from '../examples/ivr-voicemail';
+import { runAgentTwoStep } from '../examples/agent-two-step';
 import { flush } from './harness';
 
 test('IVR voicemail example: answer, transfer, retrieval, hang-up, with the full event timeline', async () => {
@@ -28,4 +29,28 @@ test('IVR voicemail example: answer, transfer, retrieval, hang-up, with the full
   ]);
   expect(lines.some((l) => /state\s+A \(caller\)\s+TRANSFERRED → RECONNECTING/.test(l))).toBe(true);
   expect(lines.at(-1)).toMatch(/done\s+legs=0 transfers=0 timers=0/);
+});
+
+test('agent two-step example: consult, complete after answer, the colleague hangs up; nothing left', async () => {
+  const clock = new SimulatedClock();
+  const lines: string[] = [];
+  const run = runAgentTwoStep({ clock, print: (l) => lines.push(l) });
+  let result: Awaited<typeof run> | undefined;
+  void run.then((r) => (result = r));
+  await flush();
+  for (let i = 0; i < 200 && !result; i++) {
+    clock.increment(100);
+    await flush();
+  }
+  expect(result).toEqual({
+    notifications: ['C1 Ringing', 'C1 Established', 'C1 Held', 'C2 Dialing', 'C2 Established', 'C1 Released', 'C2 Released'],
+    events: ['initiate', 'transferAnswer', 'transferDisconnect', 'transferComplete', 'disconnect'],
+    transfer: expect.objectContaining({ kind: 'consult', transferCause: TransferCause.NORMAL }),
+    stats: { legs: 0, agentCalls: 0, transfers: 0, timers: 0, terminalEvents: 2 },
+  });
+  expect(lines.filter((l) => l.includes('  agent     ')).map((l) => l.trim())).toEqual([
+    '+0.000s  agent     Answer → {"statusCode":0}',
+    '+1.000s  agent     InitiateTransfer to 5001 → {"statusCode":0}',
+    '+3.500s  agent     CompleteTransfer → {"statusCode":0}',
+  ]);
 });
