@@ -14,7 +14,7 @@ test('help lists the commands', async () => {
   const { code, out } = await run('--help');
   expect(code).toBe(0);
   expect(out).toMatch(/Usage: switchboard <command>/);
-  expect(out).toMatch(/demo \[--json\]/);
+  expect(out).toMatch(/demo \[ivr\|agent\] \[--json\]/);
 });
 
 test('--version prints the package version', async () => {
@@ -34,7 +34,8 @@ test('causes prints the whole table', async () => {
 
 test('unknown commands and options are refused with exit code 2 and the help', async () => {
   expect(await run('serve-me')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown command 'serve-me'[\s\S]*Usage/) });
-  expect(await run('demo', '--fast')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown option --fast/) });
+  expect(await run('demo', '--fast')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown demo or option '--fast'/) });
+  expect(await run('demo', 'agent', 'extra')).toMatchObject({ code: 2 });
 });
 
 test('docs/causes.md holds the table `switchboard causes --markdown` prints', async () => {

@@ -6,14 +6,18 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { runAgentTwoStep } from '../../examples/agent-two-step';
 import { runIvrVoicemail } from '../../examples/ivr-voicemail';
 import { CAUSE_TABLE } from '../causes';
 
 const HELP = `Usage: switchboard <command> [options]
 
 Commands:
-  demo [--json]   Run the IVR voicemail example on the simulated network and print its event timeline
-                  (--json: also print every callback's JSON payload)
+  demo [ivr|agent] [--json]
+                  Run an example on the simulated network and print its timeline:
+                  ivr (default): an IVR transfers a caller to voicemail and retrieves the call;
+                  agent: an agent consults a colleague and completes a two-step transfer
+                  (--json: also print the full JSON payloads)
   causes [--markdown]
                   Print the cause table (engine, Aculab, Bandwidth, Catapult v1, Q.850, SIP, Twilio)
 
@@ -67,13 +71,16 @@ export async function main(argv: string[], out = (l: string) => console.log(l), 
       return 0;
     }
     case 'demo': {
-      const unknown = rest.filter((a) => a !== '--json');
-      if (unknown.length > 0) {
-        err(`switchboard demo: unknown option ${unknown[0]}\n\n${HELP}`);
+      const json = rest.includes('--json');
+      const args = rest.filter((a) => a !== '--json');
+      const which = args[0] ?? 'ivr';
+      if (args.length > 1 || (which !== 'ivr' && which !== 'agent')) {
+        err(`switchboard demo: unknown demo or option '${args.at(-1)}'\n\n${HELP}`);
         return 2;
       }
-      // The example is the demo: one code path, exercised by the tests.
-      await runIvrVoicemail({ json: rest.includes('--json'), print: out });
+      // The examples are the demos: one code path, exercised by the tests.
+      if (which === 'ivr') await runIvrVoicemail({ json, print: out });
+      else await runAgentTwoStep({ json, print: out });
       return 0;
     }
     default:

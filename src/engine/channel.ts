@@ -258,6 +258,7 @@ export class Channel {
     if (other.state !== State.IDLE) {
       throw new CallChannelError(`${method}(): the other channel must be IDLE, but it is ${other.state}`);
     }
+    other.#refuseIfAgents(method);
     if (!this.#tonePlayer) {
       throw new CallChannelError(`${method}(): this channel has no tone player; call createTonePlayer() first`);
     }
