@@ -97,6 +97,12 @@ export const consultTransferMachine = setup({
       return { type: 'clearParent' as const, cause: e.cause, by: e.by };
     }),
     parentGone: assign({ parentUp: false }),
+    /** After completion the target has gone: tell the caller's leg (transferComplete), then clear it. */
+    hangUpCaller: enqueueActions(({ enqueue }) => {
+      enqueue.emit({ type: 'reportComplete' });
+      enqueue.assign({ parentUp: false });
+      enqueue.emit({ type: 'clearParent', cause: 'normal', by: 'local' });
+    }),
     /** CompleteTransfer: the agent leaves both calls, and whichever was on hold is reconnected. */
     leaveAndReconnect: enqueueActions(({ context, enqueue }) => {
       enqueue.emit({ type: 'releaseAgentCalls' });
@@ -185,9 +191,13 @@ export const consultTransferMachine = setup({
         },
         'PARENT.CLEARED': {
           target: 'ended',
-          actions: [assign({ transferCause: TransferCause.HANGUP }), 'parentGone', 'clearParentAsReported', emit({ type: 'detachTarget' } as const)],
+          actions: [
+            assign({ transferCause: TransferCause.HANGUP }),
+            'parentGone',
+            'clearParentAsReported',
+            emit({ type: 'detachTarget' } as const),
+          ],
         },
-
       },
     },
     /** The agent has left; the caller and the target are (or will be, on answer) connected. */
@@ -197,6 +207,7 @@ export const consultTransferMachine = setup({
         enqueueActions(({ context, enqueue }) => {
           if (context.blind) {
             enqueue.emit({ type: 'releaseAgentCalls' });
+            enqueue.emit({ type: 'retrieveParent' }); // a single-step transfer of a held call
             enqueue.emit({ type: 'dialTarget' });
           }
         }),
@@ -214,9 +225,7 @@ export const consultTransferMachine = setup({
                 assign({ targetCause: 'timeout' }),
                 assign(({ context }) => (context.blind ? { transferCause: TransferCause.TIMEOUT } : {})),
                 emit({ type: 'clearTarget', cause: 'timeout', by: 'local' } as const),
-                emit({ type: 'reportComplete' } as const),
-                'parentGone',
-                emit({ type: 'clearParent', cause: 'normal', by: 'local' } as const),
+                'hangUpCaller',
               ],
             },
             'TARGET.CLEARED': {
@@ -225,9 +234,7 @@ export const consultTransferMachine = setup({
                 'recordTarget',
                 assign(({ context, event }) => (context.blind ? { transferCause: transferCauseForTargetEnd(event.cause) } : {})),
                 'clearTargetAsReported',
-                emit({ type: 'reportComplete' } as const),
-                'parentGone',
-                emit({ type: 'clearParent', cause: 'normal', by: 'local' } as const),
+                'hangUpCaller',
               ],
             },
             'PARENT.CLEARED': {
@@ -249,9 +256,7 @@ export const consultTransferMachine = setup({
               actions: [
                 'recordTarget',
                 'clearTargetAsReported',
-                emit({ type: 'reportComplete' } as const),
-                'parentGone',
-                emit({ type: 'clearParent', cause: 'normal', by: 'local' } as const),
+                'hangUpCaller',
               ],
             },
             'PARENT.CLEARED': {
