@@ -4,7 +4,13 @@
  */
 export { SimulatedClock } from 'xstate';
 export { State, Cause, TransferCause, type EndCause, type Direction } from '../machines/vocabulary';
-export { createSwitchboard, type Switchboard, type SwitchboardOptions, type SwitchboardStats } from './engine/switchboard';
+export {
+  createSwitchboard,
+  type Switchboard,
+  type SwitchboardOptions,
+  type SwitchboardOptionsWithNetwork,
+  type SwitchboardStats,
+} from './engine/switchboard';
 export { Channel, type CallOptions, type TransferOptions, type RejectOptions } from './engine/channel';
 export { HangupError, CallChannelError } from './engine/errors';
 export { TonePlayer, DEFAULT_RINGBACK_TONE } from './engine/tonePlayer';

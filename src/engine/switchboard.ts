@@ -11,6 +11,7 @@ import type { ActorOptions } from './leg';
 import type { SwitchboardEvents, SwitchboardEventName } from './events';
 import { Supervisor } from './supervisor';
 import { SimulatedNetwork } from '../network/simulated';
+import type { Network } from './network';
 
 export interface SwitchboardOptions {
   /** Time source for every timer: XState's `SimulatedClock` in tests; the real clock by default. */
@@ -23,6 +24,11 @@ export interface SwitchboardOptions {
   publicUrl?: string;
   /** XState inspection observer, given to every leg and transfer actor (off by default: costs nothing). */
   inspect?: ActorOptions['inspect'];
+}
+
+/** Options with a network of your own (a signalling adapter, or a test network) instead of the simulated one. */
+export interface SwitchboardOptionsWithNetwork<N extends Network> extends SwitchboardOptions {
+  network: N;
 }
 
 export interface SwitchboardStats {
@@ -38,9 +44,9 @@ export interface SwitchboardStats {
   terminalEvents: number;
 }
 
-export interface Switchboard {
-  /** The simulated network that drives calls. */
-  readonly network: SimulatedNetwork;
+export interface Switchboard<N extends Network = SimulatedNetwork> {
+  /** The network that drives calls: the simulated one unless another was given. */
+  readonly network: N;
   /** The engine's clock (`now()` is the time callbacks are stamped with). */
   readonly clock: EngineClock;
   readonly accountId: string;
@@ -58,17 +64,19 @@ export interface Switchboard {
   close(): void;
 }
 
-export function createSwitchboard(options: SwitchboardOptions = {}): Switchboard {
+export function createSwitchboard(options?: SwitchboardOptions): Switchboard<SimulatedNetwork>;
+export function createSwitchboard<N extends Network>(options: SwitchboardOptionsWithNetwork<N>): Switchboard<N>;
+export function createSwitchboard(options: SwitchboardOptions & { network?: Network } = {}): Switchboard<Network> {
   const accountId = nonEmpty('accountId', options.accountId ?? '9900000');
   const applicationId = nonEmpty('applicationId', options.applicationId ?? 'switchboard');
   const publicUrl = baseUrl(options.publicUrl ?? 'http://127.0.0.1:8080');
   const clock = new EngineClock(options.clock);
-  const network = new SimulatedNetwork();
+  const network = options.network ?? new SimulatedNetwork();
   const supervisor = new Supervisor({ accountId, applicationId, publicUrl }, clock);
   const engine = new Engine(clock, network, supervisor, publicUrl, options.inspect);
   network.attach(engine, clock);
 
-  const sb: Switchboard = {
+  const sb: Switchboard<Network> = {
     network,
     clock,
     accountId,
