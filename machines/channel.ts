@@ -196,6 +196,8 @@ export const channelMachine = setup({
     [State.HOLDING]: {
       on: {
         'NET.HELD': State.ON_HOLD,
+        // Taken off hold before the network confirmed the hold: back to ANSWERED (a late NET.HELD is ignored there).
+        UNHOLD: { target: State.ANSWERED, actions: emit({ type: 'signal.unhold' } as const) },
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },

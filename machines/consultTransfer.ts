@@ -39,6 +39,8 @@ export type ConsultTransferEvent =
   | { type: 'CANCEL' }
   /** SwapCalls, or Retrieve of the held call of the pair. */
   | { type: 'SWAP' }
+  /** The agent retrieves the caller before the target answered: the consult is abandoned. */
+  | { type: 'ABANDON' }
   | { type: 'TIMEOUT' };
 
 export type ConsultTransferEmitted =
@@ -131,8 +133,8 @@ export const consultTransferMachine = setup({
       initial: 'dialling',
       states: {
         dialling: {
+          // One consult timeout for the whole wait for the target, before and after CompleteTransfer.
           entry: 'armTimer',
-          exit: 'cancelTimer',
           on: {
             'TARGET.ANSWERED': 'connected',
             // Completed before the target answers: the caller is connected when (if) it does.
@@ -155,6 +157,7 @@ export const consultTransferMachine = setup({
           },
         },
         connected: {
+          entry: 'cancelTimer',
           on: {
             COMPLETE: { target: '#consultTransfer.completed.bridged', actions: 'leaveAndReconnect' },
             'TARGET.CLEARED': {
@@ -182,6 +185,14 @@ export const consultTransferMachine = setup({
         },
       },
       on: {
+        ABANDON: {
+          target: 'ended',
+          actions: [
+            assign({ transferCause: TransferCause.FAIL, targetCause: 'cancel' }),
+            emit({ type: 'clearTarget', cause: 'cancel', by: 'local' } as const),
+            emit({ type: 'retrieveParent' } as const),
+          ],
+        },
         CANCEL: {
           target: 'ended',
           actions: [
@@ -215,8 +226,10 @@ export const consultTransferMachine = setup({
       initial: 'awaitingTarget',
       states: {
         awaitingTarget: {
-          entry: 'armTimer',
-          exit: 'cancelTimer',
+          // A consult completed while dialling keeps the timer it armed; a single-step transfer arms one now.
+          entry: enqueueActions(({ context, enqueue }) => {
+            if (context.blind) enqueue({ type: 'armTimer' });
+          }),
           on: {
             'TARGET.ANSWERED': 'bridged',
             TIMEOUT: {
@@ -250,6 +263,7 @@ export const consultTransferMachine = setup({
           },
         },
         bridged: {
+          entry: 'cancelTimer',
           on: {
             'TARGET.CLEARED': {
               target: '#consultTransfer.ended',
@@ -274,13 +288,16 @@ export const consultTransferMachine = setup({
     },
     ended: {
       type: 'final',
-      entry: emit(({ context }) => ({
+      entry: [
+        'cancelTimer',
+        emit(({ context }) => ({
         type: 'ended' as const,
         transferCause: context.transferCause,
         targetCause: context.targetCause,
         targetErrorMessage: context.targetErrorMessage,
         parentUp: context.parentUp,
       })),
+      ],
     },
   },
 });

@@ -28,6 +28,7 @@ export interface AgentCallOwner {
   readonly callsUri: string;
   now(): number;
   notify(call: AgentCall, type: NotificationType): void;
+  legFailed(call: AgentCall): void;
   released(call: AgentCall): void;
 }
 
@@ -120,6 +121,7 @@ export class AgentCall {
     if (state === State.ANSWERED) this.send({ type: 'LEG.CONNECTED' });
     else if (state === State.ON_HOLD) this.send({ type: 'LEG.HELD' });
     else if (state === State.IDLE) this.release();
+    else if (state === State.ERROR) this.owner.legFailed(this);
   }
 
   /** The call is over for this agent (its leg ended, or the agent left it). */

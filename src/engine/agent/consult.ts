@@ -142,6 +142,11 @@ export class ConsultRun implements LegTransfer {
     this.actor.send({ type: 'CANCEL' });
   }
 
+  /** The agent retrieves the caller while the target is still ringing: the consult is abandoned. */
+  abandon(): void {
+    this.actor.send({ type: 'ABANDON' });
+  }
+
   swap(): void {
     this.actor.send({ type: 'SWAP' });
   }

@@ -57,6 +57,8 @@ export class AgentDevice implements AgentCallOwner {
   readonly consultTimeout: number | null;
   private readonly emitter = new EventEmitter<AgentDeviceEvents>();
   private readonly live = new Map<string, AgentCall>();
+  /** The last notification queued per call and not yet delivered. */
+  private readonly queued = new Map<string, CallNotification>();
 
   /** @internal Devices are made by `sb.agent()`. */
   constructor(
@@ -99,15 +101,17 @@ export class AgentDevice implements AgentCallOwner {
 
   /** `POST /api/v2/me/calls/{id}` with `{ operationName, … }`. */
   async operation(callId: string, body: unknown): Promise<OperationResponse> {
-    return this.host.turn(() => this.perform(callId, body));
+    return internalErrors(() => this.host.turn(() => this.perform(callId, body)));
   }
 
   /** `POST /api/v2/me/devices/{deviceId}/calls` with `{ destination: { phoneNumber } }` (Dial). */
   async dial(body: unknown): Promise<OperationResponse> {
     const destination = phoneNumberOf(body);
     if (destination === null) return fail(1, "Missing parameter 'destination.phoneNumber'");
-    this.host.turn(() => this.host.dial(this, destination));
-    return ok;
+    return internalErrors(() => {
+      this.host.turn(() => this.host.dial(this, destination));
+      return ok;
+    });
   }
 
   // ---- AgentCallOwner ----
@@ -118,10 +122,29 @@ export class AgentDevice implements AgentCallOwner {
     call.start();
   }
 
-  /** @internal */
+  /**
+   * @internal Queue a notification for delivery after the current turn. A StatusChange for a call whose last
+   * queued StatusChange (not yet delivered) has the same state is updated in place: within one turn the desk
+   * sees each state of a call once, with its final capabilities.
+   */
   notify(call: AgentCall, type: NotificationType): void {
-    const message = notification(type, call.view(), this.phoneNumber);
-    this.host.defer(() => this.emitter.emit('notification', message));
+    const view = call.view();
+    const queued = this.queued.get(call.id);
+    if (type === 'StatusChange' && queued?.data.notificationType === 'StatusChange' && queued.data.call.state === view.state) {
+      queued.data.call = view;
+      return;
+    }
+    const message = notification(type, view, this.phoneNumber);
+    this.queued.set(call.id, message);
+    this.host.defer(() => {
+      if (this.queued.get(call.id) === message) this.queued.delete(call.id);
+      this.emitter.emit('notification', message);
+    });
+  }
+
+  /** @internal The call's leg failed (signalling): the desk has no ERROR state, so the call is hung up. */
+  legFailed(call: AgentCall): void {
+    this.host.hangUp(call);
   }
 
   /** @internal */
@@ -150,16 +173,18 @@ export class AgentDevice implements AgentCallOwner {
     const event = parsed.event;
 
     const consult = call.consult;
-    // CompleteTransfer may be posted to either call of a consult (the chart of the consult judges it).
-    const completingFromParent = op === 'CompleteTransfer' && consult !== null && call.role === 'parent' && consult.consulting;
-    if (!completingFromParent && !call.can(event)) {
+    // CompleteTransfer may be posted to either call of a consult, held or not (the consult's chart judges it).
+    const completingFromPair = op === 'CompleteTransfer' && consult !== null && call.role !== 'none' && consult.consulting;
+    if (!completingFromPair && !call.can(event)) {
       return fail(2, `${op} is not valid for a call in state ${call.state} (capabilities: ${call.capabilities().join(', ') || 'none'})`);
     }
     if (CONFERENCE.has(op)) return fail(2, `${op} is not supported yet`);
     if ((op === 'InitiateTransfer' || op === 'SingleStepTransfer') && consult) {
       return fail(2, `A transfer is already in progress for call '${callId}'`);
     }
-    const swapping = op === 'SwapCalls' || (op === 'Retrieve' && consult !== null);
+    // Retrieve of the held caller while the target still rings abandons the consult (below).
+    const abandoning = op === 'Retrieve' && consult !== null && consult.consulting && !consult.consultConnected && call.role === 'parent';
+    const swapping = op === 'SwapCalls' || (op === 'Retrieve' && consult !== null && !abandoning);
     if (swapping && !consult?.consultConnected) {
       return fail(2, `${op} needs the consult call answered first (hang it up to cancel the consult)`);
     }
@@ -184,7 +209,8 @@ export class AgentDevice implements AgentCallOwner {
         this.host.hold(call);
         break;
       case 'Retrieve':
-        if (consult) consult.swap();
+        if (abandoning) consult?.abandon();
+        else if (consult) consult.swap();
         else this.host.retrieve(call);
         break;
       case 'SwapCalls':
@@ -202,6 +228,15 @@ export class AgentDevice implements AgentCallOwner {
         break;
     }
     return ok;
+  }
+}
+
+/** Anything unexpected (the switchboard closed, a bug) is answered with 4, never thrown at the desk. */
+function internalErrors(fn: () => OperationResponse): OperationResponse {
+  try {
+    return fn();
+  } catch (error) {
+    return fail(4, `Internal error: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
