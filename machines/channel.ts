@@ -6,7 +6,7 @@
  * `leg.*` reports a fact the supervisor turns into callbacks. The only timer is a dialled call's own
  * `secondsTimeout`, an XState delay on the engine's clock. The engine stops the actor once it is IDLE again.
  */
-import { setup, assign, emit, enqueueActions, cancel, not, stateIn } from 'xstate';
+import { setup, assign, emit, enqueueActions, cancel, not, or, stateIn } from 'xstate';
 import { State, TransferCause, type ClearedBy, type Direction, type EndCause } from './vocabulary';
 
 export interface ChannelInput {
@@ -82,7 +82,8 @@ export const channelMachine = setup({
     }),
   },
   guards: {
-    isLive: not(stateIn(State.IDLE)),
+    /** A leg that can end: not IDLE, and not a channel still WAITING for a call. */
+    isLive: not(or([stateIn(State.IDLE), stateIn(State.WAITING)])),
   },
 }).createMachine({
   id: 'channel',

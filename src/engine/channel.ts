@@ -172,7 +172,7 @@ export class Channel {
   }
 
   async unhold(): Promise<State> {
-    const leg = this.#require('unhold', [State.ON_HOLD]);
+    const leg = this.#require('unhold', [State.ON_HOLD, State.HOLDING]);
     this.host.signal(leg, { type: 'UNHOLD' });
     return this.#until(settled(State.ANSWERED));
   }
