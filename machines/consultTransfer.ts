@@ -139,6 +139,15 @@ export const consultTransferMachine = setup({
             'TARGET.ANSWERED': 'connected',
             // Completed before the target answers: the caller is connected when (if) it does.
             COMPLETE: { target: '#consultTransfer.completed.awaitingTarget', actions: 'leaveAndReconnect' },
+            // The agent retrieves the caller before the target answers: the consult is abandoned.
+            ABANDON: {
+              target: '#consultTransfer.ended',
+              actions: [
+                assign({ transferCause: TransferCause.FAIL, targetCause: 'cancel' }),
+                emit({ type: 'clearTarget', cause: 'cancel', by: 'local' } as const),
+                emit({ type: 'retrieveParent' } as const),
+              ],
+            },
             TIMEOUT: {
               target: '#consultTransfer.ended',
               actions: [
@@ -185,14 +194,6 @@ export const consultTransferMachine = setup({
         },
       },
       on: {
-        ABANDON: {
-          target: 'ended',
-          actions: [
-            assign({ transferCause: TransferCause.FAIL, targetCause: 'cancel' }),
-            emit({ type: 'clearTarget', cause: 'cancel', by: 'local' } as const),
-            emit({ type: 'retrieveParent' } as const),
-          ],
-        },
         CANCEL: {
           target: 'ended',
           actions: [

@@ -95,14 +95,45 @@ export function firstActorOf(machine: AnyStateMachine): (actor: AnyActorRef) => 
   };
 }
 
-/** Run every path of a driver against the engine; returns coverage measured on the engine's actors. */
-export async function runModel<Ctx>(driver: Driver<Ctx>): Promise<Coverage> {
-  const root = (driver.machine as unknown as { root: StateNodeLike }).root;
+/**
+ * Run every path of the drivers (all for the same chart, e.g. with different inputs) against the engine;
+ * returns coverage measured on the engine's actors, summed over the drivers.
+ */
+export async function runModel<Ctx>(drivers: Driver<Ctx> | Array<Driver<Ctx>>): Promise<Coverage> {
+  const list = Array.isArray(drivers) ? drivers : [drivers];
+  const root = (list[0].machine as unknown as { root: StateNodeLike }).root;
   const nodes = allNodes(root);
   const transitions = nodes.flatMap((n) => [...n.transitions.values()].flat().concat(n.always ?? []));
   const coveredTransitions = new Set<TransitionDef>();
   const coveredStates = new Set<string>();
-  const paths = pathsFor(driver).filter((p) => driver.realizable?.(p.events) ?? true);
+  let pathCount = 0;
+  for (const driver of list) {
+    const paths = pathsFor(driver).filter((p) => driver.realizable?.(p.events) ?? true);
+    pathCount += paths.length;
+    await runPaths(driver, paths, coveredTransitions, coveredStates);
+  }
+  const stateIds = nodes.map((n) => n.id);
+  return {
+    paths: pathCount,
+    states: {
+      covered: stateIds.filter((id) => coveredStates.has(id)).length,
+      total: stateIds.length,
+      missing: stateIds.filter((id) => !coveredStates.has(id)),
+    },
+    transitions: {
+      covered: transitions.filter((t) => coveredTransitions.has(t)).length,
+      total: transitions.length,
+      missing: transitions.filter((t) => !coveredTransitions.has(t)).map(describe),
+    },
+  };
+}
+
+async function runPaths<Ctx>(
+  driver: Driver<Ctx>,
+  paths: ReturnType<typeof pathsFor>,
+  coveredTransitions: Set<TransitionDef>,
+  coveredStates: Set<string>,
+): Promise<void> {
 
   for (const path of paths) {
     let subject: AnyActorRef | null = null;
@@ -114,7 +145,10 @@ export async function runModel<Ctx>(driver: Driver<Ctx>): Promise<Coverage> {
         subject = e.actorRef as AnyActorRef;
         if (e.type === '@xstate.event') received.push((e.event as AnyEventObject).type);
         if (e.type === '@xstate.microstep') {
-          for (const t of (e as unknown as { _transitions: TransitionDef[] })._transitions) coveredTransitions.add(t);
+          for (const t of (e as unknown as { _transitions: TransitionDef[] })._transitions) {
+            coveredTransitions.add(t);
+            coveredStates.add(t.source.id); // counts transient states (left by `always`) too
+          }
         }
         if (e.type === '@xstate.snapshot') {
           const snapshot = e.snapshot as unknown as { _nodes?: Array<{ id: string }> };
@@ -138,19 +172,4 @@ export async function runModel<Ctx>(driver: Driver<Ctx>): Promise<Coverage> {
     expect({ label, value: actual }).toEqual({ label, value: path.finalValue });
     await driver.teardown(ctx);
   }
-
-  const stateIds = nodes.map((n) => n.id);
-  return {
-    paths: paths.length,
-    states: {
-      covered: stateIds.filter((id) => coveredStates.has(id)).length,
-      total: stateIds.length,
-      missing: stateIds.filter((id) => !coveredStates.has(id)),
-    },
-    transitions: {
-      covered: transitions.filter((t) => coveredTransitions.has(t)).length,
-      total: transitions.length,
-      missing: transitions.filter((t) => !coveredTransitions.has(t)).map(describe),
-    },
-  };
 }
