@@ -23,7 +23,11 @@ export interface Driver<Ctx> {
   /** Event samples the model is explored with. */
   events: AnyEventObject[];
   /** Paths the engine can perform (e.g. it never rests in a state it always leaves in the same turn). */
-  realizable?: (events: AnyEventObject[]) => boolean;
+  realizable?: (events: AnyEventObject[], steps: Step[]) => boolean;
+  /** The event the engine always produces right after `event` (e.g. a hang-up is followed by the release). */
+  followUp?: (event: AnyEventObject) => AnyEventObject | undefined;
+  /** Which actor of `machine` is under test, counting from 0 in creation order (default 0). */
+  subjectIndex?: number;
   /** How a model state is told apart from another (default: its value). */
   serialize?: (snapshot: { value: unknown; context: unknown }) => string;
   /** A fresh engine for one path; the first actor of `machine` it creates is the one under test. */
@@ -31,6 +35,12 @@ export interface Driver<Ctx> {
   /** Perform one model event on the real engine. */
   perform(ctx: Ctx, event: AnyEventObject): Promise<void>;
   teardown(ctx: Ctx): Promise<void>;
+}
+
+/** One step of a path: the model's state before the event, and the event. */
+export interface Step {
+  before: { value: unknown; context: unknown };
+  event: AnyEventObject;
 }
 
 export interface Coverage {
@@ -64,34 +74,59 @@ const flush = async () => {
   for (let i = 0; i < 8; i++) await Promise.resolve();
 };
 
+function isFinal(_machine: AnyStateMachine, _prev: Step, step: Step): boolean {
+  return (step.before as { done?: boolean }).done === true;
+}
+
 /** Every path the model yields for a driver: shortest, simple, and one per enabled (state, event) pair. */
-export function pathsFor<Ctx>(driver: Driver<Ctx>): Array<{ kind: string; events: AnyEventObject[]; finalValue: unknown }> {
+export function pathsFor<Ctx>(driver: Driver<Ctx>): Array<{ kind: string; events: AnyEventObject[]; steps: Step[]; finalValue: unknown }> {
   const serializeState = (s: { value: unknown; context: unknown }) => (driver.serialize ?? ((x) => JSON.stringify(x.value)))(s);
   const options = { events: driver.events, input: driver.input, serializeState } as never;
   const shortest = getShortestPaths(driver.machine, options);
   const simple = getSimplePaths(driver.machine, options);
-  const out: Array<{ kind: string; events: AnyEventObject[]; finalValue: unknown }> = [];
+  const out: Array<{ kind: string; events: AnyEventObject[]; steps: Step[]; finalValue: unknown }> = [];
   const toEvents = (steps: Array<{ event: AnyEventObject }>) => steps.map((s) => s.event).filter((e) => !e.type.startsWith('xstate.'));
-  for (const p of shortest) out.push({ kind: 'shortest', events: toEvents(p.steps), finalValue: p.state.value });
-  for (const p of simple) out.push({ kind: 'simple', events: toEvents(p.steps), finalValue: p.state.value });
+  // Replay the events on the model to know the state before each.
+  const withStates = (events: AnyEventObject[]): Step[] => {
+    let snapshot = initialTransition(driver.machine, driver.input as never)[0];
+    return events.map((event) => {
+      const before = { value: snapshot.value, context: snapshot.context, done: snapshot.status === 'done' };
+      snapshot = transition(driver.machine, snapshot as never, event)[0];
+      return { before, event };
+    });
+  };
+  const add = (kind: string, events: AnyEventObject[], finalValue: unknown) => {
+    const steps = withStates(events);
+    // Nothing happens to a chart once it is done: paths that go on past a final state are not paths.
+    if (steps.some((step, i) => i > 0 && isFinal(driver.machine, steps[i - 1], step))) return;
+    out.push({ kind, events, steps, finalValue });
+  };
+  for (const p of shortest) add('shortest', toEvents(p.steps), p.state.value);
+  for (const p of simple) add('simple', toEvents(p.steps), p.state.value);
   // Transition coverage: from each state's shortest path, every sample event that state accepts.
   for (const p of shortest) {
     for (const event of driver.events) {
-      if (!p.state.can(event)) continue;
-      const [next] = transition(driver.machine, p.state as never, event);
-      out.push({ kind: 'transition', events: [...toEvents(p.steps), event], finalValue: next.value });
+      if (p.state.status === 'done' || !p.state.can(event)) continue; // a final state takes no events
+      let [next] = transition(driver.machine, p.state as never, event);
+      const events = [...toEvents(p.steps), event];
+      const follow = driver.followUp?.(event);
+      if (follow) {
+        [next] = transition(driver.machine, next as never, follow);
+        events.push(follow);
+      }
+      add('transition', events, next.value);
     }
   }
   return out;
 }
 
-/** A subject test: the first actor of `machine` seen in a run (later ones of the same chart are others). */
-export function firstActorOf(machine: AnyStateMachine): (actor: AnyActorRef) => boolean {
-  let first: AnyActorRef | null = null;
+/** A subject test: the n-th actor of `machine` seen in a run (0 = the first), in creation order. */
+export function nthActorOf(machine: AnyStateMachine, n: number): (actor: AnyActorRef) => boolean {
+  const seen: AnyActorRef[] = [];
   return (actor) => {
     if ((actor as unknown as { logic?: unknown }).logic !== machine) return false;
-    first ??= actor;
-    return first === actor;
+    if (!seen.includes(actor)) seen.push(actor);
+    return seen[n] === actor;
   };
 }
 
@@ -108,7 +143,7 @@ export async function runModel<Ctx>(drivers: Driver<Ctx> | Array<Driver<Ctx>>): 
   const coveredStates = new Set<string>();
   let pathCount = 0;
   for (const driver of list) {
-    const paths = pathsFor(driver).filter((p) => driver.realizable?.(p.events) ?? true);
+    const paths = pathsFor(driver).filter((p) => driver.realizable?.(p.events, p.steps) ?? true);
     pathCount += paths.length;
     await runPaths(driver, paths, coveredTransitions, coveredStates);
   }
@@ -138,7 +173,7 @@ async function runPaths<Ctx>(
   for (const path of paths) {
     let subject: AnyActorRef | null = null;
     const received: string[] = [];
-    const isSubject = firstActorOf(driver.machine);
+    const isSubject = nthActorOf(driver.machine, driver.subjectIndex ?? 0);
     const probe: Probe = {
       inspect: (e) => {
         if (!isSubject(e.actorRef as AnyActorRef)) return;
