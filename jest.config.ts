@@ -8,6 +8,12 @@ const config: Config = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', {}] },
   transformIgnorePatterns: ['/node_modules/(?!nanoid/)'],
   collectCoverageFrom: ['machines/**/*.ts', 'src/**/*.ts'],
+  // Enforced when run with --coverage (npm run coverage; CI): the statecharts and the engine.
+  coverageThreshold: {
+    global: { lines: 90, branches: 85 },
+    './machines/': { lines: 95, branches: 90 },
+    './src/engine/': { lines: 95, branches: 90 },
+  },
 };
 
 export default config;

@@ -60,10 +60,10 @@ export interface AgentCallContext {
 }
 
 export type AgentCallEvent =
-  | { type: 'UpdateUserData'; userData?: UserData }
-  | { type: 'AttachUserData'; userData?: UserData }
+  | { type: 'UpdateUserData'; userData: UserData }
+  | { type: 'AttachUserData'; userData: UserData }
   | { type: 'DeleteUserData' }
-  | { type: 'DeleteUserDataPair'; key?: string }
+  | { type: 'DeleteUserDataPair'; key: string }
   | { [K in PlainOperation]: { type: K } }[PlainOperation]
   /** The call's leg was answered, or reconnected after hold. */
   | { type: 'LEG.CONNECTED' }
@@ -103,17 +103,17 @@ export const agentCallMachine = setup({
   // User-data operations are valid in every state but Released (which has no transitions at all).
   on: {
     AttachUserData: {
-      actions: [assign({ userData: ({ context, event }) => ({ ...context.userData, ...(event.userData ?? {}) }) }), 'dataChanged', 'accept'],
+      actions: [assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }), 'dataChanged', 'accept'],
     },
     UpdateUserData: {
-      actions: [assign({ userData: ({ context, event }) => ({ ...context.userData, ...(event.userData ?? {}) }) }), 'dataChanged', 'accept'],
+      actions: [assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }), 'dataChanged', 'accept'],
     },
     DeleteUserData: { actions: [assign({ userData: {} }), 'dataChanged', 'accept'] },
     DeleteUserDataPair: {
       actions: [
         assign({
           userData: ({ context, event }) => {
-            const { [event.key ?? '']: _removed, ...rest } = context.userData;
+            const { [event.key]: _removed, ...rest } = context.userData;
             return rest;
           },
         }),

@@ -77,8 +77,9 @@ export const channelMachine = setup({
     markAnswered: assign({ answered: true }),
     reportAnswered: emit({ type: 'leg.answered' } as const),
     cancelCallTimer: cancel(CALL_TIMER),
+    /** Used only on NET.FAILURE transitions. */
     recordFailure: assign({
-      errorMessage: ({ context, event }) => (event.type === 'NET.FAILURE' ? event.message : context.errorMessage),
+      errorMessage: ({ event }) => (event as Extract<ChannelEvent, { type: 'NET.FAILURE' }>).message,
     }),
   },
   guards: {
@@ -108,10 +109,10 @@ export const channelMachine = setup({
           errorMessage: event.errorMessage ?? context.errorMessage,
           transferCause: event.transferCause ?? context.transferCause,
         })),
-        emit(({ context }) => ({
+        emit(({ context, event }) => ({
           type: 'leg.ended' as const,
-          cause: context.endCause ?? 'normal',
-          by: context.clearedBy ?? 'local',
+          cause: event.cause,
+          by: event.by,
           errorMessage: context.errorMessage,
         })),
       ],

@@ -85,11 +85,11 @@ export const consultTransferMachine = setup({
       }
     }),
     cancelTimer: cancel(TIMER),
-    recordTarget: assign(({ event }) =>
-      event.type === 'TARGET.CLEARED'
-        ? { targetCause: event.cause, targetErrorMessage: event.errorMessage ?? null }
-        : {},
-    ),
+    /** Used only on TARGET.CLEARED transitions. */
+    recordTarget: assign(({ event }) => {
+      const e = event as Extract<ConsultTransferEvent, { type: 'TARGET.CLEARED' }>;
+      return { targetCause: e.cause, targetErrorMessage: e.errorMessage ?? null };
+    }),
     clearTargetAsReported: emit(({ event }) => {
       const e = event as Extract<ConsultTransferEvent, { type: 'TARGET.CLEARED' }>;
       return { type: 'clearTarget' as const, cause: e.cause, by: e.by, errorMessage: e.errorMessage };

@@ -52,7 +52,7 @@ export type RetrievableTransferEmitted =
   | {
       type: 'ended';
       transferCause: TransferCause;
-      targetCause: EndCause;
+      targetCause: EndCause | null;
       targetErrorMessage: string | null;
       parentUp: boolean;
     };
@@ -181,7 +181,7 @@ export const retrievableTransferMachine = setup({
       entry: emit(({ context }) => ({
         type: 'ended' as const,
         transferCause: context.transferCause,
-        targetCause: context.targetCause ?? 'normal',
+        targetCause: context.targetCause,
         targetErrorMessage: context.targetErrorMessage,
         parentUp: context.parentUp,
       })),

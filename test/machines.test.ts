@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { State, channelMachine, retrievableTransferMachine } from '../src';
+import { END_CAUSES, transferCauseForTargetEnd } from '../machines/vocabulary';
 
 test('the channel statechart has exactly the 14 Aculab states', () => {
   expect(Object.keys(channelMachine.states).sort()).toEqual(Object.values(State).sort());
@@ -19,4 +20,9 @@ test('machines/ is pure: no I/O, no wall clock, no timers of its own, no imports
     const text = readFileSync(join(dir, file), 'utf8');
     expect({ file, hits: text.match(/Date\.now|setTimeout|setInterval|require\(|from 'node:|from '\.\.\/src/g) }).toEqual({ file, hits: null });
   }
+});
+
+test('transferCauseForTargetEnd: every way a target can end maps to its TransferCause', () => {
+  const expected: Record<string, string> = { busy: 'TARGETREJECT', rejected: 'TARGETREJECT', barred: 'TARGETREJECT', normal: 'TARGETHANGUP', cancel: 'TARGETHANGUP', timeout: 'TIMEOUT', noAnswer: 'TIMEOUT' };
+  for (const cause of END_CAUSES) expect({ cause, tc: transferCauseForTargetEnd(cause) }).toEqual({ cause, tc: expected[cause] ?? 'FAIL' });
 });

@@ -148,7 +148,7 @@ export class CallbackBuilder {
 
   /** `cause` plus, for failures, `errorMessage` and `errorId`. */
   private ending(leg: LegFacts): { cause: BandwidthCause; errorMessage?: string; errorId?: string } {
-    const cause = toBandwidth(leg.endCause ?? 'normal');
+    const cause = toBandwidth(known(leg.endCause, 'endCause'));
     if (!ERROR_CAUSES.has(cause)) return { cause };
     const out: { cause: BandwidthCause; errorMessage?: string; errorId?: string } = { cause };
     out.errorMessage = leg.errorMessage ?? defaultErrorMessage(leg);
@@ -165,7 +165,7 @@ export class CallbackBuilder {
         eventType: 'answer',
       ...this.common(leg, now),
       startTime: isoTime(leg.startTime),
-      answerTime: isoTime(leg.answerTime ?? now),
+      answerTime: isoTime(known(leg.answerTime, 'answerTime')),
       ...tagOf(leg),
     };
   }
@@ -176,7 +176,7 @@ export class CallbackBuilder {
       ...this.common(leg, now),
       startTime: isoTime(leg.startTime),
       ...optionalTime('answerTime', leg.answerTime),
-      endTime: isoTime(leg.endTime ?? now),
+      endTime: isoTime(known(leg.endTime, 'endTime')),
       ...this.ending(leg),
       ...tagOf(leg),
     };
@@ -189,7 +189,7 @@ export class CallbackBuilder {
       ...this.common(target, now, parent),
       parentCallId: parent.callId,
       startTime: isoTime(target.startTime),
-      answerTime: isoTime(target.answerTime ?? now),
+      answerTime: isoTime(known(target.answerTime, 'answerTime')),
       transferCallerId: target.from,
       transferTo: target.to,
       ...tagOf(target),
@@ -204,7 +204,7 @@ export class CallbackBuilder {
       parentCallId: parent.callId,
       startTime: isoTime(target.startTime),
       ...optionalTime('answerTime', target.answerTime),
-      endTime: isoTime(target.endTime ?? now),
+      endTime: isoTime(known(target.endTime, 'endTime')),
       transferCallerId: target.from,
       transferTo: target.to,
       ...this.ending(target),
@@ -233,10 +233,16 @@ export class CallbackBuilder {
       callUri: `${this.ctx.publicUrl}/v1/users/${this.ctx.accountId}/calls/${leg.callId}`,
       from: leg.from,
       to: leg.to,
-      cause: toCatapult(leg.endCause ?? 'normal'),
+      cause: toCatapult(known(leg.endCause, 'endCause')),
       time: isoTime(now),
     };
   }
+}
+
+/** A fact the engine always records before it builds the payload that needs it. */
+function known<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`callback built before the leg's ${name} was recorded`);
+  return value;
 }
 
 export function defaultErrorMessage(leg: LegFacts): string {
