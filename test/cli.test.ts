@@ -44,3 +44,22 @@ test('docs/causes.md holds the table `switchboard causes --markdown` prints', as
   const doc = readFileSync(join(__dirname, '..', 'docs', 'causes.md'), 'utf8');
   expect(doc).toContain(out);
 });
+
+test('serve refuses to start without users, or with a bad config file, saying what to do', async () => {
+  const saved = process.env.SWITCHBOARD_USERS;
+  delete process.env.SWITCHBOARD_USERS;
+  try {
+    const none = await run('serve', '--port', '0');
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/no users configured\. Give --config FILE \(see config\/demo\.json\) or set\n\s+SWITCHBOARD_USERS=username:password:deviceDn/);
+    expect(await run('serve', '--config', '/nonexistent.json')).toMatchObject({ code: 2, err: expect.stringMatching(/cannot read config file \/nonexistent\.json/) });
+    expect(await run('serve', '--colour')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown option '--colour'/) });
+  } finally {
+    if (saved !== undefined) process.env.SWITCHBOARD_USERS = saved;
+  }
+});
+
+test('the demo config says plainly that it is a demo', () => {
+  const demo = JSON.parse(readFileSync(join(__dirname, '..', 'config', 'demo.json'), 'utf8'));
+  expect(demo.notice).toMatch(/^DEMO CONFIGURATION/);
+});

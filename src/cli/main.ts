@@ -9,10 +9,14 @@ import { dirname, join } from 'node:path';
 import { runAgentTwoStep } from '../../examples/agent-two-step';
 import { runIvrVoicemail } from '../../examples/ivr-voicemail';
 import { CAUSE_TABLE } from '../causes';
+import { serve } from './serve';
 
 const HELP = `Usage: switchboard <command> [options]
 
 Commands:
+  serve [--config file] [--port N]
+                  Run the server: the agent HTTP API and the simulator API on the embedded simulated network
+                  (users from the config file or SWITCHBOARD_USERS=username:password:deviceDn,...)
   demo [ivr|agent] [--json]
                   Run an example on the simulated network and print its timeline:
                   ivr (default): an IVR transfers a caller to voicemail and retrieves the call;
@@ -70,6 +74,14 @@ export async function main(argv: string[], out = (l: string) => console.log(l), 
       causeTableLines(rest.includes('--markdown')).forEach((line) => out(line));
       return 0;
     }
+    case 'serve': {
+      const args = parseFlags(rest, ['config', 'port']);
+      if (typeof args === 'string') {
+        err(`switchboard serve: ${args}\n\n${HELP}`);
+        return 2;
+      }
+      return serve({ config: args.config, port: args.port === undefined ? undefined : Number(args.port), out, err });
+    }
     case 'demo': {
       const json = rest.includes('--json');
       const args = rest.filter((a) => a !== '--json');
@@ -87,6 +99,18 @@ export async function main(argv: string[], out = (l: string) => console.log(l), 
       err(`switchboard: unknown command '${command}'\n\n${HELP}`);
       return 2;
   }
+}
+
+/** `--name value` flags; returns an error message for anything else. */
+function parseFlags(args: string[], names: string[]): Record<string, string> | string {
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < args.length; i += 2) {
+    const name = args[i].replace(/^--/, '');
+    if (!args[i].startsWith('--') || !names.includes(name)) return `unknown option '${args[i]}'`;
+    if (args[i + 1] === undefined) return `option --${name} needs a value`;
+    flags[name] = args[i + 1];
+  }
+  return flags;
 }
 
 if (require.main === module) {

@@ -60,6 +60,8 @@ export interface Switchboard<N extends Network = SimulatedNetwork> {
   once<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E]): this;
   off<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E]): this;
   stats(): SwitchboardStats;
+  /** Whether a leg with this call id is live (not yet ended). */
+  hasCall(callId: string): boolean;
   /** Hang up every live call (each still emits its terminal event); no new calls are accepted after. */
   close(): void;
 }
@@ -104,6 +106,7 @@ export function createSwitchboard(options: SwitchboardOptions & { network?: Netw
       terminalEvents: supervisor.terminalEvents,
     }),
     close: () => engine.close(),
+    hasCall: (callId) => engine.legs.has(callId),
   };
   return sb;
 }

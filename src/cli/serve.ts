@@ -1,0 +1,56 @@
+/**
+ * `switchboard serve`: the server on the embedded default (simulated network, in memory, real clock), bound
+ * to 127.0.0.1 unless configured otherwise. Prints its URLs and how to log in; stops gracefully on
+ * SIGTERM/SIGINT (every live call is hung up, so each still emits its terminal event).
+ */
+import { createSwitchboard } from '../engine/switchboard';
+import { ConfigError, loadConfig } from '../http/config';
+import { createServer } from '../http/server';
+
+export async function serve(options: { config?: string; port?: number; out: (l: string) => void; err: (l: string) => void }): Promise<number> {
+  let config;
+  try {
+    config = loadConfig({ file: options.config, port: options.port });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      options.err(`switchboard serve: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config.users.length === 0) {
+    options.err(
+      'switchboard serve: no users configured. Give --config FILE (see config/demo.json) or set\n' +
+        '  SWITCHBOARD_USERS=username:password:deviceDn[,…]',
+    );
+    return 2;
+  }
+  const publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  const sb = createSwitchboard({ publicUrl, accountId: config.accountId, applicationId: config.applicationId });
+  const { app } = createServer({ switchboard: sb, config });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    options.err(`switchboard serve: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+    return 1;
+  }
+  const address = app.server.address();
+  const base = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : publicUrl;
+  if (config.notice) options.out(`\n  ${config.notice}\n`);
+  options.out(`switchboard is listening on ${base}`);
+  options.out(`  agent API     ${base}/api/v2/me   (HTTP Basic; users: ${config.users.map((u) => `${u.username} → device ${u.deviceDn}`).join(', ')})`);
+  if (config.simulator) options.out(`  simulator API ${base}/api/v2/simulator/…`);
+  options.out(`  health        ${base}/healthz`);
+  options.out(`  try: curl -u ${config.users[0].username}:<password> ${base}/api/v2/me${options.config ? `   (passwords are in ${options.config})` : ''}`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      app.log.info({ signal }, 'shutting down');
+      sb.close();
+      void app.close().then(() => resolve());
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

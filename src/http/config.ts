@@ -1,0 +1,100 @@
+/**
+ * Server configuration: a JSON config file and the environment (which wins). No user or password is compiled
+ * in: users come from the config file or from `SWITCHBOARD_USERS`.
+ *
+ * Environment: SWITCHBOARD_HOST (default 127.0.0.1), SWITCHBOARD_PORT (default 8080),
+ * SWITCHBOARD_USERS = comma-separated `username:password:deviceDn`, SWITCHBOARD_WEBHOOK_SECRET,
+ * SWITCHBOARD_PUBLIC_URL.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface UserConfig {
+  username: string;
+  password: string;
+  /** The agent device (DN) this user is bound to. */
+  deviceDn: string;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  publicUrl?: string;
+  accountId?: string;
+  applicationId?: string;
+  users: UserConfig[];
+  /** Expose the simulator API (default: on, with the simulated network). */
+  simulator: boolean;
+  /** A note printed at start-up (the demo config says it is a demo). */
+  notice?: string;
+  webhooks?: { secret?: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function parseUsers(text: string, source: string): UserConfig[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [username, password, deviceDn, ...rest] = entry.split(':');
+      if (!username || !password || !deviceDn || rest.length) {
+        throw new ConfigError(`${source}: each user must be username:password:deviceDn, got '${entry.replace(/:.*?:/, ':***:')}'`);
+      }
+      return { username, password, deviceDn };
+    });
+}
+
+function checkUsers(users: unknown, source: string): UserConfig[] {
+  if (!Array.isArray(users)) throw new ConfigError(`${source}: 'users' must be an array of { username, password, deviceDn }`);
+  return users.map((u, i) => {
+    const user = u as Partial<UserConfig>;
+    for (const key of ['username', 'password', 'deviceDn'] as const) {
+      if (typeof user[key] !== 'string' || user[key] === '') throw new ConfigError(`${source}: users[${i}].${key} must be a non-empty string`);
+    }
+    return { username: user.username as string, password: user.password as string, deviceDn: user.deviceDn as string };
+  });
+}
+
+/** The configuration from an optional file and the environment; throws ConfigError with a clear message. */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; port?: number } = {}): ServerConfig {
+  const env = options.env ?? process.env;
+  let fromFile: Partial<ServerConfig> & { users?: unknown } = {};
+  if (options.file) {
+    let text: string;
+    try {
+      text = readFileSync(options.file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`cannot read config file ${options.file}: ${(error as Error).message}`);
+    }
+    try {
+      fromFile = JSON.parse(text) as typeof fromFile;
+    } catch (error) {
+      throw new ConfigError(`config file ${options.file} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const users = env.SWITCHBOARD_USERS
+    ? parseUsers(env.SWITCHBOARD_USERS, 'SWITCHBOARD_USERS')
+    : checkUsers(fromFile.users ?? [], options.file ?? 'config');
+  const names = new Set<string>();
+  for (const user of users) {
+    if (names.has(user.username)) throw new ConfigError(`user '${user.username}' is configured twice`);
+    names.add(user.username);
+  }
+  const portText = options.port ?? env.SWITCHBOARD_PORT ?? fromFile.port ?? 8080;
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be 0-65535, got ${String(portText)}`);
+  return {
+    host: env.SWITCHBOARD_HOST ?? fromFile.host ?? '127.0.0.1',
+    port,
+    publicUrl: env.SWITCHBOARD_PUBLIC_URL ?? fromFile.publicUrl,
+    accountId: fromFile.accountId,
+    applicationId: fromFile.applicationId,
+    users,
+    simulator: fromFile.simulator ?? true,
+    notice: fromFile.notice,
+    webhooks: { ...fromFile.webhooks, ...(env.SWITCHBOARD_WEBHOOK_SECRET ? { secret: env.SWITCHBOARD_WEBHOOK_SECRET } : {}) },
+  };
+}

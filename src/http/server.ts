@@ -1,0 +1,191 @@
+/**
+ * The HTTP server (fastify): the agent API of SPEC section 4 over HTTP Basic authentication, each user bound
+ * to one agent device; the simulator API that drives the embedded network; `/healthz`. Bodies are validated by
+ * JSON schema; malformed JSON, wrong types and oversized bodies get a Genesys-format error and change nothing.
+ * Logs are pino's (fastify's own), with credentials redacted.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AgentDevice, OperationResponse, Switchboard } from '../index';
+import { OUTCOMES } from '../network/simulated';
+import type { ServerConfig, UserConfig } from './config';
+
+export interface ServerOptions {
+  switchboard: Switchboard;
+  config: ServerConfig;
+  /** Pino logging (default on); tests turn it off. */
+  logger?: boolean;
+}
+
+export interface SwitchboardServer {
+  app: FastifyInstance;
+  /** Agent devices by username. */
+  devices: Map<string, AgentDevice>;
+}
+
+/** Genesys statusCode → HTTP status. */
+const HTTP_STATUS: Record<number, number> = { 0: 200, 1: 400, 2: 409, 3: 403, 4: 500, 5: 403, 6: 404, 20: 401 };
+
+const reply = (res: FastifyReply, body: OperationResponse | Record<string, unknown>) =>
+  res.code(HTTP_STATUS[(body as { statusCode: number }).statusCode] ?? 500).send(body);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: UserConfig;
+  }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The user for an `Authorization: Basic …` header, or null. */
+export function authenticate(users: UserConfig[], header: string | undefined): UserConfig | null {
+  if (!header?.startsWith('Basic ')) return null;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  const name = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
+  const user = users.find((u) => u.username === name);
+  return user && sameSecret(user.password, password) ? user : null;
+}
+
+const operationSchema = {
+  body: {
+    type: 'object',
+    required: ['operationName'],
+    properties: { operationName: { type: 'string', minLength: 1 } },
+  },
+  params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 128 } } },
+} as const;
+
+const behaviourSchema = {
+  body: {
+    type: 'object',
+    required: ['outcome'],
+    additionalProperties: false,
+    properties: {
+      outcome: { type: 'string', enum: [...OUTCOMES] },
+      ringFor: { type: 'number', minimum: 0, maximum: 86400 },
+      hangUpAfter: { type: 'number', minimum: 0, maximum: 86400 },
+    },
+  },
+} as const;
+
+export function createServer(options: ServerOptions): SwitchboardServer {
+  const { switchboard: sb, config } = options;
+  const app = Fastify({
+    logger:
+      options.logger === false
+        ? false
+        : { level: process.env.SWITCHBOARD_LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    bodyLimit: 64 * 1024,
+    // Wrong types are errors, not values to convert ("operationName": 5 is not "5").
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    // Every error, including fastify's own, in the Genesys shape.
+    schemaErrorFormatter: (errors, dataVar) => {
+      const first = errors[0];
+      const where = `${dataVar}${first?.instancePath ?? ''}`;
+      return Object.assign(new Error(`Missing or invalid parameter: ${where} ${first?.message ?? ''}`.trim()), { statusCode: 400 });
+    },
+  });
+
+  // One agent device per configured user, bound to its DN.
+  const devices = new Map<string, AgentDevice>();
+  for (const user of config.users) devices.set(user.username, sb.agent({ phoneNumber: user.deviceDn }));
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, res) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return res.code(413).send({ statusCode: 1, statusMessage: 'Request body too large (limit 64 KiB)' });
+    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
+      return res.code(400).send({ statusCode: 1, statusMessage: 'Malformed JSON in the request body' });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return res.code(415).send({ statusCode: 1, statusMessage: 'The request body must be application/json' });
+    if (error.statusCode && error.statusCode < 500) return res.code(error.statusCode).send({ statusCode: 1, statusMessage: error.message });
+    request.log.error({ err: error }, 'request failed');
+    return res.code(500).send({ statusCode: 4, statusMessage: 'Internal error' });
+  });
+  app.setNotFoundHandler((request, res) => res.code(404).send({ statusCode: 1, statusMessage: `No such endpoint: ${request.method} ${request.url.split('?')[0]}` }));
+
+  app.get('/healthz', async () => ({ status: 'ok', ...sb.stats() }));
+
+  // Everything under /api/v2 needs HTTP Basic authentication.
+  app.register(async (api) => {
+    api.addHook('onRequest', async (request: FastifyRequest, res: FastifyReply) => {
+      const user = authenticate(config.users, request.headers.authorization);
+      if (!user) {
+        res.header('www-authenticate', 'Basic realm="switchboard"');
+        return res.code(401).send({ statusCode: 20, statusMessage: 'Authentication failed' });
+      }
+      request.user = user;
+    });
+    const deviceOf = (request: FastifyRequest) => devices.get((request.user as UserConfig).username) as AgentDevice;
+
+    api.get('/me', async (request) => {
+      const device = deviceOf(request);
+      return {
+        statusCode: 0,
+        user: { userName: request.user?.username, phoneNumber: device.phoneNumber, deviceId: device.deviceId, deviceUri: device.deviceUri },
+      };
+    });
+    api.get('/me/calls', async (request) => ({ statusCode: 0, calls: deviceOf(request).calls() }));
+    api.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/me/calls/:id', { schema: operationSchema }, async (request, res) =>
+      reply(res, await deviceOf(request).operation(request.params.id, request.body)),
+    );
+    api.post<{ Params: { deviceId: string }; Body: Record<string, unknown> }>('/me/devices/:deviceId/calls', async (request, res) => {
+      const device = deviceOf(request);
+      if (request.params.deviceId !== device.deviceId) {
+        return reply(res, { statusCode: 5, statusMessage: `No permission: device '${request.params.deviceId}' is not yours` });
+      }
+      return reply(res, await device.dial(request.body));
+    });
+
+    if (config.simulator) {
+      api.put<{ Params: { address: string }; Body: { outcome: (typeof OUTCOMES)[number]; ringFor?: number; hangUpAfter?: number } }>(
+        '/simulator/endpoints/:address',
+        { schema: behaviourSchema },
+        async (request, res) => simulatorReply(res, () => sb.network.addEndpoint(request.params.address, request.body)),
+      );
+      api.put<{ Params: { name: string }; Body: { outcome: (typeof OUTCOMES)[number]; ringFor?: number; hangUpAfter?: number } }>(
+        '/simulator/services/:name',
+        { schema: behaviourSchema },
+        async (request, res) => simulatorReply(res, () => sb.network.addInboundService(request.params.name, request.body)),
+      );
+      api.post<{ Body: { from: string; to: string } }>(
+        '/simulator/calls',
+        {
+          schema: {
+            body: {
+              type: 'object',
+              required: ['from', 'to'],
+              additionalProperties: false,
+              properties: { from: { type: 'string', minLength: 1, maxLength: 64 }, to: { type: 'string', minLength: 1, maxLength: 64 } },
+            },
+          },
+        },
+        async (request, res) => {
+          const { channel } = sb.network.placeCall(request.body);
+          return res.code(201).send({ statusCode: 0, callId: channel.callId });
+        },
+      );
+      api.post<{ Params: { callId: string } }>('/simulator/calls/:callId/hangup', async (request, res) => {
+        if (!sb.hasCall(request.params.callId)) return reply(res, { statusCode: 6, statusMessage: `Call '${request.params.callId}' not found` });
+        sb.network.farEnd(request.params.callId).hangUp();
+        return reply(res, { statusCode: 0 });
+      });
+    }
+  }, { prefix: '/api/v2' });
+
+  return { app, devices };
+}
+
+function simulatorReply(res: FastifyReply, fn: () => unknown) {
+  try {
+    fn();
+    return reply(res, { statusCode: 0 });
+  } catch (error) {
+    return reply(res, { statusCode: 1, statusMessage: (error as Error).message });
+  }
+}
