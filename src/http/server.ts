@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AgentDevice, OperationResponse, Switchboard } from '../index';
 import { OUTCOMES } from '../network/simulated';
+import { attachCometd, type CometdNotifications } from '../cometd/notifications';
 import type { ServerConfig, UserConfig } from './config';
 
 export interface ServerOptions {
@@ -21,6 +22,8 @@ export interface SwitchboardServer {
   app: FastifyInstance;
   /** Agent devices by username. */
   devices: Map<string, AgentDevice>;
+  /** CometD notifications at /api/v2/notifications. */
+  cometd: CometdNotifications;
 }
 
 /** Genesys statusCode → HTTP status. */
@@ -178,7 +181,11 @@ export function createServer(options: ServerOptions): SwitchboardServer {
     }
   }, { prefix: '/api/v2' });
 
-  return { app, devices };
+  // CometD shares the HTTP server: faye answers its own path and WebSocket upgrades, fastify the rest.
+  const cometd = attachCometd(app.server, config.users, devices);
+  app.addHook('onClose', async () => cometd.close());
+
+  return { app, devices, cometd };
 }
 
 function simulatorReply(res: FastifyReply, fn: () => unknown) {
