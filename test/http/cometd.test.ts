@@ -20,7 +20,7 @@ async function connect(base: string, user: string, password: string, transport: 
     cometd.unregisterTransport('long-polling');
     cometd.unregisterTransport('callback-polling');
   }
-  cometd.configure({ url: `${base}/api/v2/notifications`, logLevel: 'error' });
+  cometd.configure({ url: `${base}/api/v2/notifications`, logLevel: 'warn' });
   await new Promise<void>((resolve, reject) =>
     cometd.handshake({ ext: { authentication: { user, password } } }, (reply: Message) => {
       if (reply.successful) return resolve();
