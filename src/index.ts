@@ -30,7 +30,7 @@ export { SimulatedNetwork, OUTCOMES, DEFAULT_RING_SECONDS, type Behaviour, type 
 export * as causes from './causes';
 export { AgentDevice, type AgentOptions, type OperationResponse, type ErrorCode } from './engine/agent/device';
 export type { AgentCallObject, CallNotification, CallParticipant, NotificationType } from './engine/agent/notifications';
-export type { TransferEndedInfo } from './engine/events';
+export type { TransferEndedInfo, CallbackMeta, CallbackUrls } from './engine/events';
 export {
   OPERATIONS,
   AGENT_CALL_STATES,

@@ -27,7 +27,7 @@ export async function serve(options: { config?: string; port?: number; out: (l: 
   }
   const publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
   const sb = createSwitchboard({ publicUrl, accountId: config.accountId, applicationId: config.applicationId });
-  const { app } = createServer({ switchboard: sb, config });
+  const { app, webhooks } = createServer({ switchboard: sb, config });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -46,8 +46,14 @@ export async function serve(options: { config?: string; port?: number; out: (l: 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       app.log.info({ signal }, 'shutting down');
-      sb.close();
-      void app.close().then(() => resolve());
+      sb.close(); // every live call ends, and emits its terminal callback
+      void webhooks
+        .drain(10_000) // pending deliveries get up to 10 s
+        .then((left) => {
+          if (left > 0) app.log.error({ pending: left }, 'webhook deliveries still pending at shutdown (callback-error)');
+          return app.close();
+        })
+        .then(() => resolve());
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

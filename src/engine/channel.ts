@@ -11,6 +11,7 @@ import type { EngineClock } from './clock';
 import { CallChannelError, HangupError } from './errors';
 import type { Leg } from './leg';
 import type { Destination } from './network';
+import type { CallbackUrls } from './events';
 import { DEFAULT_RINGBACK_TONE, TonePlayer } from './tonePlayer';
 
 export interface CallOptions {
@@ -31,6 +32,10 @@ export interface TransferOptions {
   secondsTimeout?: number | null;
   /** Bandwidth `tag` carried on the target leg's callbacks. */
   tag?: string;
+  /** Webhook URLs for this transfer's callbacks, overriding the application's (server mode). */
+  transferAnswerUrl?: string;
+  transferCompleteUrl?: string;
+  transferDisconnectUrl?: string;
 }
 
 export interface RejectOptions {
@@ -52,7 +57,7 @@ export interface ChannelHost {
     parent: Leg,
     other: Channel,
     destination: Destination,
-    options: { callFrom: string; secondsTimeout: number | null; tag?: string; player: TonePlayer; tone: string },
+    options: { callFrom: string; secondsTimeout: number | null; tag?: string; player: TonePlayer; tone: string; urls?: CallbackUrls },
   ): void;
   retrieve(parent: Leg): void;
   owns(channel: Channel): boolean;
@@ -268,12 +273,20 @@ export class Channel {
     if (typeof tone !== 'string' || tone === '') {
       throw new TypeError(`${method}(): ringbackTone must be a non-empty string`);
     }
+    const urls: CallbackUrls = {};
+    for (const key of ['transferAnswerUrl', 'transferCompleteUrl', 'transferDisconnectUrl'] as const) {
+      const url = options[key];
+      if (url === undefined) continue;
+      if (typeof url !== 'string' || !URL.canParse(url)) throw new TypeError(`${method}(): ${key} must be an absolute URL, got ${JSON.stringify(url)}`);
+      urls[key] = url;
+    }
     this.host.startTransfer(leg, other, destination, {
       callFrom: options.callFrom ?? '',
       secondsTimeout,
       tag: options.tag,
       player: this.#tonePlayer,
       tone,
+      urls: Object.keys(urls).length ? urls : undefined,
     });
     return this.#until((s) => s !== State.TRANSFERRING);
   }

@@ -13,7 +13,7 @@ import { Channel, type ChannelHost } from './channel';
 import type { EngineClock } from './clock';
 import { newCallId } from './ids';
 import { Leg, type ActorOptions, type LegTransfer } from './leg';
-import type { TransferEndedInfo } from './events';
+import type { CallbackUrls, TransferEndedInfo } from './events';
 import type { Destination, Network, NetworkIndications } from './network';
 import type { Supervisor } from './supervisor';
 import type { TonePlayer } from './tonePlayer';
@@ -183,7 +183,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     parent: Leg,
     other: Channel,
     destination: Destination,
-    options: { callFrom: string; secondsTimeout: number | null; tag?: string; player: TonePlayer; tone: string },
+    options: { callFrom: string; secondsTimeout: number | null; tag?: string; player: TonePlayer; tone: string; urls?: CallbackUrls },
   ): void {
     const target = new Leg(
       {
@@ -198,6 +198,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       },
       this.actorOptions,
     );
+    if (options.urls) target.callbackUrls = options.urls;
     this.turn(() => {
       this.open(other, target);
       const run = new TransferRun(parent, target, options.secondsTimeout, { player: options.player, tone: options.tone }, this, this.actorOptions);

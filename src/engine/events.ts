@@ -26,6 +26,17 @@ export interface TransferEndedInfo {
   targetCause: EndCause | null;
 }
 
+/** Where a callback should go, when the call (a transfer's options) says so; otherwise the application's URLs. */
+export interface CallbackUrls {
+  transferAnswerUrl?: string;
+  transferCompleteUrl?: string;
+  transferDisconnectUrl?: string;
+}
+
+export interface CallbackMeta {
+  urls?: CallbackUrls;
+}
+
 export interface LegStateChange {
   callId: string;
   previous: State;
@@ -41,8 +52,8 @@ export interface SwitchboardEvents {
   transferAnswer: (payload: TransferAnswerCallback) => void;
   transferComplete: (payload: TransferCompleteCallback) => void;
   transferDisconnect: (payload: TransferDisconnectCallback) => void;
-  /** Every Bandwidth-format callback above, in emission order. */
-  callback: (payload: BandwidthCallback) => void;
+  /** Every Bandwidth-format callback above, in emission order, with the URLs the call asked for (if any). */
+  callback: (payload: BandwidthCallback, meta: CallbackMeta) => void;
   /** Catapult v1 form of every leg's end. */
   hangup: (payload: CatapultHangupEvent) => void;
   /** An inbound call reached the application (channel in CALL_INCOMING). */

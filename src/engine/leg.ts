@@ -10,6 +10,7 @@ import type { LegFacts } from './callbacks';
 import type { EngineClock } from './clock';
 import type { Destination } from './network';
 import type { AgentCall } from './agent/call';
+import type { CallbackUrls } from './events';
 import type { ClearedBy } from '../../machines/vocabulary';
 
 export type LegActor = Actor<typeof channelMachine>;
@@ -59,6 +60,8 @@ export class Leg implements LegFacts {
   errorMessage?: string;
   errorId?: string;
   readonly actor: LegActor;
+  /** Callback URLs this leg's transfer asked for (they override the application's). */
+  callbackUrls?: CallbackUrls;
   /** The last state reported to the supervisor. */
   lastState: State = State.IDLE;
   /** The transfer this leg is part of while it runs. */

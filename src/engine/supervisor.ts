@@ -69,10 +69,11 @@ export class Supervisor {
     }
   }
 
-  private send(payload: BandwidthCallback): void {
+  private send(payload: BandwidthCallback, leg?: Leg): void {
+    const meta = leg?.callbackUrls ? { urls: leg.callbackUrls } : {};
     this.turns.defer(() => {
       this.bus.emit(payload.eventType, payload as never);
-      this.bus.emit('callback', payload);
+      this.bus.emit('callback', payload, meta);
     });
   }
 
@@ -84,7 +85,7 @@ export class Supervisor {
 
   answered(leg: Leg): void {
     const now = this.clock.now();
-    if (leg.parent) this.send(this.callbacks.transferAnswer(leg, leg.parent, now));
+    if (leg.parent) this.send(this.callbacks.transferAnswer(leg, leg.parent, now), leg);
     else if (leg.direction === 'outbound') this.send(this.callbacks.answer(leg, now));
   }
 
@@ -96,14 +97,14 @@ export class Supervisor {
       leg.errorId ??= newErrorId();
     }
     this.terminalEvents++;
-    if (leg.parent) this.send(this.callbacks.transferDisconnect(leg, leg.parent, now));
+    if (leg.parent) this.send(this.callbacks.transferDisconnect(leg, leg.parent, now), leg);
     else this.send(this.callbacks.disconnect(leg, now));
     const hangup = this.callbacks.catapultHangup(leg, now);
     this.turns.defer(() => this.bus.emit('hangup', hangup));
   }
 
   transferCompleted(parent: Leg, target: Leg): void {
-    this.send(this.callbacks.transferComplete(parent, target, this.clock.now()));
+    this.send(this.callbacks.transferComplete(parent, target, this.clock.now()), target);
   }
 
   transferEnded(info: TransferEndedInfo): void {

@@ -7,6 +7,25 @@
  * SWITCHBOARD_PUBLIC_URL.
  */
 import { readFileSync } from 'node:fs';
+import type { WebhookConfig } from '../webhooks/deliverer';
+
+const URL_FIELDS = ['answerUrl', 'initiateUrl', 'disconnectUrl', 'transferAnswerUrl', 'transferCompleteUrl', 'transferDisconnectUrl', 'fallbackUrl'] as const;
+
+function checkWebhooks(value: unknown, source: string): WebhookConfig {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null) throw new ConfigError(`${source}: 'webhooks' must be an object`);
+  const webhooks = value as WebhookConfig;
+  for (const key of URL_FIELDS) {
+    const url = webhooks[key];
+    if (url !== undefined && (typeof url !== 'string' || !/^https?:\/\//.test(url) || !URL.canParse(url))) {
+      throw new ConfigError(`${source}: webhooks.${key} must be an http(s) URL, got ${JSON.stringify(url)}`);
+    }
+  }
+  if (webhooks.callbackTimeout !== undefined && !(typeof webhooks.callbackTimeout === 'number' && webhooks.callbackTimeout > 0)) {
+    throw new ConfigError(`${source}: webhooks.callbackTimeout must be a positive number of seconds`);
+  }
+  return webhooks;
+}
 
 export interface UserConfig {
   username: string;
@@ -26,7 +45,8 @@ export interface ServerConfig {
   simulator: boolean;
   /** A note printed at start-up (the demo config says it is a demo). */
   notice?: string;
-  webhooks?: { secret?: string };
+  /** Webhook delivery of the callbacks (URLs per kind of callback, credentials, secret, timeouts). */
+  webhooks: WebhookConfig;
 }
 
 export class ConfigError extends Error {
@@ -61,7 +81,7 @@ function checkUsers(users: unknown, source: string): UserConfig[] {
 /** The configuration from an optional file and the environment; throws ConfigError with a clear message. */
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; port?: number } = {}): ServerConfig {
   const env = options.env ?? process.env;
-  let fromFile: Partial<ServerConfig> & { users?: unknown } = {};
+  let fromFile: Partial<Omit<ServerConfig, 'webhooks'>> & { users?: unknown; webhooks?: unknown } = {};
   if (options.file) {
     let text: string;
     try {
@@ -95,6 +115,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; po
     users,
     simulator: fromFile.simulator ?? true,
     notice: fromFile.notice,
-    webhooks: { ...fromFile.webhooks, ...(env.SWITCHBOARD_WEBHOOK_SECRET ? { secret: env.SWITCHBOARD_WEBHOOK_SECRET } : {}) },
+    webhooks: {
+      ...checkWebhooks(fromFile.webhooks, options.file ?? 'config'),
+      ...(env.SWITCHBOARD_WEBHOOK_SECRET ? { secret: env.SWITCHBOARD_WEBHOOK_SECRET } : {}),
+    },
   };
 }

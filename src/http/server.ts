@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { AgentDevice, OperationResponse, Switchboard } from '../index';
 import { OUTCOMES } from '../network/simulated';
 import { attachCometd, type CometdNotifications } from '../cometd/notifications';
+import { WebhookDeliverer } from '../webhooks/deliverer';
 import type { ServerConfig, UserConfig } from './config';
 
 export interface ServerOptions {
@@ -24,6 +25,8 @@ export interface SwitchboardServer {
   devices: Map<string, AgentDevice>;
   /** CometD notifications at /api/v2/notifications. */
   cometd: CometdNotifications;
+  /** Webhook delivery of the callbacks. */
+  webhooks: WebhookDeliverer;
 }
 
 /** Genesys statusCode → HTTP status. */
@@ -112,7 +115,8 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   });
   app.setNotFoundHandler((request, res) => res.code(404).send({ statusCode: 1, statusMessage: `No such endpoint: ${request.method} ${request.url.split('?')[0]}` }));
 
-  app.get('/healthz', async () => ({ status: 'ok', ...sb.stats() }));
+  const webhooks = new WebhookDeliverer(config.webhooks, app.log).attach(sb);
+  app.get('/healthz', async () => ({ status: 'ok', ...sb.stats(), webhooks: webhooks.stats() }));
 
   // Everything under /api/v2 needs HTTP Basic authentication.
   app.register(async (api) => {
@@ -185,7 +189,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   const cometd = attachCometd(app.server, config.users, devices);
   app.addHook('onClose', async () => cometd.close());
 
-  return { app, devices, cometd };
+  return { app, devices, cometd, webhooks };
 }
 
 function simulatorReply(res: FastifyReply, fn: () => unknown) {

@@ -1,0 +1,175 @@
+/**
+ * Webhook delivery of the supervisor's callbacks (SPEC section 5, server mode).
+ *
+ * Each callback is POSTed as JSON to the URL configured for its kind: a per-transfer override if the call gave
+ * one, else the application's. Headers: `X-Switchboard-Delivery` (one id per callback, the same on every
+ * retry, so a receiver can drop duplicates), `X-Switchboard-Signature: sha256=<hex HMAC of the body>` when a
+ * secret is set, and HTTP Basic when credentials are set. Connection errors, timeouts (`callbackTimeout`,
+ * default 15 s) and 5xx answers are retried with exponential backoff; then the `fallbackUrl` is tried. A
+ * callback that still cannot be delivered is never silently dropped: it is logged, counted, kept
+ * (`failures()`) and reported with cause `callback-error`. Deliveries for one call go out one at a time, in
+ * order; calls do not wait for each other. Connections are kept alive (Node's fetch pools them).
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import type { BandwidthCallback, CallbackMeta, Switchboard } from '../index';
+
+export interface WebhookConfig {
+  answerUrl?: string;
+  initiateUrl?: string;
+  disconnectUrl?: string;
+  transferAnswerUrl?: string;
+  transferCompleteUrl?: string;
+  transferDisconnectUrl?: string;
+  /** Tried once a callback has failed on its own URL. */
+  fallbackUrl?: string;
+  username?: string;
+  password?: string;
+  /** HMAC-SHA256 key for `X-Switchboard-Signature`. */
+  secret?: string;
+  /** Seconds to wait for each answer. Default 15. */
+  callbackTimeout?: number;
+  /** Delays before each retry, in milliseconds. Default [1000, 2000, 4000]. */
+  retryDelaysMs?: number[];
+}
+
+export interface FailedDelivery {
+  deliveryId: string;
+  cause: 'callback-error';
+  eventType: BandwidthCallback['eventType'];
+  callId: string;
+  url: string;
+  error: string;
+  attempts: number;
+}
+
+export interface WebhookStats {
+  delivered: number;
+  retried: number;
+  failed: number;
+  pending: number;
+}
+
+interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const URL_KEY: Record<BandwidthCallback['eventType'], keyof WebhookConfig> = {
+  initiate: 'initiateUrl',
+  answer: 'answerUrl',
+  disconnect: 'disconnectUrl',
+  transferAnswer: 'transferAnswerUrl',
+  transferComplete: 'transferCompleteUrl',
+  transferDisconnect: 'transferDisconnectUrl',
+};
+
+class Retryable extends Error {}
+
+export class WebhookDeliverer {
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly failed: FailedDelivery[] = [];
+  private readonly counts = { delivered: 0, retried: 0, failed: 0, pending: 0 };
+  private readonly listeners: Array<(failure: FailedDelivery) => void> = [];
+  private readonly timeoutMs: number;
+  private readonly delays: number[];
+
+  constructor(
+    private readonly config: WebhookConfig,
+    private readonly log: Logger,
+  ) {
+    this.timeoutMs = (config.callbackTimeout ?? 15) * 1000;
+    this.delays = config.retryDelaysMs ?? [1000, 2000, 4000];
+  }
+
+  /** Deliver every callback of this switchboard. */
+  attach(sb: Switchboard): this {
+    sb.on('callback', (payload, meta) => this.enqueue(payload, meta));
+    return this;
+  }
+
+  /** Called for each callback that could not be delivered. */
+  onFailure(listener: (failure: FailedDelivery) => void): this {
+    this.listeners.push(listener);
+    return this;
+  }
+
+  failures(): FailedDelivery[] {
+    return [...this.failed];
+  }
+
+  stats(): WebhookStats {
+    return { ...this.counts };
+  }
+
+  enqueue(payload: BandwidthCallback, meta: CallbackMeta = {}): void {
+    const key = URL_KEY[payload.eventType];
+    const url = (meta.urls as Record<string, string | undefined> | undefined)?.[key] ?? (this.config[key] as string | undefined);
+    if (!url) return; // no URL for this kind of callback: nothing to deliver
+    this.counts.pending++;
+    const previous = this.queues.get(payload.callId) ?? Promise.resolve();
+    const next = previous.then(() => this.deliver(payload, url)).finally(() => {
+      this.counts.pending--;
+      if (this.queues.get(payload.callId) === next) this.queues.delete(payload.callId);
+    });
+    this.queues.set(payload.callId, next);
+  }
+
+  /** Wait for pending deliveries, at most `timeoutMs`; returns how many were still pending. */
+  async drain(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all([...this.queues.values()]), deadline]);
+    clearTimeout(timer);
+    return this.counts.pending;
+  }
+
+  private async deliver(payload: BandwidthCallback, url: string): Promise<void> {
+    const body = JSON.stringify(payload);
+    const deliveryId = randomUUID();
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-switchboard-delivery': deliveryId };
+    if (this.config.secret) headers['x-switchboard-signature'] = `sha256=${createHmac('sha256', this.config.secret).update(body).digest('hex')}`;
+    if (this.config.username !== undefined) {
+      headers.authorization = `Basic ${Buffer.from(`${this.config.username}:${this.config.password ?? ''}`).toString('base64')}`;
+    }
+    let attempts = 0;
+    let lastError = '';
+    const targets = this.config.fallbackUrl && this.config.fallbackUrl !== url ? [url, this.config.fallbackUrl] : [url];
+    for (const target of targets) {
+      for (let retry = 0; retry <= this.delays.length; retry++) {
+        if (retry > 0) {
+          this.counts.retried++;
+          await new Promise((resolve) => setTimeout(resolve, this.delays[retry - 1]));
+        }
+        attempts++;
+        try {
+          await this.post(target, headers, body);
+          this.counts.delivered++;
+          return;
+        } catch (error) {
+          lastError = (error as Error).message;
+          if (!(error instanceof Retryable)) break; // a 4xx: retrying will not help; try the fallback
+          this.log.warn({ deliveryId, url: target, attempt: attempts, error: lastError }, 'webhook delivery failed; will retry');
+        }
+      }
+    }
+    const failure: FailedDelivery = { deliveryId, cause: 'callback-error', eventType: payload.eventType, callId: payload.callId, url, error: lastError, attempts };
+    this.counts.failed++;
+    this.failed.push(failure);
+    this.log.error({ ...failure }, 'webhook could not be delivered (callback-error)');
+    for (const listener of this.listeners) listener(failure);
+  }
+
+  private async post(url: string, headers: Record<string, string>, body: string): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      throw new Retryable((error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `${(error as Error).message}${cause ? ` (${cause})` : ''}`);
+    }
+    await res.arrayBuffer().catch(() => undefined); // let the connection be reused
+    if (res.status >= 500) throw new Retryable(`HTTP ${res.status}`);
+    if (res.status >= 400) throw new Error(`HTTP ${res.status}`);
+  }
+}

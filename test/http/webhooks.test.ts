@@ -1,0 +1,190 @@
+/**
+ * Webhook delivery to a real local HTTP receiver: every callback of a scenario arrives once, in order per
+ * call, signed; with the receiver failing (500s, timeouts, refused connections) and then recovering, nothing is
+ * lost and nothing is acknowledged twice for one delivery id; what cannot be delivered goes to the fallback
+ * URL, and failing that is recorded as callback-error.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSwitchboard, SimulatedClock, type BandwidthCallback } from '../../src';
+import { WebhookDeliverer, type WebhookConfig } from '../../src/webhooks/deliverer';
+
+interface Received {
+  path: string;
+  deliveryId: string;
+  signature: string;
+  authorization: string;
+  raw: string;
+  body: BandwidthCallback;
+}
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A receiver whose answer to each request is decided by `behave` (default 200). */
+async function receiver(behave: (n: number, req: IncomingMessage) => 'ok' | 'fail' | 'hang' = () => 'ok', port = 0) {
+  const acked: Received[] = [];
+  let n = 0;
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', () => {
+      const mode = behave(n++, req);
+      if (mode === 'hang') return; // never answers: the sender times out
+      if (mode === 'fail') return void res.writeHead(500).end('oops');
+      acked.push({
+        path: req.url ?? '',
+        deliveryId: String(req.headers['x-switchboard-delivery']),
+        signature: String(req.headers['x-switchboard-signature']),
+        authorization: String(req.headers.authorization),
+        raw,
+        body: JSON.parse(raw) as BandwidthCallback,
+      });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    base,
+    acked,
+    requests: () => n,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+const urls = (base: string): WebhookConfig => ({
+  initiateUrl: `${base}/initiate`,
+  answerUrl: `${base}/answer`,
+  disconnectUrl: `${base}/disconnect`,
+  transferAnswerUrl: `${base}/transferAnswer`,
+  transferCompleteUrl: `${base}/transferComplete`,
+  transferDisconnectUrl: `${base}/transferDisconnect`,
+});
+
+/** A scenario with several calls: an IVR transfer retrieved (row 1b), a busy transfer, and an outbound call. */
+async function scenario(deliverer: WebhookDeliverer): Promise<BandwidthCallback[]> {
+  const clock = new SimulatedClock();
+  const sb = createSwitchboard({ clock });
+  deliverer.attach(sb);
+  const emitted: BandwidthCallback[] = [];
+  sb.on('callback', (p) => emitted.push(p));
+  sb.network.addEndpoint('+1777', { outcome: 'answer', ringFor: 1 });
+  sb.network.addEndpoint('+1888', { outcome: 'busy' });
+  for (const target of ['+1777', '+1888']) {
+    const { channel: a } = sb.network.placeCall({ from: '+1555', to: '+1666' });
+    await a.answer();
+    a.createTonePlayer();
+    const transfer = a.retrievableTransfer(sb.createChannel(), target);
+    clock.increment(1000);
+    if ((await transfer) === 'TRANSFERRED') await a.retrieveTransferredCall();
+    await a.hangUp();
+  }
+  const out = sb.createChannel();
+  const call = out.call('+1777');
+  clock.increment(1000);
+  await call;
+  await out.hangUp();
+  return emitted;
+}
+
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function expectInOrderPerCall(acked: Received[], emitted: BandwidthCallback[]) {
+  const byCall = (list: BandwidthCallback[]) => {
+    const map = new Map<string, string[]>();
+    for (const p of list) map.set(p.callId, [...(map.get(p.callId) ?? []), `${p.eventType}@${p.eventTime}`]);
+    return map;
+  };
+  expect(byCall(acked.map((r) => r.body))).toEqual(byCall(emitted));
+}
+
+test('every callback arrives once, in order per call, at its URL, signed and with Basic credentials', async () => {
+  const rx = await receiver();
+  const deliverer = new WebhookDeliverer({ ...urls(rx.base), secret: 'k3y', username: 'hook', password: 'pw' }, quiet);
+  const emitted = await scenario(deliverer);
+  await until(() => rx.acked.length === emitted.length, 'all deliveries');
+  expect(emitted.length).toBe(11);
+  expect(new Set(rx.acked.map((r) => r.deliveryId)).size).toBe(emitted.length);
+  for (const r of rx.acked) {
+    expect(r.path).toBe(`/${r.body.eventType}`);
+    expect(r.signature).toBe(`sha256=${createHmac('sha256', 'k3y').update(r.raw).digest('hex')}`);
+    expect(r.authorization).toBe(`Basic ${Buffer.from('hook:pw').toString('base64')}`);
+  }
+  expectInOrderPerCall(rx.acked, emitted);
+  expect(deliverer.stats()).toEqual({ delivered: 11, retried: 0, failed: 0, pending: 0 });
+  await rx.close();
+});
+
+test('a receiver that fails with 500s, times out and refuses connections, then recovers: nothing lost, each delivery id acknowledged once', async () => {
+  // Requests 0-5 fail with 500, 6-7 hang past callbackTimeout, the rest succeed.
+  const rx = await receiver((n) => (n < 6 ? 'fail' : n < 8 ? 'hang' : 'ok'));
+  const port = Number(new URL(rx.base).port);
+  const deliverer = new WebhookDeliverer({ ...urls(rx.base), callbackTimeout: 0.2, retryDelaysMs: [50, 100, 200, 400, 800, 1600] }, quiet);
+  const emitted = await scenario(deliverer);
+  await until(() => rx.acked.length === emitted.length, 'deliveries after 500s and timeouts');
+  expect(new Set(rx.acked.map((r) => r.deliveryId)).size).toBe(emitted.length);
+  expectInOrderPerCall(rx.acked, emitted);
+  expect(deliverer.stats()).toMatchObject({ delivered: emitted.length, failed: 0, pending: 0 });
+  expect(deliverer.stats().retried).toBeGreaterThanOrEqual(8);
+  await rx.close();
+
+  // Now nobody listens (connections refused) until the receiver comes back on the same port.
+  const deliverer2 = new WebhookDeliverer({ ...urls(`http://127.0.0.1:${port}`), retryDelaysMs: [100, 200, 400, 800, 1600] }, quiet);
+  const emitted2 = await scenario(deliverer2);
+  await new Promise((r) => setTimeout(r, 150));
+  expect(deliverer2.stats().delivered).toBe(0);
+  const back = await receiver(() => 'ok', port);
+  await until(() => back.acked.length === emitted2.length, 'deliveries after refused connections');
+  expect(new Set(back.acked.map((r) => r.deliveryId)).size).toBe(emitted2.length);
+  expectInOrderPerCall(back.acked, emitted2);
+  expect(deliverer2.stats()).toMatchObject({ failed: 0, pending: 0 });
+  await back.close();
+});
+
+test('what its URL cannot take goes to the fallbackUrl; failing that it is recorded as callback-error', async () => {
+  const broken = await receiver(() => 'fail');
+  const fallback = await receiver();
+  const deliverer = new WebhookDeliverer({ ...urls(broken.base), fallbackUrl: `${fallback.base}/fallback`, retryDelaysMs: [10, 20] }, quiet);
+  const emitted = await scenario(deliverer);
+  await until(() => fallback.acked.length === emitted.length, 'fallback deliveries');
+  expect(fallback.acked.every((r) => r.path === '/fallback')).toBe(true);
+  expect(broken.requests()).toBe(emitted.length * 3);
+
+  const nowhere = new WebhookDeliverer({ ...urls(broken.base), retryDelaysMs: [10] }, quiet);
+  const reported: string[] = [];
+  nowhere.onFailure((f) => reported.push(`${f.cause}:${f.eventType}`));
+  const emitted2 = await scenario(nowhere);
+  await until(() => nowhere.stats().failed === emitted2.length, 'recorded failures');
+  expect(nowhere.failures()[0]).toMatchObject({ cause: 'callback-error', error: 'HTTP 500', attempts: 2, url: `${broken.base}/${emitted2[0].eventType}` });
+  expect(reported).toHaveLength(emitted2.length);
+  expect(await nowhere.drain(1000)).toBe(0);
+  await broken.close();
+  await fallback.close();
+});
+
+test('a transfer can send its callbacks to URLs of its own', async () => {
+  const app = await receiver();
+  const own = await receiver();
+  const deliverer = new WebhookDeliverer(urls(app.base), quiet);
+  const clock = new SimulatedClock();
+  const sb = createSwitchboard({ clock });
+  deliverer.attach(sb);
+  sb.network.addEndpoint('+1888', { outcome: 'busy' });
+  const { channel: a } = sb.network.placeCall({ from: '+1555', to: '+1666' });
+  await a.answer();
+  a.createTonePlayer();
+  await a.retrievableTransfer(sb.createChannel(), '+1888', { transferDisconnectUrl: `${own.base}/mine`, transferCompleteUrl: `${own.base}/mine-too` });
+  await until(() => own.acked.length === 2 && app.acked.length === 1, 'deliveries');
+  expect(own.acked.map((r) => `${r.path} ${r.body.eventType}`)).toEqual(['/mine transferDisconnect', '/mine-too transferComplete']);
+  expect(app.acked.map((r) => r.body.eventType)).toEqual(['initiate']);
+  await expect(a.retrievableTransfer(sb.createChannel(), '+1888', { transferAnswerUrl: 'not a url' })).rejects.toThrow(/transferAnswerUrl must be an absolute URL/);
+  await app.close();
+  await own.close();
+});
