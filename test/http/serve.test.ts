@@ -53,3 +53,18 @@ describe('config', () => {
     expect(() => loadConfig({ file: join(dir, 'notarray.json'), env: {} })).toThrow(/'users' must be an array/);
   });
 });
+
+test('webhook settings are checked: URLs, timeout, shape', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-'));
+  const write = (name: string, webhooks: unknown) => {
+    writeFileSync(join(dir, name), JSON.stringify({ users: [{ username: 'a', password: 'b', deviceDn: '1' }], webhooks }));
+    return join(dir, name);
+  };
+  expect(() => loadConfig({ file: write('a.json', { disconnectUrl: 'ftp://x' }), env: {} })).toThrow(/webhooks\.disconnectUrl must be an http\(s\) URL/);
+  expect(() => loadConfig({ file: write('b.json', { callbackTimeout: 0 }), env: {} })).toThrow(/callbackTimeout must be a positive number/);
+  expect(() => loadConfig({ file: write('c.json', 'yes'), env: {} })).toThrow(/'webhooks' must be an object/);
+  expect(loadConfig({ file: write('d.json', { disconnectUrl: 'https://hooks.example/d', secret: 'f' }), env: { SWITCHBOARD_WEBHOOK_SECRET: 'e' } }).webhooks).toEqual({
+    disconnectUrl: 'https://hooks.example/d',
+    secret: 'e',
+  });
+});

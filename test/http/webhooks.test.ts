@@ -188,3 +188,26 @@ test('a transfer can send its callbacks to URLs of its own', async () => {
   await app.close();
   await own.close();
 });
+
+test('a 4xx answer is not retried (it will not get better): recorded at once', async () => {
+  const rx = await receiver();
+  const deliverer = new WebhookDeliverer({ disconnectUrl: `${rx.base.replace(/:\d+$/, ':1')}/x`, retryDelaysMs: [10] }, quiet);
+  // Port 1 refuses connections: retried, then recorded.
+  const notFound = await receiver();
+  const strict = new WebhookDeliverer({ disconnectUrl: `${notFound.base}/missing` }, quiet);
+  const server404 = createServer((_req, res) => res.writeHead(404).end());
+  await new Promise<void>((r) => server404.listen(0, '127.0.0.1', r));
+  const url404 = `http://127.0.0.1:${(server404.address() as AddressInfo).port}/gone`;
+  const fourOhFour = new WebhookDeliverer({ disconnectUrl: url404, retryDelaysMs: [10, 10] }, quiet);
+  const payload = { eventType: 'disconnect', callId: 'c-x' } as BandwidthCallback;
+  fourOhFour.enqueue(payload);
+  deliverer.enqueue(payload);
+  strict.enqueue({ eventType: 'answer', callId: 'c-y' } as BandwidthCallback); // no answerUrl: nothing to deliver
+  await until(() => fourOhFour.stats().failed === 1 && deliverer.stats().failed === 1, 'failures');
+  expect(fourOhFour.failures()[0]).toMatchObject({ error: 'HTTP 404', attempts: 1 });
+  expect(deliverer.failures()[0].error).toMatch(/fetch failed|ECONNREFUSED/);
+  expect(strict.stats()).toEqual({ delivered: 0, retried: 0, failed: 0, pending: 0 });
+  await new Promise<void>((r) => server404.close(() => r()));
+  await rx.close();
+  await notFound.close();
+});
