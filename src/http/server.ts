@@ -99,6 +99,16 @@ export function createServer(options: ServerOptions): SwitchboardServer {
     },
   });
 
+  // JSON bodies; an empty one is no body (a bodyless POST sent with the JSON content type is fine).
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
   // One agent device per configured user, bound to its DN.
   const devices = new Map<string, AgentDevice>();
   for (const user of config.users) devices.set(user.username, sb.agent({ phoneNumber: user.deviceDn }));

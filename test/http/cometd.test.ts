@@ -91,3 +91,16 @@ describe.each(['long-polling', 'websocket'] as const)('CometD over %s', (transpo
     await disconnect(agent);
   });
 });
+
+test('the README subscription example (examples/cometd-subscribe.ts) receives the agent’s notifications', async () => {
+  const { subscribe: subscribeExample } = await import('../../examples/cometd-subscribe');
+  const s = await startServer();
+  const got: Message[] = [];
+  const client = await subscribeExample({ url: s.base, user: 'agent5005', password: 'pw-5005', onNotification: (m) => got.push(m) });
+  await s.request('POST', '/api/v2/simulator/calls', { body: { from: '5000', to: '5005' } });
+  await until(() => got.length === 1, 'the Ringing notification');
+  expect((got[0].data as CallNotification['data']).call.state).toBe('Ringing');
+  await expect(subscribeExample({ url: s.base, user: 'agent5005', password: 'nope', onNotification: () => undefined })).rejects.toThrow(/401::Authentication failed/);
+  await disconnect(client);
+  await s.close();
+});
