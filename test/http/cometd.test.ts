@@ -7,6 +7,7 @@ import { CometD, type Message } from 'cometd';
 import { adapt } from 'cometd-nodejs-client';
 import type { CallNotification } from '../../src';
 import { startServer } from './support';
+import { subscribe as subscribeExample } from '../../examples/cometd-subscribe';
 
 adapt();
 
@@ -93,7 +94,6 @@ describe.each(['long-polling', 'websocket'] as const)('CometD over %s', (transpo
 });
 
 test('the README subscription example (examples/cometd-subscribe.ts) receives the agent’s notifications', async () => {
-  const { subscribe: subscribeExample } = await import('../../examples/cometd-subscribe');
   const s = await startServer();
   const got: Message[] = [];
   const client = await subscribeExample({ url: s.base, user: 'agent5005', password: 'pw-5005', onNotification: (m) => got.push(m) });
