@@ -4,14 +4,29 @@
  *
  * - transfer: lifecycles/s of SPEC row 1a (every callback built and delivered) vs a bare XState baseline
  *   with the same transitions on the same number of root actors; target ratio ≥ 0.5.
+ * - consult: lifecycles/s of the seed's sample-2 path (notifications and callbacks built) vs its bare baseline.
  * - memory: RSS and bytes per call with 10,000 and 100,000 concurrent answered calls with pending timers,
  *   each in a fresh process; target ≤ 1 GiB RSS at 100,000.
+ * - timers: 100,000 concurrent transfers timing out on the SimulatedClock (none may be lost), and 10,000 on
+ *   the real clock (lateness p50/p99), each in a fresh process.
+ * - http: agent operations/s and p50/p99 over loopback vs a bare fastify route, same tool (autocannon).
+ * - webhooks: deliveries/s to a local keep-alive receiver vs a plain request loop.
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedClock } from '../src';
-import { baselineLifecycle, chainMachine, countTransitions, transferLifecycle, transferSwitchboard } from './scenarios';
+import { httpBench, webhookBench } from './http';
+import {
+  baselineLifecycle,
+  chainMachine,
+  consultLifecycle,
+  consultSwitchboard,
+  countConsultTransitions,
+  countTransitions,
+  transferLifecycle,
+  transferSwitchboard,
+} from './scenarios';
 
 const json = process.argv.includes('--json');
 const log = (line: string) => {
@@ -63,11 +78,7 @@ async function throughput(): Promise<Record<string, number>> {
 }
 
 function memory(calls: number): Record<string, number> {
-  const out = execFileSync(process.execPath, ['--expose-gc', '-r', 'esbuild-register', join(__dirname, 'memory.ts'), String(calls)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  const r = JSON.parse(out.trim().split('\n').at(-1) as string) as { rss_bytes: number; bytes_per_call: number; heap_bytes_per_call: number };
+  const r = JSON.parse(child('memory.ts', [String(calls)])) as { rss_bytes: number; bytes_per_call: number; heap_bytes_per_call: number };
   const k = calls >= 1000 ? `${calls / 1000}k` : String(calls);
   log(`memory, ${calls} concurrent answered calls with pending timers: RSS ${(r.rss_bytes / 2 ** 20).toFixed(0)} MiB, ${r.bytes_per_call} B/call RSS, ${r.heap_bytes_per_call} B/call heap`);
   return {
@@ -77,12 +88,77 @@ function memory(calls: number): Record<string, number> {
   };
 }
 
+async function consultThroughput(): Promise<Record<string, number>> {
+  const { events, actors } = await countConsultTransitions();
+  const nextPerActor = Math.ceil((events - 2 * actors) / actors);
+  const machine = chainMachine(nextPerActor);
+  const clock = new SimulatedClock();
+  const ctx = consultSwitchboard();
+  const full: number[] = [];
+  const bare: number[] = [];
+  await rate(() => consultLifecycle(ctx), 500);
+  await rate(() => baselineLifecycle(machine, actors, nextPerActor, clock), 500);
+  for (let round = 0; round < 5; round++) {
+    full.push(await rate(() => consultLifecycle(ctx), 1000));
+    bare.push(await rate(() => baselineLifecycle(machine, actors, nextPerActor, clock), 1000));
+  }
+  const lifecycles = median(full);
+  const baseline = median(bare);
+  log(`consult (sample 2 path): ${events} events on ${actors} root actors per lifecycle`);
+  log(`  full lifecycle, notifications and callbacks built: ${lifecycles.toFixed(0)} lifecycles/s`);
+  log(`  bare XState, same transitions:                    ${baseline.toFixed(0)} lifecycles/s`);
+  log(`  ratio: ${(lifecycles / baseline).toFixed(2)}`);
+  return {
+    'consult.lifecycles_per_s': Math.round(lifecycles),
+    'consult.baseline_lifecycles_per_s': Math.round(baseline),
+    'consult.ratio_vs_xstate': Number((lifecycles / baseline).toFixed(3)),
+  };
+}
+
+function child(script: string, args: string[], heapMb?: number): string {
+  const flags = ['--expose-gc', ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []), '-r', 'esbuild-register', join(__dirname, script), ...args];
+  return execFileSync(process.execPath, flags, { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').at(-1) as string;
+}
+
+function timers(): Record<string, number> {
+  const sim = JSON.parse(child('timers.ts', ['simulated', '100000'], 8192)) as { lost: number; ms: number; timersLeft: number };
+  log(`timers: 100,000 concurrent transfers timing out (SimulatedClock): ${sim.lost} lost, ${sim.timersLeft} timers left, ${(sim.ms / 1000).toFixed(1)} s`);
+  const real = JSON.parse(child('timers.ts', ['real', '10000'])) as { p50: number; p99: number; fired: number };
+  log(`timers: 10,000 concurrent transfer timeouts on the real clock: lateness p50 ${real.p50} ms, p99 ${real.p99} ms (${real.fired} fired)`);
+  return {
+    'timers.simulated_100k_lost': sim.lost,
+    'timers.simulated_100k_ms': sim.ms,
+    'timers.real_10k_lateness_p50_ms': real.p50,
+    'timers.real_10k_lateness_p99_ms': real.p99,
+  };
+}
+
+async function http(): Promise<Record<string, number>> {
+  const { agent, base } = await httpBench(5);
+  log(`http: agent operations ${agent.rps.toFixed(0)} req/s (p50 ${agent.p50} ms, p99 ${agent.p99} ms) vs bare fastify ${base.rps.toFixed(0)} req/s (p99 ${base.p99} ms): ratio ${(agent.rps / base.rps).toFixed(2)}`);
+  const hooks = await webhookBench(5000);
+  log(`webhooks: ${hooks.rate.toFixed(0)} deliveries/s (signed, keep-alive) vs a plain request loop ${hooks.plain.toFixed(0)}/s: ratio ${(hooks.rate / hooks.plain).toFixed(2)}`);
+  return {
+    'http.ops_per_s': Math.round(agent.rps),
+    'http.baseline_ops_per_s': Math.round(base.rps),
+    'http.ratio_vs_fastify': Number((agent.rps / base.rps).toFixed(3)),
+    'http.p50_ms': agent.p50,
+    'http.p99_ms': agent.p99,
+    'webhooks.per_s': Math.round(hooks.rate),
+    'webhooks.plain_per_s': Math.round(hooks.plain),
+    'webhooks.ratio_vs_plain': Number((hooks.rate / hooks.plain).toFixed(3)),
+  };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const results: Record<string, number> = {
     ...(await throughput()),
+    ...(await consultThroughput()),
     ...memory(10_000),
     ...memory(100_000),
+    ...timers(),
+    ...(await http()),
   };
   const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_bytes: totalmem(), date: new Date().toISOString() };
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s on ${machine.cpus} cores, Node ${machine.node}`);

@@ -63,3 +63,48 @@ export function baselineLifecycle(machine: AnyStateMachine, actors: number, next
     actor.stop();
   }
 }
+
+/** The consult path of the seed's sample 2: ring, answer, consult (target answers), complete, target hangs up. */
+export function consultSwitchboard(inspect?: Parameters<typeof createSwitchboard>[0] extends infer O ? O extends { inspect?: infer I } ? I : never : never) {
+  const sb = createSwitchboard({ clock: new SimulatedClock(), inspect });
+  sb.network.addEndpoint('5001', { outcome: 'answer', ringFor: 0 });
+  const agent = sb.agent({ phoneNumber: '5005' });
+  let delivered = 0;
+  agent.on('notification', (message) => {
+    delivered += message.data.call.capabilities.length >= 0 ? 1 : 0;
+  });
+  sb.on('callback', () => {
+    delivered++;
+  });
+  let consultLeg = '';
+  sb.on('transferAnswer', (p) => {
+    consultLeg = p.callId;
+  });
+  return { sb, agent, delivered: () => delivered, consultLeg: () => consultLeg };
+}
+
+export async function consultLifecycle(ctx: ReturnType<typeof consultSwitchboard>): Promise<void> {
+  const { sb, agent } = ctx;
+  sb.network.placeCall({ from: '5000', to: '5005' });
+  const c1 = agent.calls()[0].id;
+  await agent.operation(c1, { operationName: 'Answer' });
+  await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } });
+  const c2 = agent.calls().find((c) => c.callType === 'Consult')?.id as string;
+  const done = await agent.operation(c2, { operationName: 'CompleteTransfer' });
+  if (done.statusCode !== 0) throw new Error(`CompleteTransfer: ${JSON.stringify(done)}`);
+  sb.network.farEnd(ctx.consultLeg()).hangUp();
+  if (agent.calls().length || sb.stats().legs) throw new Error('consult lifecycle left calls behind');
+}
+
+export async function countConsultTransitions(): Promise<{ events: number; actors: number }> {
+  let events = 0;
+  const actors = new Set<unknown>();
+  const ctx = consultSwitchboard((e) => {
+    if (e.type === '@xstate.event') {
+      events++;
+      actors.add(e.actorRef);
+    }
+  });
+  await consultLifecycle(ctx);
+  return { events, actors: actors.size };
+}

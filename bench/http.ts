@@ -1,0 +1,100 @@
+/**
+ * HTTP and webhook throughput, each against a plain baseline measured the same way in the same run.
+ * - http: agent operations (POST /api/v2/me/calls/:id AttachUserData, authenticated, validated, performed,
+ *   notified) vs a bare fastify route returning {"statusCode":0}; autocannon, 10 connections, same duration.
+ * - webhooks: deliveries/s of the WebhookDeliverer (signed, to a local keep-alive receiver) vs a plain loop of
+ *   fetch POSTs with the same bodies and the same concurrency.
+ */
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { createSwitchboard, type BandwidthCallback } from '../src';
+import { loadConfig } from '../src/http/config';
+import { createServer } from '../src/http/server';
+import { WebhookDeliverer } from '../src/webhooks/deliverer';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const body = JSON.stringify({ operationName: 'AttachUserData', userData: { account: '12345' } });
+
+async function cannon(url: string, headers: Record<string, string>, seconds: number) {
+  const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections: 10, duration: seconds });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+export async function httpBench(seconds: number) {
+  const sb = createSwitchboard();
+  const config = loadConfig({ env: { SWITCHBOARD_USERS: 'bench:pw:5005' }, port: 0 });
+  const { app, devices } = createServer({ switchboard: sb, config, logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const agentBase = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  sb.network.placeCall({ from: '5000', to: '5005' });
+  const device = devices.get('bench');
+  const callId = device?.calls()[0].id as string;
+  await device?.operation(callId, { operationName: 'Answer' });
+
+  const bare = Fastify({ logger: false });
+  bare.post('/op', async () => ({ statusCode: 0 }));
+  await bare.listen({ host: '127.0.0.1', port: 0 });
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/op`;
+
+  const auth = { authorization: `Basic ${Buffer.from('bench:pw').toString('base64')}` };
+  await cannon(bareUrl, {}, 1); // warm up both
+  await cannon(`${agentBase}/api/v2/me/calls/${callId}`, auth, 1);
+  const base = await cannon(bareUrl, {}, seconds);
+  const agent = await cannon(`${agentBase}/api/v2/me/calls/${callId}`, auth, seconds);
+  sb.close();
+  await app.close();
+  await bare.close();
+  return { agent, base };
+}
+
+export async function webhookBench(count: number) {
+  const server = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200).end());
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const calls = 50;
+  const payloads: BandwidthCallback[] = Array.from({ length: count }, (_, i) => ({
+    eventType: 'disconnect',
+    eventTime: new Date(0).toISOString(),
+    accountId: '9900000',
+    applicationId: 'bench',
+    from: '+1555',
+    to: '+1666',
+    direction: 'inbound',
+    callId: `c-${i % calls}`,
+    callUrl: 'http://127.0.0.1/x',
+    startTime: new Date(0).toISOString(),
+    endTime: new Date(0).toISOString(),
+    cause: 'hangup',
+  }));
+
+  // Plain loop: `calls` workers, each POSTing its share in order.
+  const plainStart = performance.now();
+  await Promise.all(
+    Array.from({ length: calls }, async (_, worker) => {
+      for (let i = worker; i < count; i += calls) {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payloads[i]) });
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  const plain = (count * 1000) / (performance.now() - plainStart);
+
+  const deliverer = new WebhookDeliverer({ disconnectUrl: url, secret: 'bench-secret' }, quiet);
+  const start = performance.now();
+  for (const p of payloads) deliverer.enqueue(p);
+  await deliverer.drain(120_000);
+  const rate = (count * 1000) / (performance.now() - start);
+  if (deliverer.stats().delivered !== count) throw new Error(`webhooks: ${JSON.stringify(deliverer.stats())}`);
+  await new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return { rate, plain };
+}
