@@ -1,13 +1,15 @@
 /**
  * HTTP and webhook throughput, each against a plain baseline measured the same way in the same run.
  * - http: agent operations (POST /api/v2/me/calls/:id AttachUserData, authenticated, validated, performed,
- *   notified) vs a bare fastify route returning {"statusCode":0}; autocannon, 10 connections, same duration.
+ *   notified) vs a bare fastify route returning {"statusCode":0}; autocannon in its own process, 10
+ *   connections, same duration, one after the other.
  * - webhooks: deliveries/s of the WebhookDeliverer (signed, to a local keep-alive receiver) vs a plain loop of
  *   fetch POSTs with the same bodies and the same concurrency.
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import autocannon from 'autocannon';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { createSwitchboard, type BandwidthCallback } from '../src';
 import { loadConfig } from '../src/http/config';
@@ -17,8 +19,13 @@ import { WebhookDeliverer } from '../src/webhooks/deliverer';
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const body = JSON.stringify({ operationName: 'AttachUserData', userData: { account: '12345' } });
 
+/** autocannon in its own process (a load generator does not share the server's process), 10 connections. */
 async function cannon(url: string, headers: Record<string, string>, seconds: number) {
-  const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections: 10, duration: seconds });
+  const args = [require.resolve('autocannon/autocannon.js'), '-c', '10', '-d', String(seconds), '-m', 'POST', '-j'];
+  for (const [name, value] of Object.entries({ 'content-type': 'application/json', ...headers })) args.push('-H', `${name}=${value}`);
+  args.push('-b', body, url);
+  const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 1 << 24 });
+  const result = JSON.parse(stdout) as { non2xx: number; errors: number; requests: { average: number }; latency: { p50: number; p99: number } };
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }

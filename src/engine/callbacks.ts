@@ -112,8 +112,17 @@ export interface CallbackContext {
   publicUrl: string;
 }
 
-/** ISO 8601 UTC with milliseconds, e.g. `2022-06-17T22:19:40.375Z`. */
-export const isoTime = (ms: number): string => new Date(ms).toISOString();
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** ISO 8601 UTC with milliseconds, e.g. `2022-06-17T22:19:40.375Z` (the last one is remembered: callbacks share times). */
+export function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
 
 /** Bandwidth causes that describe a failure and so carry `errorMessage` / `errorId`. */
 export const ERROR_CAUSES: ReadonlySet<BandwidthCause> = new Set<BandwidthCause>([

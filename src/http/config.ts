@@ -20,6 +20,9 @@ function checkWebhooks(value: unknown, source: string): WebhookConfig {
     if (url !== undefined && (typeof url !== 'string' || !/^https?:\/\//.test(url) || !URL.canParse(url))) {
       throw new ConfigError(`${source}: webhooks.${key} must be an http(s) URL, got ${JSON.stringify(url)}`);
     }
+    if (url !== undefined && /\/\/[^/]*@/.test(url)) {
+      throw new ConfigError(`${source}: webhooks.${key} must not carry credentials; use webhooks.username and webhooks.password`);
+    }
   }
   if (webhooks.callbackTimeout !== undefined && !(typeof webhooks.callbackTimeout === 'number' && webhooks.callbackTimeout > 0)) {
     throw new ConfigError(`${source}: webhooks.callbackTimeout must be a positive number of seconds`);
@@ -41,8 +44,10 @@ export interface ServerConfig {
   accountId?: string;
   applicationId?: string;
   users: UserConfig[];
-  /** Expose the simulator API (default: on, with the simulated network). */
+  /** Expose the simulator API (default: on, with the simulated network; any configured user may drive it). */
   simulator: boolean;
+  /** Web page origins allowed to use CometD from a browser (default: none). */
+  allowedOrigins?: string[];
   /** A note printed at start-up (the demo config says it is a demo). */
   notice?: string;
   /** Webhook delivery of the callbacks (URLs per kind of callback, credentials, secret, timeouts). */
@@ -61,7 +66,7 @@ function parseUsers(text: string, source: string): UserConfig[] {
     .map((entry) => {
       const [username, password, deviceDn, ...rest] = entry.split(':');
       if (!username || !password || !deviceDn || rest.length) {
-        throw new ConfigError(`${source}: each user must be username:password:deviceDn, got '${entry.replace(/:.*?:/, ':***:')}'`);
+        throw new ConfigError(`${source}: each user must be username:password:deviceDn (check the entry for user '${username ?? ''}')`);
       }
       return { username, password, deviceDn };
     });
@@ -114,6 +119,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; po
     applicationId: fromFile.applicationId,
     users,
     simulator: fromFile.simulator ?? true,
+    allowedOrigins: Array.isArray(fromFile.allowedOrigins) ? fromFile.allowedOrigins.filter((o): o is string => typeof o === 'string') : [],
     notice: fromFile.notice,
     webhooks: {
       ...checkWebhooks(fromFile.webhooks, options.file ?? 'config'),

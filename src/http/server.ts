@@ -4,12 +4,13 @@
  * JSON schema; malformed JSON, wrong types and oversized bodies get a Genesys-format error and change nothing.
  * Logs are pino's (fastify's own), with credentials redacted.
  */
-import { timingSafeEqual } from 'node:crypto';
+import secureJson from 'secure-json-parse';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AgentDevice, OperationResponse, Switchboard } from '../index';
 import { OUTCOMES } from '../network/simulated';
 import { attachCometd, type CometdNotifications } from '../cometd/notifications';
 import { WebhookDeliverer } from '../webhooks/deliverer';
+import { authenticate } from './auth';
 import type { ServerConfig, UserConfig } from './config';
 
 export interface ServerOptions {
@@ -39,24 +40,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     user?: UserConfig;
   }
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** The user for an `Authorization: Basic …` header, or null. */
-export function authenticate(users: UserConfig[], header: string | undefined): UserConfig | null {
-  if (!header?.startsWith('Basic ')) return null;
-  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  const name = decoded.slice(0, colon);
-  const password = decoded.slice(colon + 1);
-  const user = users.find((u) => u.username === name);
-  return user && sameSecret(user.password, password) ? user : null;
 }
 
 const operationSchema = {
@@ -89,6 +72,10 @@ export function createServer(options: ServerOptions): SwitchboardServer {
         ? false
         : { level: process.env.SWITCHBOARD_LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: 64 * 1024,
+    // fastify's own request errors (a malformed URL, for one) in the Genesys shape too.
+    frameworkErrors: (error, _request, res) => {
+      void (res as unknown as FastifyReply).code(400).send({ statusCode: 1, statusMessage: error.message });
+    },
     // Wrong types are errors, not values to convert ("operationName": 5 is not "5").
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     // Every error, including fastify's own, in the Genesys shape.
@@ -103,7 +90,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(body as string));
+      done(null, secureJson.parse(body as string, { protoAction: 'remove', constructorAction: 'remove' }));
     } catch (error) {
       done(error as Error, undefined);
     }
@@ -132,10 +119,8 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   app.register(async (api) => {
     api.addHook('onRequest', async (request: FastifyRequest, res: FastifyReply) => {
       const user = authenticate(config.users, request.headers.authorization);
-      if (!user) {
-        res.header('www-authenticate', 'Basic realm="switchboard"');
-        return res.code(401).send({ statusCode: 20, statusMessage: 'Authentication failed' });
-      }
+      // No WWW-Authenticate: browsers would prompt and then send the credentials on their own.
+      if (!user) return res.code(401).send({ statusCode: 20, statusMessage: 'Authentication failed' });
       request.user = user;
     });
     const deviceOf = (request: FastifyRequest) => devices.get((request.user as UserConfig).username) as AgentDevice;
@@ -196,7 +181,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   }, { prefix: '/api/v2' });
 
   // CometD shares the HTTP server: faye answers its own path and WebSocket upgrades, fastify the rest.
-  const cometd = attachCometd(app.server, config.users, devices);
+  const cometd = attachCometd(app.server, config.users, devices, config.allowedOrigins ?? []);
   app.addHook('onClose', async () => cometd.close());
 
   return { app, devices, cometd, webhooks };

@@ -66,6 +66,11 @@ const URL_KEY: Record<BandwidthCallback['eventType'], keyof WebhookConfig> = {
 
 class Retryable extends Error {}
 
+/** A URL fit for logs: no credentials. */
+function redact(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//***@');
+}
+
 export class WebhookDeliverer {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly failed: FailedDelivery[] = [];
@@ -73,6 +78,8 @@ export class WebhookDeliverer {
   private readonly listeners: Array<(failure: FailedDelivery) => void> = [];
   private readonly timeoutMs: number;
   private readonly delays: number[];
+  /** Aborts every delivery still under way when a shutdown's bound is reached. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly config: WebhookConfig,
@@ -108,20 +115,29 @@ export class WebhookDeliverer {
     if (!url) return; // no URL for this kind of callback: nothing to deliver
     this.counts.pending++;
     const previous = this.queues.get(payload.callId) ?? Promise.resolve();
-    const next = previous.then(() => this.deliver(payload, url)).finally(() => {
+    // One delivery's fate never affects the next one for the same call.
+    const next = previous.catch(() => undefined).then(() => this.deliver(payload, url)).finally(() => {
       this.counts.pending--;
       if (this.queues.get(payload.callId) === next) this.queues.delete(payload.callId);
     });
     this.queues.set(payload.callId, next);
   }
 
-  /** Wait for pending deliveries, at most `timeoutMs`; returns how many were still pending. */
+  /**
+   * Wait for pending deliveries, at most `timeoutMs`. Whatever is still under way then is aborted and recorded
+   * as callback-error (nothing is left running). Returns how many had to be given up.
+   */
   async drain(timeoutMs: number): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([Promise.all([...this.queues.values()]), deadline]);
     clearTimeout(timer);
-    return this.counts.pending;
+    const left = this.counts.pending;
+    if (left > 0) {
+      this.stopping.abort();
+      await Promise.all([...this.queues.values()]);
+    }
+    return left;
   }
 
   private async deliver(payload: BandwidthCallback, url: string): Promise<void> {
@@ -133,13 +149,14 @@ export class WebhookDeliverer {
       headers.authorization = `Basic ${Buffer.from(`${this.config.username}:${this.config.password ?? ''}`).toString('base64')}`;
     }
     let attempts = 0;
-    let lastError = '';
+    let lastError = 'shut down before it could be delivered';
     const targets = this.config.fallbackUrl && this.config.fallbackUrl !== url ? [url, this.config.fallbackUrl] : [url];
     for (const target of targets) {
-      for (let retry = 0; retry <= this.delays.length; retry++) {
+      for (let retry = 0; retry <= this.delays.length && !this.stopping.signal.aborted; retry++) {
         if (retry > 0) {
           this.counts.retried++;
-          await new Promise((resolve) => setTimeout(resolve, this.delays[retry - 1]));
+          await this.pause(this.delays[retry - 1]);
+          if (this.stopping.signal.aborted) break;
         }
         attempts++;
         try {
@@ -149,27 +166,51 @@ export class WebhookDeliverer {
         } catch (error) {
           lastError = (error as Error).message;
           if (!(error instanceof Retryable)) break; // a 4xx: retrying will not help; try the fallback
-          this.log.warn({ deliveryId, url: target, attempt: attempts, error: lastError }, 'webhook delivery failed; will retry');
+          this.log.warn({ deliveryId, url: redact(target), attempt: attempts, error: lastError }, 'webhook delivery failed; will retry');
         }
       }
     }
     const failure: FailedDelivery = { deliveryId, cause: 'callback-error', eventType: payload.eventType, callId: payload.callId, url, error: lastError, attempts };
     this.counts.failed++;
     this.failed.push(failure);
-    this.log.error({ ...failure }, 'webhook could not be delivered (callback-error)');
-    for (const listener of this.listeners) listener(failure);
+    this.log.error({ ...failure, url: redact(url) }, 'webhook could not be delivered (callback-error)');
+    for (const listener of this.listeners) {
+      try {
+        listener(failure);
+      } catch (error) {
+        this.log.error({ error: String(error) }, 'a webhook failure listener threw');
+      }
+    }
+  }
+
+  /** Wait `ms`, or less if a shutdown gives up. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.stopping.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
   }
 
   private async post(url: string, headers: Record<string, string>, body: string): Promise<void> {
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual', // a redirect would be followed as a GET without the body: not a delivery
+        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.stopping.signal]),
+      });
     } catch (error) {
+      if (this.stopping.signal.aborted) throw new Error('shut down before it could be delivered');
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       throw new Retryable((error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `${(error as Error).message}${cause ? ` (${cause})` : ''}`);
     }
     await res.arrayBuffer().catch(() => undefined); // let the connection be reused
     if (res.status >= 500) throw new Retryable(`HTTP ${res.status}`);
-    if (res.status >= 400) throw new Error(`HTTP ${res.status}`);
+    if (res.status >= 300) throw new Error(`HTTP ${res.status}`);
   }
 }

@@ -104,3 +104,38 @@ test('the README subscription example (examples/cometd-subscribe.ts) receives th
   await disconnect(client);
   await s.close();
 });
+
+
+describe('CometD endpoint hardening', () => {
+  let s: Server;
+  beforeEach(async () => {
+    s = await startServer();
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`${s.base}/api/v2/notifications`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const handshake = (ext: object) => JSON.stringify([{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'], ext }]);
+
+  test('requests from other origins, JSONP GETs and oversized bodies are refused before faye reads them', async () => {
+    const good = handshake({ authentication: { user: 'agent5005', password: 'pw-5005' } });
+    expect((await post(good, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await fetch(`${s.base}/api/v2/notifications?message=x&jsonp=cb`)).status).toBe(405);
+    expect((await post(`[${'{"channel":"/meta/connect"},'.repeat(3000)}{}]`)).status).toBe(413);
+    const ok = (await (await post(good)).json()) as Array<{ successful: boolean }>;
+    expect(ok[0].successful).toBe(true);
+  });
+
+  test('credentials only in ext.authentication (never a header a browser adds); 3 failures per request, then 429', async () => {
+    const viaHeader = (await (
+      await post(handshake({}), { authorization: `Basic ${Buffer.from('agent5005:pw-5005').toString('base64')}` })
+    ).json()) as Array<{ successful: boolean; error: string }>;
+    expect(viaHeader[0]).toMatchObject({ successful: false, error: '401::Authentication failed' });
+    const guesses = JSON.stringify(
+      ['a', 'b', 'c', 'pw-5005'].map((password) => ({ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'], ext: { authentication: { user: 'agent5005', password } } })),
+    );
+    const replies = (await (await post(guesses)).json()) as Array<{ error?: string }>;
+    expect(replies.map((r) => r.error)).toEqual(['401::Authentication failed', '401::Authentication failed', '401::Authentication failed', '429::Too many failed handshakes']);
+  });
+});

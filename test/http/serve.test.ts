@@ -35,7 +35,7 @@ describe('config', () => {
   });
 
   test.each([
-    [{ SWITCHBOARD_USERS: 'a:b' }, /each user must be username:password:deviceDn/],
+    [{ SWITCHBOARD_USERS: 'a:b' }, /each user must be username:password:deviceDn \(check the entry for user 'a'\)/],
     [{ SWITCHBOARD_USERS: 'a:b:1,a:c:2' }, /user 'a' is configured twice/],
     [{ SWITCHBOARD_USERS: 'a:b:1', SWITCHBOARD_PORT: '70000' }, /port must be 0-65535/],
   ])('bad environment %j is refused with a clear error', (env, message) => {
@@ -63,6 +63,9 @@ test('webhook settings are checked: URLs, timeout, shape', () => {
   expect(() => loadConfig({ file: write('a.json', { disconnectUrl: 'ftp://x' }), env: {} })).toThrow(/webhooks\.disconnectUrl must be an http\(s\) URL/);
   expect(() => loadConfig({ file: write('b.json', { callbackTimeout: 0 }), env: {} })).toThrow(/callbackTimeout must be a positive number/);
   expect(() => loadConfig({ file: write('c.json', 'yes'), env: {} })).toThrow(/'webhooks' must be an object/);
+  expect(() => loadConfig({ file: write('e.json', { disconnectUrl: 'https://u:secret@hooks.example/d' }), env: {} })).toThrow(/must not carry credentials/);
+  expect(() => loadConfig({ env: { SWITCHBOARD_USERS: 'bob:B0bSecret' } })).toThrow(/user 'bob'/);
+  expect(() => loadConfig({ env: { SWITCHBOARD_USERS: 'bob:B0bSecret' } })).not.toThrow(/B0bSecret/);
   expect(loadConfig({ file: write('d.json', { disconnectUrl: 'https://hooks.example/d', secret: 'f' }), env: { SWITCHBOARD_WEBHOOK_SECRET: 'e' } }).webhooks).toEqual({
     disconnectUrl: 'https://hooks.example/d',
     secret: 'e',

@@ -90,3 +90,17 @@ test('the simulator hangs up a far end over HTTP; the agent sees the call Releas
   expect(s.notifications.map((m) => m.data.call.state)).toEqual(['Ringing', 'Released']);
   expect(s.sb.stats()).toMatchObject({ legs: 0, agentCalls: 0, timers: 0 });
 });
+
+
+test('401 carries no WWW-Authenticate (no browser prompt); __proto__ keys are dropped from bodies', async () => {
+  const res = await fetch(`${s.base}/api/v2/me`);
+  expect(res.status).toBe(401);
+  expect(res.headers.get('www-authenticate')).toBeNull();
+  await s.request('POST', '/api/v2/simulator/calls', { body: { from: '5000', to: '5005' } });
+  const c1 = ((await s.request('GET', '/api/v2/me/calls')).body.calls as Array<{ id: string }>)[0].id;
+  const res2 = await s.request('POST', `/api/v2/me/calls/${c1}`, { raw: '{"operationName":"AttachUserData","userData":{"a":"1","__proto__":{"polluted":"yes"}}}' });
+  expect(res2.body).toEqual({ statusCode: 0 });
+  const calls = (await s.request('GET', '/api/v2/me/calls')).body.calls as Array<{ userData: Record<string, unknown> }>;
+  expect(calls[0].userData).toEqual({ a: '1' });
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+});

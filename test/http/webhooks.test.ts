@@ -109,7 +109,7 @@ test('every callback arrives once, in order per call, at its URL, signed and wit
   const rx = await receiver();
   const deliverer = new WebhookDeliverer({ ...urls(rx.base), secret: 'k3y', username: 'hook', password: 'pw' }, quiet);
   const emitted = await scenario(deliverer);
-  await until(() => rx.acked.length === emitted.length, 'all deliveries');
+  await until(() => rx.acked.length === emitted.length && deliverer.stats().pending === 0, 'all deliveries');
   expect(emitted.length).toBe(11);
   expect(new Set(rx.acked.map((r) => r.deliveryId)).size).toBe(emitted.length);
   for (const r of rx.acked) {
@@ -128,7 +128,7 @@ test('a receiver that fails with 500s, times out and refuses connections, then r
   const port = Number(new URL(rx.base).port);
   const deliverer = new WebhookDeliverer({ ...urls(rx.base), callbackTimeout: 0.2, retryDelaysMs: [50, 100, 200, 400, 800, 1600] }, quiet);
   const emitted = await scenario(deliverer);
-  await until(() => rx.acked.length === emitted.length, 'deliveries after 500s and timeouts');
+  await until(() => rx.acked.length === emitted.length && deliverer.stats().pending === 0, 'deliveries after 500s and timeouts');
   expect(new Set(rx.acked.map((r) => r.deliveryId)).size).toBe(emitted.length);
   expectInOrderPerCall(rx.acked, emitted);
   expect(deliverer.stats()).toMatchObject({ delivered: emitted.length, failed: 0, pending: 0 });
@@ -144,6 +144,7 @@ test('a receiver that fails with 500s, times out and refuses connections, then r
   await until(() => back.acked.length === emitted2.length, 'deliveries after refused connections');
   expect(new Set(back.acked.map((r) => r.deliveryId)).size).toBe(emitted2.length);
   expectInOrderPerCall(back.acked, emitted2);
+  await until(() => deliverer2.stats().pending === 0, 'the last acknowledgement to be counted');
   expect(deliverer2.stats()).toMatchObject({ failed: 0, pending: 0 });
   await back.close();
 });
@@ -210,4 +211,45 @@ test('a 4xx answer is not retried (it will not get better): recorded at once', a
   await new Promise<void>((r) => server404.close(() => r()));
   await rx.close();
   await notFound.close();
+});
+
+
+test('a redirect is not a delivery: recorded as callback-error, never followed', async () => {
+  const target = await receiver();
+  const redirecting = createServer((_req, res) => res.writeHead(302, { location: `${target.base}/elsewhere` }).end());
+  await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+  const deliverer = new WebhookDeliverer({ disconnectUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hook` }, quiet);
+  deliverer.enqueue({ eventType: 'disconnect', callId: 'c-r' } as BandwidthCallback);
+  await until(() => deliverer.stats().failed === 1, 'the failure');
+  expect(deliverer.failures()[0]).toMatchObject({ error: 'HTTP 302', cause: 'callback-error' });
+  expect(target.requests()).toBe(0);
+  await new Promise<void>((r) => redirecting.close(() => r()));
+  await target.close();
+});
+
+test('a failure listener that throws does not stop later deliveries for the same call', async () => {
+  const rx = await receiver((n) => (n === 0 ? 'fail' : 'ok'));
+  const deliverer = new WebhookDeliverer({ disconnectUrl: `${rx.base}/d`, answerUrl: `${rx.base}/a`, retryDelaysMs: [] }, quiet);
+  deliverer.onFailure(() => {
+    throw new Error('listener bug');
+  });
+  deliverer.enqueue({ eventType: 'answer', callId: 'c-1' } as BandwidthCallback);
+  deliverer.enqueue({ eventType: 'disconnect', callId: 'c-1' } as BandwidthCallback);
+  await until(() => deliverer.stats().pending === 0, 'both');
+  expect(deliverer.stats()).toMatchObject({ delivered: 1, failed: 1 });
+  expect(rx.acked.map((r) => r.path)).toEqual(['/d']);
+  await rx.close();
+});
+
+test('a shutdown bound is kept: what is still under way is aborted and recorded, nothing keeps running', async () => {
+  const rx = await receiver(() => 'hang');
+  const deliverer = new WebhookDeliverer({ disconnectUrl: `${rx.base}/d`, callbackTimeout: 60, retryDelaysMs: [60_000] }, quiet);
+  deliverer.enqueue({ eventType: 'disconnect', callId: 'c-1' } as BandwidthCallback);
+  deliverer.enqueue({ eventType: 'disconnect', callId: 'c-2' } as BandwidthCallback);
+  const started = Date.now();
+  expect(await deliverer.drain(200)).toBe(2);
+  expect(Date.now() - started).toBeLessThan(2000);
+  expect(deliverer.stats()).toMatchObject({ pending: 0, failed: 2 });
+  expect(deliverer.failures().map((f) => f.error)).toEqual(['shut down before it could be delivered', 'shut down before it could be delivered']);
+  await rx.close();
 });

@@ -21,6 +21,9 @@ import { participant, type AgentCallObject, type NotificationType } from './noti
 
 export type AgentCallActor = Actor<typeof agentCallMachine>;
 
+/** Capabilities by `state|role` (see AgentCall.capabilities). */
+const CAPABILITIES = new Map<string, OperationName[]>();
+
 /** What an agent call needs from its device. */
 export interface AgentCallOwner {
   readonly phoneNumber: string;
@@ -100,16 +103,25 @@ export class AgentCall {
     return this.actor.getSnapshot().status !== 'active';
   }
 
-  /** Operations the chart accepts now: the call's capabilities. Released calls have none. */
+  /**
+   * Operations the chart accepts now: the call's capabilities. Released calls have none. The chart's guards
+   * read only the call's role, so the answer depends on (state, role) alone and is computed once for each.
+   */
   capabilities(): OperationName[] {
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return [];
-    return OPERATIONS.filter((name) => snapshot.can({ type: name } as AgentCallEvent));
+    const key = `${String(snapshot.value)}|${snapshot.context.role}`;
+    let capabilities = CAPABILITIES.get(key);
+    if (!capabilities) {
+      capabilities = OPERATIONS.filter((name) => snapshot.can({ type: name } as AgentCallEvent));
+      CAPABILITIES.set(key, capabilities);
+    }
+    return [...capabilities];
   }
 
+  /** Whether the chart accepts this operation now (no guard reads an operation's parameters: capabilities decide). */
   can(event: AgentCallEvent): boolean {
-    const snapshot = this.actor.getSnapshot();
-    return snapshot.status === 'active' && snapshot.can(event);
+    return (this.capabilities() as string[]).includes(event.type);
   }
 
   send(event: AgentCallEvent): void {
