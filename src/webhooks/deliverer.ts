@@ -205,9 +205,10 @@ export class WebhookDeliverer {
         signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.stopping.signal]),
       });
     } catch (error) {
-      if (this.stopping.signal.aborted) throw new Error('shut down before it could be delivered');
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new Retryable((error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `${(error as Error).message}${cause ? ` (${cause})` : ''}`);
+      if (this.stopping.signal.aborted) throw new Error('shut down before it could be delivered', { cause: error });
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      const message = (error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `${(error as Error).message}${code ? ` (${code})` : ''}`;
+      throw new Retryable(message, { cause: error });
     }
     await res.arrayBuffer().catch(() => undefined); // let the connection be reused
     if (res.status >= 500) throw new Retryable(`HTTP ${res.status}`);
