@@ -20,7 +20,9 @@ import { httpBench, webhookBench } from './http';
 import {
   baselineLifecycle,
   chainMachine,
+  chartsOnlyLifecycle,
   consultLifecycle,
+  recordLifecycle,
   consultSwitchboard,
   countConsultTransitions,
   countTransitions,
@@ -52,14 +54,19 @@ async function throughput(): Promise<Record<string, number>> {
   const machine = chainMachine(nextPerActor);
   const clock = new SimulatedClock();
   const { sb, delivered } = transferSwitchboard();
+  const recorded = await recordLifecycle('transfer');
   const full: number[] = [];
   const bare: number[] = [];
-  await rate(() => transferLifecycle(sb), 500); // warm up both
+  const charts: number[] = [];
+  await rate(() => transferLifecycle(sb), 500); // warm up all three
   await rate(() => baselineLifecycle(machine, actors, nextPerActor, clock), 500);
+  await rate(() => chartsOnlyLifecycle(recorded, clock), 500);
   for (let round = 0; round < 5; round++) {
     full.push(await rate(() => transferLifecycle(sb), 1000));
     bare.push(await rate(() => baselineLifecycle(machine, actors, nextPerActor, clock), 1000));
+    charts.push(await rate(() => chartsOnlyLifecycle(recorded, clock), 1000));
   }
+  const chartsOnly = median(charts);
   const stats = sb.stats();
   if (stats.legs || stats.transfers || stats.timers) throw new Error(`leftovers: ${JSON.stringify(stats)}`);
   if (delivered() === 0) throw new Error('no callbacks delivered');
@@ -69,7 +76,10 @@ async function throughput(): Promise<Record<string, number>> {
   log(`  full lifecycle, callbacks built and delivered: ${lifecycles.toFixed(0)} lifecycles/s`);
   log(`  bare XState, same transitions, no payloads:    ${baseline.toFixed(0)} lifecycles/s`);
   log(`  ratio: ${(lifecycles / baseline).toFixed(2)} (target >= 0.5)`);
+  log(`  the same charts and events with no engine at all: ${chartsOnly.toFixed(0)} lifecycles/s (${(chartsOnly / baseline).toFixed(2)} of the bare baseline: XState's own cost on these charts)`);
   return {
+    'transfer.charts_only_lifecycles_per_s': Math.round(chartsOnly),
+    'transfer.charts_only_ratio_vs_xstate': Number((chartsOnly / baseline).toFixed(3)),
     'transfer.lifecycles_per_s': Math.round(lifecycles),
     'transfer.baseline_lifecycles_per_s': Math.round(baseline),
     'transfer.ratio_vs_xstate': Number((lifecycles / baseline).toFixed(3)),
@@ -94,21 +104,28 @@ async function consultThroughput(): Promise<Record<string, number>> {
   const machine = chainMachine(nextPerActor);
   const clock = new SimulatedClock();
   const ctx = consultSwitchboard();
+  const recorded = await recordLifecycle('consult');
   const full: number[] = [];
   const bare: number[] = [];
+  const charts: number[] = [];
   await rate(() => consultLifecycle(ctx), 500);
   await rate(() => baselineLifecycle(machine, actors, nextPerActor, clock), 500);
+  await rate(() => chartsOnlyLifecycle(recorded, clock), 500);
   for (let round = 0; round < 5; round++) {
     full.push(await rate(() => consultLifecycle(ctx), 1000));
     bare.push(await rate(() => baselineLifecycle(machine, actors, nextPerActor, clock), 1000));
+    charts.push(await rate(() => chartsOnlyLifecycle(recorded, clock), 1000));
   }
+  const chartsOnly = median(charts);
   const lifecycles = median(full);
   const baseline = median(bare);
   log(`consult (sample 2 path): ${events} events on ${actors} root actors per lifecycle`);
   log(`  full lifecycle, notifications and callbacks built: ${lifecycles.toFixed(0)} lifecycles/s`);
   log(`  bare XState, same transitions:                    ${baseline.toFixed(0)} lifecycles/s`);
   log(`  ratio: ${(lifecycles / baseline).toFixed(2)}`);
+  log(`  the same charts and events with no engine at all: ${chartsOnly.toFixed(0)} lifecycles/s (${(chartsOnly / baseline).toFixed(2)} of the bare baseline)`);
   return {
+    'consult.charts_only_ratio_vs_xstate': Number((chartsOnly / baseline).toFixed(3)),
     'consult.lifecycles_per_s': Math.round(lifecycles),
     'consult.baseline_lifecycles_per_s': Math.round(baseline),
     'consult.ratio_vs_xstate': Number((lifecycles / baseline).toFixed(3)),

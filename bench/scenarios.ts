@@ -108,3 +108,38 @@ export async function countConsultTransitions(): Promise<{ events: number; actor
   await consultLifecycle(ctx);
   return { events, actors: actors.size };
 }
+
+/** The events each root actor received during one lifecycle, to replay on the bare charts (no engine). */
+export interface RecordedActor {
+  logic: AnyStateMachine;
+  input: unknown;
+  events: Array<{ type: string }>;
+}
+
+export async function recordLifecycle(kind: 'transfer' | 'consult'): Promise<RecordedActor[]> {
+  const byActor = new Map<unknown, RecordedActor>();
+  const inspect = (e: { type: string; actorRef: unknown; event?: unknown }) => {
+    if (e.type !== '@xstate.event') return;
+    const actor = e.actorRef as { logic: AnyStateMachine; options: { input?: unknown } };
+    if (!byActor.has(actor)) byActor.set(actor, { logic: actor.logic, input: actor.options.input, events: [] });
+    const event = e.event as { type: string };
+    if (event.type !== 'xstate.init' && event.type !== 'xstate.stop') byActor.get(actor)?.events.push(event);
+  };
+  if (kind === 'transfer') {
+    const { sb } = transferSwitchboard(inspect as never);
+    await transferLifecycle(sb);
+  } else {
+    await consultLifecycle(consultSwitchboard(inspect as never));
+  }
+  return [...byActor.values()];
+}
+
+/** The same charts, the same events, no engine: what XState itself costs on this lifecycle. */
+export function chartsOnlyLifecycle(recorded: RecordedActor[], clock: SimulatedClock): void {
+  for (const { logic, input, events } of recorded) {
+    const actor = createActor(logic, { input, clock });
+    actor.start();
+    for (const event of events) actor.send(event);
+    actor.stop();
+  }
+}
