@@ -152,33 +152,40 @@ export function attachCometd(
     });
   }
 
+  // faye wraps the server's listeners and parses the URL of every request; we dispatch by path ourselves so
+  // that API requests go straight to fastify, and refuse in front of faye what it should not see (it reads
+  // its own requests, outside fastify's limits).
+  const original = { request: server.listeners('request'), upgrade: server.listeners('upgrade') };
   bayeux.attach(server);
-  // In front of faye (which reads its own requests, outside fastify's limits): refuse what it should not see.
   for (const event of ['request', 'upgrade'] as const) {
-    const listeners = server.listeners(event) as Array<(...args: unknown[]) => void>;
+    const faye = server.listeners(event) as Array<(...args: unknown[]) => void>;
+    const others = original[event] as Array<(...args: unknown[]) => void>;
     server.removeAllListeners(event);
     server.on(event, (request: IncomingMessage, ...rest: unknown[]) => {
-      if (request.url?.split('?')[0].startsWith(NOTIFICATIONS_PATH)) {
-        const refused = refusal(request, allowedOrigins);
-        if (refused) {
-          const [status, reason] = refused;
-          const target = rest[0] as { writeHead?: (s: number) => { end(t: string): void }; end?: (t: string) => void; destroy?: () => void };
-          if (event === 'request' && target.writeHead) target.writeHead(status).end(JSON.stringify({ statusCode: 1, statusMessage: `CometD request refused: ${reason}` }));
-          else target.destroy?.();
-          return;
-        }
-        if (event === 'request') {
-          // A body sent without a length (chunked) is counted as it arrives, and cut off past the limit.
-          let received = 0;
-          request.on('data', (chunk: Buffer) => {
-            received += chunk.length;
-            if (received > MAX_BODY) request.destroy();
-          });
-        }
+      if (!request.url?.startsWith(NOTIFICATIONS_PATH)) {
+        for (const listener of others) listener.call(server, request, ...rest);
+        return;
       }
-      for (const listener of listeners) listener.call(server, request, ...rest);
+      const refused = refusal(request, allowedOrigins);
+      if (refused) {
+        const [status, reason] = refused;
+        const target = rest[0] as { writeHead?: (s: number) => { end(t: string): void }; destroy?: () => void };
+        if (event === 'request' && target.writeHead) target.writeHead(status).end(JSON.stringify({ statusCode: 1, statusMessage: `CometD request refused: ${reason}` }));
+        else target.destroy?.();
+        return;
+      }
+      if (event === 'request') {
+        // A body sent without a length (chunked) is counted as it arrives, and cut off past the limit.
+        let received = 0;
+        request.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > MAX_BODY) request.destroy();
+        });
+      }
+      for (const listener of faye) listener.call(server, request, ...rest);
     });
   }
+
   return {
     clients: () => clients.size,
     close: async () => {
