@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
+import secureJson from 'secure-json-parse';
+import { authenticate } from '../src/http/auth';
 import { createSwitchboard, type BandwidthCallback } from '../src';
 import { loadConfig } from '../src/http/config';
 import { createServer } from '../src/http/server';
@@ -46,15 +48,36 @@ export async function httpBench(seconds: number) {
   await bare.listen({ host: '127.0.0.1', port: 0 });
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/op`;
 
+  // Ablation: the same bare route with only what the API's protections add (Basic auth against the users,
+  // JSON-schema validation with no coercion, prototype-safe JSON parsing), and no engine behind it.
+  const guarded = Fastify({ logger: false, ajv: { customOptions: { coerceTypes: false } } });
+  guarded.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    try {
+      done(null, secureJson.parse(text as string, { protoAction: 'remove', constructorAction: 'remove' }));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  guarded.addHook('onRequest', async (request, res) => {
+    if (!authenticate(config.users, request.headers.authorization)) return res.code(401).send({ statusCode: 20 });
+  });
+  guarded.post('/op', { schema: { body: { type: 'object', required: ['operationName'], properties: { operationName: { type: 'string', minLength: 1 } } } } }, async () => ({
+    statusCode: 0,
+  }));
+  await guarded.listen({ host: '127.0.0.1', port: 0 });
+  const guardedUrl = `http://127.0.0.1:${(guarded.server.address() as AddressInfo).port}/op`;
+
   const auth = { authorization: `Basic ${Buffer.from('bench:pw').toString('base64')}` };
   await cannon(bareUrl, {}, 1); // warm up both
   await cannon(`${agentBase}/api/v2/me/calls/${callId}`, auth, 1);
   const base = await cannon(bareUrl, {}, seconds);
+  const protectedOnly = await cannon(guardedUrl, auth, seconds);
   const agent = await cannon(`${agentBase}/api/v2/me/calls/${callId}`, auth, seconds);
   sb.close();
   await app.close();
   await bare.close();
-  return { agent, base };
+  await guarded.close();
+  return { agent, base, protectedOnly };
 }
 
 export async function webhookBench(count: number) {

@@ -151,7 +151,8 @@ function timers(): Record<string, number> {
 }
 
 async function http(): Promise<Record<string, number>> {
-  const { agent, base } = await httpBench(5);
+  const { agent, base, protectedOnly } = await httpBench(5);
+  log(`http: a bare route with only auth + validation + safe JSON parsing (no engine): ${protectedOnly.rps.toFixed(0)} req/s, ratio ${(protectedOnly.rps / base.rps).toFixed(2)}`);
   log(`http: agent operations ${agent.rps.toFixed(0)} req/s (p50 ${agent.p50} ms, p99 ${agent.p99} ms) vs bare fastify ${base.rps.toFixed(0)} req/s (p99 ${base.p99} ms): ratio ${(agent.rps / base.rps).toFixed(2)}`);
   const hooks = await webhookBench(5000);
   log(`webhooks: ${hooks.rate.toFixed(0)} deliveries/s (signed, keep-alive) vs a plain request loop ${hooks.plain.toFixed(0)}/s: ratio ${(hooks.rate / hooks.plain).toFixed(2)}`);
@@ -159,6 +160,8 @@ async function http(): Promise<Record<string, number>> {
     'http.ops_per_s': Math.round(agent.rps),
     'http.baseline_ops_per_s': Math.round(base.rps),
     'http.ratio_vs_fastify': Number((agent.rps / base.rps).toFixed(3)),
+    'http.protected_route_ops_per_s': Math.round(protectedOnly.rps),
+    'http.protected_route_ratio_vs_fastify': Number((protectedOnly.rps / base.rps).toFixed(3)),
     'http.p50_ms': agent.p50,
     'http.p99_ms': agent.p99,
     'webhooks.per_s': Math.round(hooks.rate),

@@ -115,6 +115,9 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   const webhooks = new WebhookDeliverer(config.webhooks, app.log).attach(sb);
   app.get('/healthz', async () => ({ status: 'ok', ...sb.stats(), webhooks: webhooks.stats() }));
 
+  // Declared up front so every request keeps one shape (assigning an undeclared property deoptimizes fastify).
+  app.decorateRequest('user', undefined);
+
   // Everything under /api/v2 needs HTTP Basic authentication.
   app.register(async (api) => {
     api.addHook('onRequest', async (request: FastifyRequest, res: FastifyReply) => {
