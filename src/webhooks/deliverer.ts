@@ -183,18 +183,29 @@ export class WebhookDeliverer {
     }
   }
 
-  /** Wait `ms`, or less if a shutdown gives up. */
+  /** Wait `ms`, or less if a shutdown gives up (the listener is removed either way: nothing accumulates). */
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.stopping.signal.addEventListener('abort', () => {
+      const done = () => {
         clearTimeout(timer);
+        this.stopping.signal.removeEventListener('abort', done);
         resolve();
-      }, { once: true });
+      };
+      const timer = setTimeout(done, ms);
+      this.stopping.signal.addEventListener('abort', done);
     });
   }
 
   private async post(url: string, headers: Record<string, string>, body: string): Promise<void> {
+    // One controller per attempt, aborted by its own timeout or by a shutdown; its listeners go with it.
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, this.timeoutMs);
+    const onStop = () => attempt.abort();
+    this.stopping.signal.addEventListener('abort', onStop);
     let res: Response;
     try {
       res = await fetch(url, {
@@ -202,15 +213,18 @@ export class WebhookDeliverer {
         headers,
         body,
         redirect: 'manual', // a redirect would be followed as a GET without the body: not a delivery
-        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.stopping.signal]),
+        signal: attempt.signal,
       });
+      await res.arrayBuffer().catch(() => undefined); // let the connection be reused
     } catch (error) {
       if (this.stopping.signal.aborted) throw new Error('shut down before it could be delivered', { cause: error });
       const code = (error as { cause?: { code?: string } }).cause?.code;
-      const message = (error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `${(error as Error).message}${code ? ` (${code})` : ''}`;
+      const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `${(error as Error).message}${code ? ` (${code})` : ''}`;
       throw new Retryable(message, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      this.stopping.signal.removeEventListener('abort', onStop);
     }
-    await res.arrayBuffer().catch(() => undefined); // let the connection be reused
     if (res.status >= 500) throw new Retryable(`HTTP ${res.status}`);
     if (res.status >= 300) throw new Error(`HTTP ${res.status}`);
   }
