@@ -11,6 +11,7 @@
  * order; calls do not wait for each other. Connections are kept alive (Node's fetch pools them).
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { BandwidthCallback, CallbackMeta, Switchboard } from '../index';
 
 export interface WebhookConfig {
@@ -87,6 +88,8 @@ export class WebhookDeliverer {
   ) {
     this.timeoutMs = (config.callbackTimeout ?? 15) * 1000;
     this.delays = config.retryDelaysMs ?? [1000, 2000, 4000];
+    // Every attempt under way listens for a shutdown (and removes its listener after): many at once is normal.
+    setMaxListeners(0, this.stopping.signal);
   }
 
   /** Deliver every callback of this switchboard. */

@@ -255,13 +255,16 @@ test('a shutdown bound is kept: what is still under way is aborted and recorded,
 });
 
 test('deliveries and retries leave no listener behind on the shutdown signal (no leak in a long-running server)', async () => {
-  const rx = await receiver((n) => (n % 2 === 0 ? 'fail' : 'ok'));
-  const deliverer = new WebhookDeliverer({ disconnectUrl: `${rx.base}/d`, retryDelaysMs: [5, 5] }, quiet);
-  for (let i = 0; i < 30; i++) deliverer.enqueue({ eventType: 'disconnect', callId: `c-${i}` } as BandwidthCallback);
-  await until(() => deliverer.stats().pending === 0, 'all deliveries');
-  const { getEventListeners } = await import('node:events');
-  const signal = (deliverer as unknown as { stopping: AbortController }).stopping.signal;
-  expect(getEventListeners(signal, 'abort')).toHaveLength(0);
-  expect(deliverer.stats()).toMatchObject({ delivered: 30, failed: 0 });
-  await rx.close();
+  const rx = await receiver((n) => (n < 10 ? 'fail' : 'ok')); // the first ten attempts fail: retries happen
+  try {
+    const deliverer = new WebhookDeliverer({ disconnectUrl: `${rx.base}/d`, retryDelaysMs: [5, 5, 5] }, quiet);
+    for (let i = 0; i < 30; i++) deliverer.enqueue({ eventType: 'disconnect', callId: `c-${i}` } as BandwidthCallback);
+    await until(() => deliverer.stats().pending === 0, 'all deliveries');
+    const events = (await import('node:events')) as unknown as { getEventListeners(target: EventTarget, name: string): unknown[] };
+    const signal = (deliverer as unknown as { stopping: AbortController }).stopping.signal;
+    expect(events.getEventListeners(signal, 'abort')).toHaveLength(0);
+    expect(deliverer.stats()).toMatchObject({ delivered: 30, failed: 0, retried: 10 });
+  } finally {
+    await rx.close();
+  }
 });
