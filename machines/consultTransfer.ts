@@ -9,7 +9,7 @@
  * docs/consult-transfer.md has the table of paths, notifications and callbacks.
  */
 import { setup, assign, emit, enqueueActions, cancel } from 'xstate';
-import { TransferCause, transferCauseForTargetEnd, type ClearedBy, type EndCause } from './vocabulary';
+import { TransferCause, transferCauseForTargetEnd, type ClearedBy, type EndCause, type TransferEndedEvent } from './vocabulary';
 
 export interface ConsultTransferInput {
   /** Seconds the target has to answer; `null` = no limit. */
@@ -57,13 +57,7 @@ export type ConsultTransferEmitted =
   | { type: 'clearParent'; cause: EndCause; by: ClearedBy }
   /** Send transferComplete to the parent now (it is still up). */
   | { type: 'reportComplete' }
-  | {
-      type: 'ended';
-      transferCause: TransferCause;
-      targetCause: EndCause | null;
-      targetErrorMessage: string | null;
-      parentUp: boolean;
-    };
+  | TransferEndedEvent;
 
 const TIMER = 'consultTimeout';
 
@@ -99,6 +93,11 @@ export const consultTransferMachine = setup({
       return { type: 'clearParent' as const, cause: e.cause, by: e.by };
     }),
     parentGone: assign({ parentUp: false }),
+    /** The agent gives the consult up: a failure (FAIL), and the consult leg is cancelled. */
+    cancelConsult: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ transferCause: TransferCause.FAIL, targetCause: 'cancel' });
+      enqueue.emit({ type: 'clearTarget', cause: 'cancel', by: 'local' });
+    }),
     /** After completion the target has gone: tell the caller's leg (transferComplete), then clear it. */
     hangUpCaller: enqueueActions(({ enqueue }) => {
       enqueue.emit({ type: 'reportComplete' });
@@ -140,14 +139,7 @@ export const consultTransferMachine = setup({
             // Completed before the target answers: the caller is connected when (if) it does.
             COMPLETE: { target: '#consultTransfer.completed.awaitingTarget', actions: 'leaveAndReconnect' },
             // The agent retrieves the caller before the target answers: the consult is abandoned.
-            ABANDON: {
-              target: '#consultTransfer.ended',
-              actions: [
-                assign({ transferCause: TransferCause.FAIL, targetCause: 'cancel' }),
-                emit({ type: 'clearTarget', cause: 'cancel', by: 'local' } as const),
-                emit({ type: 'retrieveParent' } as const),
-              ],
-            },
+            ABANDON: { target: '#consultTransfer.ended', actions: ['cancelConsult', emit({ type: 'retrieveParent' } as const)] },
             TIMEOUT: {
               target: '#consultTransfer.ended',
               actions: [
@@ -194,13 +186,7 @@ export const consultTransferMachine = setup({
         },
       },
       on: {
-        CANCEL: {
-          target: 'ended',
-          actions: [
-            assign({ transferCause: TransferCause.FAIL, targetCause: 'cancel' }),
-            emit({ type: 'clearTarget', cause: 'cancel', by: 'local' } as const),
-          ],
-        },
+        CANCEL: { target: 'ended', actions: 'cancelConsult' },
         'PARENT.CLEARED': {
           target: 'ended',
           actions: [

@@ -14,6 +14,7 @@ import {
   transferCauseForTargetEnd,
   type ClearedBy,
   type EndCause,
+  type TransferEndedEvent,
 } from './vocabulary';
 
 export interface RetrievableTransferInput {
@@ -49,13 +50,7 @@ export type RetrievableTransferEmitted =
   | { type: 'reconnectParent'; transferCause: TransferCause }
   | { type: 'clearTarget'; cause: EndCause; by: ClearedBy; errorMessage?: string }
   | { type: 'clearParent'; cause: EndCause; by: ClearedBy; transferCause: TransferCause }
-  | {
-      type: 'ended';
-      transferCause: TransferCause;
-      targetCause: EndCause | null;
-      targetErrorMessage: string | null;
-      parentUp: boolean;
-    };
+  | TransferEndedEvent;
 
 const TIMER = 'transferTimeout';
 

@@ -104,3 +104,13 @@ export function transferCauseForTargetEnd(cause: EndCause): TransferCause {
       return TransferCause.FAIL;
   }
 }
+
+/** What a transfer chart emits when it ends (both kinds): how it ended, and whether the parent is still up. */
+export interface TransferEndedEvent {
+  type: 'ended';
+  transferCause: TransferCause;
+  /** How the target leg ended; null if it is still up (a consult call that carries on). */
+  targetCause: EndCause | null;
+  targetErrorMessage: string | null;
+  parentUp: boolean;
+}
