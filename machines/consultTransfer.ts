@@ -98,6 +98,16 @@ export const consultTransferMachine = setup({
       enqueue.assign({ transferCause: TransferCause.FAIL, targetCause: 'cancel' });
       enqueue.emit({ type: 'clearTarget', cause: 'cancel', by: 'local' });
     }),
+    /**
+     * After completion the caller has gone: clear the target (`cancel` while it still rings, `normal` once
+     * it is talking to the caller), then the caller's leg as reported.
+     */
+    callerLeft: enqueueActions(({ enqueue, event }, params: { targetCause: 'cancel' | 'normal' }) => {
+      const e = event as Extract<ConsultTransferEvent, { type: 'PARENT.CLEARED' }>; // used only on PARENT.CLEARED
+      enqueue.assign({ targetCause: params.targetCause, parentUp: false });
+      enqueue.emit({ type: 'clearTarget', cause: params.targetCause, by: 'local' });
+      enqueue.emit({ type: 'clearParent', cause: e.cause, by: e.by });
+    }),
     /** After completion the target has gone: tell the caller's leg (transferComplete), then clear it. */
     hangUpCaller: enqueueActions(({ enqueue }) => {
       enqueue.emit({ type: 'reportComplete' });
@@ -241,10 +251,7 @@ export const consultTransferMachine = setup({
               target: '#consultTransfer.ended',
               actions: [
                 assign(({ context }) => (context.blind ? { transferCause: TransferCause.HANGUP } : {})),
-                assign({ targetCause: 'cancel' }),
-                emit({ type: 'clearTarget', cause: 'cancel', by: 'local' } as const),
-                'parentGone',
-                'clearParentAsReported',
+                { type: 'callerLeft', params: { targetCause: 'cancel' } },
               ],
             },
           },
@@ -260,15 +267,7 @@ export const consultTransferMachine = setup({
                 'hangUpCaller',
               ],
             },
-            'PARENT.CLEARED': {
-              target: '#consultTransfer.ended',
-              actions: [
-                assign({ targetCause: 'normal' }),
-                emit({ type: 'clearTarget', cause: 'normal', by: 'local' } as const),
-                'parentGone',
-                'clearParentAsReported',
-              ],
-            },
+            'PARENT.CLEARED': { target: '#consultTransfer.ended', actions: { type: 'callerLeft', params: { targetCause: 'normal' } } },
           },
         },
       },

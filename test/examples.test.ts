@@ -4,17 +4,22 @@ import { runIvrVoicemail } from '../examples/ivr-voicemail';
 import { runAgentTwoStep } from '../examples/agent-two-step';
 import { flush } from './harness';
 
-test('IVR voicemail example: answer, transfer, retrieval, hang-up, with the full event timeline', async () => {
-  const clock = new SimulatedClock();
-  const lines: string[] = [];
-  const run = runIvrVoicemail({ clock, print: (l) => lines.push(l) });
-  let result: Awaited<typeof run> | undefined;
+/** Let an example run on the SimulatedClock, 100 ms at a time, for at most `seconds`; its result, if it finished. */
+async function untilDone<T>(clock: SimulatedClock, run: Promise<T>, seconds: number): Promise<T | undefined> {
+  let result: T | undefined;
   void run.then((r) => (result = r));
   await flush();
-  for (let i = 0; i < 100 && !result; i++) {
+  for (let i = 0; i < seconds * 10 && result === undefined; i++) {
     clock.increment(100);
     await flush();
   }
+  return result;
+}
+
+test('IVR voicemail example: answer, transfer, retrieval, hang-up, with the full event timeline', async () => {
+  const clock = new SimulatedClock();
+  const lines: string[] = [];
+  const result = await untilDone(clock, runIvrVoicemail({ clock, print: (l) => lines.push(l) }), 10);
   expect(result).toEqual({
     transfer: { state: State.TRANSFERRED, transferCause: TransferCause.NORMAL },
     events: ['initiate', 'transferAnswer', 'transferDisconnect', 'transferComplete', 'disconnect'],
@@ -34,14 +39,7 @@ test('IVR voicemail example: answer, transfer, retrieval, hang-up, with the full
 test('agent two-step example: consult, complete after answer, the colleague hangs up; nothing left', async () => {
   const clock = new SimulatedClock();
   const lines: string[] = [];
-  const run = runAgentTwoStep({ clock, print: (l) => lines.push(l) });
-  let result: Awaited<typeof run> | undefined;
-  void run.then((r) => (result = r));
-  await flush();
-  for (let i = 0; i < 200 && !result; i++) {
-    clock.increment(100);
-    await flush();
-  }
+  const result = await untilDone(clock, runAgentTwoStep({ clock, print: (l) => lines.push(l) }), 20);
   expect(result).toEqual({
     notifications: ['C1 Ringing', 'C1 Established', 'C1 Held', 'C2 Dialing', 'C2 Established', 'C1 Released', 'C2 Released'],
     events: ['initiate', 'transferAnswer', 'transferDisconnect', 'transferComplete', 'disconnect'],
