@@ -160,6 +160,7 @@ export const channelMachine = setup({
         'NET.PROGRESS': { target: State.RING_OUTGOING, actions: emit({ type: 'leg.progress' } as const) },
         'NET.CONNECTED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
         CALL_TIMEOUT: {
+          description: "after the call's secondsTimeout",
           target: State.IDLE,
           actions: [
             assign({ endCause: 'noAnswer', clearedBy: 'local' }),
@@ -176,6 +177,7 @@ export const channelMachine = setup({
       on: {
         'NET.CONNECTED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
         CALL_TIMEOUT: {
+          description: "after the call's secondsTimeout",
           target: State.IDLE,
           actions: [
             assign({ endCause: 'noAnswer', clearedBy: 'local' }),

@@ -151,6 +151,7 @@ export const consultTransferMachine = setup({
             // The agent retrieves the caller before the target answers: the consult is abandoned.
             ABANDON: { target: '#consultTransfer.ended', actions: ['cancelConsult', emit({ type: 'retrieveParent' } as const)] },
             TIMEOUT: {
+              description: 'after the consult timeout',
               target: '#consultTransfer.ended',
               actions: [
                 assign({ transferCause: TransferCause.TIMEOUT, targetCause: 'timeout' }),
@@ -230,6 +231,7 @@ export const consultTransferMachine = setup({
           on: {
             'TARGET.ANSWERED': 'bridged',
             TIMEOUT: {
+              description: 'after the consult timeout',
               target: '#consultTransfer.ended',
               actions: [
                 assign({ targetCause: 'timeout' }),

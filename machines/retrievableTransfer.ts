@@ -110,6 +110,7 @@ export const retrievableTransferMachine = setup({
           ],
         },
         TIMEOUT: {
+          description: 'after secondsTimeout',
           target: 'ended',
           actions: [
             assign({ transferCause: TransferCause.TIMEOUT, targetCause: 'timeout' }),

@@ -1,5 +1,6 @@
 /** The `switchboard` command: help, version, causes, and clear errors for what it does not know. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main';
 
@@ -62,4 +63,48 @@ test('serve refuses to start without users, or with a bad config file, saying wh
 test('the demo config says plainly that it is a demo', () => {
   const demo = JSON.parse(readFileSync(join(__dirname, '..', 'config', 'demo.json'), 'utf8'));
   expect(demo.notice).toMatch(/^DEMO CONFIGURATION/);
+});
+
+describe('diagram', () => {
+  test('--list names every machine with what it is', async () => {
+    const { code, out } = await run('diagram', '--list');
+    expect(code).toBe(0);
+    expect(out.split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['channel', 'retrievable-transfer', 'agent-call', 'consult-transfer']);
+    expect(out).toMatch(/retrievable-transfer\s+a retrievable transfer/);
+  });
+
+  test('prints each format (Mermaid by default)', async () => {
+    expect((await run('diagram', 'channel')).out).toMatch(/^---\ntitle: channel\n---\nstateDiagram-v2\n/);
+    expect((await run('diagram', 'consult-transfer', '--format', 'dot')).out).toMatch(/^digraph "consultTransfer" \{/);
+    expect((await run('diagram', 'agent-call', '--format', 'scxml')).out).toMatch(/<scxml xmlns="http:\/\/www\.w3\.org\/2005\/07\/scxml"/);
+    const svg = await run('diagram', 'retrievable-transfer', '--format', 'svg');
+    expect(svg.code).toBe(0);
+    expect(svg.out).toMatch(/<svg[\s\S]*id="state_retrievableTransfer\.transferred"[\s\S]*<\/svg>$/);
+  });
+
+  test('--out writes the file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sb-diagram-')), 'channel.dot');
+    const { code, out } = await run('diagram', 'channel', '--format', 'dot', '--out', file);
+    expect(code).toBe(0);
+    expect(out).toBe(`wrote ${file}`);
+    expect(readFileSync(file, 'utf8')).toMatch(/^digraph "channel"/);
+  });
+
+  test('bad input is refused with exit code 2, what was wrong and the usage', async () => {
+    expect(await run('diagram')).toMatchObject({ code: 2, err: expect.stringMatching(/which machine\? \(switchboard diagram --list\)[\s\S]*Usage/) });
+    expect(await run('diagram', 'phone')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown machine 'phone' \(machines: channel, retrievable-transfer, agent-call, consult-transfer\)/) });
+    expect(await run('diagram', 'channel', '--format', 'png')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown format 'png' \(formats: mermaid, dot, scxml, svg\)/) });
+    expect(await run('diagram', 'channel', '--format')).toMatchObject({ code: 2, err: expect.stringMatching(/option --format needs a value/) });
+    expect(await run('diagram', 'channel', '--colour', 'red')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown option '--colour'/) });
+    expect(await run('diagram', '--list', 'x')).toMatchObject({ code: 2 });
+    expect(await run('diagram', '--docs')).toMatchObject({ code: 2, err: expect.stringMatching(/--docs needs one directory/) });
+  });
+
+  test('docs/diagrams.md and docs/diagrams/*.svg are what `switchboard diagram --docs docs` writes (run `npm run docs:diagrams`)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-docs-'));
+    expect((await run('diagram', '--docs', dir)).code).toBe(0);
+    for (const name of ['diagrams.md', ...['channel', 'retrievable-transfer', 'agent-call', 'consult-transfer'].map((m) => `diagrams/${m}.svg`)]) {
+      expect([name, readFileSync(join(__dirname, '..', 'docs', name), 'utf8')]).toEqual([name, readFileSync(join(dir, name), 'utf8')]);
+    }
+  });
 });

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `switchboard` command. For now: `demo` (the IVR voicemail example on the simulated network, printing
- * the event timeline) and `causes` (the cause table). `serve` and `diagram` come with the server and the
- * inspector.
+ * The `switchboard` command: `serve` (the server and its live inspector), `demo` (the examples on the
+ * simulated network, printing their timelines), `diagram` (every statechart as Mermaid, DOT, SCXML or SVG)
+ * and `causes` (the cause table).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,6 +10,7 @@ import { runAgentTwoStep } from '../../examples/agent-two-step';
 import { runIvrVoicemail } from '../../examples/ivr-voicemail';
 import { CAUSE_TABLE } from '../causes';
 import { serve } from './serve';
+import { diagramCommand } from './diagram';
 
 const HELP = `Usage: switchboard <command> [options]
 
@@ -22,6 +23,11 @@ Commands:
                   ivr (default): an IVR transfers a caller to voicemail and retrieves the call;
                   agent: an agent consults a colleague and completes a two-step transfer
                   (--json: also print the full JSON payloads)
+  diagram <machine> [--format mermaid|dot|scxml|svg] [--out FILE]
+                  Print a statechart's diagram (default Mermaid; svg is rendered offline by Graphviz WASM)
+  diagram --list  List the machines: channel, retrievable-transfer, agent-call, consult-transfer
+  diagram --docs DIR
+                  Write DIR/diagrams.md and DIR/diagrams/*.svg (what docs/ holds)
   causes [--markdown]
                   Print the cause table (engine, Aculab, Bandwidth, Catapult v1, Q.850, SIP, Twilio)
 
@@ -82,6 +88,8 @@ export async function main(argv: string[], out = (l: string) => console.log(l), 
       }
       return serve({ config: args.config, port: args.port === undefined ? undefined : Number(args.port), out, err });
     }
+    case 'diagram':
+      return diagramCommand(rest, out, err);
     case 'demo': {
       const json = rest.includes('--json');
       const args = rest.filter((a) => a !== '--json');

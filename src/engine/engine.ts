@@ -19,6 +19,7 @@ import type { Supervisor } from './supervisor';
 import type { TonePlayer } from './tonePlayer';
 import { TransferRun, type TransferHost } from './transfer';
 import { AgentDesk } from './agent/desk';
+import { Inspection, type Inspectable } from './inspection';
 
 /** What the agent desk uses of the engine. */
 export interface EngineCore {
@@ -27,6 +28,7 @@ export interface EngineCore {
   readonly actorOptions: ActorOptions;
   readonly supervisor: Supervisor;
   readonly transfers: Set<LegTransfer>;
+  readonly inspection: Inspection;
   createChannel(): Channel;
   open(channel: Channel, leg: Leg): void;
   turn<T>(fn: () => T): T;
@@ -44,6 +46,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   closed = false;
 
   readonly actorOptions: ActorOptions;
+  /** Steps of every actor, for whoever watches (nothing is attached while nobody does). */
+  readonly inspection: Inspection;
 
   constructor(
     readonly clock: EngineClock,
@@ -53,6 +57,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     inspect?: ActorOptions['inspect'],
   ) {
     this.actorOptions = inspect ? { clock, inspect } : { clock };
+    this.inspection = new Inspection(clock, () => this.liveActors());
     clock.setTurnRunner((fn) => this.turn(fn));
   }
 
@@ -65,6 +70,13 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     const channel = new Channel(this);
     this.ownChannels.add(channel);
     return channel;
+  }
+
+  /** Every live actor: legs, transfers, agent calls. */
+  private *liveActors(): Iterable<Inspectable> {
+    yield* this.legs.values();
+    yield* this.transfers;
+    yield* this.desk.calls.values();
   }
 
   owns(channel: Channel): boolean {
@@ -84,6 +96,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       this.noteState(leg);
       channel.changed();
     });
+    this.inspection.created(leg);
     leg.actor.start();
   }
 
@@ -203,6 +216,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       this.open(other, target);
       const run = new TransferRun(parent, target, options.secondsTimeout, { player: options.player, tone: options.tone }, this, this.actorOptions);
       this.transfers.add(run);
+      this.inspection.created(run);
       run.start();
     });
   }

@@ -12,11 +12,12 @@ import type { Destination } from './network';
 import type { AgentCall } from './agent/call';
 import type { CallbackUrls } from './events';
 import type { ClearedBy } from '../../machines/vocabulary';
+import type { Inspectable, MachineName } from './inspection';
 
 export type LegActor = Actor<typeof channelMachine>;
 
 /** A running transfer a leg belongs to (retrievable or consult): the engine routes the leg's ends to it. */
-export interface LegTransfer {
+export interface LegTransfer extends Inspectable {
   readonly parent: Leg;
   readonly target: Leg | null;
   /** Whether the transfer's chart still decides (false once it has reached its end). */
@@ -45,7 +46,7 @@ export interface LegSpec {
   startTime: number;
 }
 
-export class Leg implements LegFacts {
+export class Leg implements LegFacts, Inspectable {
   readonly callId: string;
   readonly direction: Direction;
   readonly from: string;
@@ -83,5 +84,17 @@ export class Leg implements LegFacts {
 
   get parentCallId(): string | undefined {
     return this.parent?.callId;
+  }
+
+  get inspectedMachine(): MachineName {
+    return 'channel';
+  }
+
+  get inspectedId(): string {
+    return this.callId;
+  }
+
+  inspectedCallIds(): string[] {
+    return [this.callId];
   }
 }

@@ -12,6 +12,7 @@ import type { SwitchboardEvents, SwitchboardEventName } from './events';
 import { Supervisor } from './supervisor';
 import { SimulatedNetwork } from '../network/simulated';
 import type { Network } from './network';
+import type { SwitchboardInspection } from './inspection';
 
 export interface SwitchboardOptions {
   /** Time source for every timer: XState's `SimulatedClock` in tests; the real clock by default. */
@@ -52,6 +53,8 @@ export interface Switchboard<N extends Network = SimulatedNetwork> {
   readonly accountId: string;
   readonly applicationId: string;
   readonly publicUrl: string;
+  /** Every step of every statechart, for whoever watches (the live inspector); costs nothing while nobody does. */
+  readonly inspection: SwitchboardInspection;
   /** A new IDLE channel: for `call()`, or as the `other` channel of a transfer. */
   createChannel(): Channel;
   /** An agent device with the given DN (Genesys voice model); calls placed to the DN ring it. */
@@ -84,6 +87,7 @@ export function createSwitchboard(options: SwitchboardOptions & { network?: Netw
     accountId,
     applicationId,
     publicUrl,
+    inspection: engine.inspection,
     createChannel: () => engine.createChannel(),
     agent: (agentOptions) => engine.desk.createAgent(agentOptions),
     on(event, listener) {

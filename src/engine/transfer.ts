@@ -9,6 +9,7 @@ import type { ClearedBy, EndCause } from '../../machines/vocabulary';
 import type { TransferEndedInfo } from './events';
 import type { ActorOptions, Leg, LegTransfer } from './leg';
 import type { TonePlayer } from './tonePlayer';
+import type { MachineName } from './inspection';
 
 export type TransferActor = Actor<typeof retrievableTransferMachine>;
 
@@ -81,6 +82,18 @@ export class TransferRun implements LegTransfer {
   /** Whether the chart still decides (false once it has reached its end). */
   get running(): boolean {
     return this.actor.getSnapshot().status === 'active';
+  }
+
+  get inspectedMachine(): MachineName {
+    return 'retrievable-transfer';
+  }
+
+  get inspectedId(): string {
+    return `transfer:${this.parent.callId}:${this.target.callId}`;
+  }
+
+  inspectedCallIds(): string[] {
+    return [this.parent.callId, this.target.callId];
   }
 
   start(): void {

@@ -17,6 +17,7 @@ import { State } from '../../../machines/vocabulary';
 import { newAgentCallId, newConnId } from '../ids';
 import type { ActorOptions, Leg } from '../leg';
 import type { ConsultRun } from './consult';
+import type { Inspectable, MachineName } from '../inspection';
 import { participant, type AgentCallObject, type NotificationType } from './notifications';
 
 export type AgentCallActor = Actor<typeof agentCallMachine>;
@@ -46,13 +47,15 @@ export interface AgentCallSpec {
   parentCallUri?: string;
 }
 
-export class AgentCall {
+export class AgentCall implements Inspectable {
   readonly id = newAgentCallId();
   readonly connId = newConnId();
   readonly actor: AgentCallActor;
   readonly createdAt: number;
   /** The leg this call views; null once the agent has left it. */
   leg: Leg | null;
+  /** The call id of the leg this call first viewed (it stays after the agent has left the leg). */
+  readonly legCallId: string;
   /** The consult this call is part of, while it runs. */
   consult: ConsultRun | null = null;
   parentCallUri: string | undefined;
@@ -66,6 +69,7 @@ export class AgentCall {
     actorOptions: ActorOptions,
   ) {
     this.leg = spec.leg;
+    this.legCallId = spec.leg.callId;
     this.party = spec.party;
     this.dnis = spec.dnis;
     this.parentCallUri = spec.parentCallUri;
@@ -77,6 +81,18 @@ export class AgentCall {
     });
     this.actor.on('dataChanged', () => owner.notify(this, 'AttachedDataChanged'));
     this.actor.subscribe(() => this.changed());
+  }
+
+  get inspectedMachine(): MachineName {
+    return 'agent-call';
+  }
+
+  get inspectedId(): string {
+    return this.id;
+  }
+
+  inspectedCallIds(): string[] {
+    return [this.legCallId];
   }
 
   start(): void {

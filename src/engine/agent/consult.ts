@@ -11,6 +11,9 @@ import type { ActorOptions, Leg, LegTransfer } from '../leg';
 import type { AgentCall } from './call';
 import type { AgentDevice } from './device';
 import { isInternalNumber } from './notifications';
+import type { MachineName } from '../inspection';
+
+let consultSeq = 0;
 
 /** What a consult run needs from the engine and the agent's device. */
 export interface ConsultHost {
@@ -24,6 +27,8 @@ export class ConsultRun implements LegTransfer {
   readonly actor: Actor<typeof consultTransferMachine>;
   target: Leg | null = null;
   consultCall: AgentCall | null = null;
+  /** Unique among consults (for inspection). */
+  readonly inspectedId = `consult:${++consultSeq}`;
 
   constructor(
     readonly device: AgentDevice,
@@ -109,6 +114,14 @@ export class ConsultRun implements LegTransfer {
           break;
       }
     });
+  }
+
+  get inspectedMachine(): MachineName {
+    return 'consult-transfer';
+  }
+
+  inspectedCallIds(): string[] {
+    return this.target ? [this.parent.callId, this.target.callId] : [this.parent.callId];
   }
 
   start(): void {

@@ -46,6 +46,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
 
   private adopt(device: AgentDevice, call: AgentCall): void {
     this.calls.set(call.id, call);
+    this.core.inspection.created(call);
     device.adopt(call);
   }
 
@@ -115,6 +116,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     const device = call.owner as AgentDevice;
     const run = new ConsultRun(device, call.leg, call, destination, blind, device.consultTimeout, this, this.core.actorOptions);
     this.core.transfers.add(run);
+    this.core.inspection.created(run);
     run.start();
   }
 
