@@ -43,5 +43,5 @@ export { channelMachine } from '../machines/channel';
 export { agentCallMachine } from '../machines/agentCall';
 export { consultTransferMachine } from '../machines/consultTransfer';
 export { retrievableTransferMachine } from '../machines/retrievableTransfer';
-export type { SwitchboardInspection, MachineStep, ActorState, ActorStatus, MachineName, StepListener } from './engine/inspection';
+export type { SwitchboardInspection, MachineStep, ActorState, ActorStatus, MachineName, StepListener, LiveCall } from './engine/inspection';
 export { toMermaid, toDot, toScxml, toSvg, chartOf, MACHINES, MACHINE_NAMES, type Chart, type ChartState, type ChartTransition } from './diagram';

@@ -57,7 +57,20 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     inspect?: ActorOptions['inspect'],
   ) {
     this.actorOptions = inspect ? { clock, inspect } : { clock };
-    this.inspection = new Inspection(clock, () => this.liveActors());
+    this.inspection = new Inspection(
+      clock,
+      () => this.liveActors(),
+      () =>
+        [...this.legs.values()].map((leg) => ({
+          callId: leg.callId,
+          direction: leg.direction,
+          from: leg.from,
+          to: leg.to,
+          state: leg.lastState,
+          startTime: leg.startTime,
+          ...(leg.parent ? { parentCallId: leg.parent.callId } : {}),
+        })),
+    );
     clock.setTurnRunner((fn) => this.turn(fn));
   }
 

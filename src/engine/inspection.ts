@@ -47,6 +47,20 @@ export interface MachineStep extends ActorState {
 
 export type StepListener = (step: MachineStep) => void;
 
+/** A live call leg, as the inspector lists it. */
+export interface LiveCall {
+  callId: string;
+  direction: 'inbound' | 'outbound';
+  from: string;
+  to: string;
+  /** The channel state (Aculab name). */
+  state: string;
+  /** Epoch ms on the engine clock. */
+  startTime: number;
+  /** For a transfer's target leg: the transferred call. */
+  parentCallId?: string;
+}
+
 /** The public face (`switchboard.inspection`). */
 export interface SwitchboardInspection {
   /** Whether anyone watches (observers are attached to the actors only then). */
@@ -55,6 +69,8 @@ export interface SwitchboardInspection {
   watch(listener: StepListener): () => void;
   /** Where each live actor concerning this call is now (its channel, its transfer, its agent call). */
   actorsOf(callId: string): ActorState[];
+  /** The live call legs, oldest first. */
+  liveCalls(): LiveCall[];
 }
 
 export class Inspection implements SwitchboardInspection {
@@ -65,7 +81,13 @@ export class Inspection implements SwitchboardInspection {
     private readonly clock: EngineClock,
     /** The live actors, when the first watcher arrives and for `actorsOf`. */
     private readonly live: () => Iterable<Inspectable>,
+    /** The live legs. */
+    private readonly calls: () => LiveCall[],
   ) {}
+
+  liveCalls(): LiveCall[] {
+    return this.calls();
+  }
 
   get watching(): boolean {
     return this.watchers.size > 0;

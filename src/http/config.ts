@@ -4,10 +4,11 @@
  *
  * Environment: SWITCHBOARD_HOST (default 127.0.0.1), SWITCHBOARD_PORT (default 8080),
  * SWITCHBOARD_USERS = comma-separated `username:password:deviceDn`, SWITCHBOARD_WEBHOOK_SECRET,
- * SWITCHBOARD_PUBLIC_URL.
+ * SWITCHBOARD_PUBLIC_URL, SWITCHBOARD_INSPECTOR (on-demand, always or off).
  */
 import { readFileSync } from 'node:fs';
 import type { WebhookConfig } from '../webhooks/deliverer';
+import { INSPECTOR_MODES, type InspectorMode } from '../inspect/hub';
 
 const URL_FIELDS = ['answerUrl', 'initiateUrl', 'disconnectUrl', 'transferAnswerUrl', 'transferCompleteUrl', 'transferDisconnectUrl', 'fallbackUrl'] as const;
 
@@ -52,6 +53,11 @@ export interface ServerConfig {
   notice?: string;
   /** Webhook delivery of the callbacks (URLs per kind of callback, credentials, secret, timeouts). */
   webhooks: WebhookConfig;
+  /**
+   * The live inspector at /inspect: `on-demand` (default: records while a page is open, costs nothing
+   * otherwise), `always` (records from the start, so a page opened later shows earlier calls), or `off`.
+   */
+  inspector: InspectorMode;
 }
 
 export class ConfigError extends Error {
@@ -86,7 +92,7 @@ function checkUsers(users: unknown, source: string): UserConfig[] {
 /** The configuration from an optional file and the environment; throws ConfigError with a clear message. */
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; port?: number } = {}): ServerConfig {
   const env = options.env ?? process.env;
-  let fromFile: Partial<Omit<ServerConfig, 'webhooks'>> & { users?: unknown; webhooks?: unknown } = {};
+  let fromFile: Partial<Omit<ServerConfig, 'webhooks' | 'inspector'>> & { users?: unknown; webhooks?: unknown; inspector?: unknown } = {};
   if (options.file) {
     let text: string;
     try {
@@ -119,6 +125,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; po
     applicationId: fromFile.applicationId,
     users,
     simulator: fromFile.simulator ?? true,
+    inspector: checkInspector(env.SWITCHBOARD_INSPECTOR ?? fromFile.inspector, env.SWITCHBOARD_INSPECTOR !== undefined ? 'SWITCHBOARD_INSPECTOR' : (options.file ?? 'config')),
     allowedOrigins: Array.isArray(fromFile.allowedOrigins) ? fromFile.allowedOrigins.filter((o): o is string => typeof o === 'string') : [],
     notice: fromFile.notice,
     webhooks: {
@@ -126,4 +133,12 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; po
       ...(env.SWITCHBOARD_WEBHOOK_SECRET ? { secret: env.SWITCHBOARD_WEBHOOK_SECRET } : {}),
     },
   };
+}
+
+function checkInspector(value: unknown, source: string): InspectorMode {
+  if (value === undefined) return 'on-demand';
+  if (!(INSPECTOR_MODES as readonly unknown[]).includes(value)) {
+    throw new ConfigError(`${source}: inspector must be one of ${INSPECTOR_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as InspectorMode;
 }

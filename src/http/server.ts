@@ -7,10 +7,12 @@
 import secureJson from 'secure-json-parse';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AgentDevice, OperationResponse, Switchboard } from '../index';
-import { OUTCOMES } from '../network/simulated';
 import { attachCometd, type CometdNotifications } from '../cometd/notifications';
 import { WebhookDeliverer } from '../webhooks/deliverer';
 import { authenticate } from './auth';
+import { simulatorRoutes } from './simulator';
+import { InspectorHub } from '../inspect/hub';
+import { inspectorRoutes } from '../inspect/routes';
 import type { ServerConfig, UserConfig } from './config';
 
 export interface ServerOptions {
@@ -28,6 +30,8 @@ export interface SwitchboardServer {
   cometd: CometdNotifications;
   /** Webhook delivery of the callbacks. */
   webhooks: WebhookDeliverer;
+  /** The live inspector's hub (at /inspect); null when the inspector is off. */
+  inspector: InspectorHub | null;
 }
 
 /** Genesys statusCode → HTTP status. */
@@ -49,19 +53,6 @@ const operationSchema = {
     properties: { operationName: { type: 'string', minLength: 1 } },
   },
   params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 128 } } },
-} as const;
-
-const behaviourSchema = {
-  body: {
-    type: 'object',
-    required: ['outcome'],
-    additionalProperties: false,
-    properties: {
-      outcome: { type: 'string', enum: [...OUTCOMES] },
-      ringFor: { type: 'number', minimum: 0, maximum: 86400 },
-      hangUpAfter: { type: 'number', minimum: 0, maximum: 86400 },
-    },
-  },
 } as const;
 
 export function createServer(options: ServerOptions): SwitchboardServer {
@@ -147,54 +138,16 @@ export function createServer(options: ServerOptions): SwitchboardServer {
       return reply(res, await device.dial(request.body));
     });
 
-    if (config.simulator) {
-      api.put<{ Params: { address: string }; Body: { outcome: (typeof OUTCOMES)[number]; ringFor?: number; hangUpAfter?: number } }>(
-        '/simulator/endpoints/:address',
-        { schema: behaviourSchema },
-        async (request, res) => simulatorReply(res, () => sb.network.addEndpoint(request.params.address, request.body)),
-      );
-      api.put<{ Params: { name: string }; Body: { outcome: (typeof OUTCOMES)[number]; ringFor?: number; hangUpAfter?: number } }>(
-        '/simulator/services/:name',
-        { schema: behaviourSchema },
-        async (request, res) => simulatorReply(res, () => sb.network.addInboundService(request.params.name, request.body)),
-      );
-      api.post<{ Body: { from: string; to: string } }>(
-        '/simulator/calls',
-        {
-          schema: {
-            body: {
-              type: 'object',
-              required: ['from', 'to'],
-              additionalProperties: false,
-              properties: { from: { type: 'string', minLength: 1, maxLength: 64 }, to: { type: 'string', minLength: 1, maxLength: 64 } },
-            },
-          },
-        },
-        async (request, res) => {
-          const { channel } = sb.network.placeCall(request.body);
-          return res.code(201).send({ statusCode: 0, callId: channel.callId });
-        },
-      );
-      api.post<{ Params: { callId: string } }>('/simulator/calls/:callId/hangup', async (request, res) => {
-        if (!sb.hasCall(request.params.callId)) return reply(res, { statusCode: 6, statusMessage: `Call '${request.params.callId}' not found` });
-        sb.network.farEnd(request.params.callId).hangUp();
-        return reply(res, { statusCode: 0 });
-      });
-    }
+    if (config.simulator) simulatorRoutes(api, sb, reply);
   }, { prefix: '/api/v2' });
+
+  // The live inspector at /inspect, for any configured user (it shows every call: turn it off where that matters).
+  const inspector = config.inspector === 'off' ? null : new InspectorHub(sb, { mode: config.inspector });
+  if (inspector) inspectorRoutes(app, { hub: inspector, authorized: (header) => authenticate(config.users, header) != null });
 
   // CometD shares the HTTP server: faye answers its own path and WebSocket upgrades, fastify the rest.
   const cometd = attachCometd(app.server, config.users, devices, config.allowedOrigins ?? []);
   app.addHook('onClose', async () => cometd.close());
 
-  return { app, devices, cometd, webhooks };
-}
-
-function simulatorReply(res: FastifyReply, fn: () => unknown) {
-  try {
-    fn();
-    return reply(res, { statusCode: 0 });
-  } catch (error) {
-    return reply(res, { statusCode: 1, statusMessage: (error as Error).message });
-  }
+  return { app, devices, cometd, webhooks, inspector };
 }
