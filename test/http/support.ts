@@ -5,9 +5,9 @@ import { createServer } from '../../src/http/server';
 
 export const USERS = 'agent5005:pw-5005:5005,agent5006:pw-5006:5006';
 
-export async function startServer() {
+export async function startServer(env: Record<string, string> = {}) {
   const clock = new SimulatedClock();
-  const config = loadConfig({ env: { SWITCHBOARD_USERS: USERS }, port: 0 });
+  const config = loadConfig({ env: { SWITCHBOARD_USERS: USERS, ...env }, port: 0 });
   const sb: Switchboard = createSwitchboard({ clock, publicUrl: 'http://127.0.0.1:8080' });
   const server = createServer({ switchboard: sb, config, logger: false });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
