@@ -11,12 +11,15 @@
  *   the real clock (lateness p50/p99), each in a fresh process.
  * - http: agent operations/s and p50/p99 over loopback vs a bare fastify route, same tool (autocannon).
  * - webhooks: deliveries/s to a local keep-alive receiver vs a plain request loop.
+ * - inspection: row-1a lifecycles/s while the live inspector records every step and callback, vs nobody
+ *   watching (no observer on any actor: the default path, the same code as the transfer figure).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedClock } from '../src';
 import { httpBench, webhookBench } from './http';
+import { InspectorHub } from '../src/inspect/hub';
 import {
   baselineLifecycle,
   chainMachine,
@@ -84,6 +87,29 @@ async function throughput(): Promise<Record<string, number>> {
     'transfer.baseline_lifecycles_per_s': Math.round(baseline),
     'transfer.ratio_vs_xstate': Number((lifecycles / baseline).toFixed(3)),
     'transfer.events_per_lifecycle': events,
+  };
+}
+
+async function inspection(): Promise<Record<string, number>> {
+  const plain = transferSwitchboard().sb;
+  const watched = transferSwitchboard().sb;
+  const hub = new InspectorHub(watched, { mode: 'always' });
+  const off: number[] = [];
+  const on: number[] = [];
+  await rate(() => transferLifecycle(plain), 300);
+  await rate(() => transferLifecycle(watched), 300);
+  for (let round = 0; round < 3; round++) {
+    off.push(await rate(() => transferLifecycle(plain), 1000));
+    on.push(await rate(() => transferLifecycle(watched), 1000));
+  }
+  if (!hub.recording || hub.calls().length === 0) throw new Error('the inspector recorded nothing');
+  hub.close();
+  const ratio = median(on) / median(off);
+  log(`inspection: row 1a while the inspector records every step: ${median(on).toFixed(0)} lifecycles/s vs ${median(off).toFixed(0)} with nobody watching: ratio ${ratio.toFixed(2)}`);
+  return {
+    'inspect.watched_lifecycles_per_s': Math.round(median(on)),
+    'inspect.unwatched_lifecycles_per_s': Math.round(median(off)),
+    'inspect.watched_ratio_vs_unwatched': Number(ratio.toFixed(3)),
   };
 }
 
@@ -175,6 +201,7 @@ async function main(): Promise<void> {
   const results: Record<string, number> = {
     ...(await throughput()),
     ...(await consultThroughput()),
+    ...(await inspection()),
     ...memory(10_000),
     ...memory(100_000),
     ...timers(),

@@ -19,7 +19,7 @@ import type { Supervisor } from './supervisor';
 import type { TonePlayer } from './tonePlayer';
 import { TransferRun, type TransferHost } from './transfer';
 import { AgentDesk } from './agent/desk';
-import { Inspection, type Inspectable } from './inspection';
+import { Inspection, type Inspectable, type LiveCall } from './inspection';
 
 /** What the agent desk uses of the engine. */
 export interface EngineCore {
@@ -57,20 +57,22 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     inspect?: ActorOptions['inspect'],
   ) {
     this.actorOptions = inspect ? { clock, inspect } : { clock };
-    this.inspection = new Inspection(
-      clock,
-      () => this.liveActors(),
-      () =>
-        [...this.legs.values()].map((leg) => ({
-          callId: leg.callId,
-          direction: leg.direction,
-          from: leg.from,
-          to: leg.to,
-          state: leg.lastState,
-          startTime: leg.startTime,
-          ...(leg.parent ? { parentCallId: leg.parent.callId } : {}),
-        })),
-    );
+    const liveCall = (leg: Leg): LiveCall => ({
+      callId: leg.callId,
+      direction: leg.direction,
+      from: leg.from,
+      to: leg.to,
+      state: leg.lastState,
+      startTime: leg.startTime,
+      ...(leg.parent ? { parentCallId: leg.parent.callId } : {}),
+    });
+    this.inspection = new Inspection(clock, () => this.liveActors(), {
+      all: () => [...this.legs.values()].map(liveCall),
+      one: (callId) => {
+        const leg = this.legs.get(callId);
+        return leg && liveCall(leg);
+      },
+    });
     clock.setTurnRunner((fn) => this.turn(fn));
   }
 

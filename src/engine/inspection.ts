@@ -71,6 +71,8 @@ export interface SwitchboardInspection {
   actorsOf(callId: string): ActorState[];
   /** The live call legs, oldest first. */
   liveCalls(): LiveCall[];
+  /** One live call leg, or undefined if it is not live. */
+  liveCall(callId: string): LiveCall | undefined;
 }
 
 export class Inspection implements SwitchboardInspection {
@@ -81,12 +83,16 @@ export class Inspection implements SwitchboardInspection {
     private readonly clock: EngineClock,
     /** The live actors, when the first watcher arrives and for `actorsOf`. */
     private readonly live: () => Iterable<Inspectable>,
-    /** The live legs. */
-    private readonly calls: () => LiveCall[],
+    /** The live legs, and one of them by call id. */
+    private readonly calls: { all(): LiveCall[]; one(callId: string): LiveCall | undefined },
   ) {}
 
   liveCalls(): LiveCall[] {
-    return this.calls();
+    return this.calls.all();
+  }
+
+  liveCall(callId: string): LiveCall | undefined {
+    return this.calls.one(callId);
   }
 
   get watching(): boolean {

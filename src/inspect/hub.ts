@@ -109,7 +109,7 @@ export class InspectorHub {
   /** One call: its actors and its timeline; undefined if the call is neither live nor recorded. */
   call(callId: string): CallDetail | undefined {
     const record = this.records.get(callId);
-    const live = this.sb.inspection.liveCalls().find((c) => c.callId === callId);
+    const live = this.sb.inspection.liveCall(callId);
     if (!record && !live) return undefined;
     const actors = new Map<string, ActorState>(record?.actors);
     for (const a of this.sb.inspection.actorsOf(callId)) actors.set(a.actorId, a);
@@ -171,7 +171,7 @@ export class InspectorHub {
   private record(callId: string, time: number): Record_ {
     let record = this.records.get(callId);
     if (!record) {
-      const live = this.sb.inspection.liveCalls().find((c) => c.callId === callId);
+      const live = this.sb.inspection.liveCall(callId);
       record = { call: live ? { ...fromLive(live), live: true, updated: time } : { callId, state: 'IDLE', live: false, updated: time }, actors: new Map(), timeline: [], dropped: 0 };
       this.records.set(callId, record);
       this.prune();
