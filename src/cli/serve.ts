@@ -40,6 +40,7 @@ export async function serve(options: { config?: string; port?: number; out: (l: 
   options.out(`switchboard is listening on ${base}`);
   options.out(`  agent API     ${base}/api/v2/me   (HTTP Basic; users: ${config.users.map((u) => `${u.username} → device ${u.deviceDn}`).join(', ')})`);
   if (config.simulator) options.out(`  simulator API ${base}/api/v2/simulator/…`);
+  if (config.inspector !== 'off') options.out(`  inspector     ${base}/inspect   (log in as a configured user)`);
   options.out(`  health        ${base}/healthz`);
   options.out(`  try: curl -u ${config.users[0].username}:<password> ${base}/api/v2/me${options.config ? `   (passwords are in ${options.config})` : ''}`);
 
