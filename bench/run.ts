@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: figures as ratios against a baseline measured in the same run (the machine is shared and
- * noisy). `npm run bench -- --json` prints one JSON object `{ results, machine }` for tools.
+ * noisy). `npm run bench -- --json` prints one JSON object `{ results, machine }` for tools;
+ * `npm run bench -- --only http,memory` runs only the named groups.
  *
  * - transfer: lifecycles/s of SPEC row 1a (every callback built and delivered) vs a bare XState baseline
  *   with the same transitions on the same number of root actors; target ratio ≥ 0.5.
@@ -177,9 +178,11 @@ function timers(): Record<string, number> {
 }
 
 async function http(): Promise<Record<string, number>> {
-  const { agent, base, protectedOnly } = await httpBench(5);
+  const { agent, base, protectedOnly, aloneUs } = await httpBench(5);
   log(`http: a bare route with only auth + validation + safe JSON parsing (no engine): ${protectedOnly.rps.toFixed(0)} req/s, ratio ${(protectedOnly.rps / base.rps).toFixed(2)}`);
   log(`http: agent operations ${agent.rps.toFixed(0)} req/s (p50 ${agent.p50} ms, p99 ${agent.p99} ms) vs bare fastify ${base.rps.toFixed(0)} req/s (p99 ${base.p99} ms): ratio ${(agent.rps / base.rps).toFixed(2)}`);
+  const us = (n: number) => n.toFixed(1);
+  log(`http: server CPU per request: bare ${us(base.cpuUsPerRequest)} µs, protected ${us(protectedOnly.cpuUsPerRequest)} µs, agent ${us(agent.cpuUsPerRequest)} µs; the same operation in-process, no HTTP: ${us(aloneUs)} µs`);
   const hooks = await webhookBench(5000);
   log(`webhooks: ${hooks.rate.toFixed(0)} deliveries/s (signed, keep-alive) vs a plain request loop ${hooks.plain.toFixed(0)}/s: ratio ${(hooks.rate / hooks.plain).toFixed(2)}`);
   return {
@@ -190,23 +193,41 @@ async function http(): Promise<Record<string, number>> {
     'http.protected_route_ratio_vs_fastify': Number((protectedOnly.rps / base.rps).toFixed(3)),
     'http.p50_ms': agent.p50,
     'http.p99_ms': agent.p99,
+    'http.server_cpu_us_per_op': Number(agent.cpuUsPerRequest.toFixed(1)),
+    'http.baseline_server_cpu_us_per_op': Number(base.cpuUsPerRequest.toFixed(1)),
+    'http.protected_route_server_cpu_us_per_op': Number(protectedOnly.cpuUsPerRequest.toFixed(1)),
+    'http.operation_in_process_us': Number(aloneUs.toFixed(2)),
     'webhooks.per_s': Math.round(hooks.rate),
     'webhooks.plain_per_s': Math.round(hooks.plain),
     'webhooks.ratio_vs_plain': Number((hooks.rate / hooks.plain).toFixed(3)),
   };
 }
 
+const GROUPS: Record<string, () => Promise<Record<string, number>> | Record<string, number>> = {
+  transfer: throughput,
+  consult: consultThroughput,
+  inspection,
+  memory: () => ({ ...memory(10_000), ...memory(100_000) }),
+  timers,
+  http,
+};
+
+/** The groups to run: all of them, or those named by `--only a,b` (an unknown name is an error). */
+function selectedGroups(argv: string[]): string[] {
+  const at = argv.indexOf('--only');
+  if (at < 0) return Object.keys(GROUPS);
+  const names = (argv[at + 1] ?? '').split(',').filter(Boolean);
+  const unknown = names.filter((name) => !(name in GROUPS));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new Error(`--only takes a comma-separated list of ${Object.keys(GROUPS).join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+  }
+  return names;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
-  const results: Record<string, number> = {
-    ...(await throughput()),
-    ...(await consultThroughput()),
-    ...(await inspection()),
-    ...memory(10_000),
-    ...memory(100_000),
-    ...timers(),
-    ...(await http()),
-  };
+  const results: Record<string, number> = {};
+  for (const name of selectedGroups(process.argv)) Object.assign(results, await GROUPS[name]());
   const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_bytes: totalmem(), date: new Date().toISOString() };
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s on ${machine.cpus} cores, Node ${machine.node}`);
   if (json) console.log(JSON.stringify({ results, machine }));

@@ -3,7 +3,7 @@
  * callback built and delivered, and a bare XState baseline doing the same number of transitions on the same
  * number of root actors with no payload work.
  */
-import { createActor, createMachine, SimulatedClock, type AnyStateMachine } from 'xstate';
+import { assign, createActor, createMachine, setup, SimulatedClock, type AnyStateMachine } from 'xstate';
 import { createSwitchboard, type Switchboard } from '../src';
 
 export function transferSwitchboard(inspect?: Parameters<typeof createSwitchboard>[0] extends infer O ? O extends { inspect?: infer I } ? I : never : never): { sb: Switchboard; delivered: () => number } {
@@ -142,4 +142,14 @@ export function chartsOnlyLifecycle(recorded: RecordedActor[], clock: SimulatedC
     for (const event of events) actor.send(event);
     actor.stop();
   }
+}
+
+/** The smallest XState actor that keeps a call's user data: one event, one `assign` (a bench yardstick). */
+export function minimalUserDataActor() {
+  return createActor(
+    setup({ types: { context: {} as { userData: Record<string, unknown> }, events: {} as { type: string; userData?: Record<string, unknown> } } }).createMachine({
+      context: { userData: {} },
+      on: { '*': { actions: assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }) } },
+    }),
+  ).start();
 }

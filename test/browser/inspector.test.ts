@@ -3,7 +3,7 @@
  * server, selects a call in a retrievable transfer, and the highlighted state follows the call
  * (TRANSFERRING → TRANSFERRED → ANSWERED after retrieval) while the timeline fills in, down to the
  * transferDisconnect callback. The page must load with no console error (a CSP violation would be one).
- * A screenshot is saved to artifacts/inspector.png.
+ * A screenshot is saved to test-artifacts/inspector.png (docs/images/inspector.png is a copy of one).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer } from '../http/support';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = join(__dirname, '..', '..', 'artifacts');
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 jest.setTimeout(60_000);
 

@@ -24,6 +24,7 @@ export type AgentCallActor = Actor<typeof agentCallMachine>;
 
 /** Capabilities by `state|role` (see AgentCall.capabilities). */
 const CAPABILITIES = new Map<string, OperationName[]>();
+const NONE: readonly OperationName[] = [];
 
 /** What an agent call needs from its device. */
 export interface AgentCallOwner {
@@ -61,7 +62,8 @@ export class AgentCall implements Inspectable {
   parentCallUri: string | undefined;
   private readonly party: string;
   private readonly dnis: string;
-  private lastView = '';
+  /** What the desk last saw of the call (see changed()). */
+  private seen: { state: string; callType: CallType; parentCallUri: string | undefined; capabilities: readonly OperationName[] } | null = null;
 
   constructor(
     readonly owner: AgentCallOwner,
@@ -124,20 +126,25 @@ export class AgentCall implements Inspectable {
    * read only the call's role, so the answer depends on (state, role) alone and is computed once for each.
    */
   capabilities(): OperationName[] {
+    return [...this.allowed()];
+  }
+
+  /** Whether the chart accepts this operation now (no guard reads an operation's parameters: capabilities decide). */
+  can(event: AgentCallEvent): boolean {
+    return (this.allowed() as readonly string[]).includes(event.type);
+  }
+
+  /** The capabilities, shared (never handed out: `capabilities()` copies them). */
+  private allowed(): readonly OperationName[] {
     const snapshot = this.actor.getSnapshot();
-    if (snapshot.status !== 'active') return [];
+    if (snapshot.status !== 'active') return NONE;
     const key = `${String(snapshot.value)}|${snapshot.context.role}`;
     let capabilities = CAPABILITIES.get(key);
     if (!capabilities) {
       capabilities = OPERATIONS.filter((name) => snapshot.can({ type: name } as AgentCallEvent));
       CAPABILITIES.set(key, capabilities);
     }
-    return [...capabilities];
-  }
-
-  /** Whether the chart accepts this operation now (no guard reads an operation's parameters: capabilities decide). */
-  can(event: AgentCallEvent): boolean {
-    return (this.capabilities() as string[]).includes(event.type);
+    return capabilities;
   }
 
   send(event: AgentCallEvent): void {
@@ -202,10 +209,18 @@ export class AgentCall implements Inspectable {
   /** Notify the desk when what it can see has changed (never twice for the same view). */
   private changed(): void {
     const snapshot = this.actor.getSnapshot();
-    const key = `${String(snapshot.value)}|${snapshot.context.callType}|${this.parentCallUri ?? ''}|${this.capabilities().join(',')}`;
-    if (key === this.lastView) return;
-    this.lastView = key;
+    const state = String(snapshot.value);
+    const { callType } = snapshot.context;
+    const capabilities = this.allowed();
+    const seen = this.seen;
+    if (seen && seen.state === state && seen.callType === callType && seen.parentCallUri === this.parentCallUri && sameList(seen.capabilities, capabilities)) return;
+    this.seen = { state, callType, parentCallUri: this.parentCallUri, capabilities };
     this.owner.notify(this, 'StatusChange');
     if (snapshot.status !== 'active') this.owner.released(this);
   }
+}
+
+/** Same operations in the same order (capability lists are shared per state and role: usually the same array). */
+function sameList(a: readonly OperationName[], b: readonly OperationName[]): boolean {
+  return a === b || (a.length === b.length && a.every((name, i) => name === b[i]));
 }
