@@ -1,7 +1,7 @@
 /**
- * `npm run bench:allocation`: bytes allocated per unit of work, from V8's sampling heap profiler (every
- * allocation counted, including what the next scavenge frees; sampled every 256 bytes, so figures are
- * estimates to a few percent):
+ * `npm run bench:allocation`: bytes allocated per unit of work, estimated by V8's sampling heap profiler
+ * (one sample per 256 bytes allocated on average, objects the next GC frees included, so short-lived garbage
+ * counts too; figures are estimates to a few percent):
  * - the row-1a transfer lifecycle through the full engine, against the same events replayed on the bare
  *   charts (what XState itself allocates);
  * - one agent operation (AttachUserData), against one event to a minimal XState actor.
