@@ -23,7 +23,7 @@ import { participant, type AgentCallObject, type NotificationType } from './noti
 export type AgentCallActor = Actor<typeof agentCallMachine>;
 
 /** Capabilities by `state|role` (see AgentCall.capabilities). */
-const CAPABILITIES = new Map<string, OperationName[]>();
+const CAPABILITIES = new Map<string, readonly OperationName[]>();
 const NONE: readonly OperationName[] = [];
 
 /** What an agent call needs from its device. */
