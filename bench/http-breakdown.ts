@@ -23,6 +23,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { wholeNumberOption } from './args';
+import { median } from './stats';
 import { agentServer, bareServer, benchAuth, benchConfig, cannon, protectedServer } from './http';
 import { minimalUserDataActor } from './scenarios';
 import { AgentCall } from '../src/engine/agent/call';
@@ -105,7 +106,6 @@ function killServersOnSignals(): void {
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
 async function main(): Promise<void> {
   killServersOnSignals();

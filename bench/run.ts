@@ -20,6 +20,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedClock } from '../src';
 import { httpBench, webhookBench } from './http';
+import { median } from './stats';
 import { InspectorHub } from '../src/inspect/hub';
 import {
   baselineLifecycle,
@@ -49,7 +50,6 @@ async function rate(fn: () => Promise<void> | void, ms: number): Promise<number>
   return (n * 1000) / (performance.now() - start);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function throughput(): Promise<Record<string, number>> {
   const { events, actors } = await countTransitions();
