@@ -43,7 +43,7 @@ test('errors 1, 2, 5, 6 with clear messages; a refused operation changes nothing
     [call.id, null, { statusCode: 1, statusMessage: "The request body must be a JSON object with 'operationName'" }],
     [call.id, {}, { statusCode: 1, statusMessage: "Missing parameter 'operationName'" }],
     ['NOPE', { operationName: 'Answer' }, { statusCode: 6, statusMessage: "Call 'NOPE' not found" }],
-    [call.id, { operationName: 'Fly' }, { statusCode: 2, statusMessage: "Unknown operation 'Fly'" }],
+    [call.id, { operationName: 'Fly' }, { statusCode: 1, statusMessage: expect.stringMatching(/^Invalid parameter 'operationName': unknown operation 'Fly'; valid operations: Answer, /) }],
     [call.id, { operationName: 'Hold' }, { statusCode: 2, statusMessage: 'Hold is not valid for a call in state Ringing (capabilities: UpdateUserData, DeleteUserData, AttachUserData, DeleteUserDataPair, Answer)' }],
     [call.id, { operationName: 'AttachUserData' }, { statusCode: 1, statusMessage: "Missing or invalid parameter 'userData' (an object of string, number or boolean values)" }],
     [call.id, { operationName: 'AttachUserData', userData: { nested: { no: 1 } } }, { statusCode: 1, statusMessage: expect.stringMatching(/userData/) }],
@@ -60,7 +60,7 @@ test('errors 1, 2, 5, 6 with clear messages; a refused operation changes nothing
   const afterAnswer = { messages: messages.length, callbacks: h.callbacks.length };
   expect(await agent.operation(answered.id, { operationName: 'InitiateTransfer' })).toEqual({ statusCode: 1, statusMessage: "Missing parameter 'destination.phoneNumber'" });
   expect(await agent.operation(answered.id, { operationName: 'InitiateTransfer', destination: { phoneNumber: '' } })).toMatchObject({ statusCode: 1 });
-  expect(await agent.operation(answered.id, { operationName: 'SendDtmf', digits: '12x' })).toEqual({ statusCode: 1, statusMessage: "Missing or invalid parameter 'digits' (0-9, *, #, A-D)" });
+  expect(await agent.operation(answered.id, { operationName: 'SendDtmf', digits: '12x' })).toEqual({ statusCode: 1, statusMessage: "Invalid parameter 'digits': DTMF digits only (0-9, *, #, A-D)" });
   expect(await agent.operation(answered.id, { operationName: 'SingleStepConference' })).toEqual({ statusCode: 2, statusMessage: 'SingleStepConference is not supported yet' });
   expect(await agent.operation(answered.id, { operationName: 'CompleteTransfer' })).toMatchObject({ statusCode: 2 });
   expect(await agent.operation(answered.id, { operationName: 'Retrieve' })).toMatchObject({ statusCode: 2 });

@@ -11,6 +11,7 @@ import type { EngineClock } from './clock';
 import { CallChannelError, HangupError } from './errors';
 import type { Leg } from './leg';
 import type { Destination } from './network';
+import { numberProblem } from './numbers';
 import type { CallbackUrls } from './events';
 import { DEFAULT_RINGBACK_TONE, TonePlayer } from './tonePlayer';
 
@@ -330,10 +331,13 @@ function settled(target: State): (state: State) => boolean {
   return (state) => state === target || state === State.IDLE || state === State.ERROR;
 }
 
+/** A number to dial (or a service name): the one number rule of `numbers.ts`. */
 function requireAddress(method: string, name: string, value: unknown): void {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new TypeError(`${method}(): '${name}' must be a non-empty string, got ${JSON.stringify(value)}`);
   }
+  const problem = numberProblem(value);
+  if (problem) throw new TypeError(`${method}(): '${name}' ${problem}`);
 }
 
 function timeoutOption(method: string, value: number | null | undefined, fallback: number | null): number | null {

@@ -14,6 +14,7 @@ import { simulatorRoutes } from './simulator';
 import { InspectorHub } from '../inspect/hub';
 import { inspectorRoutes } from '../inspect/routes';
 import type { ServerConfig, UserConfig } from './config';
+import { DIAL_BODY_SCHEMA, OPERATION_BODY_SCHEMA } from '../engine/agent/validation';
 
 export interface ServerOptions {
   switchboard: Switchboard;
@@ -46,14 +47,10 @@ declare module 'fastify' {
   }
 }
 
-const operationSchema = {
-  body: {
-    type: 'object',
-    required: ['operationName'],
-    properties: { operationName: { type: 'string', minLength: 1 } },
-  },
-  params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 128 } } },
-} as const;
+const callIdParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
+// The bounds of every parameter come from the engine's rules (src/engine/agent/validation.ts), which also
+// check the characters and answer with the field and the reason.
+const operationSchema = { body: OPERATION_BODY_SCHEMA, params: callIdParams } as const;
 
 export function createServer(options: ServerOptions): SwitchboardServer {
   const { switchboard: sb, config } = options;
@@ -68,7 +65,8 @@ export function createServer(options: ServerOptions): SwitchboardServer {
       void (res as unknown as FastifyReply).code(400).send({ statusCode: 1, statusMessage: error.message });
     },
     // Wrong types are errors, not values to convert ("operationName": 5 is not "5").
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    // Union types (a user-data value is a string, number or boolean) are allowed in schemas.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allowUnionTypes: true } },
     // Every error, including fastify's own, in the Genesys shape.
     schemaErrorFormatter: (errors, dataVar) => {
       const first = errors[0];
@@ -130,7 +128,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
     api.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/me/calls/:id', { schema: operationSchema }, async (request, res) =>
       reply(res, await deviceOf(request).operation(request.params.id, request.body)),
     );
-    api.post<{ Params: { deviceId: string }; Body: Record<string, unknown> }>('/me/devices/:deviceId/calls', async (request, res) => {
+    api.post<{ Params: { deviceId: string }; Body: Record<string, unknown> }>('/me/devices/:deviceId/calls', { schema: { body: DIAL_BODY_SCHEMA } }, async (request, res) => {
       const device = deviceOf(request);
       if (request.params.deviceId !== device.deviceId) {
         return reply(res, { statusCode: 5, statusMessage: `No permission: device '${request.params.deviceId}' is not yours` });

@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CallChannelError, HangupError, type Channel, type OperationResponse, type Switchboard } from '../index';
 import { OUTCOMES } from '../network/simulated';
+import { NUMBER_SCHEMA } from '../engine/numbers';
 
 const behaviourSchema = {
   body: {
@@ -24,7 +25,7 @@ const behaviourSchema = {
   },
 } as const;
 
-const number = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const number = NUMBER_SCHEMA;
 
 type Behaviour = { outcome: (typeof OUTCOMES)[number]; ringFor?: number; hangUpAfter?: number };
 

@@ -61,7 +61,7 @@ test('bad input gets its status and error, and changes nothing', async () => {
     ['POST', `/api/v2/me/calls/${c1}`, { body: {} }, 400, 1, /Missing or invalid parameter: body.*operationName/],
     ['POST', `/api/v2/me/calls/${c1}`, { body: { operationName: 5 } }, 400, 1, /operationName must be string/],
     ['POST', `/api/v2/me/calls/${c1}`, { body: { operationName: 'Hold' } }, 409, 2, /not valid for a call in state Ringing/],
-    ['POST', `/api/v2/me/calls/${c1}`, { body: { operationName: 'Fly' } }, 409, 2, /Unknown operation/],
+    ['POST', `/api/v2/me/calls/${c1}`, { body: { operationName: 'Fly' } }, 400, 1, /unknown operation 'Fly'; valid operations: Answer, /],
     ['POST', `/api/v2/me/calls/${c1}`, { body: { operationName: 'InitiateTransfer' } }, 400, 1, /destination.phoneNumber/],
     ['POST', `/api/v2/me/calls/${c1}`, { raw: '{"operationName": "Answer"' }, 400, 1, /Malformed JSON/],
     ['POST', `/api/v2/me/calls/${c1}`, { raw: JSON.stringify({ operationName: 'Answer', pad: 'x'.repeat(70_000) }) }, 413, 1, /too large/],

@@ -5,10 +5,11 @@
  * nothing: every check runs before any effect.
  */
 import EventEmitter from 'eventemitter3';
-import { OPERATIONS, type AgentCallEvent, type OperationName, type UserData } from '../../../machines/agentCall';
+import type { OperationName } from '../../../machines/agentCall';
 import { newDeviceId } from '../ids';
 import type { AgentCall, AgentCallOwner } from './call';
 import { notification, type AgentCallObject, type CallNotification, type NotificationType } from './notifications';
+import { checkDial, checkOperation, userDataTotalProblem } from './validation';
 
 /** Genesys response: `{ statusCode: 0 }`, or an error with its code and message. */
 export type OperationResponse = { statusCode: 0 } | { statusCode: ErrorCode; statusMessage: string };
@@ -106,8 +107,9 @@ export class AgentDevice implements AgentCallOwner {
 
   /** `POST /api/v2/me/devices/{deviceId}/calls` with `{ destination: { phoneNumber } }` (Dial). */
   async dial(body: unknown): Promise<OperationResponse> {
-    const destination = phoneNumberOf(body);
-    if (destination === null) return fail(1, "Missing parameter 'destination.phoneNumber'");
+    const checked = checkDial(body);
+    if ('statusCode' in checked) return checked;
+    const { destination } = checked;
     return internalErrors(() => {
       this.host.turn(() => this.host.dial(this, destination));
       return ok;
@@ -156,21 +158,18 @@ export class AgentDevice implements AgentCallOwner {
   // ---- operations ----
 
   private perform(callId: string, body: unknown): OperationResponse {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return fail(1, "The request body must be a JSON object with 'operationName'");
-    }
+    // The parameters first (validation.ts): a bad request is refused before any call is looked at.
+    const parsed = checkOperation(body);
+    if ('statusCode' in parsed) return parsed;
+    const { op, event } = parsed;
     const request = body as Record<string, unknown>;
-    const name = request.operationName;
-    if (typeof name !== 'string' || name === '') return fail(1, "Missing parameter 'operationName'");
     const call = this.host.findCall(callId);
     if (!call) return fail(6, `Call '${callId}' not found`);
     if (call.owner !== this) return fail(5, `No permission: call '${callId}' belongs to another agent's device`);
-    if (!(OPERATIONS as readonly string[]).includes(name)) return fail(2, `Unknown operation '${name}'`);
-    const op = name as OperationName;
-
-    const parsed = parseParameters(op, request);
-    if ('statusCode' in parsed) return parsed;
-    const event = parsed.event;
+    if (event.type === 'AttachUserData' || event.type === 'UpdateUserData') {
+      const tooMany = userDataTotalProblem(call.actor.getSnapshot().context.userData, event.userData);
+      if (tooMany) return tooMany;
+    }
 
     const consult = call.consult;
     // CompleteTransfer may be posted to either call of a consult, held or not (the consult's chart judges it).
@@ -218,7 +217,7 @@ export class AgentDevice implements AgentCallOwner {
         break;
       case 'InitiateTransfer':
       case 'SingleStepTransfer':
-        this.host.startTransfer(call, (parsed as { destination: string }).destination, op === 'SingleStepTransfer');
+        this.host.startTransfer(call, parsed.destination as string, op === 'SingleStepTransfer');
         break;
       case 'CompleteTransfer':
         consult?.complete();
@@ -237,48 +236,5 @@ function internalErrors(fn: () => OperationResponse): OperationResponse {
     return fn();
   } catch (error) {
     return fail(4, `Internal error: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-function phoneNumberOf(body: unknown): string | null {
-  const destination = (body as { destination?: { phoneNumber?: unknown } } | null)?.destination;
-  const number = destination?.phoneNumber;
-  return typeof number === 'string' && number.trim() !== '' ? number : null;
-}
-
-function isUserData(value: unknown): value is UserData {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  return Object.values(value).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
-}
-
-type Parsed = { event: AgentCallEvent; destination?: string } | OperationResponse;
-
-/** The operation's parameters, checked (statusCode 1 when missing or malformed). */
-function parseParameters(op: OperationName, request: Record<string, unknown>): Parsed {
-  switch (op) {
-    case 'InitiateTransfer':
-    case 'SingleStepTransfer': {
-      const destination = phoneNumberOf(request);
-      if (destination === null) return fail(1, "Missing parameter 'destination.phoneNumber'");
-      return { event: { type: op }, destination };
-    }
-    case 'SendDtmf':
-      if (typeof request.digits !== 'string' || !/^[0-9*#A-Da-d]+$/.test(request.digits)) {
-        return fail(1, "Missing or invalid parameter 'digits' (0-9, *, #, A-D)");
-      }
-      return { event: { type: op } };
-    case 'AttachUserData':
-    case 'UpdateUserData':
-      if (!isUserData(request.userData)) {
-        return fail(1, "Missing or invalid parameter 'userData' (an object of string, number or boolean values)");
-      }
-      return { event: { type: op, userData: request.userData } };
-    case 'DeleteUserDataPair':
-      if (typeof request.key !== 'string' || request.key === '') return fail(1, "Missing parameter 'key'");
-      return { event: { type: op, key: request.key } };
-    case 'DeleteUserData':
-      return { event: { type: op } };
-    default:
-      return { event: { type: op } };
   }
 }
