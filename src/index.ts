@@ -28,7 +28,7 @@ export type {
 export type { Network, NetworkIndications, Destination } from './engine/network';
 export { SimulatedNetwork, OUTCOMES, DEFAULT_RING_SECONDS, type Behaviour, type Outcome, type FarEnd } from './network/simulated';
 export * as causes from './causes';
-export { AgentDevice, type AgentOptions, type OperationResponse, type ErrorCode } from './engine/agent/device';
+export { AgentDevice, type AgentOptions, type OperationResponse, type CallResponse, type ErrorCode } from './engine/agent/device';
 export type { AgentCallObject, CallNotification, CallParticipant, NotificationType } from './engine/agent/notifications';
 export type { TransferEndedInfo, CallbackMeta, CallbackUrls } from './engine/events';
 export {

@@ -20,6 +20,18 @@ function desk() {
   return { h, agent, other, messages, id, observed };
 }
 
+test('agent.call(id): the call as calls() shows it; 6 unknown, 5 another agent, 6 once released', async () => {
+  const { h, agent, other, id } = desk();
+  expect(agent.call(id)).toEqual({ statusCode: 0, call: agent.calls()[0] });
+  expect(agent.call('NOPE')).toEqual({ statusCode: 6, statusMessage: "Call 'NOPE' not found" });
+  expect(other.call(id)).toEqual({ statusCode: 5, statusMessage: `No permission: call '${id}' belongs to another agent's device` });
+  await agent.operation(id, { operationName: 'Answer' });
+  await agent.operation(id, { operationName: 'Hangup' });
+  expect(agent.calls()).toEqual([]);
+  expect(agent.call(id)).toMatchObject({ statusCode: 6 });
+  await h.assertClean();
+});
+
 test('an unknown operationName is statusCode 1 with the valid ones; the device takes only Dial', async () => {
   const { h, agent, id, observed } = desk();
   const before = observed();

@@ -125,6 +125,9 @@ export function createServer(options: ServerOptions): SwitchboardServer {
       };
     });
     api.get('/me/calls', async (request) => ({ statusCode: 0, calls: deviceOf(request).calls() }));
+    api.get<{ Params: { id: string } }>('/me/calls/:id', { schema: { params: callIdParams } }, async (request, res) =>
+      reply(res, deviceOf(request).call(request.params.id)),
+    );
     api.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/me/calls/:id', { schema: operationSchema }, async (request, res) =>
       reply(res, await deviceOf(request).operation(request.params.id, request.body)),
     );

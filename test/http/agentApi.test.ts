@@ -35,6 +35,36 @@ async function observed() {
   return { calls: await calls(), notifications: s.notifications.length, callbacks: callbacks.length, stats: s.sb.stats() };
 }
 
+test('GET /api/v2/me/calls/{id}: the call as the list shows it; 404/6 unknown, 403/5 another agent, 404 once released', async () => {
+  s.sb.network.addEndpoint('5001', { outcome: 'noAnswer' });
+  await s.request('POST', '/api/v2/simulator/calls', { body: { from: '5000', to: '5005' } });
+  const [ringing] = await calls();
+  expect(await s.request('GET', `/api/v2/me/calls/${ringing.id}`)).toEqual({ status: 200, body: { statusCode: 0, call: ringing } });
+  expect(ringing).toMatchObject({ state: 'Ringing', callType: 'Internal' });
+
+  await operate(ringing.id, { operationName: 'Answer' });
+  await operate(ringing.id, { operationName: 'AttachUserData', userData: { account: '42' } });
+  await operate(ringing.id, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } });
+  const listed = await calls();
+  for (const call of listed) expect((await s.request('GET', `/api/v2/me/calls/${call.id}`)).body).toEqual({ statusCode: 0, call });
+  expect(listed.map((c) => `${c.state} ${c.callType} ${JSON.stringify(c.userData)}`)).toEqual(['Held Internal {"account":"42"}', 'Dialing Consult {}']);
+
+  expect(await s.request('GET', '/api/v2/me/calls/NOPE')).toEqual({ status: 404, body: { statusCode: 6, statusMessage: "Call 'NOPE' not found" } });
+  expect(await s.request('GET', `/api/v2/me/calls/${ringing.id}`, { user: 'agent5006:pw-5006' })).toEqual({
+    status: 403,
+    body: { statusCode: 5, statusMessage: `No permission: call '${ringing.id}' belongs to another agent's device` },
+  });
+  expect(await s.request('GET', `/api/v2/me/calls/${ringing.id}`, { user: null })).toMatchObject({ status: 401, body: { statusCode: 20 } });
+  expect(await s.request('GET', `/api/v2/me/calls/${'x'.repeat(129)}`)).toMatchObject({ status: 400, body: { statusCode: 1 } });
+
+  // Released calls leave the list, and GET answers as for any unknown call.
+  await operate(listed[1].id, { operationName: 'Hangup' });
+  await operate(ringing.id, { operationName: 'Retrieve' });
+  await operate(ringing.id, { operationName: 'Hangup' });
+  expect(await calls()).toEqual([]);
+  for (const call of listed) expect(await s.request('GET', `/api/v2/me/calls/${call.id}`)).toMatchObject({ status: 404, body: { statusCode: 6 } });
+});
+
 test('an unknown operationName is a bad parameter (400/1, naming the valid ones); a known one not valid now is 409/2', async () => {
   s.sb.network.addEndpoint('5001', { outcome: 'noAnswer' });
   await s.request('POST', '/api/v2/simulator/calls', { body: { from: '5000', to: '5005' } });

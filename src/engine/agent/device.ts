@@ -14,6 +14,9 @@ import { checkDial, checkOperation, userDataTotalProblem } from './validation';
 /** Genesys response: `{ statusCode: 0 }`, or an error with its code and message. */
 export type OperationResponse = { statusCode: 0 } | { statusCode: ErrorCode; statusMessage: string };
 
+/** `GET /api/v2/me/calls/{id}`: the call object, as the list shows it, or an error (5 or 6). */
+export type CallResponse = { statusCode: 0; call: AgentCallObject } | { statusCode: ErrorCode; statusMessage: string };
+
 /**
  * 1 missing or invalid parameter, 2 not valid in the current state, 3 forbidden, 4 internal error,
  * 5 no permission (another agent's call), 6 unknown call, 20 authentication failed.
@@ -98,6 +101,14 @@ export class AgentDevice implements AgentCallOwner {
   /** The agent's live calls, as the desk sees them. */
   calls(): AgentCallObject[] {
     return [...this.live.values()].map((call) => call.view());
+  }
+
+  /** One live call of the agent's (`GET /api/v2/me/calls/{id}`); a released call is gone, as from `calls()`. */
+  call(callId: string): CallResponse {
+    const call = this.host.findCall(callId);
+    if (!call) return { statusCode: 6, statusMessage: `Call '${callId}' not found` };
+    if (call.owner !== this) return { statusCode: 5, statusMessage: `No permission: call '${callId}' belongs to another agent's device` };
+    return { statusCode: 0, call: call.view() };
   }
 
   /** `POST /api/v2/me/calls/{id}` with `{ operationName, … }`. */
