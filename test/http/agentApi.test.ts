@@ -152,6 +152,9 @@ test('every string is bounded and checked: each bad input is 400/1 naming the fi
     [call({ operationName: 'CompleteTransfer', consultCallUri: 5 }), /body\/consultCallUri must be string/],
     [call({ operationName: 'Retrieve', otherCallUri: '\u202Ehttp://x' }), "Invalid parameter 'otherCallUri': contains U+202E (not printable ASCII) at position 1"],
     [call({ operationName: 'SwapCalls', otherCallUri: '' }), /body\/otherCallUri must NOT have fewer than 1 characters/],
+    // The simulator's numbers follow the same rule.
+    [{ path: '/api/v2/simulator/calls', body: { from: '5000\r\n', to: '5005' } }, /body\/from must match pattern/],
+    [{ path: '/api/v2/simulator/calls', body: { from: '5000', to: '5'.repeat(65) } }, /body\/to must NOT have more than 64 characters/],
     // A field is checked wherever it appears, not only by the operation that uses it.
     [call({ operationName: 'Hold', digits: 'x' }), "Invalid parameter 'digits': DTMF digits only (0-9, *, #, A-D)"],
   ];
