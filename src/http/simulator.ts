@@ -3,9 +3,11 @@
  * application's part on the calls it places, so that every path can be tried from curl or a test:
  * - far ends: `PUT /endpoints/:address`, `PUT /services/:name` (how a dialled number or service behaves);
  * - callers: `POST /calls` (an inbound call), `POST /calls/:callId/hangup` (the far end hangs up);
+ * - what became of them: `GET /calls` and `GET /calls/:callId` (state, causes, the transfer and its target);
  * - the application, on a call placed here (Aculab channel methods): `POST /calls/:callId/answer`,
  *   `POST /calls/:callId/transfer` (a retrievable transfer) and `POST /calls/:callId/retrieve`.
  * Calls placed to an agent's DN ring that agent's desk instead; the application routes refuse them.
+ * docs/simulator.md has the table of routes, bodies, answers and errors.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CallChannelError, HangupError, type Channel, type OperationResponse, type Switchboard } from '../index';
@@ -29,10 +31,52 @@ const number = NUMBER_SCHEMA;
 
 type Behaviour = { outcome: (typeof OUTCOMES)[number]; ringFor?: number; hangUpAfter?: number };
 
+/** How many ended calls `GET /calls` and `GET /calls/:callId` still describe (the oldest are forgotten). */
+export const ENDED_CALLS_KEPT = 200;
+
+/** A call placed with the simulator, or the target leg of a transfer started here. */
+interface SimulatorCall {
+  callId: string;
+  from: string;
+  to: string;
+  channel: Channel;
+  /** The far end's script when it was dialled (a transfer target); null for a caller, driven by /hangup. */
+  farEnd: Behaviour | null;
+  /** For a transfer's target leg: the call transferred. */
+  transferOf: string | null;
+  /** This call's last transfer: its target leg and, once it settled, what it resolved. */
+  transfer: { callId: string; to: string; result: { state: string; transferCause: string } | null } | null;
+}
+
 export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (res: FastifyReply, body: OperationResponse | Record<string, unknown>) => FastifyReply): void {
-  /** Application channels of the calls placed here, while they are up. */
-  const channels = new Map<string, Channel>();
-  sb.on('hangup', (event) => channels.delete(event.callId));
+  /** The calls placed here and their transfers' target legs: live ones, then the last ENDED_CALLS_KEPT ended. */
+  const calls = new Map<string, SimulatorCall>();
+  const ended: string[] = [];
+  /** The scripts set here, by address and by service name (what a dialled far end does). */
+  const scripts = { address: new Map<string, Behaviour>(), service: new Map<string, Behaviour>() };
+  const hungUp = (callId: string) => {
+    if (!calls.has(callId) || ended.includes(callId)) return;
+    ended.push(callId);
+    while (ended.length > ENDED_CALLS_KEPT) calls.delete(ended.shift() as string);
+  };
+  sb.on('hangup', (event) => hungUp(event.callId));
+
+  const view = (call: SimulatorCall) => {
+    const target = call.transfer && calls.get(call.transfer.callId);
+    return {
+      callId: call.callId,
+      from: call.from,
+      to: call.to,
+      state: call.channel.state,
+      cause: call.channel.cause(),
+      transferCause: call.channel.transferCause(),
+      farEnd: call.farEnd,
+      transferOf: call.transferOf,
+      transfer: call.transfer && { ...call.transfer, state: target ? target.channel.state : null },
+    };
+  };
+  const unknown = (res: FastifyReply, callId: string) =>
+    reply(res, { statusCode: 6, statusMessage: `Call '${callId}' not found among the calls placed with the simulator` });
 
   const simulate = (res: FastifyReply, fn: () => unknown) => {
     try {
@@ -44,10 +88,16 @@ export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (r
   };
 
   api.put<{ Params: { address: string }; Body: Behaviour }>('/simulator/endpoints/:address', { schema: behaviourSchema }, async (request, res) =>
-    simulate(res, () => sb.network.addEndpoint(request.params.address, request.body)),
+    simulate(res, () => {
+      sb.network.addEndpoint(request.params.address, request.body);
+      scripts.address.set(request.params.address, request.body);
+    }),
   );
   api.put<{ Params: { name: string }; Body: Behaviour }>('/simulator/services/:name', { schema: behaviourSchema }, async (request, res) =>
-    simulate(res, () => sb.network.addInboundService(request.params.name, request.body)),
+    simulate(res, () => {
+      sb.network.addInboundService(request.params.name, request.body);
+      scripts.service.set(request.params.name, request.body);
+    }),
   );
   api.post<{ Body: { from: string; to: string } }>(
     '/simulator/calls',
@@ -55,26 +105,45 @@ export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (r
     async (request, res) => {
       const { channel } = sb.network.placeCall(request.body);
       const callId = channel.callId as string;
-      if (sb.hasCall(callId)) channels.set(callId, channel);
+      if (sb.hasCall(callId)) {
+        calls.set(callId, { callId, ...request.body, channel, farEnd: null, transferOf: null, transfer: null });
+      }
       return res.code(201).send({ statusCode: 0, callId });
     },
   );
+  api.get('/simulator/calls', async (_request, res) => reply(res, { statusCode: 0, calls: [...calls.values()].map(view) }));
+  api.get<{ Params: { callId: string } }>('/simulator/calls/:callId', async (request, res) => {
+    const call = calls.get(request.params.callId);
+    return call ? reply(res, { statusCode: 0, call: view(call) }) : unknown(res, request.params.callId);
+  });
   api.post<{ Params: { callId: string } }>('/simulator/calls/:callId/hangup', async (request, res) => {
     if (!sb.hasCall(request.params.callId)) return reply(res, { statusCode: 6, statusMessage: `Call '${request.params.callId}' not found` });
     sb.network.farEnd(request.params.callId).hangUp();
     return reply(res, { statusCode: 0 });
   });
 
-  /** Run an application method on a call placed here; answers with the channel's state once it settles. */
-  const application = async (res: FastifyReply, callId: string, method: (channel: Channel) => Promise<unknown>) => {
-    const channel = channels.get(callId);
-    if (!channel || !sb.hasCall(callId)) return reply(res, { statusCode: 6, statusMessage: `Call '${callId}' not found among the calls placed with the simulator` });
+  /**
+   * Run an application method on a live call placed here; answers with the channel's state once it settles
+   * (and `outcome`'s fields: what a transfer or a retrieval came to).
+   */
+  const application = async (
+    res: FastifyReply,
+    callId: string,
+    method: (call: SimulatorCall) => Promise<unknown>,
+    outcome: (call: SimulatorCall) => Record<string, unknown> = () => ({}),
+  ) => {
+    const call = calls.get(callId);
+    if (!call || !sb.hasCall(callId)) return unknown(res, callId);
+    if (call.transferOf !== null) {
+      return reply(res, { statusCode: 2, statusMessage: `Call '${callId}' is the target leg of ${call.transferOf}'s transfer; it has no application` });
+    }
+    const { channel } = call;
     try {
       // Started now; the answer does not wait for the far end (a transfer may ring for a long time).
-      const done = method(channel);
+      const done = method(call);
       done.catch(() => undefined);
       await Promise.race([done, new Promise((resolve) => setImmediate(resolve))]);
-      return reply(res, { statusCode: 0, state: channel.state });
+      return reply(res, { statusCode: 0, state: channel.state, ...outcome(call) });
     } catch (error) {
       if (error instanceof CallChannelError || error instanceof HangupError) {
         return reply(res, { statusCode: 2, statusMessage: `${error.message} (the call is ${channel.state})` });
@@ -84,7 +153,7 @@ export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (r
   };
 
   api.post<{ Params: { callId: string } }>('/simulator/calls/:callId/answer', async (request, res) =>
-    application(res, request.params.callId, (channel) => channel.answer()),
+    application(res, request.params.callId, (call) => call.channel.answer()),
   );
   api.post<{ Params: { callId: string }; Body: { to: string; secondsTimeout?: number | null } }>(
     '/simulator/calls/:callId/transfer',
@@ -99,13 +168,34 @@ export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (r
       },
     },
     async (request, res) =>
-      application(res, request.params.callId, (channel) => {
-        const options = request.body.secondsTimeout === undefined ? {} : { secondsTimeout: request.body.secondsTimeout };
-        if (!channel.tonePlayer) channel.createTonePlayer(); // the caller hears ringback while the target rings
-        return channel.retrievableTransfer(sb.createChannel(), request.body.to, options);
-      }),
+      application(
+        res,
+        request.params.callId,
+        (call) => {
+          const { to } = request.body;
+          const options = request.body.secondsTimeout === undefined ? {} : { secondsTimeout: request.body.secondsTimeout };
+          if (!call.channel.tonePlayer) call.channel.createTonePlayer(); // the caller hears ringback while the target rings
+          const target = sb.createChannel();
+          const settled = call.channel.retrievableTransfer(target, to, options);
+          // The target leg is dialled as the transfer starts (a refused transfer has thrown by now).
+          const targetId = target.callId as string;
+          const transfer: NonNullable<SimulatorCall['transfer']> = { callId: targetId, to, result: null };
+          call.transfer = transfer;
+          const farEnd = scripts.address.get(to) ?? null;
+          calls.set(targetId, { callId: targetId, from: call.from, to, channel: target, farEnd, transferOf: call.callId, transfer: null });
+          if (!sb.hasCall(targetId)) hungUp(targetId); // refused by the network at once (unobtainable, busy)
+          void settled.then((state) => (transfer.result = { state, transferCause: call.channel.transferCause() }), () => undefined);
+          return settled;
+        },
+        (call) => ({ transferCause: call.channel.transferCause(), transferCallId: call.transfer?.callId }),
+      ),
   );
   api.post<{ Params: { callId: string } }>('/simulator/calls/:callId/retrieve', async (request, res) =>
-    application(res, request.params.callId, (channel) => channel.retrieveTransferredCall()),
+    application(
+      res,
+      request.params.callId,
+      (call) => call.channel.retrieveTransferredCall(),
+      (call) => ({ transferCause: call.channel.transferCause() }),
+    ),
   );
 }

@@ -63,7 +63,7 @@ async function answeredCallInTransfer(s: Server) {
   expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/answer`)).toEqual({ status: 200, body: { statusCode: 0, state: 'ANSWERED' } });
   expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/transfer`, { body: { to: '+15557770000' } })).toEqual({
     status: 200,
-    body: { statusCode: 0, state: 'TRANSFERRING' },
+    body: { statusCode: 0, state: 'TRANSFERRING', transferCause: 'NONE', transferCallId: expect.stringMatching(/^c-/) },
   });
   return callId;
 }
@@ -146,7 +146,7 @@ describe('on-demand recording (the default)', () => {
       expect(s.sb.inspection.watching).toBe(true);
       s.clock.increment(2000); // the target answers
       await page.until(() => page.entries(callId).some((e) => e.kind === 'callback'));
-      expect((await s.request('POST', `/api/v2/simulator/calls/${callId}/retrieve`)).body).toEqual({ statusCode: 0, state: 'ANSWERED' });
+      expect((await s.request('POST', `/api/v2/simulator/calls/${callId}/retrieve`)).body).toEqual({ statusCode: 0, state: 'ANSWERED', transferCause: 'NORMAL' });
       await page.until(() => page.entries(callId).some((e) => e.kind === 'callback' && e.eventType === 'transferComplete'));
 
       expect(page.entries(callId).map(line)).toEqual([
