@@ -5,13 +5,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MACHINES, findMachine, toDot, toMermaid, toScxml, toSvg } from '../diagram';
+import { CommandError, UsageError, oneOf, stringOption, type CommandSpec, type ParsedCommand } from './args';
 
 export const FORMATS = ['mermaid', 'dot', 'scxml', 'svg'] as const;
 export type DiagramFormat = (typeof FORMATS)[number];
 
-export const DIAGRAM_USAGE = `switchboard diagram <machine> [--format mermaid|dot|scxml|svg] [--out FILE]
-switchboard diagram --list
-switchboard diagram --docs DIR`;
+export const DIAGRAM_USAGE = `Usage: switchboard diagram <machine> [--format mermaid|dot|scxml|svg] [--out FILE]
+       switchboard diagram --list
+       switchboard diagram --docs DIR
+
+Print a statechart's diagram, list the machines, or write the docs' diagrams.
+
+Options:
+  --format F      mermaid (default), dot, scxml or svg (rendered offline by Graphviz WASM)
+  --out FILE      write the diagram to FILE instead of standard output
+  --list          list the machines: channel, retrievable-transfer, agent-call, consult-transfer
+  --docs DIR      write DIR/diagrams.md and DIR/diagrams/*.svg (what docs/ holds)
+  -h, --help      show this help`;
 
 /** A machine's diagram in one format. */
 export async function render(name: string, format: DiagramFormat): Promise<string> {
@@ -67,43 +77,50 @@ export async function docsFiles(): Promise<Map<string, string>> {
   return files;
 }
 
-export async function diagramCommand(args: string[], out: (l: string) => void, err: (l: string) => void): Promise<number> {
-  const fail = (message: string) => {
-    err(`switchboard diagram: ${message}\n\nUsage:\n${DIAGRAM_USAGE}`);
-    return 2;
-  };
-  if (args[0] === '--list') {
-    if (args.length > 1) return fail(`unexpected argument '${args[1]}'`);
+export const DIAGRAM_OPTIONS: CommandSpec = {
+  options: { format: { type: 'string' }, out: { type: 'string' }, list: { type: 'boolean' }, docs: { type: 'string' } },
+  positionals: 1,
+};
+
+/** Write a file, or a CommandError saying which file and why (no stack trace for a missing directory). */
+function write(file: string, content: string): void {
+  try {
+    writeFileSync(file, content);
+  } catch (error) {
+    throw new CommandError(`cannot write ${file}: ${(error as Error).message}`);
+  }
+}
+
+export async function diagramCommand(parsed: ParsedCommand, out: (l: string) => void): Promise<number> {
+  const [name] = parsed.positionals;
+  const docs = stringOption(parsed, 'docs');
+  const modes = [name !== undefined, parsed.values.list === true, docs !== undefined].filter(Boolean).length;
+  if (modes > 1) throw new UsageError('give one of: a machine, --list or --docs DIR');
+  if (parsed.values.list === true) {
     const width = Math.max(...MACHINES.map((m) => m.name.length));
     for (const m of MACHINES) out(`${m.name.padEnd(width)}  ${m.summary}`);
     return 0;
   }
-  if (args[0] === '--docs') {
-    if (!args[1] || args.length > 2) return fail('--docs needs one directory');
+  if (docs !== undefined) {
     for (const [path, content] of await docsFiles()) {
-      const file = join(args[1], path);
-      mkdirSync(join(file, '..'), { recursive: true });
-      writeFileSync(file, content);
+      const file = join(docs, path);
+      try {
+        mkdirSync(join(file, '..'), { recursive: true });
+      } catch (error) {
+        throw new CommandError(`cannot create ${join(file, '..')}: ${(error as Error).message}`);
+      }
+      write(file, content);
       out(`wrote ${file}`);
     }
     return 0;
   }
-  const [name, ...rest] = args;
-  if (!name || name.startsWith('-')) return fail(name ? `unknown option '${name}'` : 'which machine? (switchboard diagram --list)');
-  let format: DiagramFormat = 'mermaid';
-  let outFile: string | undefined;
-  for (let i = 0; i < rest.length; i += 2) {
-    const value = rest[i + 1];
-    if (rest[i] !== '--format' && rest[i] !== '--out') return fail(`unknown option '${rest[i]}'`);
-    if (value === undefined) return fail(`option ${rest[i]} needs a value`);
-    if (rest[i] === '--out') outFile = value;
-    else if ((FORMATS as readonly string[]).includes(value)) format = value as DiagramFormat;
-    else return fail(`unknown format '${value}' (formats: ${FORMATS.join(', ')})`);
-  }
-  if (!findMachine(name)) return fail(`unknown machine '${name}' (machines: ${MACHINES.map((m) => m.name).join(', ')})`);
+  if (name === undefined) throw new UsageError('which machine? (switchboard diagram --list)');
+  const format = oneOf('format', stringOption(parsed, 'format') ?? 'mermaid', FORMATS);
+  if (!findMachine(name)) throw new UsageError(`unknown machine '${name}' (machines: ${MACHINES.map((m) => m.name).join(', ')})`);
   const text = await render(name, format);
-  if (outFile) {
-    writeFileSync(outFile, text);
+  const outFile = stringOption(parsed, 'out');
+  if (outFile !== undefined) {
+    write(outFile, text);
     out(`wrote ${outFile}`);
   } else {
     out(text.trimEnd());

@@ -6,8 +6,18 @@
 import { createSwitchboard } from '../engine/switchboard';
 import { ConfigError, loadConfig } from '../http/config';
 import { createServer } from '../http/server';
+import { resolveLogging, serverLogger, type Logging } from './logging';
 
-export async function serve(options: { config?: string; port?: number; out: (l: string) => void; err: (l: string) => void }): Promise<number> {
+export interface ServeOptions {
+  config?: string;
+  port?: number;
+  /** Level and format (default: what SWITCHBOARD_LOG_LEVEL and SWITCHBOARD_LOG_FORMAT say, see logging.ts). */
+  logging?: Logging;
+  out: (l: string) => void;
+  err: (l: string) => void;
+}
+
+export async function serve(options: ServeOptions): Promise<number> {
   let config;
   try {
     config = loadConfig({ file: options.config, port: options.port });
@@ -27,7 +37,9 @@ export async function serve(options: { config?: string; port?: number; out: (l: 
   }
   const publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
   const sb = createSwitchboard({ publicUrl, accountId: config.accountId, applicationId: config.applicationId });
-  const { app, webhooks } = createServer({ switchboard: sb, config });
+  const isTTY = process.stdout.isTTY === true;
+  const logger = serverLogger(options.logging ?? resolveLogging({ env: process.env, isTTY }), isTTY);
+  const { app, webhooks } = createServer({ switchboard: sb, config, logger });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {

@@ -15,12 +15,16 @@ import { InspectorHub } from '../inspect/hub';
 import { inspectorRoutes } from '../inspect/routes';
 import type { ServerConfig, UserConfig } from './config';
 import { DIAL_BODY_SCHEMA, OPERATION_BODY_SCHEMA } from '../engine/agent/validation';
+import { RequestLogController } from './requestLog';
 
 export interface ServerOptions {
   switchboard: Switchboard;
   config: ServerConfig;
-  /** Pino logging (default on); tests turn it off. */
-  logger?: boolean;
+  /**
+   * Pino logging: off (`false`, what tests use), or its level (default SWITCHBOARD_LOG_LEVEL, else info) and
+   * where the lines go (default standard output, one JSON object a line). One line per request at debug only.
+   */
+  logger?: false | { level?: string; stream?: { write(line: string): void } };
 }
 
 export interface SwitchboardServer {
@@ -58,7 +62,13 @@ export function createServer(options: ServerOptions): SwitchboardServer {
     logger:
       options.logger === false
         ? false
-        : { level: process.env.SWITCHBOARD_LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] },
+        : {
+            level: options.logger?.level ?? process.env.SWITCHBOARD_LOG_LEVEL ?? 'info',
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            ...(options.logger?.stream ? { stream: options.logger.stream } : {}),
+          },
+    // fastify's two lines per request (at info) would flood a terminal: one line at debug instead.
+    logController: new RequestLogController(),
     bodyLimit: 64 * 1024,
     // fastify's own request errors (a malformed URL, for one) in the Genesys shape too.
     frameworkErrors: (error, _request, res) => {
