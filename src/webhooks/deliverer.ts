@@ -7,8 +7,11 @@
  * secret is set, and HTTP Basic when credentials are set. Connection errors, timeouts (`callbackTimeout`,
  * default 15 s) and 5xx answers are retried with exponential backoff; then the `fallbackUrl` is tried. A
  * callback that still cannot be delivered is never silently dropped: it is logged, counted, kept
- * (`failures()`) and reported with cause `callback-error`. Deliveries for one call go out one at a time, in
- * order; calls do not wait for each other. Connections are kept alive (Node's fetch pools them).
+ * (`failures()`) and reported with cause `callback-error`.
+ *
+ * Order: the callbacks of one call family (a call and its transfer or consult legs, linked by `parentCallId`)
+ * go out one at a time, in the order the bus emitted them; unrelated calls do not wait for each other. A family
+ * is remembered only while it has deliveries queued. Connections are kept alive (Node's fetch pools them).
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -67,13 +70,26 @@ const URL_KEY: Record<BandwidthCallback['eventType'], keyof WebhookConfig> = {
 
 class Retryable extends Error {}
 
+/**
+ * The delivery queue of one call family: every call id its queued callbacks mention (`callId`, `parentCallId`).
+ * When a callback links two families (a leg of one, the parent in another) they merge: the absorbed one points
+ * at the survivor, and whatever was queued in either goes before what comes next.
+ */
+interface Family {
+  tail: Promise<void>;
+  queued: number;
+  readonly callIds: Set<string>;
+  mergedInto?: Family;
+}
+
 /** A URL fit for logs: no credentials. */
 function redact(url: string): string {
   return url.replace(/\/\/[^/@]*@/, '//***@');
 }
 
 export class WebhookDeliverer {
-  private readonly queues = new Map<string, Promise<void>>();
+  /** Call id → the family whose queue it belongs to, for families with deliveries queued (then forgotten). */
+  private readonly families = new Map<string, Family>();
   private readonly failed: FailedDelivery[] = [];
   private readonly counts = { delivered: 0, retried: 0, failed: 0, pending: 0 };
   private readonly listeners: Array<(failure: FailedDelivery) => void> = [];
@@ -117,13 +133,55 @@ export class WebhookDeliverer {
     const url = (meta.urls as Record<string, string | undefined> | undefined)?.[key] ?? (this.config[key] as string | undefined);
     if (!url) return; // no URL for this kind of callback: nothing to deliver
     this.counts.pending++;
-    const previous = this.queues.get(payload.callId) ?? Promise.resolve();
-    // One delivery's fate never affects the next one for the same call.
-    const next = previous.catch(() => undefined).then(() => this.deliver(payload, url)).finally(() => {
-      this.counts.pending--;
-      if (this.queues.get(payload.callId) === next) this.queues.delete(payload.callId);
-    });
-    this.queues.set(payload.callId, next);
+    const family = this.familyOf(payload);
+    family.queued++;
+    // One delivery's fate never affects the next one of the family.
+    family.tail = family.tail
+      .then(() => this.deliver(payload, url))
+      .catch(() => undefined)
+      .finally(() => {
+        this.counts.pending--;
+        this.settled(family);
+      });
+  }
+
+  /** The family of a callback's call ids, created, found or (when it links two) merged. */
+  private familyOf(payload: BandwidthCallback): Family {
+    const callIds = 'parentCallId' in payload ? [payload.callId, payload.parentCallId] : [payload.callId];
+    let family: Family | undefined;
+    for (const callId of callIds) {
+      const found = this.families.get(callId);
+      if (found && family && found !== family) family = this.merge(family, found);
+      else if (found) family = found;
+    }
+    family ??= { tail: Promise.resolve(), queued: 0, callIds: new Set() };
+    for (const callId of callIds) {
+      family.callIds.add(callId);
+      this.families.set(callId, family);
+    }
+    return family;
+  }
+
+  private merge(into: Family, from: Family): Family {
+    const [a, b] = [into.tail, from.tail];
+    into.tail = Promise.all([a, b]).then(() => undefined);
+    into.queued += from.queued;
+    for (const callId of from.callIds) {
+      into.callIds.add(callId);
+      this.families.set(callId, into);
+    }
+    from.callIds.clear();
+    from.mergedInto = into;
+    return into;
+  }
+
+  /** One delivery of the family is done; a family with nothing left queued is forgotten. */
+  private settled(family: Family): void {
+    let live = family;
+    while (live.mergedInto) live = live.mergedInto;
+    if (--live.queued > 0) return;
+    for (const callId of live.callIds) if (this.families.get(callId) === live) this.families.delete(callId);
+    live.callIds.clear();
   }
 
   /**
@@ -133,14 +191,19 @@ export class WebhookDeliverer {
   async drain(timeoutMs: number): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([Promise.all([...this.queues.values()]), deadline]);
+    await Promise.race([this.queuedTails(), deadline]);
     clearTimeout(timer);
     const left = this.counts.pending;
     if (left > 0) {
       this.stopping.abort();
-      await Promise.all([...this.queues.values()]);
+      await this.queuedTails();
     }
     return left;
+  }
+
+  /** Settles once everything queued now has been delivered or given up. */
+  private queuedTails(): Promise<unknown> {
+    return Promise.all([...new Set(this.families.values())].map((family) => family.tail));
   }
 
   private async deliver(payload: BandwidthCallback, url: string): Promise<void> {

@@ -268,3 +268,139 @@ test('deliveries and retries leave no listener behind on the shutdown signal (no
     await rx.close();
   }
 });
+
+/**
+ * A receiver that records callbacks in the order it has handled them (when it answers: a slow endpoint is one
+ * whose processing takes `slowMs`), and holds the requests `hold` picks until `release()`.
+ */
+async function orderedReceiver(options: { slow?: string[]; slowMs?: number; hold?: (body: BandwidthCallback) => boolean } = {}) {
+  const handled: BandwidthCallback[] = [];
+  const held: Array<() => void> = [];
+  let releasing = false;
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', () => {
+      const body = JSON.parse(raw) as BandwidthCallback;
+      const answer = () => {
+        handled.push(body);
+        res.writeHead(200).end();
+      };
+      if (!releasing && options.hold?.(body)) return void held.push(answer);
+      if (options.slow?.includes(req.url ?? '')) return void setTimeout(answer, options.slowMs ?? 150);
+      answer();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    handled,
+    held,
+    release: () => {
+      releasing = true;
+      for (const answer of held.splice(0)) answer();
+    },
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+const familiesOf = (deliverer: WebhookDeliverer) => (deliverer as unknown as { families: Map<string, unknown> }).families;
+
+describe('the callbacks of a call and its transfer or consult legs arrive in bus order', () => {
+  test("row 5 (A's far end hangs up while B rings): transferDisconnect(B) before disconnect(A), though B's URL is slower", async () => {
+    const rx = await orderedReceiver({ slow: ['/transferDisconnect'] });
+    const deliverer = new WebhookDeliverer(urls(rx.base), quiet);
+    const clock = new SimulatedClock();
+    const sb = createSwitchboard({ clock });
+    deliverer.attach(sb);
+    const emitted: BandwidthCallback[] = [];
+    sb.on('callback', (p) => emitted.push(p));
+    sb.network.addEndpoint('+15557770000', { outcome: 'noAnswer' });
+    const { channel: a } = sb.network.placeCall({ from: '+15550001111', to: '+15559990000' });
+    await a.answer();
+    a.createTonePlayer();
+    const b = sb.createChannel();
+    const result = a.retrievableTransfer(b, '+15557770000');
+    clock.increment(5000);
+    sb.network.farEnd(a.callId as string).hangUp();
+    await result;
+    await until(() => deliverer.stats().pending === 0, 'all deliveries');
+    const label = (p: BandwidthCallback) => `${p.eventType}(${p.callId === a.callId ? 'A' : p.callId === b.callId ? 'B' : p.callId})`;
+    expect(emitted.map(label)).toEqual(['initiate(A)', 'transferDisconnect(B)', 'disconnect(A)']);
+    expect(rx.handled.map(label)).toEqual(emitted.map(label));
+    expect(familiesOf(deliverer).size).toBe(0); // the family is forgotten once its queue has drained
+    await rx.close();
+  });
+
+  test('a consult completed after the target answers: every callback of L1 and L2 in bus order, L2 URLs slower', async () => {
+    const rx = await orderedReceiver({ slow: ['/transferAnswer', '/transferDisconnect'] });
+    const deliverer = new WebhookDeliverer(urls(rx.base), quiet);
+    const clock = new SimulatedClock();
+    const sb = createSwitchboard({ clock });
+    deliverer.attach(sb);
+    const emitted: BandwidthCallback[] = [];
+    sb.on('callback', (p) => emitted.push(p));
+    const agent = sb.agent({ phoneNumber: '5005' });
+    sb.network.addEndpoint('5001', { outcome: 'answer', ringFor: 3 });
+    const { channel } = sb.network.placeCall({ from: '5000', to: '5005' });
+    const c1 = agent.calls()[0].id;
+    await agent.operation(c1, { operationName: 'Answer' });
+    await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } });
+    clock.increment(3000);
+    const c2 = agent.calls().find((c) => c.id !== c1)?.id as string;
+    expect(await agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
+    const l2 = emitted.find((p) => p.callId !== channel.callId)?.callId as string;
+    sb.network.farEnd(l2).hangUp();
+    await until(() => emitted.length === 5 && deliverer.stats().pending === 0, 'all deliveries');
+    const label = (p: BandwidthCallback) => `${p.eventType}(${p.callId === channel.callId ? 'L1' : p.callId === l2 ? 'L2' : p.callId})`;
+    expect(emitted.map(label)).toEqual(['initiate(L1)', 'transferAnswer(L2)', 'transferDisconnect(L2)', 'transferComplete(L1)', 'disconnect(L1)']);
+    expect(rx.handled.map(label)).toEqual(emitted.map(label));
+    expect(familiesOf(deliverer).size).toBe(0);
+    await rx.close();
+  });
+
+  test('unrelated calls stay concurrent: a call whose receiver holds its answers does not hold up another', async () => {
+    const clock = new SimulatedClock();
+    const sb = createSwitchboard({ clock });
+    let first = '';
+    const rx = await orderedReceiver({ hold: (p) => p.callId === first });
+    const deliverer = new WebhookDeliverer(urls(rx.base), quiet);
+    deliverer.attach(sb);
+    const { channel: one } = sb.network.placeCall({ from: '+15550001111', to: '+15559990000' });
+    first = one.callId as string;
+    const { channel: two } = sb.network.placeCall({ from: '+15550002222', to: '+15559990000' });
+    await one.hangUp();
+    await two.hangUp();
+    // Call two's initiate and disconnect are delivered while call one's initiate is held (its disconnect waits).
+    await until(() => rx.handled.filter((p) => p.callId === two.callId).length === 2 && deliverer.stats().delivered === 2, 'call two');
+    expect(rx.held).toHaveLength(1);
+    expect(rx.handled.map((p) => `${p.eventType}(${p.callId === first ? 1 : 2})`)).toEqual(['initiate(2)', 'disconnect(2)']);
+    expect(deliverer.stats().pending).toBe(2);
+    rx.release();
+    await until(() => deliverer.stats().pending === 0, 'call one');
+    expect(rx.handled.map((p) => `${p.eventType}(${p.callId === first ? 1 : 2})`)).toEqual(['initiate(2)', 'disconnect(2)', 'initiate(1)', 'disconnect(1)']);
+    expect(familiesOf(deliverer).size).toBe(0);
+    await rx.close();
+  });
+});
+
+test('a callback that links two queued families (a leg of one, the parent in the other) waits for both', async () => {
+  const rx = await orderedReceiver({ hold: (p) => p.callId === 'c-a' || p.callId === 'c-c' });
+  try {
+    const deliverer = new WebhookDeliverer(urls(rx.base), quiet);
+    const leg = (callId: string, parentCallId: string) => ({ eventType: 'transferDisconnect', callId, parentCallId }) as BandwidthCallback;
+    deliverer.enqueue({ eventType: 'disconnect', callId: 'c-a' } as BandwidthCallback); // family {a}
+    deliverer.enqueue(leg('c-c', 'c-b')); // family {b, c}: nothing links it to a yet
+    deliverer.enqueue(leg('c-b', 'c-a')); // links them: waits for both
+    deliverer.enqueue({ eventType: 'disconnect', callId: 'c-x' } as BandwidthCallback); // unrelated
+    await until(() => rx.held.length === 2 && rx.handled.length === 1, 'the held requests and c-x', 2000);
+    expect(rx.handled.map((p) => p.callId)).toEqual(['c-x']);
+    rx.release();
+    await until(() => deliverer.stats().pending === 0, 'all deliveries');
+    expect(rx.handled.map((p) => p.callId).slice(1).sort()).toEqual(['c-a', 'c-b', 'c-c'].sort());
+    expect(rx.handled.at(-1)?.callId).toBe('c-b');
+    expect(familiesOf(deliverer).size).toBe(0);
+  } finally {
+    await rx.close();
+  }
+});
