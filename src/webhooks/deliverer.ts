@@ -5,9 +5,10 @@
  * one, else the application's. Headers: `X-Switchboard-Delivery` (one id per callback, the same on every
  * retry, so a receiver can drop duplicates), `X-Switchboard-Signature: sha256=<hex HMAC of the body>` when a
  * secret is set, and HTTP Basic when credentials are set. Connection errors, timeouts (`callbackTimeout`,
- * default 15 s) and 5xx answers are retried with exponential backoff; then the `fallbackUrl` is tried. A
- * callback that still cannot be delivered is never silently dropped: it is logged, counted, kept
- * (`failures()`) and reported with cause `callback-error`.
+ * default 15 s), 5xx answers and answers cut off before their end (the body is read, up to 64 KiB) are
+ * retried with exponential backoff; then the `fallbackUrl` is tried. A callback that still cannot be
+ * delivered is never silently dropped: it is logged, counted, kept (the newest `failureLogSize`, default
+ * 1,000: `failures()`, `recentFailures()`) and reported with cause `callback-error`.
  *
  * Order: the callbacks of one call family (a call and its transfer or consult legs, linked by `parentCallId`)
  * go out one at a time, in the order the bus emitted them; unrelated calls do not wait for each other. A family
@@ -16,6 +17,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { BandwidthCallback, CallbackMeta, Switchboard } from '../index';
+import { FailureLog } from './failureLog';
 
 export interface WebhookConfig {
   answerUrl?: string;
@@ -34,10 +36,14 @@ export interface WebhookConfig {
   callbackTimeout?: number;
   /** Delays before each retry, in milliseconds. Default [1000, 2000, 4000]. */
   retryDelaysMs?: number[];
+  /** How many `callback-error` records are kept (the newest). Default 1,000. */
+  failureLogSize?: number;
 }
 
 export interface FailedDelivery {
   deliveryId: string;
+  /** When it was given up (ISO 8601, wall clock). */
+  time: string;
   cause: 'callback-error';
   eventType: BandwidthCallback['eventType'];
   callId: string;
@@ -49,7 +55,10 @@ export interface FailedDelivery {
 export interface WebhookStats {
   delivered: number;
   retried: number;
+  /** Callbacks given up (callback-error), ever. */
   failed: number;
+  /** Of those, how many records are no longer kept (the oldest, beyond `failureLogSize`). */
+  failuresDropped: number;
   pending: number;
 }
 
@@ -58,6 +67,9 @@ interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
+
+/** Bytes of an answer's body read at most (to know it arrived whole); beyond that its status alone counts. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 const URL_KEY: Record<BandwidthCallback['eventType'], keyof WebhookConfig> = {
   initiate: 'initiateUrl',
@@ -83,14 +95,14 @@ interface Family {
 }
 
 /** A URL fit for logs: no credentials. */
-function redact(url: string): string {
+export function redact(url: string): string {
   return url.replace(/\/\/[^/@]*@/, '//***@');
 }
 
 export class WebhookDeliverer {
   /** Call id → the family whose queue it belongs to, for families with deliveries queued (then forgotten). */
   private readonly families = new Map<string, Family>();
-  private readonly failed: FailedDelivery[] = [];
+  private readonly failed: FailureLog<FailedDelivery>;
   private readonly counts = { delivered: 0, retried: 0, failed: 0, pending: 0 };
   private readonly listeners: Array<(failure: FailedDelivery) => void> = [];
   private readonly timeoutMs: number;
@@ -104,6 +116,7 @@ export class WebhookDeliverer {
   ) {
     this.timeoutMs = (config.callbackTimeout ?? 15) * 1000;
     this.delays = config.retryDelaysMs ?? [1000, 2000, 4000];
+    this.failed = new FailureLog(config.failureLogSize ?? 1000);
     // Every attempt under way listens for a shutdown (and removes its listener after): many at once is normal.
     setMaxListeners(0, this.stopping.signal);
   }
@@ -120,12 +133,19 @@ export class WebhookDeliverer {
     return this;
   }
 
+  /** The kept callback-error records, oldest first. */
   failures(): FailedDelivery[] {
-    return [...this.failed];
+    return this.failed.all();
+  }
+
+  /** The newest `limit` kept callback-error records, newest first. */
+  recentFailures(limit: number): FailedDelivery[] {
+    return this.failed.recent(limit);
   }
 
   stats(): WebhookStats {
-    return { ...this.counts };
+    const { delivered, retried, failed, pending } = this.counts;
+    return { delivered, retried, failed, failuresDropped: this.failed.dropped, pending };
   }
 
   enqueue(payload: BandwidthCallback, meta: CallbackMeta = {}): void {
@@ -236,9 +256,9 @@ export class WebhookDeliverer {
         }
       }
     }
-    const failure: FailedDelivery = { deliveryId, cause: 'callback-error', eventType: payload.eventType, callId: payload.callId, url, error: lastError, attempts };
+    const failure: FailedDelivery = { deliveryId, time: new Date().toISOString(), cause: 'callback-error', eventType: payload.eventType, callId: payload.callId, url, error: lastError, attempts };
     this.counts.failed++;
-    this.failed.push(failure);
+    this.failed.add(failure);
     this.log.error({ ...failure, url: redact(url) }, 'webhook could not be delivered (callback-error)');
     for (const listener of this.listeners) {
       try {
@@ -272,7 +292,7 @@ export class WebhookDeliverer {
     }, this.timeoutMs);
     const onStop = () => attempt.abort();
     this.stopping.signal.addEventListener('abort', onStop);
-    let res: Response;
+    let res: Response | undefined;
     try {
       res = await fetch(url, {
         method: 'POST',
@@ -281,17 +301,37 @@ export class WebhookDeliverer {
         redirect: 'manual', // a redirect would be followed as a GET without the body: not a delivery
         signal: attempt.signal,
       });
-      await res.arrayBuffer().catch(() => undefined); // let the connection be reused
+      await readBody(res); // an answer is only an answer once it has arrived whole (and the connection is reusable)
     } catch (error) {
-      if (this.stopping.signal.aborted) throw new Error('shut down before it could be delivered', { cause: error });
-      const code = (error as { cause?: { code?: string } }).cause?.code;
-      const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `${(error as Error).message}${code ? ` (${code})` : ''}`;
-      throw new Retryable(message, { cause: error });
+      throw this.attemptFailed(error, timedOut, res ? 'answer cut off before its end: ' : '');
     } finally {
       clearTimeout(timer);
       this.stopping.signal.removeEventListener('abort', onStop);
     }
     if (res.status >= 500) throw new Retryable(`HTTP ${res.status}`);
     if (res.status >= 300) throw new Error(`HTTP ${res.status}`);
+  }
+
+  /** An attempt that errored, timed out or was aborted: retried like a connection error (unless shutting down). */
+  private attemptFailed(error: unknown, timedOut: boolean, prefix: string): Error {
+    if (this.stopping.signal.aborted) return new Error('shut down before it could be delivered', { cause: error });
+    // fetch says only "fetch failed"; its cause says why (a code such as ECONNREFUSED, else a message).
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message;
+    const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `${prefix}${(error as Error).message}${why ? ` (${why})` : ''}`;
+    return new Retryable(message, { cause: error });
+  }
+}
+
+/** Read an answer's body to its end, at most MAX_BODY_BYTES (then stop: the rest is not needed). */
+async function readBody(res: Response): Promise<void> {
+  if (!res.body) return;
+  const reader = res.body.getReader();
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    bytes += value.byteLength;
+    if (bytes > MAX_BODY_BYTES) return void (await reader.cancel());
   }
 }
