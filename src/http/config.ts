@@ -28,6 +28,9 @@ function checkWebhooks(value: unknown, source: string): WebhookConfig {
   if (webhooks.callbackTimeout !== undefined && !(typeof webhooks.callbackTimeout === 'number' && webhooks.callbackTimeout > 0)) {
     throw new ConfigError(`${source}: webhooks.callbackTimeout must be a positive number of seconds`);
   }
+  if (webhooks.failureLogSize !== undefined && !(Number.isInteger(webhooks.failureLogSize) && webhooks.failureLogSize > 0)) {
+    throw new ConfigError(`${source}: webhooks.failureLogSize must be a positive integer (records kept)`);
+  }
   return webhooks;
 }
 

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { AgentDevice, OperationResponse, Switchboard } from '../index';
 import { attachCometd, type CometdNotifications } from '../cometd/notifications';
 import { WebhookDeliverer } from '../webhooks/deliverer';
+import { webhookRoutes } from '../webhooks/routes';
 import { authenticate } from './auth';
 import { simulatorRoutes } from './simulator';
 import { InspectorHub } from '../inspect/hub';
@@ -150,6 +151,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
     });
 
     if (config.simulator) simulatorRoutes(api, sb, reply);
+    void api.register(webhookRoutes, { webhooks });
   }, { prefix: '/api/v2' });
 
   // The live inspector at /inspect, for any configured user (it shows every call: turn it off where that matters).

@@ -5,14 +5,19 @@
  * one, else the application's. Headers: `X-Switchboard-Delivery` (one id per callback, the same on every
  * retry, so a receiver can drop duplicates), `X-Switchboard-Signature: sha256=<hex HMAC of the body>` when a
  * secret is set, and HTTP Basic when credentials are set. Connection errors, timeouts (`callbackTimeout`,
- * default 15 s) and 5xx answers are retried with exponential backoff; then the `fallbackUrl` is tried. A
- * callback that still cannot be delivered is never silently dropped: it is logged, counted, kept
- * (`failures()`) and reported with cause `callback-error`. Deliveries for one call go out one at a time, in
- * order; calls do not wait for each other. Connections are kept alive (Node's fetch pools them).
+ * default 15 s), 5xx answers and answers cut off before their end (the body is read, up to 64 KiB) are
+ * retried with exponential backoff; then the `fallbackUrl` is tried. A callback that still cannot be
+ * delivered is never silently dropped: it is logged, counted, kept (the newest `failureLogSize`, default
+ * 1,000: `failures()`, `recentFailures()`) and reported with cause `callback-error`.
+ *
+ * Order: the callbacks of one call family (a call and its transfer or consult legs, linked by `parentCallId`)
+ * go out one at a time, in the order the bus emitted them; unrelated calls do not wait for each other. A family
+ * is remembered only while it has deliveries queued. Connections are kept alive (Node's fetch pools them).
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { BandwidthCallback, CallbackMeta, Switchboard } from '../index';
+import { FailureLog } from './failureLog';
 
 export interface WebhookConfig {
   answerUrl?: string;
@@ -31,10 +36,14 @@ export interface WebhookConfig {
   callbackTimeout?: number;
   /** Delays before each retry, in milliseconds. Default [1000, 2000, 4000]. */
   retryDelaysMs?: number[];
+  /** How many `callback-error` records are kept (the newest). Default 1,000. */
+  failureLogSize?: number;
 }
 
 export interface FailedDelivery {
   deliveryId: string;
+  /** When it was given up (ISO 8601, wall clock). */
+  time: string;
   cause: 'callback-error';
   eventType: BandwidthCallback['eventType'];
   callId: string;
@@ -46,7 +55,10 @@ export interface FailedDelivery {
 export interface WebhookStats {
   delivered: number;
   retried: number;
+  /** Callbacks given up (callback-error), ever. */
   failed: number;
+  /** Of those, how many records are no longer kept (the oldest, beyond `failureLogSize`). */
+  failuresDropped: number;
   pending: number;
 }
 
@@ -55,6 +67,9 @@ interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
+
+/** Bytes of an answer's body read at most (to know it arrived whole); beyond that its status alone counts. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 const URL_KEY: Record<BandwidthCallback['eventType'], keyof WebhookConfig> = {
   initiate: 'initiateUrl',
@@ -67,14 +82,27 @@ const URL_KEY: Record<BandwidthCallback['eventType'], keyof WebhookConfig> = {
 
 class Retryable extends Error {}
 
+/**
+ * The delivery queue of one call family: every call id its queued callbacks mention (`callId`, `parentCallId`).
+ * When a callback links two families (a leg of one, the parent in another) they merge: the absorbed one points
+ * at the survivor, and whatever was queued in either goes before what comes next.
+ */
+interface Family {
+  tail: Promise<void>;
+  queued: number;
+  readonly callIds: Set<string>;
+  mergedInto?: Family;
+}
+
 /** A URL fit for logs: no credentials. */
-function redact(url: string): string {
+export function redact(url: string): string {
   return url.replace(/\/\/[^/@]*@/, '//***@');
 }
 
 export class WebhookDeliverer {
-  private readonly queues = new Map<string, Promise<void>>();
-  private readonly failed: FailedDelivery[] = [];
+  /** Call id → the family whose queue it belongs to, for families with deliveries queued (then forgotten). */
+  private readonly families = new Map<string, Family>();
+  private readonly failed: FailureLog<FailedDelivery>;
   private readonly counts = { delivered: 0, retried: 0, failed: 0, pending: 0 };
   private readonly listeners: Array<(failure: FailedDelivery) => void> = [];
   private readonly timeoutMs: number;
@@ -88,6 +116,7 @@ export class WebhookDeliverer {
   ) {
     this.timeoutMs = (config.callbackTimeout ?? 15) * 1000;
     this.delays = config.retryDelaysMs ?? [1000, 2000, 4000];
+    this.failed = new FailureLog(config.failureLogSize ?? 1000);
     // Every attempt under way listens for a shutdown (and removes its listener after): many at once is normal.
     setMaxListeners(0, this.stopping.signal);
   }
@@ -104,12 +133,19 @@ export class WebhookDeliverer {
     return this;
   }
 
+  /** The kept callback-error records, oldest first. */
   failures(): FailedDelivery[] {
-    return [...this.failed];
+    return this.failed.all();
+  }
+
+  /** The newest `limit` kept callback-error records, newest first. */
+  recentFailures(limit: number): FailedDelivery[] {
+    return this.failed.recent(limit);
   }
 
   stats(): WebhookStats {
-    return { ...this.counts };
+    const { delivered, retried, failed, pending } = this.counts;
+    return { delivered, retried, failed, failuresDropped: this.failed.dropped, pending };
   }
 
   enqueue(payload: BandwidthCallback, meta: CallbackMeta = {}): void {
@@ -117,13 +153,55 @@ export class WebhookDeliverer {
     const url = (meta.urls as Record<string, string | undefined> | undefined)?.[key] ?? (this.config[key] as string | undefined);
     if (!url) return; // no URL for this kind of callback: nothing to deliver
     this.counts.pending++;
-    const previous = this.queues.get(payload.callId) ?? Promise.resolve();
-    // One delivery's fate never affects the next one for the same call.
-    const next = previous.catch(() => undefined).then(() => this.deliver(payload, url)).finally(() => {
-      this.counts.pending--;
-      if (this.queues.get(payload.callId) === next) this.queues.delete(payload.callId);
-    });
-    this.queues.set(payload.callId, next);
+    const family = this.familyOf(payload);
+    family.queued++;
+    // One delivery's fate never affects the next one of the family.
+    family.tail = family.tail
+      .then(() => this.deliver(payload, url))
+      .catch(() => undefined)
+      .finally(() => {
+        this.counts.pending--;
+        this.settled(family);
+      });
+  }
+
+  /** The family of a callback's call ids, created, found or (when it links two) merged. */
+  private familyOf(payload: BandwidthCallback): Family {
+    const callIds = 'parentCallId' in payload ? [payload.callId, payload.parentCallId] : [payload.callId];
+    let family: Family | undefined;
+    for (const callId of callIds) {
+      const found = this.families.get(callId);
+      if (found && family && found !== family) family = this.merge(family, found);
+      else if (found) family = found;
+    }
+    family ??= { tail: Promise.resolve(), queued: 0, callIds: new Set() };
+    for (const callId of callIds) {
+      family.callIds.add(callId);
+      this.families.set(callId, family);
+    }
+    return family;
+  }
+
+  private merge(into: Family, from: Family): Family {
+    const [a, b] = [into.tail, from.tail];
+    into.tail = Promise.all([a, b]).then(() => undefined);
+    into.queued += from.queued;
+    for (const callId of from.callIds) {
+      into.callIds.add(callId);
+      this.families.set(callId, into);
+    }
+    from.callIds.clear();
+    from.mergedInto = into;
+    return into;
+  }
+
+  /** One delivery of the family is done; a family with nothing left queued is forgotten. */
+  private settled(family: Family): void {
+    let live = family;
+    while (live.mergedInto) live = live.mergedInto;
+    if (--live.queued > 0) return;
+    for (const callId of live.callIds) if (this.families.get(callId) === live) this.families.delete(callId);
+    live.callIds.clear();
   }
 
   /**
@@ -133,14 +211,19 @@ export class WebhookDeliverer {
   async drain(timeoutMs: number): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([Promise.all([...this.queues.values()]), deadline]);
+    await Promise.race([this.queuedTails(), deadline]);
     clearTimeout(timer);
     const left = this.counts.pending;
     if (left > 0) {
       this.stopping.abort();
-      await Promise.all([...this.queues.values()]);
+      await this.queuedTails();
     }
     return left;
+  }
+
+  /** Settles once everything queued now has been delivered or given up. */
+  private queuedTails(): Promise<unknown> {
+    return Promise.all([...new Set(this.families.values())].map((family) => family.tail));
   }
 
   private async deliver(payload: BandwidthCallback, url: string): Promise<void> {
@@ -173,9 +256,9 @@ export class WebhookDeliverer {
         }
       }
     }
-    const failure: FailedDelivery = { deliveryId, cause: 'callback-error', eventType: payload.eventType, callId: payload.callId, url, error: lastError, attempts };
+    const failure: FailedDelivery = { deliveryId, time: new Date().toISOString(), cause: 'callback-error', eventType: payload.eventType, callId: payload.callId, url, error: lastError, attempts };
     this.counts.failed++;
-    this.failed.push(failure);
+    this.failed.add(failure);
     this.log.error({ ...failure, url: redact(url) }, 'webhook could not be delivered (callback-error)');
     for (const listener of this.listeners) {
       try {
@@ -209,7 +292,7 @@ export class WebhookDeliverer {
     }, this.timeoutMs);
     const onStop = () => attempt.abort();
     this.stopping.signal.addEventListener('abort', onStop);
-    let res: Response;
+    let res: Response | undefined;
     try {
       res = await fetch(url, {
         method: 'POST',
@@ -218,17 +301,37 @@ export class WebhookDeliverer {
         redirect: 'manual', // a redirect would be followed as a GET without the body: not a delivery
         signal: attempt.signal,
       });
-      await res.arrayBuffer().catch(() => undefined); // let the connection be reused
+      await readBody(res); // an answer is only an answer once it has arrived whole (and the connection is reusable)
     } catch (error) {
-      if (this.stopping.signal.aborted) throw new Error('shut down before it could be delivered', { cause: error });
-      const code = (error as { cause?: { code?: string } }).cause?.code;
-      const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `${(error as Error).message}${code ? ` (${code})` : ''}`;
-      throw new Retryable(message, { cause: error });
+      throw this.attemptFailed(error, timedOut, res ? 'answer cut off before its end: ' : '');
     } finally {
       clearTimeout(timer);
       this.stopping.signal.removeEventListener('abort', onStop);
     }
     if (res.status >= 500) throw new Retryable(`HTTP ${res.status}`);
     if (res.status >= 300) throw new Error(`HTTP ${res.status}`);
+  }
+
+  /** An attempt that errored, timed out or was aborted: retried like a connection error (unless shutting down). */
+  private attemptFailed(error: unknown, timedOut: boolean, prefix: string): Error {
+    if (this.stopping.signal.aborted) return new Error('shut down before it could be delivered', { cause: error });
+    // fetch says only "fetch failed"; its cause says why (a code such as ECONNREFUSED, else a message).
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message;
+    const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `${prefix}${(error as Error).message}${why ? ` (${why})` : ''}`;
+    return new Retryable(message, { cause: error });
+  }
+}
+
+/** Read an answer's body to its end, at most MAX_BODY_BYTES (then stop: the rest is not needed). */
+async function readBody(res: Response): Promise<void> {
+  if (!res.body) return;
+  const reader = res.body.getReader();
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    bytes += value.byteLength;
+    if (bytes > MAX_BODY_BYTES) return void (await reader.cancel());
   }
 }
