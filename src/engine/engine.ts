@@ -160,6 +160,9 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       case 'leg.ended':
         this.finish(leg, event.cause, event.by, event.errorMessage);
         break;
+      case 'leg.remoteEnd':
+        this.remoteEnd(leg, event.cause, event.failure, event.errorMessage);
+        break;
     }
   }
 
@@ -287,22 +290,32 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.HELD' }));
   }
 
+  // The far end's ends and failures go through the leg's own queue (NET.END), behind whatever the network
+  // told the leg before; `remoteEnd` routes them once the leg takes them.
+
   cleared(callId: string, cause: EndCause, errorMessage?: string): void {
-    this.toLeg(callId, (leg) => this.end(leg, cause, 'remote', errorMessage));
+    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.END', cause, errorMessage }));
   }
 
   hungUp(callId: string): void {
-    this.toLeg(callId, (leg) => this.end(leg, remoteHangupCause(leg), 'remote'));
+    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.END', cause: null }));
+  }
+
+  failed(callId: string, message: string): void {
+    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.END', cause: 'error', errorMessage: message, failure: true }));
   }
 
   /**
-   * A signalling failure: a leg in a running transfer ends at once with cause `error` (the transfer decides
-   * what follows); any other live leg goes to ERROR and waits for the application to hang up.
+   * The far end ended a leg (cause null: it hung up), or the network failed it; routed once the leg's step
+   * has settled (a transfer clears the very leg that reported the end). A failure on a leg in a running
+   * transfer ends it at once with cause `error` (the transfer decides what follows); on any other live leg
+   * it sends the leg to ERROR, where it waits for the application to hang up.
    */
-  failed(callId: string, message: string): void {
-    this.toLeg(callId, (leg) => {
-      if (leg.transfer?.running) this.end(leg, 'error', 'remote', message);
-      else leg.actor.send({ type: 'NET.FAILURE', message });
+  private remoteEnd(leg: Leg, cause: EndCause | null, failure: boolean, errorMessage?: string): void {
+    this.supervisor.turns.step(() => {
+      if (!this.legs.has(leg.callId)) return;
+      if (failure && !leg.transfer?.running) leg.actor.send({ type: 'NET.FAILURE', message: errorMessage ?? '' });
+      else this.end(leg, cause ?? remoteHangupCause(leg), 'remote', errorMessage);
     });
   }
 
