@@ -40,6 +40,8 @@ export type ChannelEvent =
   /** The network: media is connected (answer of an outgoing leg, or confirmation of answer / reconnect). */
   | { type: 'NET.CONNECTED' }
   | { type: 'NET.HELD' }
+  /** The network could not put the leg on hold; the dialog is still up. */
+  | { type: 'NET.HOLD_FAILED' }
   /** The network reports a signalling failure on a live leg. */
   | { type: 'NET.FAILURE'; message: string }
   /**
@@ -218,6 +220,7 @@ export const channelMachine = setup({
     [State.HOLDING]: {
       on: {
         'NET.HELD': State.ON_HOLD,
+        'NET.HOLD_FAILED': State.ANSWERED,
         // Taken off hold before the network confirmed the hold: back to ANSWERED (a late NET.HELD is ignored there).
         UNHOLD: { target: State.ANSWERED, actions: emit({ type: 'signal.unhold' } as const) },
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
