@@ -6,7 +6,7 @@
  */
 import secureJson from 'secure-json-parse';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { AgentDevice, OperationResponse, Switchboard } from '../index';
+import { SimulatedNetwork, type AgentDevice, type Network, type OperationResponse, type Switchboard } from '../index';
 import { attachCometd, type CometdNotifications } from '../cometd/notifications';
 import { WebhookDeliverer } from '../webhooks/deliverer';
 import { authenticate } from './auth';
@@ -16,7 +16,8 @@ import { inspectorRoutes } from '../inspect/routes';
 import type { ServerConfig, UserConfig } from './config';
 
 export interface ServerOptions {
-  switchboard: Switchboard;
+  /** A switchboard on any network; the simulator routes exist only when it is the simulated one. */
+  switchboard: Switchboard<Network>;
   config: ServerConfig;
   /** Pino logging (default on); tests turn it off. */
   logger?: boolean;
@@ -57,6 +58,9 @@ const operationSchema = {
 
 export function createServer(options: ServerOptions): SwitchboardServer {
   const { switchboard: sb, config } = options;
+  // The webhook deliverer and the inspector hub use nothing of the network (their parameter types still
+  // name the simulated one's switchboard).
+  const anySb = sb as Switchboard;
   const app = Fastify({
     logger:
       options.logger === false
@@ -103,7 +107,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   });
   app.setNotFoundHandler((request, res) => res.code(404).send({ statusCode: 1, statusMessage: `No such endpoint: ${request.method} ${request.url.split('?')[0]}` }));
 
-  const webhooks = new WebhookDeliverer(config.webhooks, app.log).attach(sb);
+  const webhooks = new WebhookDeliverer(config.webhooks, app.log).attach(anySb);
   app.get('/healthz', async () => ({ status: 'ok', ...sb.stats(), webhooks: webhooks.stats() }));
 
   // Declared up front so every request keeps one shape (assigning an undeclared property deoptimizes fastify).
@@ -138,11 +142,11 @@ export function createServer(options: ServerOptions): SwitchboardServer {
       return reply(res, await device.dial(request.body));
     });
 
-    if (config.simulator) simulatorRoutes(api, sb, reply);
+    if (config.simulator && sb.network instanceof SimulatedNetwork) simulatorRoutes(api, sb as Switchboard<SimulatedNetwork>, reply);
   }, { prefix: '/api/v2' });
 
   // The live inspector at /inspect, for any configured user (it shows every call: turn it off where that matters).
-  const inspector = config.inspector === 'off' ? null : new InspectorHub(sb, { mode: config.inspector });
+  const inspector = config.inspector === 'off' ? null : new InspectorHub(anySb, { mode: config.inspector });
   if (inspector) inspectorRoutes(app, { hub: inspector, authorized: (header) => authenticate(config.users, header) != null });
 
   // CometD shares the HTTP server: faye answers its own path and WebSocket upgrades, fastify the rest.
