@@ -40,8 +40,17 @@ export type ChannelEvent =
   /** The network: media is connected (answer of an outgoing leg, or confirmation of answer / reconnect). */
   | { type: 'NET.CONNECTED' }
   | { type: 'NET.HELD' }
+  /** The network could not put the leg on hold; the dialog is still up. */
+  | { type: 'NET.HOLD_FAILED' }
   /** The network reports a signalling failure on a live leg. */
   | { type: 'NET.FAILURE'; message: string }
+  /**
+   * The far end ended the leg (`cause` null: it hung up, the engine derives the cause), or the network failed
+   * it (`failure`). It goes through the leg's own queue, so it is taken after every indication before it
+   * (an answer and a hang-up in the same instant are an answer, then a hang-up); the engine then routes
+   * the end (to the leg's transfer while it runs).
+   */
+  | { type: 'NET.END'; cause: EndCause | null; errorMessage?: string; failure?: boolean }
   /** The leg ends, by either side; `transferCause` is recorded if given (the leg was a transfer's parent). */
   | { type: 'CLEAR'; cause: EndCause; by: ClearedBy; errorMessage?: string; transferCause?: TransferCause }
   /** The dialled call's own timer fired. */
@@ -62,7 +71,9 @@ export type ChannelEmitted =
   | { type: 'leg.offered' }
   | { type: 'leg.progress' }
   | { type: 'leg.answered' }
-  | { type: 'leg.ended'; cause: EndCause; by: ClearedBy; errorMessage: string | null };
+  | { type: 'leg.ended'; cause: EndCause; by: ClearedBy; errorMessage: string | null }
+  /** The far end or the network ended the leg (NET.END, in its turn): the engine routes the end. */
+  | { type: 'leg.remoteEnd'; cause: EndCause | null; errorMessage?: string; failure: boolean };
 
 const CALL_TIMER = 'callTimeout';
 
@@ -98,6 +109,15 @@ export const channelMachine = setup({
   }),
   initial: State.IDLE,
   on: {
+    'NET.END': {
+      guard: 'isLive',
+      actions: emit(({ event }) => ({
+        type: 'leg.remoteEnd' as const,
+        cause: event.cause,
+        ...(event.errorMessage === undefined ? {} : { errorMessage: event.errorMessage }),
+        failure: event.failure ?? false,
+      })),
+    },
     CLEAR: {
       guard: 'isLive',
       target: `.${State.IDLE}`,
@@ -200,6 +220,7 @@ export const channelMachine = setup({
     [State.HOLDING]: {
       on: {
         'NET.HELD': State.ON_HOLD,
+        'NET.HOLD_FAILED': State.ANSWERED,
         // Taken off hold before the network confirmed the hold: back to ANSWERED (a late NET.HELD is ignored there).
         UNHOLD: { target: State.ANSWERED, actions: emit({ type: 'signal.unhold' } as const) },
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },

@@ -22,17 +22,18 @@ async function consultTo(behaviour: Parameters<ReturnType<typeof makeHarness>['s
 test('hold not yet confirmed when CompleteTransfer arrives: the caller is still reconnected', async () => {
   const net = new ManualNetwork();
   const sb = createSwitchboard({ clock: new SimulatedClock(), network: net });
+  net.useChannels((callId) => sb.channel(callId));
   const agent = sb.agent({ phoneNumber: '5005' });
   const l1 = net.offer('5000', '5005');
   const c1 = agent.calls()[0].id;
   await agent.operation(c1, { operationName: 'Answer' });
-  net.indications.connected(l1.callId as string);
+  net.connected(l1.callId as string);
   await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } });
   expect(l1.state).toBe('HOLDING'); // the network has not confirmed the hold
   const c2 = agent.calls().find((c) => c.callType === 'Consult')?.id as string;
   expect(await agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
   expect(l1.state).toBe('ANSWERED');
-  net.indications.held(l1.callId as string); // a late confirmation changes nothing
+  net.held(l1.callId as string); // a late confirmation changes nothing
   expect(l1.state).toBe('ANSWERED');
   expect(net.commands.map((c) => c.type)).toEqual(['answer', 'hold', 'dial', 'unhold']);
   sb.close();

@@ -278,3 +278,13 @@ describe('single-step (blind) transfer', () => {
     await b.h.assertClean();
   });
 });
+
+test('target answers and hangs up in the same instant: C2 Established, then Released, C1 Held; TARGETHANGUP', async () => {
+  const d = await consult({ outcome: 'answer', ringFor: 0, hangUpAfter: 0 });
+  await flush();
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C2:Released']);
+  expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, hangup)', 'transferComplete(L1, hangup)']);
+  expect(d.ended).toMatchObject([{ transferCause: TransferCause.TARGETHANGUP, targetCause: 'normal' }]);
+  expect(d.agent.calls().map((c) => c.state)).toEqual(['Held']);
+  await d.h.assertClean();
+});

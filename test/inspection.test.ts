@@ -167,15 +167,16 @@ test('an agent consult: the agent calls and the consult transfer report their st
 test('an event no transition takes is reported as ignored, with the state unchanged', async () => {
   const network = new ManualNetwork();
   const sb = createSwitchboard({ clock: new SimulatedClock(), network });
+  network.useChannels((callId) => sb.channel(callId));
   const steps: MachineStep[] = [];
   sb.inspection.watch((s) => steps.push(s));
   const a = network.offer('+15550001111', '+15559990000');
   const answered = a.answer();
-  network.indications.connected(a.callId as string);
+  network.connected(a.callId as string);
   await answered;
   void a.hold();
   void a.unhold(); // taken off hold before the network confirmed it
-  network.indications.held(a.callId as string); // the late confirmation: ANSWERED ignores it
+  network.held(a.callId as string); // the late confirmation: ANSWERED ignores it
   expect(a.state).toBe(State.ANSWERED);
   expect(steps.slice(-3).map((s) => [s.event.type, s.value, s.ignored])).toEqual([
     ['HOLD', 'HOLDING', false],

@@ -97,3 +97,28 @@ test('one large clock jump fires chained far-end timers in due order', async () 
   ]);
   await h.assertClean();
 });
+
+test('B answers and hangs up in the same instant: A TRANSFERRED, then retrieved (row 1a), NORMAL', async () => {
+  const h = makeHarness();
+  h.sb.network.addInboundService('voicemail', { outcome: 'answer', ringFor: 0, hangUpAfter: 0 });
+  const { a, b } = await answeredCall(h);
+  const before = h.callbacks.length;
+  // Everything happens within the call: by the time it returns, A has been transferred and retrieved.
+  expect(await a.transferToInboundService(b, 'voicemail')).toBe(State.ANSWERED);
+  expect(a.transferCause()).toBe(TransferCause.NORMAL);
+  expect(b.state).toBe(State.IDLE);
+  expect(h.statesOf(a.callId).slice(3)).toEqual([
+    State.ANSWERED,
+    State.TRANSFERRING,
+    State.TRANSFERRED,
+    State.RECONNECTING,
+    State.ANSWERED,
+  ]);
+  expect(h.statesOf(b.callId)).toEqual([State.CALL_OUTGOING, State.RING_OUTGOING, State.ANSWERED, State.IDLE]);
+  expect(h.summary().slice(before)).toEqual([
+    ['transferAnswer', b.callId],
+    ['transferDisconnect', b.callId, 'hangup'],
+    ['transferComplete', a.callId, 'hangup'],
+  ]);
+  await h.assertClean();
+});

@@ -3,7 +3,9 @@
  * to 127.0.0.1 unless configured otherwise. Prints its URLs and how to log in; stops gracefully on
  * SIGTERM/SIGINT (every live call is hung up, so each still emits its terminal event).
  */
-import { createSwitchboard } from '../engine/switchboard';
+import { createSwitchboard, type Switchboard } from '../engine/switchboard';
+import type { Network } from '../engine/network';
+import { SimulatedNetwork } from '../network/simulated';
 import { ConfigError, loadConfig } from '../http/config';
 import { createServer } from '../http/server';
 import { resolveLogging, serverLogger, type Logging } from './logging';
@@ -15,6 +17,8 @@ export interface ServeOptions {
   logging?: Logging;
   out: (l: string) => void;
   err: (l: string) => void;
+  /** The switchboard to serve, on any network; default: a new one on the simulated network. */
+  switchboard?: (base: { publicUrl: string; accountId?: string; applicationId?: string }) => Switchboard<Network>;
 }
 
 export async function serve(options: ServeOptions): Promise<number> {
@@ -36,7 +40,8 @@ export async function serve(options: ServeOptions): Promise<number> {
     return 2;
   }
   const publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
-  const sb = createSwitchboard({ publicUrl, accountId: config.accountId, applicationId: config.applicationId });
+  const identity = { publicUrl, accountId: config.accountId, applicationId: config.applicationId };
+  const sb: Switchboard<Network> = options.switchboard ? options.switchboard(identity) : createSwitchboard(identity);
   const isTTY = process.stdout.isTTY === true;
   const logger = serverLogger(options.logging ?? resolveLogging({ env: process.env, isTTY }), isTTY);
   const { app, webhooks } = createServer({ switchboard: sb, config, logger });
@@ -51,7 +56,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   if (config.notice) options.out(`\n  ${config.notice}\n`);
   options.out(`switchboard is listening on ${base}`);
   options.out(`  agent API     ${base}/api/v2/me   (HTTP Basic; users: ${config.users.map((u) => `${u.username} → device ${u.deviceDn}`).join(', ')})`);
-  if (config.simulator) options.out(`  simulator API ${base}/api/v2/simulator/…`);
+  if (config.simulator && sb.network instanceof SimulatedNetwork) options.out(`  simulator API ${base}/api/v2/simulator/…`);
   if (config.inspector !== 'off') options.out(`  inspector     ${base}/inspect   (log in as a configured user)`);
   options.out(`  health        ${base}/healthz`);
   options.out(`  try: curl -u ${config.users[0].username}:<password> ${base}/api/v2/me${options.config ? `   (passwords are in ${options.config})` : ''}`);

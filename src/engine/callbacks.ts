@@ -112,16 +112,21 @@ export interface CallbackContext {
   publicUrl: string;
 }
 
-let lastMs = Number.NaN;
-let lastIso = '';
+/**
+ * ISO 8601 UTC with milliseconds, e.g. `2022-06-17T22:19:40.375Z`. One per callback builder (so per
+ * switchboard): it remembers the last time it formatted, since the callbacks of one turn share their times.
+ */
+export class IsoTimes {
+  private lastMs = Number.NaN;
+  private lastIso = '';
 
-/** ISO 8601 UTC with milliseconds, e.g. `2022-06-17T22:19:40.375Z` (the last one is remembered: callbacks share times). */
-export function isoTime(ms: number): string {
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
+  format(ms: number): string {
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
   }
-  return lastIso;
 }
 
 /** Bandwidth causes that describe a failure and so carry `errorMessage` / `errorId`. */
@@ -136,7 +141,13 @@ export const ERROR_CAUSES: ReadonlySet<BandwidthCause> = new Set<BandwidthCause>
 ]);
 
 export class CallbackBuilder {
+  private readonly times = new IsoTimes();
+
   constructor(private readonly ctx: CallbackContext) {}
+
+  private optionalTime<K extends string>(key: K, ms: number | undefined): { [P in K]?: string } {
+    return (ms === undefined ? {} : { [key]: this.times.format(ms) }) as { [P in K]?: string };
+  }
 
   callUrl(callId: string): string {
     return `${this.ctx.publicUrl}/api/v2/accounts/${this.ctx.accountId}/calls/${callId}`;
@@ -144,7 +155,7 @@ export class CallbackBuilder {
 
   private common(leg: LegFacts, now: number, fromTo: LegFacts = leg): CallbackCommon {
     return {
-      eventTime: isoTime(now),
+      eventTime: this.times.format(now),
       accountId: this.ctx.accountId,
       applicationId: this.ctx.applicationId,
       from: fromTo.from,
@@ -166,15 +177,15 @@ export class CallbackBuilder {
   }
 
   initiate(leg: LegFacts, now: number): InitiateCallback {
-    return { eventType: 'initiate', ...this.common(leg, now), startTime: isoTime(leg.startTime), ...tagOf(leg) };
+    return { eventType: 'initiate', ...this.common(leg, now), startTime: this.times.format(leg.startTime), ...tagOf(leg) };
   }
 
   answer(leg: LegFacts, now: number): AnswerCallback {
     return {
         eventType: 'answer',
       ...this.common(leg, now),
-      startTime: isoTime(leg.startTime),
-      answerTime: isoTime(known(leg.answerTime, 'answerTime')),
+      startTime: this.times.format(leg.startTime),
+      answerTime: this.times.format(known(leg.answerTime, 'answerTime')),
       ...tagOf(leg),
     };
   }
@@ -183,9 +194,9 @@ export class CallbackBuilder {
     return {
         eventType: 'disconnect',
       ...this.common(leg, now),
-      startTime: isoTime(leg.startTime),
-      ...optionalTime('answerTime', leg.answerTime),
-      endTime: isoTime(known(leg.endTime, 'endTime')),
+      startTime: this.times.format(leg.startTime),
+      ...this.optionalTime('answerTime', leg.answerTime),
+      endTime: this.times.format(known(leg.endTime, 'endTime')),
       ...this.ending(leg),
       ...tagOf(leg),
     };
@@ -197,8 +208,8 @@ export class CallbackBuilder {
         eventType: 'transferAnswer',
       ...this.common(target, now, parent),
       parentCallId: parent.callId,
-      startTime: isoTime(target.startTime),
-      answerTime: isoTime(known(target.answerTime, 'answerTime')),
+      startTime: this.times.format(target.startTime),
+      answerTime: this.times.format(known(target.answerTime, 'answerTime')),
       transferCallerId: target.from,
       transferTo: target.to,
       ...tagOf(target),
@@ -211,9 +222,9 @@ export class CallbackBuilder {
         eventType: 'transferDisconnect',
       ...this.common(target, now, parent),
       parentCallId: parent.callId,
-      startTime: isoTime(target.startTime),
-      ...optionalTime('answerTime', target.answerTime),
-      endTime: isoTime(known(target.endTime, 'endTime')),
+      startTime: this.times.format(target.startTime),
+      ...this.optionalTime('answerTime', target.answerTime),
+      endTime: this.times.format(known(target.endTime, 'endTime')),
       transferCallerId: target.from,
       transferTo: target.to,
       ...this.ending(target),
@@ -226,8 +237,8 @@ export class CallbackBuilder {
     return {
         eventType: 'transferComplete',
       ...this.common(parent, now),
-      startTime: isoTime(parent.startTime),
-      ...optionalTime('answerTime', parent.answerTime),
+      startTime: this.times.format(parent.startTime),
+      ...this.optionalTime('answerTime', parent.answerTime),
       transferCallerId: target.from,
       transferTo: target.to,
       ...this.ending(target),
@@ -243,7 +254,7 @@ export class CallbackBuilder {
       from: leg.from,
       to: leg.to,
       cause: toCatapult(known(leg.endCause, 'endCause')),
-      time: isoTime(now),
+      time: this.times.format(now),
     };
   }
 }
@@ -258,9 +269,6 @@ export function defaultErrorMessage(leg: LegFacts): string {
   return `Call ${leg.callId} ended with cause ${leg.endCause ?? 'error'}`;
 }
 
-function optionalTime<K extends string>(key: K, ms: number | undefined): { [P in K]?: string } {
-  return (ms === undefined ? {} : { [key]: isoTime(ms) }) as { [P in K]?: string };
-}
 
 function tagOf(leg: LegFacts): { tag?: string } {
   return leg.tag === undefined ? {} : { tag: leg.tag };

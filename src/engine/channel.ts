@@ -174,7 +174,8 @@ export class Channel {
   async hold(): Promise<State> {
     const leg = this.#require('hold', [State.ANSWERED]);
     this.host.signal(leg, { type: 'HOLD' });
-    return this.#until(settled(State.ON_HOLD));
+    // ON_HOLD; ANSWERED again when the network could not hold the call (the call is still up); IDLE; ERROR.
+    return this.#until((s) => s !== State.HOLDING);
   }
 
   async unhold(): Promise<State> {

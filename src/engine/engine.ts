@@ -14,7 +14,7 @@ import type { EngineClock } from './clock';
 import { newCallId } from './ids';
 import { Leg, type ActorOptions, type LegTransfer } from './leg';
 import type { CallbackUrls, TransferEndedInfo } from './events';
-import type { Destination, Network, NetworkIndications } from './network';
+import type { CommandResult, Destination, Network, NetworkIndications } from './network';
 import type { Supervisor } from './supervisor';
 import type { TonePlayer } from './tonePlayer';
 import { TransferRun, type TransferHost } from './transfer';
@@ -129,22 +129,22 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     this.noteState(leg);
     switch (event.type) {
       case 'signal.dial':
-        this.network.dial(leg.callId, leg.destination as Destination, leg.from);
+        this.command(leg, 'dial', (n) => n.dial(leg.callId, leg.destination as Destination, leg.from));
         break;
       case 'signal.ring':
-        this.network.ring(leg.callId);
+        this.command(leg, 'ring', (n) => n.ring(leg.callId));
         break;
       case 'signal.answer':
-        this.network.answer(leg.callId);
+        this.command(leg, 'answer', (n) => n.answer(leg.callId));
         break;
       case 'signal.hold':
-        this.network.hold(leg.callId);
+        this.command(leg, 'hold', (n) => n.hold(leg.callId));
         break;
       case 'signal.unhold':
-        this.network.unhold(leg.callId);
+        this.command(leg, 'unhold', (n) => n.unhold(leg.callId));
         break;
       case 'signal.reconnect':
-        this.network.reconnect(leg.callId);
+        this.command(leg, 'reconnect', (n) => n.reconnect(leg.callId));
         break;
       case 'leg.offered':
         this.supervisor.offered(leg);
@@ -160,16 +160,40 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       case 'leg.ended':
         this.finish(leg, event.cause, event.by, event.errorMessage);
         break;
+      case 'leg.remoteEnd':
+        this.remoteEnd(leg, event.cause, event.failure, event.errorMessage);
+        break;
     }
   }
 
-  /** A leg went IDLE: record it, release it, report it, and drop it (its actor stops after this event). */
+  /**
+   * Run a network command for a leg. A command that throws fails that leg in this turn (it goes to ERROR, or
+   * ends with cause `error` in a transfer) and is reported on `networkError`; it never escapes the engine.
+   */
+  command(leg: Leg, name: string, fn: (network: Network) => void): void {
+    try {
+      fn(this.network);
+    } catch (error) {
+      this.supervisor.networkError(name, leg.callId, error);
+      if (this.legs.has(leg.callId)) this.failed(leg.callId, `The network's ${name} failed: ${(error as Error)?.message ?? String(error)}`);
+    }
+  }
+
+  /**
+   * A leg went IDLE: record it, release it while it is still known (an indication the network sends from
+   * inside `release` is taken, and ignored, by the ending leg), report it, and drop it (its actor stops
+   * after this event).
+   */
   private finish(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage: string | null): void {
     leg.endTime = this.clock.now();
     leg.endCause = cause;
     if (errorMessage !== null) leg.errorMessage = errorMessage;
+    try {
+      this.network.release(leg.callId, cause, by);
+    } catch (error) {
+      this.supervisor.networkError('release', leg.callId, error);
+    }
     this.legs.delete(leg.callId);
-    this.network.release(leg.callId, cause, by);
     this.channels.get(leg)?.detach(leg);
     this.supervisor.ended(leg);
     leg.actor.stop();
@@ -257,9 +281,25 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     this.supervisor.transferEnded(ended);
   }
 
+  playTone(leg: Leg, tone: string): void {
+    this.command(leg, 'playTone', (n) => n.playTone(leg.callId, tone));
+  }
+
+  stopTone(leg: Leg): void {
+    this.command(leg, 'stopTone', (n) => n.stopTone(leg.callId));
+  }
+
+  bridge(a: Leg, b: Leg): void {
+    this.command(b, 'bridge', (n) => n.bridge(a.callId, b.callId));
+  }
+
+  unbridge(a: Leg, b: Leg): void {
+    this.command(b, 'unbridge', (n) => n.unbridge(a.callId, b.callId));
+  }
+
   // ---- NetworkIndications: what the network tells ----
 
-  offer(call: { from: string; to: string }): Channel {
+  offer(call: { from: string; to: string }): string {
     return this.turn(() => {
       const channel = this.createChannel();
       const agent = this.desk.devices.get(call.to);
@@ -271,38 +311,96 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       // A call to an agent's DN rings that agent's device; any other reaches the application.
       if (agent) this.desk.offer(agent, leg);
       else this.supervisor.incomingCall(channel);
-      return channel;
+      return leg.callId;
     });
   }
 
-  progress(callId: string): void {
-    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.PROGRESS' }));
+  /** @internal The channel of a live leg (the simulated network hands it to whoever placed the call). */
+  channelOf(callId: string): Channel | undefined {
+    const leg = this.legs.get(callId);
+    return leg && this.channels.get(leg);
   }
 
-  connected(callId: string): void {
-    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.CONNECTED' }));
+  progress(callId: string, info?: { earlyMedia?: boolean }): void {
+    this.toLeg(callId, (leg) => {
+      leg.earlyMedia = info?.earlyMedia === true;
+      leg.actor.send({ type: 'NET.PROGRESS' });
+    });
   }
 
-  held(callId: string): void {
-    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.HELD' }));
+  // `answered`, `accepted` and `reconnected` each confirm one command, and are taken only in the state that
+  // command left the leg in (the chart's NET.CONNECTED means whichever is awaited there).
+
+  answered(callId: string): void {
+    this.confirmed(callId, [State.CALL_OUTGOING, State.RING_OUTGOING]);
   }
+
+  accepted(callId: string): void {
+    this.confirmed(callId, [State.ANSWERING]);
+  }
+
+  reconnected(callId: string): void {
+    this.confirmed(callId, [State.RECONNECTING]);
+  }
+
+  private confirmed(callId: string, awaitedIn: readonly State[]): void {
+    if (!this.legs.has(callId)) {
+      // The call has been released (a 200 crossing our CANCEL): tell the network again to end it.
+      this.supervisor.turns.run(() => this.command({ callId } as Leg, 'release', (n) => n.release(callId, 'cancel', 'local')));
+      return;
+    }
+    this.toLeg(callId, (leg) => {
+      if (awaitedIn.includes(stateOf(leg))) leg.actor.send({ type: 'NET.CONNECTED' });
+    });
+  }
+
+  holdResult(callId: string, result: CommandResult): void {
+    this.toLeg(callId, (leg) => leg.actor.send(result.ok ? { type: 'NET.HELD' } : { type: 'NET.HOLD_FAILED' }));
+  }
+
+  unholdResult(callId: string, result: CommandResult): void {
+    // UNHOLD takes the leg to ANSWERED at once; a failed unhold leaves the dialog up and is reported.
+    if (!result.ok) this.supervisor.networkError('unhold', callId, new Error(`unhold failed with ${result.status}${result.reason ? ` ${result.reason}` : ''}`));
+  }
+
+  remoteHold(callId: string): void {
+    this.toLeg(callId, (leg) => {
+      leg.remoteHeld = true;
+    });
+  }
+
+  remoteUnhold(callId: string): void {
+    this.toLeg(callId, (leg) => {
+      leg.remoteHeld = false;
+    });
+  }
+
+  // The far end's ends and failures go through the leg's own queue (NET.END), behind whatever the network
+  // told the leg before; `remoteEnd` routes them once the leg takes them.
 
   cleared(callId: string, cause: EndCause, errorMessage?: string): void {
-    this.toLeg(callId, (leg) => this.end(leg, cause, 'remote', errorMessage));
+    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.END', cause, errorMessage }));
   }
 
   hungUp(callId: string): void {
-    this.toLeg(callId, (leg) => this.end(leg, remoteHangupCause(leg), 'remote'));
+    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.END', cause: null }));
+  }
+
+  failed(callId: string, message: string): void {
+    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.END', cause: 'error', errorMessage: message, failure: true }));
   }
 
   /**
-   * A signalling failure: a leg in a running transfer ends at once with cause `error` (the transfer decides
-   * what follows); any other live leg goes to ERROR and waits for the application to hang up.
+   * The far end ended a leg (cause null: it hung up), or the network failed it; routed once the leg's step
+   * has settled (a transfer clears the very leg that reported the end). A failure on a leg in a running
+   * transfer ends it at once with cause `error` (the transfer decides what follows); on any other live leg
+   * it sends the leg to ERROR, where it waits for the application to hang up.
    */
-  failed(callId: string, message: string): void {
-    this.toLeg(callId, (leg) => {
-      if (leg.transfer?.running) this.end(leg, 'error', 'remote', message);
-      else leg.actor.send({ type: 'NET.FAILURE', message });
+  private remoteEnd(leg: Leg, cause: EndCause | null, failure: boolean, errorMessage?: string): void {
+    this.supervisor.turns.step(() => {
+      if (!this.legs.has(leg.callId)) return;
+      if (failure && !leg.transfer?.running) leg.actor.send({ type: 'NET.FAILURE', message: errorMessage ?? '' });
+      else this.end(leg, cause ?? remoteHangupCause(leg), 'remote', errorMessage);
     });
   }
 

@@ -62,6 +62,8 @@ export interface SwitchboardEvents {
   transferEnded: (info: TransferEndedInfo) => void;
   /** A leg's channel state changed (one event per state entered, in order). */
   legState: (change: LegStateChange) => void;
+  /** A network command threw (the engine failed its leg), or a hold/unhold failed; the engine carried on. */
+  networkError: (info: { command: string; callId: string; error: unknown }) => void;
   /** A listener threw; the engine carried on. */
   listenerError: (info: { event: string; error: unknown }) => void;
 }

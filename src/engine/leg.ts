@@ -67,6 +67,10 @@ export class Leg implements LegFacts, Inspectable {
   lastState: State = State.IDLE;
   /** The transfer this leg is part of while it runs. */
   transfer: LegTransfer | null = null;
+  /** The far end sends early media while it rings (SIP 183 with SDP). */
+  earlyMedia = false;
+  /** The far end has put this leg on hold (a far-end re-INVITE). */
+  remoteHeld = false;
   /** The agent call that shows this leg on an agent's desk, if any. */
   agentCall: AgentCall | null = null;
 

@@ -1,10 +1,31 @@
 /**
- * The network port: what the engine asks of a signalling network, and what a network tells the engine.
- * The simulated network (`src/network/simulated.ts`) is the embedded default; a SIP adapter implements the
- * same two interfaces. Every method is synchronous and may answer at once (re-entrantly) or later.
+ * The network port: what the engine asks of a signalling network (`Network`, commands), and what a network
+ * tells the engine (`NetworkIndications`). The simulated network (`src/network/simulated.ts`) is the
+ * embedded default; a SIP adapter implements the same two interfaces. The port knows call ids, addresses,
+ * causes and tones, nothing of the application's API (no `Channel`).
+ *
+ * The contract:
+ * - Commands return nothing; their outcome comes back later as an indication that says what it answers:
+ *   `dial` → `progress`* then `answered` (or `cleared` / `failed`); `answer` → `accepted` (our answer took:
+ *   SIP's ACK); `reconnect` → `reconnected`; `hold` → `holdResult`; `unhold` → `unholdResult`. A leg has at
+ *   most one command of each kind outstanding, so the call id and the indication's name are the correlation.
+ * - A network may answer at once, from inside the command (re-entrantly), or later. Indications for one leg
+ *   are taken in the order they are sent.
+ * - A command that throws does not escape the engine: the engine catches it and fails that leg in the same
+ *   turn (as `failed(callId, …)`): a leg goes to ERROR, or a transfer's leg ends with cause `error` and its
+ *   terminal callback. The exception is reported on the switchboard's `networkError` event.
+ * - `release(callId)` is the last command for a leg, sent while the engine still knows the leg (so an
+ *   indication sent from inside it is taken and ignored). From then on the network owns the call's clean-up:
+ *   a 200 that crosses our CANCEL is ACKed and BYEd. An `answered`, `accepted` or `reconnected` that still
+ *   arrives for a call id the engine no longer knows is answered with another `release(callId, 'cancel',
+ *   'local')`, so an adapter that forgot the call can still end it. Other indications for it are ignored.
+ * - A failed hold or unhold (`{ ok: false, status }`, e.g. 491 after the adapter's own glare retries) leaves
+ *   the dialog up: the leg goes back to ANSWERED (hold) or stays where the unhold left it.
+ * - Media: `playTone` / `stopTone` play a tone to one leg (ringback to the transferred caller while the target
+ *   rings); `bridge(a, b)` connects two legs' media (the caller and the answered target), `unbridge` undoes
+ *   it (retrieval), before `reconnect` asks to reconnect the caller to our own media.
  */
 import type { EndCause } from '../../machines/vocabulary';
-import type { Channel } from './channel';
 import type { EngineClock } from './clock';
 
 /** Where an outgoing leg goes: a number/address, or the name of an inbound service. */
@@ -13,32 +34,53 @@ export interface Destination {
   to: string;
 }
 
-/** Commands from the engine. */
+/** How a re-INVITE-like command (hold, unhold) turned out. A failure leaves the dialog up. */
+export type CommandResult = { ok: true } | { ok: false; status: number; reason?: string };
+
+/** Commands from the engine. Each returns nothing; what follows comes back as an indication. */
 export interface Network {
   /** Connects the network to an engine; called once by `createSwitchboard`. */
   attach(engine: NetworkIndications, clock: EngineClock): void;
-  /** Start an outgoing leg; answer with progress / connected / cleared. */
+  /** Start an outgoing leg; answer with `progress`* and `answered`, or `cleared` / `failed`. */
   dial(callId: string, destination: Destination, from: string): void;
-  /** Signal ringing on an incoming leg. */
+  /** Signal ringing on an incoming leg (SIP 180); no answer is expected. */
   ring(callId: string): void;
-  /** Answer an incoming leg; answer with `connected`. */
+  /** Answer an incoming leg (SIP 200); answer with `accepted` once the far end confirms (ACK). */
   answer(callId: string): void;
-  /** Put a leg on hold; answer with `held`. */
+  /** Put a leg on hold; answer with `holdResult`. */
   hold(callId: string): void;
+  /** Take a leg off hold; answer with `unholdResult`. */
   unhold(callId: string): void;
-  /** Reconnect a retrieved leg's media; answer with `connected`. */
+  /** Reconnect a retrieved leg to our media; answer with `reconnected`. */
   reconnect(callId: string): void;
-  /** The leg has ended (cleared `by` this side or the far end): release it and forget it. */
+  /** Connect the media of two live legs (the transferred caller `a` and the target `b`). */
+  bridge(a: string, b: string): void;
+  /** Undo `bridge(a, b)`. */
+  unbridge(a: string, b: string): void;
+  /** Play `tone` (e.g. `RINGBACK`) to a leg until `stopTone`. */
+  playTone(callId: string, tone: string): void;
+  stopTone(callId: string): void;
+  /** The leg has ended (cleared `by` this side or the far end): release it; the last command for it. */
   release(callId: string, cause: EndCause, by: 'local' | 'remote'): void;
 }
 
-/** Indications from the network. Indications for a leg that has already ended are ignored. */
+/** Indications from the network. */
 export interface NetworkIndications {
-  /** An inbound call arrives for the application; returns the application's channel for it (CALL_INCOMING). */
-  offer(call: { from: string; to: string }): Channel;
-  progress(callId: string): void;
-  connected(callId: string): void;
-  held(callId: string): void;
+  /** An inbound call arrives; the engine creates its leg (and hands the application its channel). Returns its call id. */
+  offer(call: { from: string; to: string }): string;
+  /** The far end is alerting an outgoing leg (SIP 18x); `earlyMedia` when it sends media of its own (183 with SDP). */
+  progress(callId: string, info?: { earlyMedia?: boolean }): void;
+  /** The far end answered our `dial` (SIP 200 to the INVITE). */
+  answered(callId: string): void;
+  /** Our `answer` took (SIP ACK). */
+  accepted(callId: string): void;
+  /** Our `reconnect` took. */
+  reconnected(callId: string): void;
+  holdResult(callId: string, result: CommandResult): void;
+  unholdResult(callId: string, result: CommandResult): void;
+  /** The far end put the leg on hold / took it off hold (a far-end re-INVITE, already answered by the network). */
+  remoteHold(callId: string): void;
+  remoteUnhold(callId: string): void;
   /** The far end ended the leg with a definite cause (busy, rejected, unobtainable…). */
   cleared(callId: string, cause: EndCause, errorMessage?: string): void;
   /** The far end hung up (the engine derives the cause: `hangup`, or `cancel` before answer). */

@@ -63,6 +63,8 @@ export interface Switchboard<N extends Network = SimulatedNetwork> {
   once<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E]): this;
   off<E extends SwitchboardEventName>(event: E, listener: SwitchboardEvents[E]): this;
   stats(): SwitchboardStats;
+  /** The channel of a live leg, by its call id (undefined once the leg has ended). */
+  channel(callId: string): Channel | undefined;
   /** Whether a leg with this call id is live (not yet ended). */
   hasCall(callId: string): boolean;
   /** Hang up every live call (each still emits its terminal event); no new calls are accepted after. */
@@ -80,6 +82,7 @@ export function createSwitchboard(options: SwitchboardOptions & { network?: Netw
   const supervisor = new Supervisor({ accountId, applicationId, publicUrl }, clock);
   const engine = new Engine(clock, network, supervisor, publicUrl, options.inspect);
   network.attach(engine, clock);
+  if (network instanceof SimulatedNetwork) network.useChannels((callId) => engine.channelOf(callId));
 
   const sb: Switchboard<Network> = {
     network,
@@ -111,6 +114,7 @@ export function createSwitchboard(options: SwitchboardOptions & { network?: Netw
     }),
     close: () => engine.close(),
     hasCall: (callId) => engine.legs.has(callId),
+    channel: (callId) => engine.channelOf(callId),
   };
   return sb;
 }

@@ -19,6 +19,11 @@ export interface TransferHost {
   /** The transfer ended while A is up: send transferComplete. */
   transferCompleted(parent: Leg, target: Leg): void;
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
+  /** Media commands to the network (ringback to A while B rings; A and B connected while transferred). */
+  playTone(leg: Leg, tone: string): void;
+  stopTone(leg: Leg): void;
+  bridge(a: Leg, b: Leg): void;
+  unbridge(a: Leg, b: Leg): void;
 }
 
 export class TransferRun implements LegTransfer {
@@ -37,6 +42,13 @@ export class TransferRun implements LegTransfer {
     target.transfer = this;
     const a = parent.actor;
     const b = target.actor;
+    /** Whether A's and B's media are connected (from parentTransferred until B or A is cleared). */
+    let bridged = false;
+    const unbridge = () => {
+      if (!bridged) return;
+      bridged = false;
+      host.unbridge(parent, target);
+    };
     this.actor.on('*', (command) => {
       switch (command.type) {
         case 'dialTarget':
@@ -44,8 +56,12 @@ export class TransferRun implements LegTransfer {
           break;
         case 'ringback':
           this.ringback.player.playing = command.playing ? this.ringback.tone : null;
+          if (command.playing) host.playTone(parent, this.ringback.tone);
+          else host.stopTone(parent);
           break;
         case 'parentTransferred':
+          bridged = true;
+          host.bridge(parent, target);
           a.send({ type: 'TRANSFER.CONNECTED' });
           break;
         case 'parentFailed':
@@ -55,10 +71,12 @@ export class TransferRun implements LegTransfer {
           a.send({ type: 'TRANSFER.RECONNECT', transferCause: command.transferCause });
           break;
         case 'clearTarget':
+          unbridge();
           target.transfer = null;
           b.send({ type: 'CLEAR', cause: command.cause, by: command.by, errorMessage: command.errorMessage });
           break;
         case 'clearParent':
+          unbridge();
           parent.transfer = null;
           a.send({ type: 'CLEAR', cause: command.cause, by: command.by, transferCause: command.transferCause });
           break;

@@ -6,7 +6,7 @@
  */
 import secureJson from 'secure-json-parse';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { AgentDevice, OperationResponse, Switchboard } from '../index';
+import { SimulatedNetwork, type AgentDevice, type Network, type OperationResponse, type Switchboard } from '../index';
 import { attachCometd, type CometdNotifications } from '../cometd/notifications';
 import { WebhookDeliverer } from '../webhooks/deliverer';
 import { webhookRoutes } from '../webhooks/routes';
@@ -19,7 +19,8 @@ import { DIAL_BODY_SCHEMA, OPERATION_BODY_SCHEMA } from '../engine/agent/validat
 import { RequestLogController } from './requestLog';
 
 export interface ServerOptions {
-  switchboard: Switchboard;
+  /** A switchboard on any network; the simulator routes exist only when it is the simulated one. */
+  switchboard: Switchboard<Network>;
   config: ServerConfig;
   /**
    * Pino logging: off (`false`, what tests use), or its level (default SWITCHBOARD_LOG_LEVEL, else info) and
@@ -59,6 +60,9 @@ const operationSchema = { body: OPERATION_BODY_SCHEMA, params: callIdParams } as
 
 export function createServer(options: ServerOptions): SwitchboardServer {
   const { switchboard: sb, config } = options;
+  // The webhook deliverer and the inspector hub use nothing of the network (their parameter types still
+  // name the simulated one's switchboard).
+  const anySb = sb as Switchboard;
   const app = Fastify({
     logger:
       options.logger === false
@@ -112,7 +116,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   });
   app.setNotFoundHandler((request, res) => res.code(404).send({ statusCode: 1, statusMessage: `No such endpoint: ${request.method} ${request.url.split('?')[0]}` }));
 
-  const webhooks = new WebhookDeliverer(config.webhooks, app.log).attach(sb);
+  const webhooks = new WebhookDeliverer(config.webhooks, app.log).attach(anySb);
   app.get('/healthz', async () => ({ status: 'ok', ...sb.stats(), webhooks: webhooks.stats() }));
 
   // Declared up front so every request keeps one shape (assigning an undeclared property deoptimizes fastify).
@@ -150,12 +154,12 @@ export function createServer(options: ServerOptions): SwitchboardServer {
       return reply(res, await device.dial(request.body));
     });
 
-    if (config.simulator) simulatorRoutes(api, sb, reply);
+    if (config.simulator && sb.network instanceof SimulatedNetwork) simulatorRoutes(api, sb as Switchboard<SimulatedNetwork>, reply);
     void api.register(webhookRoutes, { webhooks });
   }, { prefix: '/api/v2' });
 
   // The live inspector at /inspect, for any configured user (it shows every call: turn it off where that matters).
-  const inspector = config.inspector === 'off' ? null : new InspectorHub(sb, { mode: config.inspector });
+  const inspector = config.inspector === 'off' ? null : new InspectorHub(anySb, { mode: config.inspector });
   if (inspector) inspectorRoutes(app, { hub: inspector, authorized: (header) => authenticate(config.users, header) != null });
 
   // CometD shares the HTTP server: faye answers its own path and WebSocket upgrades, fastify the rest.

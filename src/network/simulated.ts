@@ -11,6 +11,14 @@ import type { Channel } from '../engine/channel';
 import type { EngineClock } from '../engine/clock';
 import type { Destination, Network, NetworkIndications } from '../engine/network';
 
+/** What the simulated network's media is doing for one live leg. */
+export interface SimulatedMedia {
+  /** The tone playing to the leg, or null. */
+  tone: string | null;
+  /** The leg whose media this leg's is connected to, or null. */
+  bridgedTo: string | null;
+}
+
 export const OUTCOMES = ['answer', 'busy', 'reject', 'noAnswer', 'unobtainable', 'clearBeforeAnswer'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -48,10 +56,24 @@ export class SimulatedNetwork implements Network {
   private readonly services = new Map<string, Behaviour>();
   /** Pending far-end timers per live leg. */
   private readonly timers = new Map<string, Set<unknown>>();
+  /** Media state of legs with a tone or a bridge (forgotten on release). */
+  private readonly mediaOf = new Map<string, SimulatedMedia>();
+  /** The application's channel of a leg (set by `createSwitchboard`; the port itself knows no channels). */
+  private channelOf: ((callId: string) => Channel | undefined) | null = null;
 
   attach(engine: NetworkIndications, clock: EngineClock): void {
     this.engine = engine;
     this.clock = clock;
+  }
+
+  /** @internal Lets `placeCall` hand back the channel of the leg the engine created. */
+  useChannels(channelOf: (callId: string) => Channel | undefined): void {
+    this.channelOf = channelOf;
+  }
+
+  /** What the media of a leg is doing now (no tone, no bridge once it has ended). */
+  media(callId: string): SimulatedMedia {
+    return { ...(this.mediaOf.get(callId) ?? { tone: null, bridgedTo: null }) };
   }
 
   /** Register (or replace) the far end at `address`. */
@@ -70,8 +92,10 @@ export class SimulatedNetwork implements Network {
   placeCall(call: { from: string; to: string }): { channel: Channel; farEnd: FarEnd } {
     checkName('placeCall', 'from', call?.from);
     checkName('placeCall', 'to', call?.to);
-    const channel = this.indications().offer({ from: call.from, to: call.to });
-    return { channel, farEnd: this.farEnd(channel.callId as string) };
+    const callId = this.indications().offer({ from: call.from, to: call.to });
+    const channel = this.channelOf?.(callId);
+    if (!channel) throw new Error('placeCall(): the simulated network is not attached to a switchboard');
+    return { channel, farEnd: this.farEnd(callId) };
   }
 
   /** The far end of any leg, by its call id. */
@@ -118,7 +142,7 @@ export class SimulatedNetwork implements Network {
       case 'answer':
         engine.progress(callId);
         this.after(callId, ringMs, () => {
-          engine.connected(callId);
+          engine.answered(callId);
           if (behaviour.hangUpAfter !== undefined) {
             this.after(callId, behaviour.hangUpAfter * 1000, () => engine.hungUp(callId));
           }
@@ -130,20 +154,44 @@ export class SimulatedNetwork implements Network {
   ring(_callId: string): void {}
 
   answer(callId: string): void {
-    this.indications().connected(callId);
+    this.indications().accepted(callId);
   }
 
   hold(callId: string): void {
-    this.indications().held(callId);
+    this.indications().holdResult(callId, { ok: true });
   }
 
-  unhold(_callId: string): void {}
+  unhold(callId: string): void {
+    this.indications().unholdResult(callId, { ok: true });
+  }
 
   reconnect(callId: string): void {
-    this.indications().connected(callId);
+    this.indications().reconnected(callId);
+  }
+
+  bridge(a: string, b: string): void {
+    this.mediaState(a).bridgedTo = b;
+    this.mediaState(b).bridgedTo = a;
+  }
+
+  unbridge(a: string, b: string): void {
+    for (const [leg, other] of [[a, b], [b, a]]) {
+      const media = this.mediaOf.get(leg);
+      if (media?.bridgedTo === other) media.bridgedTo = null;
+    }
+  }
+
+  playTone(callId: string, tone: string): void {
+    this.mediaState(callId).tone = tone;
+  }
+
+  stopTone(callId: string): void {
+    const media = this.mediaOf.get(callId);
+    if (media) media.tone = null;
   }
 
   release(callId: string, _cause: EndCause, _by: 'local' | 'remote'): void {
+    this.mediaOf.delete(callId);
     const pending = this.timers.get(callId);
     if (!pending) return;
     for (const handle of pending) this.clock?.clearTimeout(handle);
@@ -151,6 +199,12 @@ export class SimulatedNetwork implements Network {
   }
 
   // ---- helpers ----
+
+  private mediaState(callId: string): SimulatedMedia {
+    let media = this.mediaOf.get(callId);
+    if (!media) this.mediaOf.set(callId, (media = { tone: null, bridgedTo: null }));
+    return media;
+  }
 
   private indications(): NetworkIndications {
     if (!this.engine) throw new Error('The simulated network is not attached to a switchboard');

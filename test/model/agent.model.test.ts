@@ -31,12 +31,13 @@ async function answeredCall(probe: Probe): Promise<Ctx> {
   const net = new ManualNetwork();
   const clock = new SimulatedClock();
   const sb = createSwitchboard({ clock, network: net, inspect: probe.inspect });
+  net.useChannels((callId) => sb.channel(callId));
   const agent = sb.agent({ phoneNumber: '5005', consultTimeout: 30 });
   const ctx: Ctx = { sb, net, clock, agent, caller: null, c1: '', failures: [] };
   ctx.caller = net.offer('5000', '5005');
   ctx.c1 = agent.calls()[0].id;
   await op(ctx, ctx.c1, { operationName: 'Answer' });
-  net.indications.connected(ctx.caller.callId as string);
+  net.connected(ctx.caller.callId as string);
   return ctx;
 }
 
@@ -82,7 +83,7 @@ function consultDriver(blind: boolean): Driver<Ctx> {
       const on = ctx.net.indications;
       switch (event.type) {
         case 'TARGET.ANSWERED':
-          return on.connected(consultLeg(ctx));
+          return ctx.net.connected(consultLeg(ctx));
         case 'TARGET.CLEARED':
           return on.cleared(consultLeg(ctx), 'busy');
         case 'PARENT.CLEARED':
@@ -96,7 +97,7 @@ function consultDriver(blind: boolean): Driver<Ctx> {
           return op(ctx, active?.id ?? ctx.c1, { operationName: 'SwapCalls' });
         }
         case 'ABANDON':
-          on.held(ctx.caller?.callId as string); // the network confirms the caller's hold: C1 is Held
+          ctx.net.held(ctx.caller?.callId as string); // the network confirms the caller's hold: C1 is Held
           return op(ctx, ctx.c1, { operationName: 'Retrieve' });
         case 'TIMEOUT':
           ctx.clock.increment(30_000);
@@ -222,11 +223,11 @@ async function performCall(ctx: CallCtx, event: AnyEventObject): Promise<void> {
     case 'LEG.CONNECTED':
       if (state === 'Ringing' && !ctx.answered) await op(ctx, ctx.callId(), { operationName: 'Answer' });
       if (state === 'Held') return op(ctx, ctx.callId(), { operationName: 'Retrieve' }); // unhold reconnects at once
-      return on.connected(ctx.leg());
+      return ctx.net.connected(ctx.leg());
     case 'LEG.HELD':
       if (!ctx.holdPending) await op(ctx, ctx.callId(), { operationName: 'Hold' });
       ctx.holdPending = false;
-      return on.held(ctx.leg());
+      return ctx.net.held(ctx.leg());
     case 'RELEASE':
       return on.hungUp(ctx.leg());
     case 'ROLE':
@@ -253,7 +254,7 @@ async function performCall(ctx: CallCtx, event: AnyEventObject): Promise<void> {
     case 'SwapCalls':
       ctx.holdPending = true; // the call the agent talked to is put on hold
       // SwapCalls needs the consult answered: the target answers first, if it has not yet.
-      if (ctx.sb.stats().legs > 1 && consultCall(ctx)) on.connected(consultLeg(ctx));
+      if (ctx.sb.stats().legs > 1 && consultCall(ctx)) ctx.net.connected(consultLeg(ctx));
       break;
   }
   return op(ctx, ctx.callId(), body);
@@ -283,6 +284,7 @@ function callDriver(kind: 'inbound' | 'dialled' | 'consult'): Driver<CallCtx> {
       const net = new ManualNetwork();
       const clock = new SimulatedClock();
       const sb = createSwitchboard({ clock, network: net, inspect: probe.inspect });
+      net.useChannels((callId) => sb.channel(callId));
       const agent = sb.agent({ phoneNumber: '5005', consultTimeout: 30 });
       const ctx: CallCtx = { sb, net, clock, agent, caller: null, c1: '', failures: [], last: null, answered: false, holdPending: false, leg: () => '', callId: () => '' };
       if (kind === 'dialled') {
@@ -299,7 +301,7 @@ function callDriver(kind: 'inbound' | 'dialled' | 'consult'): Driver<CallCtx> {
       ctx.callId = () => ctx.c1;
       if (kind === 'consult') {
         await op(ctx, ctx.c1, { operationName: 'Answer' });
-        net.indications.connected(ctx.caller.callId as string);
+        net.connected(ctx.caller.callId as string);
         await op(ctx, ctx.c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } });
         const c2 = consultCall(ctx);
         const l2 = consultLeg(ctx);

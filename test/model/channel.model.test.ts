@@ -25,6 +25,7 @@ function engine(probe: Probe) {
   const net = new ManualNetwork();
   const clock = new SimulatedClock();
   const sb = createSwitchboard({ clock, network: net, inspect: probe.inspect });
+  net.useChannels((callId) => sb.channel(callId));
   return { sb, net, clock, a: null, b: null, errors: [] } as Ctx;
 }
 
@@ -53,6 +54,7 @@ const channelDriver: Driver<Ctx> = {
     { type: 'NET.PROGRESS' },
     { type: 'NET.CONNECTED' },
     { type: 'NET.HELD' },
+    { type: 'NET.HOLD_FAILED' },
     { type: 'NET.FAILURE', message: 'signalling failed' },
     { type: 'CLEAR', cause: 'normal', by: 'local' },
     { type: 'CLEAR', cause: 'normal', by: 'remote' },
@@ -94,10 +96,13 @@ const channelDriver: Driver<Ctx> = {
         on.progress(id(ctx.a));
         break;
       case 'NET.CONNECTED':
-        on.connected(id(ctx.a));
+        ctx.net.connected(id(ctx.a));
         break;
       case 'NET.HELD':
-        on.held(id(ctx.a));
+        ctx.net.held(id(ctx.a));
+        break;
+      case 'NET.HOLD_FAILED':
+        on.holdResult(id(ctx.a), { ok: false, status: 491, reason: 'Request Pending' });
         break;
       case 'NET.FAILURE':
         on.failed(id(ctx.a), 'signalling failed');
@@ -115,7 +120,7 @@ const channelDriver: Driver<Ctx> = {
         fire(ctx, ctx.a?.retrievableTransfer(ctx.b, '+15558880000', { secondsTimeout: null }));
         break;
       case 'TRANSFER.CONNECTED':
-        on.connected(id(ctx.b));
+        ctx.net.connected(id(ctx.b));
         break;
       case 'TRANSFER.FAILED':
         on.cleared(id(ctx.b), 'busy');
@@ -153,7 +158,7 @@ const transferDriver: Driver<Ctx> = {
     const ctx = engine(probe);
     ctx.a = ctx.net.offer('+15550001111', '+15559990000');
     fire(ctx, ctx.a.answer());
-    ctx.net.indications.connected(id(ctx.a));
+    ctx.net.connected(id(ctx.a));
     ctx.a.createTonePlayer();
     ctx.b = ctx.sb.createChannel();
     fire(ctx, ctx.a.retrievableTransfer(ctx.b, '+15558880000', { secondsTimeout: 60 }));
@@ -166,7 +171,7 @@ const transferDriver: Driver<Ctx> = {
         on.progress(id(ctx.b));
         break;
       case 'TARGET.ANSWERED':
-        on.connected(id(ctx.b));
+        ctx.net.connected(id(ctx.b));
         break;
       case 'TARGET.CLEARED':
         if (event.by === 'local') fire(ctx, ctx.b?.hangUp());

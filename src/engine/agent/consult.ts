@@ -13,8 +13,6 @@ import type { AgentDevice } from './device';
 import { isInternalNumber } from './notifications';
 import type { MachineName } from '../inspection';
 
-let consultSeq = 0;
-
 /** What a consult run needs from the engine and the agent's device. */
 export interface ConsultHost {
   /** Open the consult leg (outbound, parent = the caller's leg) and its agent call unless `blind`. */
@@ -27,10 +25,9 @@ export class ConsultRun implements LegTransfer {
   readonly actor: Actor<typeof consultTransferMachine>;
   target: Leg | null = null;
   consultCall: AgentCall | null = null;
-  /** Unique among consults (for inspection). */
-  readonly inspectedId = `consult:${++consultSeq}`;
-
   constructor(
+    /** Unique among this switchboard's consults (for inspection): `consult:N`. */
+    readonly inspectedId: string,
     readonly device: AgentDevice,
     readonly parent: Leg,
     /** The caller's call on the desk (C1). */

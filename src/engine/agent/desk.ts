@@ -16,6 +16,8 @@ import { isInternalNumber } from './notifications';
 export class AgentDesk implements AgentDeviceHost, ConsultHost {
   readonly devices = new Map<string, AgentDevice>();
   readonly calls = new Map<string, AgentCall>();
+  /** Consults started so far on this switchboard (numbers their inspection ids). */
+  private consultSeq = 0;
 
   constructor(private readonly core: EngineCore) {}
 
@@ -114,7 +116,8 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
   startTransfer(call: AgentCall, destination: string, blind: boolean): void {
     if (!call.leg) return;
     const device = call.owner as AgentDevice;
-    const run = new ConsultRun(device, call.leg, call, destination, blind, device.consultTimeout, this, this.core.actorOptions);
+    const id = `consult:${++this.consultSeq}`;
+    const run = new ConsultRun(id, device, call.leg, call, destination, blind, device.consultTimeout, this, this.core.actorOptions);
     this.core.transfers.add(run);
     this.core.inspection.created(run);
     run.start();

@@ -1,0 +1,147 @@
+/**
+ * The network port's guarantees (src/engine/network.ts), against a network driven by hand: a command that
+ * throws fails its leg in the same turn; a late answer for a released call is released again; a failed hold
+ * leaves the call up; media commands come in the order of the transfer.
+ */
+import { createSwitchboard, SimulatedClock, State, TransferCause, type BandwidthCallback } from '../src';
+import type { EndCause } from '../machines/vocabulary';
+import { ManualNetwork } from './support/manualNetwork';
+
+function setup(network = new ManualNetwork()) {
+  const sb = createSwitchboard({ clock: new SimulatedClock(), network });
+  network.useChannels((callId) => sb.channel(callId));
+  const callbacks: BandwidthCallback[] = [];
+  const errors: string[] = [];
+  sb.on('callback', (p) => callbacks.push(p));
+  sb.on('networkError', (e) => errors.push(`${e.command} ${e.callId}`));
+  const summary = () => callbacks.map((c) => `${c.eventType}${'cause' in c ? `(${c.cause})` : ''}`);
+  return { sb, net: network, callbacks, errors, summary };
+}
+
+/** An inbound call answered by the application, with a tone player. */
+async function answered(t: ReturnType<typeof setup>) {
+  const a = t.net.offer('+15550001111', '+15559990000');
+  const answering = a.answer();
+  t.net.connected(a.callId as string);
+  await answering;
+  a.createTonePlayer();
+  return a;
+}
+
+test('a dial that throws: the leg is in ERROR when call() returns, no uncaught exception; hangUp ends it with error', async () => {
+  const t = setup();
+  t.net.throwOn.add('dial');
+  const channel = t.sb.createChannel();
+  const result = channel.call('+15557770000');
+  expect(channel.state).toBe(State.ERROR); // in the same turn
+  expect(await result).toBe(State.ERROR);
+  expect(t.errors).toEqual([`dial ${channel.callId}`]);
+  await channel.hangUp();
+  expect(t.summary()).toEqual(['disconnect(error)']);
+  expect(t.callbacks[0]).toMatchObject({ errorMessage: "The network's dial failed: dial refused by the test network" });
+  expect(t.sb.stats()).toMatchObject({ legs: 0, transfers: 0, timers: 0 });
+});
+
+test("a transfer target's dial that throws: B ends with its terminal callback in the same turn, A back to ANSWERED", async () => {
+  const t = setup();
+  const a = await answered(t);
+  const b = t.sb.createChannel();
+  t.net.throwOn.add('dial');
+  const before = t.callbacks.length;
+  const result = a.retrievableTransfer(b, '+15557770000');
+  expect([a.state, b.state]).toEqual([State.ANSWERED, State.IDLE]);
+  expect(t.summary().slice(before)).toEqual(['transferDisconnect(error)', 'transferComplete(error)']);
+  expect(await result).toBe(State.ANSWERED);
+  expect(a.transferCause()).toBe(TransferCause.FAIL);
+  t.sb.close();
+  expect(t.sb.stats()).toMatchObject({ legs: 0, transfers: 0, timers: 0 });
+});
+
+test('an answer (200) that crosses our cancel: ignored for the call, and the network is told again to release it', async () => {
+  const t = setup();
+  const channel = t.sb.createChannel();
+  void channel.call('+15557770000');
+  const id = channel.callId as string;
+  t.net.indications.progress(id, { earlyMedia: true });
+  await channel.hangUp();
+  expect(t.net.commands.map((c) => c.type)).toEqual(['dial', 'release']);
+  t.net.indications.answered(id); // the far end's 200 arrives after our CANCEL
+  expect(t.net.commands.map((c) => `${c.type} ${c.callId === id}`)).toEqual(['dial true', 'release true', 'release true']);
+  expect(channel.state).toBe(State.IDLE);
+  expect(t.summary()).toEqual(['disconnect(cancel)']);
+  expect(t.sb.stats()).toMatchObject({ legs: 0, timers: 0 });
+});
+
+test('release is called while the leg is known: an answer sent from inside it is taken and ignored', async () => {
+  class AnswersOnRelease extends ManualNetwork {
+    override release(callId: string, cause: EndCause, by: 'local' | 'remote'): void {
+      super.release(callId, cause, by);
+      this.indications.answered(callId);
+    }
+  }
+  const t = setup(new AnswersOnRelease());
+  const channel = t.sb.createChannel();
+  void channel.call('+15557770000');
+  await channel.hangUp();
+  // One release: the crossing answer reached the ending leg (still known), not the "unknown call" path.
+  expect(t.net.commands.map((c) => c.type)).toEqual(['dial', 'release']);
+  expect(t.summary()).toEqual(['disconnect(cancel)']);
+  expect(t.sb.stats()).toMatchObject({ legs: 0, timers: 0 });
+});
+
+test('a hold that fails (491) leaves the call up: back to ANSWERED; a release that throws is reported', async () => {
+  const t = setup();
+  const a = await answered(t);
+  const held = a.hold();
+  expect(a.state).toBe(State.HOLDING);
+  t.net.indications.holdResult(a.callId as string, { ok: false, status: 491, reason: 'Request Pending' });
+  expect(await held).toBe(State.ANSWERED);
+  t.net.throwOn.add('release');
+  await a.hangUp();
+  expect(t.errors).toEqual([`release ${a.callId}`]);
+  expect(t.summary()).toEqual(['initiate', 'disconnect(hangup)']);
+  expect(t.sb.stats()).toMatchObject({ legs: 0, timers: 0 });
+});
+
+test('media commands follow the transfer: ringback while B rings, A and B bridged, unbridged before B is released', async () => {
+  const t = setup();
+  const a = await answered(t);
+  const b = t.sb.createChannel();
+  void a.retrievableTransfer(b, '+15557770000');
+  const A = a.callId as string;
+  const B = b.callId as string;
+  t.net.indications.progress(B);
+  t.net.connected(B);
+  const retrieved = a.retrieveTransferredCall();
+  t.net.connected(A);
+  expect(await retrieved).toBe(State.ANSWERED);
+  const name = (id: string | undefined) => (id === A ? 'A' : id === B ? 'B' : id);
+  expect(t.net.commands.slice(1).map((c) => `${c.type} ${name(c.callId)}${c.to ? ` ${name(c.to)}` : ''}`)).toEqual([
+    'dial B +15557770000',
+    'playTone A RINGBACK',
+    'stopTone A',
+    'bridge A B',
+    'unbridge A B',
+    'release B',
+    'reconnect A',
+  ]);
+  t.sb.close();
+});
+
+test('the simulated network keeps the media state: ringback to A, then A and B bridged, nothing once ended', async () => {
+  const clock = new SimulatedClock();
+  const sb = createSwitchboard({ clock });
+  sb.network.addEndpoint('+1777', { outcome: 'answer', ringFor: 1 });
+  const { channel: a } = sb.network.placeCall({ from: '+1555', to: '+1999' });
+  await a.answer();
+  a.createTonePlayer();
+  const b = sb.createChannel();
+  const result = a.retrievableTransfer(b, '+1777');
+  expect(sb.network.media(a.callId as string)).toEqual({ tone: 'RINGBACK', bridgedTo: null });
+  clock.increment(1000);
+  expect(await result).toBe(State.TRANSFERRED);
+  expect(sb.network.media(a.callId as string)).toEqual({ tone: null, bridgedTo: b.callId });
+  expect(sb.network.media(b.callId as string)).toEqual({ tone: null, bridgedTo: a.callId });
+  sb.close();
+  expect(sb.network.media(a.callId as string)).toEqual({ tone: null, bridgedTo: null });
+});
