@@ -1,27 +1,24 @@
 /**
- * The inspector as a person sees it: Debian's Chromium (driven by playwright-core) opens /inspect on a real
- * server, selects a call in a retrievable transfer, and the highlighted state follows the call
+ * The inspector as a person sees it: Chromium (the system's, else the npm-bundled one: test/support/chromium.ts),
+ * driven by playwright-core, opens /inspect on a real server, selects a call in a retrievable transfer, and the
+ * highlighted state follows the call
  * (TRANSFERRING → TRANSFERRED → ANSWERED after retrieval) while the timeline fills in, down to the
  * transferDisconnect callback. The page must load with no console error (a CSP violation would be one).
  * A screenshot is saved to test-artifacts/inspector.png (docs/images/inspector.png is a copy of one).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startServer } from '../http/support';
+import { launchChromium } from '../support/chromium';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 jest.setTimeout(60_000);
 
 let browser: Browser;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 afterAll(() => browser?.close());
 
