@@ -3,13 +3,15 @@
  * 1. `CHROMIUM_PATH`, when set (an error if nothing is there: a typo should not silently pick another browser);
  * 2. the system's Chromium (Debian's /usr/bin/chromium, as CI installs it), when present;
  * 3. else the Chromium shipped inside the npm package `@sparticuz/chromium` (a devDependency): its
- *    `executablePath()` unpacks it once into the temporary directory (a few seconds) and reuses it after.
+ *    `executablePath()` unpacks it once (a few seconds) into `<tmpdir>/switchboard-chromium-<version>`, reused after.
  * Every launch is headless with a fresh profile (playwright-core makes a new temporary --user-data-dir per
  * launch and refuses one passed in `args`), no sandbox (tests run as root in containers), no GPU, and no
  * background traffic, updates, sync or first-run screens.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 
@@ -44,17 +46,48 @@ const BUNDLED_ARGS_KEPT = ['--no-zygote', '--no-pings', '--disable-domain-reliab
 
 let bundled: ChromiumChoice | undefined;
 
-/** The bundled Chromium: unpacked by the package in a plain Node process (it is an ES module). */
+/**
+ * The bundled Chromium, unpacked by the package in a plain Node process (it is an ES module) into a directory
+ * of its own (the package reuses any `chromium` in its temporary directory, whatever its version). Jest runs
+ * test files in parallel: the first to come unpacks, under a lock directory; the others wait for `ready.json`.
+ */
 export function bundledChromium(): ChromiumChoice {
   if (bundled) return bundled;
+  const manifest = join(dirname(require.resolve('@sparticuz/chromium')), '..', 'package.json'); // not in its exports
+  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+  const dir = join(tmpdir(), `switchboard-chromium-${version}`);
+  const ready = join(dir, 'ready.json');
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + 180_000;
+  while (!existsSync(ready)) {
+    if (Date.now() > deadline) throw new Error(`@sparticuz/chromium: timed out waiting for ${ready} (remove ${lock} if no test runs)`);
+    try {
+      mkdirSync(lock);
+    } catch {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // another test file is unpacking it
+      continue;
+    }
+    try {
+      if (!existsSync(ready)) unpack(dir, ready);
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  const { path, args } = JSON.parse(readFileSync(ready, 'utf8')) as { path: string; args: string[] };
+  bundled = { path, source: '@sparticuz/chromium', args: args.filter((a) => BUNDLED_ARGS_KEPT.includes(a)) };
+  return bundled;
+}
+
+function unpack(dir: string, ready: string): void {
+  mkdirSync(dir, { recursive: true });
   const entry = pathToFileURL(require.resolve('@sparticuz/chromium')).href;
   const script = `const { default: c } = await import(${JSON.stringify(entry)});
     process.stdout.write(JSON.stringify({ path: await c.executablePath(), args: c.args }));`;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+  const env = { ...process.env, TMPDIR: dir, TMP: dir, TEMP: dir };
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env, timeout: 120_000 });
   if (run.status !== 0) throw new Error(`@sparticuz/chromium could not unpack its Chromium: ${run.stderr || run.error?.message}`);
-  const { path, args } = JSON.parse(run.stdout) as { path: string; args: string[] };
-  bundled = { path, source: '@sparticuz/chromium', args: args.filter((a) => BUNDLED_ARGS_KEPT.includes(a)) };
-  return bundled;
+  writeFileSync(`${ready}.tmp`, run.stdout);
+  renameSync(`${ready}.tmp`, ready);
 }
 
 /** Which Chromium to launch (see the header for the order). */
