@@ -234,7 +234,8 @@ export function attachCometd(server: Server, options: CometdOptions): CometdNoti
         const [status, reason] = refused;
         const target = rest[0] as { writeHead?: (s: number, h: object) => { end(t: string): void }; destroy?: () => void };
         const headers = status === 503 ? { connection: 'close' } : {};
-        if (event === 'request' && target.writeHead) target.writeHead(status, headers).end(JSON.stringify({ statusCode: 1, statusMessage: `CometD request refused: ${reason}` }));
+        const body = JSON.stringify({ statusCode: 1, statusMessage: `CometD request refused: ${reason}` });
+        if (event === 'request' && target.writeHead) target.writeHead(status, headers).end(body);
         else target.destroy?.();
         return;
       }
