@@ -1,7 +1,7 @@
 /**
- * Benchmark scenarios shared by the runner: the full retrievable-transfer lifecycle of row 1a (docs/behaviour.md section 3) with every
- * callback built and delivered, and a bare XState baseline doing the same number of transitions on the same
- * number of root actors with no payload work.
+ * Benchmark scenarios shared by the runner: the full retrievable-transfer lifecycle of row 1a
+ * (docs/behaviour.md §3) with every callback built and delivered, and a bare XState baseline doing the same
+ * number of transitions on the same number of root actors with no payload work.
  */
 import { assign, createActor, createMachine, setup, SimulatedClock, type AnyStateMachine } from 'xstate';
 import { createSwitchboard, type Switchboard } from '../src';

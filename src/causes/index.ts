@@ -1,5 +1,5 @@
 /**
- * The one cause table (docs/behaviour.md section 5): every vocabulary a leg's end can be spoken in, mapped both ways.
+ * The one cause table (docs/behaviour.md §5): every vocabulary a leg's end can be spoken in, mapped both ways.
  *
  * Each row is one engine end cause (`EndCause`). Forward lookups (`toBandwidth('busy')`) read the row.
  * Reverse lookups (`fromSip(486)`) return the first row, top to bottom, that carries that value, so the
