@@ -1,5 +1,5 @@
 /**
- * The HTTP server (fastify): the agent API of SPEC section 4 over HTTP Basic authentication, each user bound
+ * The HTTP server (fastify): the agent API of docs/behaviour.md §4 over HTTP Basic authentication, each user bound
  * to one agent device; the simulator API that drives the embedded network; `/healthz`. Bodies are validated by
  * JSON schema; malformed JSON, wrong types and oversized bodies get a Genesys-format error and change nothing.
  * Logs are pino's (fastify's own), with credentials redacted.

@@ -1,5 +1,5 @@
 /**
- * CometD over real sockets with the official client (`cometd` + `cometd-nodejs-client`): the seed's sample 2
+ * CometD over real sockets with the official client (`cometd` + `cometd-nodejs-client`): Genesys's sample 2
  * performed over HTTP while a subscriber on /v2/me/calls receives the same notifications as the in-process
  * listener, over long-polling and over WebSocket; agents are isolated; bad handshakes and channels refused.
  */

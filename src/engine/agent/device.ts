@@ -1,5 +1,5 @@
 /**
- * An agent device (`sb.agent({ phoneNumber })`): the agent-desk face of SPEC section 4, in-process. It takes
+ * An agent device (`sb.agent({ phoneNumber })`): the agent-desk face of docs/behaviour.md §4, in-process. It takes
  * Genesys voice operations (`operation(callId, body)`, `dial(body)`), answers with Genesys responses, and
  * delivers CometD-format notifications to its listeners. A refused operation changes nothing and emits
  * nothing: every check runs before any effect.
