@@ -7,7 +7,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundledChromium, findChromium, launchChromium } from '../support/chromium';
+import { bundledChromium, bundledManifest, findChromium, launchChromium } from '../support/chromium';
 
 jest.setTimeout(120_000);
 
@@ -21,7 +21,7 @@ test('with no system Chromium, the one inside @sparticuz/chromium is picked, lau
     await page.setContent('<p style="width:200px">Switchboard</p>');
     expect(await page.textContent('p')).toBe('Switchboard');
     expect((await page.$eval('p', (p) => p.getBoundingClientRect().width))).toBe(200);
-    expect(browser.version()).toMatch(/^153\./);
+    expect(browser.version().split('.')[0]).toBe(bundledManifest().version.split('.')[0]); // the package's Chromium
   } finally {
     await browser.close();
   }

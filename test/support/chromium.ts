@@ -53,8 +53,7 @@ let bundled: ChromiumChoice | undefined;
  */
 export function bundledChromium(): ChromiumChoice {
   if (bundled) return bundled;
-  const manifest = join(dirname(require.resolve('@sparticuz/chromium')), '..', 'package.json'); // not in its exports
-  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+  const { version } = bundledManifest();
   const dir = join(tmpdir(), `switchboard-chromium-${version}`);
   const ready = join(dir, 'ready.json');
   const lock = `${dir}.lock`;
@@ -76,6 +75,17 @@ export function bundledChromium(): ChromiumChoice {
   const { path, args } = JSON.parse(readFileSync(ready, 'utf8')) as { path: string; args: string[] };
   bundled = { path, source: '@sparticuz/chromium', args: args.filter((a) => BUNDLED_ARGS_KEPT.includes(a)) };
   return bundled;
+}
+
+/** The package's own package.json (not in its exports): the nearest one above its entry point. */
+export function bundledManifest(): { version: string } {
+  for (let dir = dirname(require.resolve('@sparticuz/chromium')); dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
+    if (manifest.name === '@sparticuz/chromium') return manifest;
+  }
+  throw new Error('@sparticuz/chromium: its package.json was not found');
 }
 
 function unpack(dir: string, ready: string): void {
