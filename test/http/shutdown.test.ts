@@ -4,6 +4,7 @@
  * and each client was told to handshake again (elsewhere) before its connection closed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,3 +71,29 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('%s with CometD clients connected'
     }
   }, 20_000);
 });
+
+test('SIGTERM with an inspector page open: its event stream is ended cleanly, and the process exits with 0', async () => {
+  const { child, base, exited } = await startChild();
+  try {
+    const { ended } = await new Promise<{ ended: Promise<string> }>((resolve, reject) => {
+      const request = get(`${base}/inspect/events`, { headers: { authorization: `Basic ${Buffer.from('ann:pw').toString('base64')}` } }, (res) => {
+        expect(res.statusCode).toBe(200);
+        const ended = new Promise<string>((done) => {
+          res.once('end', () => done('ended'));
+          res.once('aborted', () => done('cut'));
+          res.once('error', () => done('cut'));
+        });
+        res.resume();
+        resolve({ ended });
+      });
+      request.once('error', reject);
+    });
+    child.kill('SIGTERM');
+    // Ended by the server as it closes, not cut at the shutdown bound (which would also end it, as an abort).
+    expect(await ended).toBe('ended');
+    expect(await exited).toBe(0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+  }
+}, 20_000);
