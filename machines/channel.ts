@@ -37,8 +37,12 @@ export type ChannelEvent =
   | { type: 'UNHOLD' }
   /** The network: the far end is alerting (outgoing). */
   | { type: 'NET.PROGRESS' }
-  /** The network: media is connected (answer of an outgoing leg, or confirmation of answer / reconnect). */
-  | { type: 'NET.CONNECTED' }
+  /** The network: the far end answered our dial (SIP 200 to our INVITE); taken only while dialling. */
+  | { type: 'NET.ANSWERED' }
+  /** The network: our answer took (SIP ACK); taken only in ANSWERING. */
+  | { type: 'NET.ACCEPTED' }
+  /** The network: our reconnect took; taken only in RECONNECTING. */
+  | { type: 'NET.RECONNECTED' }
   | { type: 'NET.HELD' }
   /** The network could not put the leg on hold; the dialog is still up. */
   | { type: 'NET.HOLD_FAILED' }
@@ -171,14 +175,14 @@ export const channelMachine = setup({
     },
     [State.ANSWERING]: {
       on: {
-        'NET.CONNECTED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] },
+        'NET.ACCEPTED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] },
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },
     [State.CALL_OUTGOING]: {
       on: {
         'NET.PROGRESS': { target: State.RING_OUTGOING, actions: emit({ type: 'leg.progress' } as const) },
-        'NET.CONNECTED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
+        'NET.ANSWERED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
         CALL_TIMEOUT: {
           description: "after the call's secondsTimeout",
           target: State.IDLE,
@@ -195,7 +199,7 @@ export const channelMachine = setup({
     },
     [State.RING_OUTGOING]: {
       on: {
-        'NET.CONNECTED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
+        'NET.ANSWERED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
         CALL_TIMEOUT: {
           description: "after the call's secondsTimeout",
           target: State.IDLE,
@@ -254,7 +258,7 @@ export const channelMachine = setup({
     },
     [State.RECONNECTING]: {
       on: {
-        'NET.CONNECTED': State.ANSWERED,
+        'NET.RECONNECTED': State.ANSWERED,
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },

@@ -328,30 +328,28 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     });
   }
 
-  // `answered`, `accepted` and `reconnected` each confirm one command, and are taken only in the state that
-  // command left the leg in (the chart's NET.CONNECTED means whichever is awaited there).
+  // `answered`, `accepted` and `reconnected` each confirm one command, and are distinct chart events, each
+  // taken only in the state that command left the leg in (anywhere else the chart ignores it).
 
   answered(callId: string): void {
-    this.confirmed(callId, [State.CALL_OUTGOING, State.RING_OUTGOING]);
+    this.confirmed(callId, { type: 'NET.ANSWERED' });
   }
 
   accepted(callId: string): void {
-    this.confirmed(callId, [State.ANSWERING]);
+    this.confirmed(callId, { type: 'NET.ACCEPTED' });
   }
 
   reconnected(callId: string): void {
-    this.confirmed(callId, [State.RECONNECTING]);
+    this.confirmed(callId, { type: 'NET.RECONNECTED' });
   }
 
-  private confirmed(callId: string, awaitedIn: readonly State[]): void {
+  private confirmed(callId: string, event: ChannelEvent): void {
     if (!this.legs.has(callId)) {
       // The call has been released (a 200 crossing our CANCEL): tell the network again to end it.
       this.supervisor.turns.run(() => this.command({ callId } as Leg, 'release', (n) => n.release(callId, 'cancel', 'local')));
       return;
     }
-    this.toLeg(callId, (leg) => {
-      if (awaitedIn.includes(stateOf(leg))) leg.actor.send({ type: 'NET.CONNECTED' });
-    });
+    this.toLeg(callId, (leg) => leg.actor.send(event));
   }
 
   holdResult(callId: string, result: CommandResult): void {

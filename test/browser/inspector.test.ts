@@ -68,7 +68,7 @@ test('the highlighted state follows a retrievable transfer, and the timeline sho
       'callback transferAnswer',
       'step RETRIEVE',
       'step TRANSFER.RECONNECT',
-      'step NET.CONNECTED',
+      'step NET.RECONNECTED',
       'callback transferDisconnect',
       'callback transferComplete',
     ]);

@@ -52,7 +52,9 @@ const channelDriver: Driver<Ctx> = {
     { type: 'HOLD' },
     { type: 'UNHOLD' },
     { type: 'NET.PROGRESS' },
-    { type: 'NET.CONNECTED' },
+    { type: 'NET.ANSWERED' },
+    { type: 'NET.ACCEPTED' },
+    { type: 'NET.RECONNECTED' },
     { type: 'NET.HELD' },
     { type: 'NET.HOLD_FAILED' },
     { type: 'NET.FAILURE', message: 'signalling failed' },
@@ -95,8 +97,14 @@ const channelDriver: Driver<Ctx> = {
       case 'NET.PROGRESS':
         on.progress(id(ctx.a));
         break;
-      case 'NET.CONNECTED':
-        ctx.net.connected(id(ctx.a));
+      case 'NET.ANSWERED':
+        on.answered(id(ctx.a));
+        break;
+      case 'NET.ACCEPTED':
+        on.accepted(id(ctx.a));
+        break;
+      case 'NET.RECONNECTED':
+        on.reconnected(id(ctx.a));
         break;
       case 'NET.HELD':
         ctx.net.held(id(ctx.a));
