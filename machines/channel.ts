@@ -22,6 +22,11 @@ export interface ChannelContext {
   /** Whether the leg has ever been answered (an `answerTime` exists). */
   answered: boolean;
   transferCause: TransferCause;
+  /**
+   * The application asked to take the leg off hold and the network has not confirmed it yet (ON_HOLD until
+   * it does), or, asked in HOLDING, the unhold waits for the hold's own result (one re-INVITE at a time).
+   */
+  unholdPending: boolean;
 }
 
 export type ChannelEvent =
@@ -46,6 +51,10 @@ export type ChannelEvent =
   | { type: 'NET.HELD' }
   /** The network could not put the leg on hold; the dialog is still up. */
   | { type: 'NET.HOLD_FAILED' }
+  /** The network took the leg off hold (our unhold took). */
+  | { type: 'NET.UNHELD' }
+  /** The network could not take the leg off hold; the dialog is still up and the leg stays ON_HOLD. */
+  | { type: 'NET.UNHOLD_FAILED' }
   /** The network reports a signalling failure on a live leg. */
   | { type: 'NET.FAILURE'; message: string }
   /**
@@ -100,6 +109,7 @@ export const channelMachine = setup({
   guards: {
     /** A leg that can end: not IDLE, and not a channel still WAITING for a call. */
     isLive: not(or([stateIn(State.IDLE), stateIn(State.WAITING)])),
+    unholdPending: ({ context }) => context.unholdPending,
   },
 }).createMachine({
   id: 'channel',
@@ -110,6 +120,7 @@ export const channelMachine = setup({
     errorMessage: null,
     answered: false,
     transferCause: TransferCause.NONE,
+    unholdPending: false,
   }),
   initial: State.IDLE,
   on: {
@@ -132,6 +143,7 @@ export const channelMachine = setup({
           clearedBy: event.by,
           errorMessage: event.errorMessage ?? context.errorMessage,
           transferCause: event.transferCause ?? context.transferCause,
+          unholdPending: false,
         })),
         emit(({ context, event }) => ({
           type: 'leg.ended' as const,
@@ -223,16 +235,33 @@ export const channelMachine = setup({
     },
     [State.HOLDING]: {
       on: {
-        'NET.HELD': State.ON_HOLD,
-        'NET.HOLD_FAILED': State.ANSWERED,
-        // Taken off hold before the network confirmed the hold: back to ANSWERED (a late NET.HELD is ignored there).
-        UNHOLD: { target: State.ANSWERED, actions: emit({ type: 'signal.unhold' } as const) },
+        'NET.HELD': [
+          // Taken off hold before the network confirmed the hold: the unhold is sent now the hold has taken.
+          {
+            guard: 'unholdPending',
+            target: State.ON_HOLD,
+            actions: emit({ type: 'signal.unhold' } as const),
+          },
+          { target: State.ON_HOLD },
+        ],
+        // The hold did not take: the leg is off hold already, and a pending unhold has nothing left to do.
+        'NET.HOLD_FAILED': { target: State.ANSWERED, actions: assign({ unholdPending: false }) },
+        UNHOLD: {
+          description: 'waits for the hold to be confirmed',
+          guard: not('unholdPending'),
+          actions: assign({ unholdPending: true }),
+        },
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },
     [State.ON_HOLD]: {
       on: {
-        UNHOLD: { target: State.ANSWERED, actions: emit({ type: 'signal.unhold' } as const) },
+        UNHOLD: {
+          guard: not('unholdPending'),
+          actions: [assign({ unholdPending: true }), emit({ type: 'signal.unhold' } as const)],
+        },
+        'NET.UNHELD': { guard: 'unholdPending', target: State.ANSWERED, actions: assign({ unholdPending: false }) },
+        'NET.UNHOLD_FAILED': { guard: 'unholdPending', actions: assign({ unholdPending: false }) },
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },

@@ -32,10 +32,12 @@ test('hold not yet confirmed when CompleteTransfer arrives: the caller is still 
   expect(l1.state).toBe('HOLDING'); // the network has not confirmed the hold
   const c2 = agent.calls().find((c) => c.callType === 'Consult')?.id as string;
   expect(await agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
-  expect(l1.state).toBe('ANSWERED');
-  net.held(l1.callId as string); // a late confirmation changes nothing
-  expect(l1.state).toBe('ANSWERED');
+  expect(l1.state).toBe('HOLDING'); // the unhold waits for the hold's result (one re-INVITE at a time)
+  expect(net.commands.map((c) => c.type)).toEqual(['answer', 'hold', 'dial']);
+  net.held(l1.callId as string); // the hold took: now the unhold is sent
   expect(net.commands.map((c) => c.type)).toEqual(['answer', 'hold', 'dial', 'unhold']);
+  net.unheld(l1.callId as string);
+  expect(l1.state).toBe('ANSWERED');
   sb.close();
   expect(sb.stats()).toMatchObject({ legs: 0, agentCalls: 0, transfers: 0, timers: 0 });
 });

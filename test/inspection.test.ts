@@ -175,13 +175,13 @@ test('an event no transition takes is reported as ignored, with the state unchan
   network.connected(a.callId as string);
   await answered;
   void a.hold();
-  void a.unhold(); // taken off hold before the network confirmed it
-  network.held(a.callId as string); // the late confirmation: ANSWERED ignores it
-  expect(a.state).toBe(State.ANSWERED);
+  network.held(a.callId as string);
+  network.indications.progress(a.callId as string); // no transition of ON_HOLD takes a far end's ringing
+  expect(a.state).toBe(State.ON_HOLD);
   expect(steps.slice(-3).map((s) => [s.event.type, s.value, s.ignored])).toEqual([
     ['HOLD', 'HOLDING', false],
-    ['UNHOLD', 'ANSWERED', false],
-    ['NET.HELD', 'ANSWERED', true],
+    ['NET.HELD', 'ON_HOLD', false],
+    ['NET.PROGRESS', 'ON_HOLD', true],
   ]);
   sb.close();
 });

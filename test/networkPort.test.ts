@@ -6,6 +6,7 @@
 import { createSwitchboard, SimulatedClock, State, TransferCause, type BandwidthCallback } from '../src';
 import type { EndCause } from '../machines/vocabulary';
 import { ManualNetwork } from './support/manualNetwork';
+import { flush } from './harness';
 
 function setup(network = new ManualNetwork()) {
   const sb = createSwitchboard({ clock: new SimulatedClock(), network });
@@ -98,7 +99,7 @@ test('a hold that fails (491) leaves the call up: back to ANSWERED; a release th
   expect(await held).toBe(State.ANSWERED);
   t.net.throwOn.add('release');
   await a.hangUp();
-  expect(t.errors).toEqual([`release ${a.callId}`]);
+  expect(t.errors).toEqual([`hold ${a.callId}`, `release ${a.callId}`]);
   expect(t.summary()).toEqual(['initiate', 'disconnect(hangup)']);
   expect(t.sb.stats()).toMatchObject({ legs: 0, timers: 0 });
 });
@@ -144,4 +145,101 @@ test('the simulated network keeps the media state: ringback to A, then A and B b
   expect(sb.network.media(b.callId as string)).toEqual({ tone: null, bridgedTo: a.callId });
   sb.close();
   expect(sb.network.media(a.callId as string)).toEqual({ tone: null, bridgedTo: null });
+});
+
+describe('unhold is confirmed like hold (unholdResult)', () => {
+  test('the leg stays ON_HOLD until the network confirms; then ANSWERED', async () => {
+    const t = setup();
+    const a = await answered(t);
+    const A = a.callId as string;
+    void a.hold();
+    t.net.held(A);
+    let settled: State | null = null;
+    const unheld = a.unhold().then((s) => (settled = s));
+    await flush();
+    expect([a.state, settled]).toEqual([State.ON_HOLD, null]);
+    t.net.unheld(A);
+    await unheld;
+    expect([a.state, settled]).toEqual([State.ANSWERED, State.ANSWERED]);
+    expect(t.net.commands.map((c) => c.type)).toEqual(['answer', 'hold', 'unhold']);
+    t.sb.close();
+  });
+
+  test('an unhold that fails (491) leaves the call up and held: unhold() resolves ON_HOLD, reported; a new unhold works', async () => {
+    const t = setup();
+    const a = await answered(t);
+    const A = a.callId as string;
+    void a.hold();
+    t.net.held(A);
+    const first = a.unhold();
+    t.net.indications.unholdResult(A, { ok: false, status: 491, reason: 'Request Pending' });
+    expect(await first).toBe(State.ON_HOLD);
+    expect(t.errors).toEqual([`unhold ${A}`]);
+    const second = a.unhold();
+    t.net.unheld(A);
+    expect(await second).toBe(State.ANSWERED);
+    expect(t.summary()).toEqual(['initiate']);
+    t.sb.close();
+  });
+
+  test('unhold while the hold is unconfirmed: sent once the hold takes (one re-INVITE at a time)', async () => {
+    const t = setup();
+    const a = await answered(t);
+    const A = a.callId as string;
+    void a.hold();
+    const unheld = a.unhold();
+    expect(t.net.commands.map((c) => c.type)).toEqual(['answer', 'hold']);
+    t.net.held(A);
+    expect([a.state, t.net.commands.at(-1)?.type]).toEqual([State.ON_HOLD, 'unhold']);
+    t.net.unheld(A);
+    expect(await unheld).toBe(State.ANSWERED);
+    t.sb.close();
+  });
+
+  test('unhold while the hold is unconfirmed, and the hold fails: ANSWERED, no unhold sent', async () => {
+    const t = setup();
+    const a = await answered(t);
+    void a.hold();
+    const unheld = a.unhold();
+    t.net.indications.holdResult(a.callId as string, { ok: false, status: 488 });
+    expect(await unheld).toBe(State.ANSWERED);
+    expect(t.net.commands.map((c) => c.type)).toEqual(['answer', 'hold']);
+    t.sb.close();
+  });
+});
+
+describe('at most one command of a kind outstanding per leg: (callId, kind) is the correlation', () => {
+  test('a second hold or unhold while one is pending is refused, and the network sees one', async () => {
+    const t = setup();
+    const a = await answered(t);
+    const A = a.callId as string;
+    void a.hold();
+    await expect(a.hold()).rejects.toThrow(/hold\(\) needs the channel ANSWERED, but it is HOLDING/);
+    t.net.held(A);
+    void a.unhold();
+    await expect(a.unhold()).rejects.toThrow(/unhold\(\): an unhold is already pending/);
+    expect(t.net.commands.map((c) => c.type)).toEqual(['answer', 'hold', 'unhold']);
+    expect(a.state).toBe(State.ON_HOLD);
+    t.sb.close();
+  });
+
+  test('a confirmation with no command of its kind outstanding is ignored (a stale or repeated result)', async () => {
+    const t = setup();
+    const a = await answered(t);
+    const A = a.callId as string;
+    t.net.indications.holdResult(A, { ok: true }); // no hold was asked for
+    t.net.indications.unholdResult(A, { ok: false, status: 500 });
+    t.net.indications.accepted(A); // a repeated ACK
+    expect(a.state).toBe(State.ANSWERED);
+    void a.hold();
+    t.net.held(A);
+    t.net.held(A); // a repeated 200 to the re-INVITE
+    void a.unhold();
+    t.net.indications.holdResult(A, { ok: false, status: 491 }); // not the unhold's result: ignored
+    expect(a.state).toBe(State.ON_HOLD);
+    t.net.unheld(A);
+    expect(a.state).toBe(State.ANSWERED);
+    expect(t.errors).toEqual([]);
+    t.sb.close();
+  });
 });

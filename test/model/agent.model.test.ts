@@ -80,6 +80,13 @@ function consultDriver(blind: boolean): Driver<Ctx> {
       return ctx;
     },
     async perform(ctx, event: AnyEventObject) {
+      await performConsult(ctx, event);
+      ctx.net.unheldAll(); // unholds take at once here (unhold confirmation is the channel chart's model)
+    },
+    teardown,
+  };
+
+  async function performConsult(ctx: Ctx, event: AnyEventObject): Promise<void> {
       const on = ctx.net.indications;
       switch (event.type) {
         case 'TARGET.ANSWERED':
@@ -105,9 +112,7 @@ function consultDriver(blind: boolean): Driver<Ctx> {
         default:
           throw new Error(`no driver for ${event.type}`);
       }
-    },
-    teardown,
-  };
+  }
 }
 
 test('consult-transfer statechart (two-step and single-step): every state and transition, driven through the engine', async () => {
@@ -206,7 +211,13 @@ const CALL_EVENTS: AnyEventObject[] = [
   { type: 'InitiateConference' },
 ];
 
+/** The manual network confirms every unhold at once (unhold confirmation is the channel chart's model). */
 async function performCall(ctx: CallCtx, event: AnyEventObject): Promise<void> {
+  await performCallStep(ctx, event);
+  ctx.net.unheldAll();
+}
+
+async function performCallStep(ctx: CallCtx, event: AnyEventObject): Promise<void> {
   const on = ctx.net.indications;
   const coupledFollowUp = ctx.last !== null && COUPLED[ctx.last] === event.type;
   ctx.last = event.type;

@@ -43,6 +43,8 @@ const channelDriver: Driver<Ctx> = {
   name: 'channel',
   machine: channelMachine,
   input: { direction: 'inbound' },
+  // Whether an unhold is pending is part of the state (UNHOLD, NET.HELD and the unhold results depend on it).
+  serialize: (snapshot) => JSON.stringify([snapshot.value, (snapshot.context as { unholdPending: boolean }).unholdPending]),
   events: [
     { type: 'WAIT' },
     { type: 'NET.OFFER' },
@@ -57,6 +59,8 @@ const channelDriver: Driver<Ctx> = {
     { type: 'NET.RECONNECTED' },
     { type: 'NET.HELD' },
     { type: 'NET.HOLD_FAILED' },
+    { type: 'NET.UNHELD' },
+    { type: 'NET.UNHOLD_FAILED' },
     { type: 'NET.FAILURE', message: 'signalling failed' },
     { type: 'CLEAR', cause: 'normal', by: 'local' },
     { type: 'CLEAR', cause: 'normal', by: 'remote' },
@@ -111,6 +115,12 @@ const channelDriver: Driver<Ctx> = {
         break;
       case 'NET.HOLD_FAILED':
         on.holdResult(id(ctx.a), { ok: false, status: 491, reason: 'Request Pending' });
+        break;
+      case 'NET.UNHELD':
+        on.unholdResult(id(ctx.a), { ok: true });
+        break;
+      case 'NET.UNHOLD_FAILED':
+        on.unholdResult(id(ctx.a), { ok: false, status: 491, reason: 'Request Pending' });
         break;
       case 'NET.FAILURE':
         on.failed(id(ctx.a), 'signalling failed');
