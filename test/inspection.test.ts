@@ -143,6 +143,7 @@ test('an agent consult: the agent calls and the consult transfer report their st
 
   const consult = steps.filter((s) => s.machine === 'consult-transfer');
   expect(consult.map((s) => JSON.stringify(s.value))).toEqual([
+    '{"consulting":"holding"}',
     '{"consulting":"dialling"}',
     '{"consulting":"connected"}',
     '{"completed":"bridged"}',

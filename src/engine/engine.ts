@@ -123,6 +123,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     leg.lastState = state;
     this.supervisor.stateChanged(leg, previous, state);
     leg.agentCall?.legState(state);
+    if (leg.transfer?.running) leg.transfer.legState(leg, state);
   }
 
   private onLegEvent(leg: Leg, event: ChannelEmitted): void {

@@ -25,6 +25,8 @@ export interface LegTransfer extends Inspectable {
   legCleared(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage?: string): void;
   targetProgress(): void;
   targetAnswered(): void;
+  /** A leg of this transfer entered `state` (reported after the leg's agent call has seen it). */
+  legState(leg: Leg, state: State): void;
 }
 
 /** Options every root actor of the engine is created with. */

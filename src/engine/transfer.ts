@@ -133,6 +133,8 @@ export class TransferRun implements LegTransfer {
     this.actor.send({ type: 'TARGET.ANSWERED' });
   }
 
+  legState(): void {}
+
   retrieve(): void {
     this.actor.send({ type: 'RETRIEVE' });
   }

@@ -5,7 +5,7 @@
  */
 import { createActor, type Actor } from 'xstate';
 import { consultTransferMachine } from '../../../machines/consultTransfer';
-import type { ClearedBy, EndCause } from '../../../machines/vocabulary';
+import { State, type ClearedBy, type EndCause } from '../../../machines/vocabulary';
 import type { TransferEndedInfo } from '../events';
 import type { ActorOptions, Leg, LegTransfer } from '../leg';
 import type { AgentCall } from './call';
@@ -45,7 +45,14 @@ export class ConsultRun implements LegTransfer {
       const target = this.target;
       switch (command.type) {
         case 'holdParent':
-          parent.actor.send({ type: 'HOLD' });
+          // Already held (a consult of a held call): nothing to wait for. Else the hold's outcome comes back
+          // through legState (at once from a network that answers inside the command, or later).
+          if (parent.actor.getSnapshot().value === State.ON_HOLD) this.actor.send({ type: 'PARENT.HELD' });
+          else parent.actor.send({ type: 'HOLD' });
+          break;
+        case 'holdFailed':
+          // The network refused the hold: no consult. The desk is told C1's state again (Established).
+          if (this.parentCall) this.parentCall.owner.notify(this.parentCall, 'StatusChange');
           break;
         case 'retrieveParent':
           parent.actor.send({ type: 'UNHOLD' });
@@ -167,6 +174,13 @@ export class ConsultRun implements LegTransfer {
   }
 
   targetProgress(): void {}
+
+  /** The caller's hold took (ON_HOLD) or was refused (ANSWERED again) while the consult waits for it. */
+  legState(leg: Leg, state: State): void {
+    if (leg !== this.parent || !this.actor.getSnapshot().matches({ consulting: 'holding' })) return;
+    if (state === State.ON_HOLD) this.actor.send({ type: 'PARENT.HELD' });
+    else if (state === State.ANSWERED) this.actor.send({ type: 'PARENT.HOLD_FAILED' });
+  }
 
   targetAnswered(): void {
     this.actor.send({ type: 'TARGET.ANSWERED' });
