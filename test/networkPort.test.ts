@@ -243,3 +243,92 @@ describe('at most one command of a kind outstanding per leg: (callId, kind) is t
     t.sb.close();
   });
 });
+
+describe('early media (183 with SDP): A hears B, not our ringback', () => {
+  test("the simulated far end's earlyMedia: A is bridged to B while B rings (no tone), and stays bridged on answer", async () => {
+    const clock = new SimulatedClock();
+    const sb = createSwitchboard({ clock });
+    sb.network.addEndpoint('+1777', { outcome: 'answer', ringFor: 1, earlyMedia: true });
+    const { channel: a } = sb.network.placeCall({ from: '+1555', to: '+1999' });
+    await a.answer();
+    const player = a.createTonePlayer();
+    const b = sb.createChannel();
+    const result = a.retrievableTransfer(b, '+1777');
+    const [A, B] = [a.callId as string, b.callId as string];
+    expect([b.state, sb.network.media(A), player.playing]).toEqual([State.RING_OUTGOING, { tone: null, bridgedTo: B }, null]);
+    clock.increment(1000);
+    expect(await result).toBe(State.TRANSFERRED);
+    expect([sb.network.media(A), sb.network.media(B)]).toEqual([
+      { tone: null, bridgedTo: B },
+      { tone: null, bridgedTo: A },
+    ]);
+    sb.close();
+  });
+
+  test('the commands: one bridge for early media and answer, no tone; unbridged before B is released', async () => {
+    const t = setup();
+    const a = await answered(t);
+    const b = t.sb.createChannel();
+    void a.retrievableTransfer(b, '+15557770000');
+    const [A, B] = [a.callId as string, b.callId as string];
+    t.net.indications.progress(B, { earlyMedia: true });
+    expect(a.tonePlayer?.playing).toBeNull();
+    t.net.connected(B);
+    const retrieved = a.retrieveTransferredCall();
+    t.net.connected(A);
+    expect(await retrieved).toBe(State.ANSWERED);
+    const name = (id: string | undefined) => (id === A ? 'A' : id === B ? 'B' : id);
+    expect(t.net.commands.slice(1).map((c) => `${c.type} ${name(c.callId)}${c.to ? ` ${name(c.to)}` : ''}`)).toEqual([
+      'dial B +15557770000',
+      'bridge A B',
+      'unbridge A B',
+      'release B',
+      'reconnect A',
+    ]);
+    t.sb.close();
+  });
+
+  test('B sends early media, then rejects: A is unbridged and back to ANSWERED, with nothing playing', async () => {
+    const clock = new SimulatedClock();
+    const sb = createSwitchboard({ clock });
+    sb.network.addEndpoint('+1777', { outcome: 'reject', ringFor: 1, earlyMedia: true });
+    const { channel: a } = sb.network.placeCall({ from: '+1555', to: '+1999' });
+    await a.answer();
+    a.createTonePlayer();
+    const b = sb.createChannel();
+    const result = a.retrievableTransfer(b, '+1777');
+    expect(sb.network.media(a.callId as string)).toEqual({ tone: null, bridgedTo: b.callId });
+    clock.increment(1000);
+    expect(await result).toBe(State.ANSWERED);
+    expect(a.transferCause()).toBe(TransferCause.TARGETREJECT);
+    expect(sb.network.media(a.callId as string)).toEqual({ tone: null, bridgedTo: null });
+    sb.close();
+  });
+
+  test('180 first, then 183 with media: the ringback stops and A is bridged to B', async () => {
+    const t = setup();
+    const a = await answered(t);
+    const b = t.sb.createChannel();
+    void a.retrievableTransfer(b, '+15557770000');
+    const [A, B] = [a.callId as string, b.callId as string];
+    t.net.indications.progress(B);
+    expect(a.tonePlayer?.playing).toBe('RINGBACK');
+    t.net.indications.progress(B, { earlyMedia: true });
+    expect(a.tonePlayer?.playing).toBeNull();
+    t.net.connected(B);
+    const name = (id: string | undefined) => (id === A ? 'A' : id === B ? 'B' : id);
+    expect(t.net.commands.slice(2).map((c) => `${c.type} ${name(c.callId)}${c.to ? ` ${name(c.to)}` : ''}`)).toEqual([
+      'playTone A RINGBACK',
+      'stopTone A',
+      'bridge A B',
+    ]);
+    t.sb.close();
+  });
+
+  test('a script with earlyMedia that cannot ring, or not a boolean, is refused', () => {
+    const sb = createSwitchboard({ clock: new SimulatedClock() });
+    expect(() => sb.network.addEndpoint('+1777', { outcome: 'busy', earlyMedia: true })).toThrow(/earlyMedia needs an outcome that rings/);
+    expect(() => sb.network.addEndpoint('+1777', { outcome: 'answer', earlyMedia: 'yes' as never })).toThrow(/earlyMedia must be true or false/);
+    sb.close();
+  });
+});

@@ -341,8 +341,13 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   progress(callId: string, info?: { earlyMedia?: boolean }): void {
     this.toLeg(callId, (leg) => {
-      leg.earlyMedia = info?.earlyMedia === true;
+      const ringing = stateOf(leg) === State.RING_OUTGOING;
+      const media = info?.earlyMedia === true && !leg.earlyMedia;
+      // Once the far end has sent early media it is the media of the call until the answer.
+      if (info?.earlyMedia === true) leg.earlyMedia = true;
       leg.actor.send({ type: 'NET.PROGRESS' });
+      // A later 183 with media while it already rings: a transfer switches A from our ringback to it.
+      if (ringing && media && leg.transfer?.running && leg.transfer.target === leg) leg.transfer.targetProgress();
     });
   }
 
