@@ -17,12 +17,12 @@ import type { CallbackUrls, TransferEndedInfo } from './events';
 import type { CommandResult, ConfirmedCommand, Destination, Network, NetworkIndications } from './network';
 import type { Supervisor } from './supervisor';
 import type { TonePlayer } from './tonePlayer';
-import { TransferRun, type TransferHost } from './transfer';
+import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
 import { AgentDesk } from './agent/desk';
 import { Inspection, type Inspectable, type LiveCall } from './inspection';
 
 /** What the agent desk uses of the engine. */
-export interface EngineCore {
+export interface EngineCore extends MediaCommands {
   readonly publicUrl: string;
   readonly clock: EngineClock;
   readonly actorOptions: ActorOptions;

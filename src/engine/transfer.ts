@@ -13,17 +13,20 @@ import type { MachineName } from './inspection';
 
 export type TransferActor = Actor<typeof retrievableTransferMachine>;
 
-/** What a transfer run needs from the engine. */
-export interface TransferHost {
-  dialTarget(target: Leg): void;
-  /** The transfer ended while A is up: send transferComplete. */
-  transferCompleted(parent: Leg, target: Leg): void;
-  transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
-  /** Media commands to the network (ringback to A while B rings; A and B connected while transferred). */
+/** Media commands to the network, as transfers issue them (the engine runs them as network commands). */
+export interface MediaCommands {
   playTone(leg: Leg, tone: string): void;
   stopTone(leg: Leg): void;
   bridge(a: Leg, b: Leg): void;
   unbridge(a: Leg, b: Leg): void;
+}
+
+/** What a transfer run needs from the engine. */
+export interface TransferHost extends MediaCommands {
+  dialTarget(target: Leg): void;
+  /** The transfer ended while A is up: send transferComplete. */
+  transferCompleted(parent: Leg, target: Leg): void;
+  transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
 }
 
 export class TransferRun implements LegTransfer {
