@@ -7,6 +7,7 @@ import { createSwitchboard, SimulatedClock, State, TransferCause, type Bandwidth
 import type { EndCause } from '../machines/vocabulary';
 import { ManualNetwork } from './support/manualNetwork';
 import { flush } from './harness';
+import { InspectorHub } from '../src/inspect/hub';
 
 function setup(network = new ManualNetwork()) {
   const sb = createSwitchboard({ clock: new SimulatedClock(), network });
@@ -329,6 +330,58 @@ describe('early media (183 with SDP): A hears B, not our ringback', () => {
     const sb = createSwitchboard({ clock: new SimulatedClock() });
     expect(() => sb.network.addEndpoint('+1777', { outcome: 'busy', earlyMedia: true })).toThrow(/earlyMedia needs an outcome that rings/);
     expect(() => sb.network.addEndpoint('+1777', { outcome: 'answer', earlyMedia: 'yes' as never })).toThrow(/earlyMedia must be true or false/);
+    sb.close();
+  });
+});
+
+describe('far-end hold (remoteHold / remoteUnhold): a leg property, not a state', () => {
+  test('the channel and the inspection show it; the state and the callbacks do not change; gone with the leg', async () => {
+    const clock = new SimulatedClock();
+    const sb = createSwitchboard({ clock });
+    const callbacks: string[] = [];
+    const states: string[] = [];
+    sb.on('callback', (p) => callbacks.push(p.eventType));
+    sb.on('legState', (c) => states.push(c.state));
+    const { channel: a, farEnd } = sb.network.placeCall({ from: '+1555', to: '+1999' });
+    await a.answer();
+    const A = a.callId as string;
+    const before = { callbacks: callbacks.length, states: states.length };
+    expect([a.remoteHold, sb.inspection.liveCall(A)?.remoteHold]).toEqual([false, false]);
+    farEnd.hold();
+    expect([a.state, a.remoteHold, sb.inspection.liveCall(A)?.remoteHold]).toEqual([State.ANSWERED, true, true]);
+    // The application may still hold the call itself: both sides' holds are independent.
+    expect(await a.hold()).toBe(State.ON_HOLD);
+    expect(await a.unhold()).toBe(State.ANSWERED);
+    expect(a.remoteHold).toBe(true);
+    farEnd.unhold();
+    expect([a.state, a.remoteHold, sb.inspection.liveCall(A)?.remoteHold]).toEqual([State.ANSWERED, false, false]);
+    farEnd.hold();
+    expect(callbacks.length).toBe(before.callbacks);
+    expect(states.slice(before.states)).toEqual([State.HOLDING, State.ON_HOLD, State.ANSWERED]);
+    await a.hangUp();
+    expect(a.remoteHold).toBe(false);
+    expect(sb.inspection.liveCall(A)).toBeUndefined();
+    sb.network.farEnd(A).unhold(); // for a call that has ended: ignored
+    sb.close();
+  });
+
+  test('the inspector shows it on a live call, read afresh (not kept once the call ends)', async () => {
+    const clock = new SimulatedClock();
+    const sb = createSwitchboard({ clock });
+    const hub = new InspectorHub(sb, { mode: 'always' });
+    const { channel: a, farEnd } = sb.network.placeCall({ from: '+1555', to: '+1999' });
+    await a.answer();
+    const A = a.callId as string;
+    farEnd.hold();
+    expect(hub.call(A)?.call).toMatchObject({ callId: A, state: 'ANSWERED', live: true, remoteHold: true });
+    expect(hub.calls().find((c) => c.callId === A)).toMatchObject({ remoteHold: true });
+    farEnd.unhold();
+    expect(hub.call(A)?.call).toMatchObject({ live: true, remoteHold: false });
+    farEnd.hold();
+    await a.hangUp();
+    expect(hub.call(A)?.call.live).toBe(false);
+    expect(hub.call(A)?.call.remoteHold).toBeUndefined();
+    hub.close();
     sb.close();
   });
 });

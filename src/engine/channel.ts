@@ -91,6 +91,14 @@ export class Channel {
     return this.#leg ? (this.#leg.actor.getSnapshot().value as State) : State.IDLE;
   }
 
+  /**
+   * Whether the far end has put the call on hold (its own re-INVITE, SIP `sendonly`/`inactive`). Aculab has
+   * no state for it, so the channel's state does not change; false when the channel has no live leg.
+   */
+  get remoteHold(): boolean {
+    return this.#leg?.remoteHeld ?? false;
+  }
+
   /** The current (or last) leg's `c-…` id; null before the channel has had a leg. */
   get callId(): string | null {
     return this.#callId;

@@ -65,6 +65,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       state: leg.lastState,
       startTime: leg.startTime,
       ...(leg.parent ? { parentCallId: leg.parent.callId } : {}),
+      remoteHold: leg.remoteHeld,
     });
     this.inspection = new Inspection(clock, () => this.liveActors(), {
       all: () => [...this.legs.values()].map(liveCall),

@@ -49,6 +49,10 @@ export interface FarEnd {
   hangUp(): void;
   /** A signalling failure on the leg: it goes to ERROR and the application must hang it up. */
   fail(message: string): void;
+  /** The far end puts the call on hold (a far-end re-INVITE): `channel.remoteHold` becomes true. */
+  hold(): void;
+  /** The far end takes the call off hold. */
+  unhold(): void;
 }
 
 export const DEFAULT_RING_SECONDS = 2;
@@ -108,6 +112,8 @@ export class SimulatedNetwork implements Network {
       callId,
       hangUp: () => this.indications().hungUp(callId),
       fail: (message: string) => this.indications().failed(callId, message),
+      hold: () => this.indications().remoteHold(callId),
+      unhold: () => this.indications().remoteUnhold(callId),
     };
   }
 
