@@ -8,6 +8,8 @@ import type { EndCause } from '../machines/vocabulary';
 import { ManualNetwork } from './support/manualNetwork';
 import { flush } from './harness';
 import { InspectorHub } from '../src/inspect/hub';
+import type { Engine } from '../src/engine/engine';
+import type { Leg } from '../src/engine/leg';
 
 function setup(network = new ManualNetwork()) {
   const sb = createSwitchboard({ clock: new SimulatedClock(), network });
@@ -221,6 +223,25 @@ describe('at most one command of a kind outstanding per leg: (callId, kind) is t
     await expect(a.unhold()).rejects.toThrow(/unhold\(\): an unhold is already pending/);
     expect(t.net.commands.map((c) => c.type)).toEqual(['answer', 'hold', 'unhold']);
     expect(a.state).toBe(State.ON_HOLD);
+    t.sb.close();
+  });
+
+  test('the engine itself never sends a second of a kind while one is outstanding (reported instead)', async () => {
+    const t = setup();
+    const a = await answered(t);
+    const A = a.callId as string;
+    void a.hold();
+    // Below the charts (which never ask twice): the engine's own guard, as an adapter bug would meet it.
+    const engine = t.net.indications as unknown as Engine;
+    engine.command(engine.legs.get(A) as Leg, 'hold', (n) => n.hold(A));
+    expect(t.net.commands.map((c) => c.type)).toEqual(['answer', 'hold']);
+    expect(t.errors).toEqual([`hold ${A}`]);
+    t.net.held(A); // the one outstanding hold is confirmed: a new one may be sent
+    void a.unhold();
+    t.net.unheld(A);
+    void a.hold();
+    expect(a.state).toBe(State.HOLDING);
+    expect(t.net.commands.map((c) => c.type)).toEqual(['answer', 'hold', 'unhold', 'hold']);
     t.sb.close();
   });
 
