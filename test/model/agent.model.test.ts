@@ -352,7 +352,7 @@ function callDriver(kind: 'inbound' | 'dialled' | 'consult'): Driver<CallCtx> {
 test('agent-call statechart: every state and transition, driven through the engine (inbound, dialled and consult calls)', async () => {
   const coverage = await runModel([callDriver('inbound'), callDriver('dialled'), callDriver('consult')]);
   // Not takeable through the engine, by design (docs/consult-transfer.md): conference operations are shown in
-  // capabilities as the seed shows them but refused; SwapCalls is refused until the consult target answers.
+  // capabilities as Genesys shows them but refused; SwapCalls is refused until the consult target answers.
   report('agent-call', coverage, [
     'agentCall.Dialing --SwapCalls--> (self)',
     'agentCall.Established --SingleStepConference--> (self)',
