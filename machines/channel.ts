@@ -6,7 +6,7 @@
  * `leg.*` reports a fact the supervisor turns into callbacks. The only timer is a dialled call's own
  * `secondsTimeout`, an XState delay on the engine's clock. The engine stops the actor once it is IDLE again.
  */
-import { setup, assign, emit, enqueueActions, cancel, not, or, stateIn } from 'xstate';
+import { setup, assign, emit, enqueueActions, cancel, and, not, or, stateIn } from 'xstate';
 import { State, TransferCause, type ClearedBy, type Direction, type EndCause } from './vocabulary';
 
 export interface ChannelInput {
@@ -27,6 +27,11 @@ export interface ChannelContext {
    * it does), or, asked in HOLDING, the unhold waits for the hold's own result (one re-INVITE at a time).
    */
   unholdPending: boolean;
+  /**
+   * A hold asked for while the unhold is still unconfirmed (a consult's SwapCalls, twice, faster than the
+   * network): the leg is held again once the unhold has taken.
+   */
+  rehold: boolean;
 }
 
 export type ChannelEvent =
@@ -110,6 +115,7 @@ export const channelMachine = setup({
     /** A leg that can end: not IDLE, and not a channel still WAITING for a call. */
     isLive: not(or([stateIn(State.IDLE), stateIn(State.WAITING)])),
     unholdPending: ({ context }) => context.unholdPending,
+    rehold: ({ context }) => context.rehold,
   },
 }).createMachine({
   id: 'channel',
@@ -121,6 +127,7 @@ export const channelMachine = setup({
     answered: false,
     transferCause: TransferCause.NONE,
     unholdPending: false,
+    rehold: false,
   }),
   initial: State.IDLE,
   on: {
@@ -144,6 +151,7 @@ export const channelMachine = setup({
           errorMessage: event.errorMessage ?? context.errorMessage,
           transferCause: event.transferCause ?? context.transferCause,
           unholdPending: false,
+          rehold: false,
         })),
         emit(({ context, event }) => ({
           type: 'leg.ended' as const,
@@ -251,17 +259,34 @@ export const channelMachine = setup({
           guard: not('unholdPending'),
           actions: assign({ unholdPending: true }),
         },
+        // Held again before the waiting unhold was sent: the unhold is dropped (the last wish counts).
+        HOLD: { guard: 'unholdPending', actions: assign({ unholdPending: false }) },
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },
     [State.ON_HOLD]: {
       on: {
-        UNHOLD: {
-          guard: not('unholdPending'),
-          actions: [assign({ unholdPending: true }), emit({ type: 'signal.unhold' } as const)],
+        // Held again while the unhold is unconfirmed: sent once the unhold has taken (one re-INVITE at a time).
+        HOLD: {
+          description: 'waits for the unhold to be confirmed',
+          guard: and(['unholdPending', not('rehold')]),
+          actions: assign({ rehold: true }),
         },
-        'NET.UNHELD': { guard: 'unholdPending', target: State.ANSWERED, actions: assign({ unholdPending: false }) },
-        'NET.UNHOLD_FAILED': { guard: 'unholdPending', actions: assign({ unholdPending: false }) },
+        UNHOLD: [
+          { guard: not('unholdPending'), actions: [assign({ unholdPending: true }), emit({ type: 'signal.unhold' } as const)] },
+          // The re-hold still waiting is dropped: the unhold under way is what is wanted.
+          { guard: 'rehold', actions: assign({ rehold: false }) },
+        ],
+        'NET.UNHELD': [
+          {
+            guard: 'rehold',
+            target: State.HOLDING,
+            actions: [assign({ unholdPending: false, rehold: false }), emit({ type: 'signal.hold' } as const)],
+          },
+          { guard: 'unholdPending', target: State.ANSWERED, actions: assign({ unholdPending: false }) },
+        ],
+        // Still held, as a waiting re-hold wanted.
+        'NET.UNHOLD_FAILED': { guard: 'unholdPending', actions: assign({ unholdPending: false, rehold: false }) },
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },

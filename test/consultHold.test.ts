@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createSwitchboard, SimulatedClock, SimulatedNetwork, TransferCause, type CallNotification, type TransferEndedInfo } from '../src';
 import type { CommandResult } from '../src/engine/network';
 import { flush } from './harness';
+import { ManualNetwork } from './support/manualNetwork';
 
 const seed = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'genesys-sample2.json'), 'utf8')) as {
   notifications: CallNotification[];
@@ -106,4 +107,39 @@ test('the caller hangs up while the hold is unconfirmed: the consult ends (HANGU
   d.network.confirmHold(d.l1); // too late: the leg is gone
   d.sb.close();
   expect(d.sb.stats()).toMatchObject({ legs: 0, agentCalls: 0, transfers: 0, timers: 0 });
+});
+
+test('SwapCalls twice before the network confirms the first: one re-INVITE at a time per leg, and the last wish wins', async () => {
+  const net = new ManualNetwork();
+  const sb = createSwitchboard({ clock: new SimulatedClock(), network: net });
+  net.useChannels((callId) => sb.channel(callId));
+  const agent = sb.agent({ phoneNumber: '5005' });
+  const caller = net.offer('5000', '5005');
+  const L1 = caller.callId as string;
+  const c1 = agent.calls()[0].id;
+  await agent.operation(c1, { operationName: 'Answer' });
+  net.connected(L1);
+  await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } });
+  net.held(L1);
+  const L2 = net.commands.find((c) => c.type === 'dial')?.callId as string;
+  const c2 = agent.calls().find((c) => c.callType === 'Consult')?.id as string;
+  net.connected(L2);
+  const from = net.commands.length;
+  expect(await agent.operation(c2, { operationName: 'SwapCalls' })).toEqual({ statusCode: 0 }); // to the caller
+  expect(await agent.operation(c2, { operationName: 'SwapCalls' })).toEqual({ statusCode: 0 }); // and back
+  const sent = () => net.commands.slice(from).map((c) => `${c.type} ${c.callId === L1 ? 'L1' : 'L2'}`);
+  expect(sent()).toEqual(['hold L2', 'unhold L1']); // the second swap waits for these
+  net.held(L2);
+  net.unheld(L1);
+  expect(sent()).toEqual(['hold L2', 'unhold L1', 'unhold L2', 'hold L1']);
+  net.held(L1);
+  net.unheld(L2);
+  expect([sb.channel(L1)?.state, sb.channel(L2)?.state]).toEqual(['ON_HOLD', 'ANSWERED']);
+  await flush();
+  expect(agent.calls().map((c) => [c.id === c1 ? 'C1' : 'C2', c.state])).toEqual([
+    ['C1', 'Held'],
+    ['C2', 'Established'],
+  ]);
+  sb.close();
+  expect(sb.stats()).toMatchObject({ legs: 0, agentCalls: 0, transfers: 0, timers: 0 });
 });

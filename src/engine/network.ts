@@ -12,7 +12,8 @@
  *   confirmed), so the call id and the indication's name are the correlation: no command ids. A
  *   confirmation with no command of its kind outstanding (repeated, stale) is ignored.
  * - Hold and unhold are never outstanding together from the engine's side: an unhold asked for while the
- *   hold is unconfirmed is sent once the hold has taken (one re-INVITE at a time).
+ *   hold is unconfirmed is sent once the hold has taken, and a hold while the unhold is unconfirmed once the
+ *   unhold has (one re-INVITE at a time).
  * - A network may answer at once, from inside the command (re-entrantly), or later. Indications for one leg
  *   are taken in the order they are sent.
  * - A command that throws does not escape the engine: the engine catches it and fails that leg in the same

@@ -4,6 +4,10 @@
  */
 import { createSwitchboard, SimulatedClock, channelMachine, retrievableTransferMachine, type Channel, type Switchboard } from '../../src';
 import { ManualNetwork } from '../support/manualNetwork';
+import { State } from '../../machines/vocabulary';
+import type { ChannelEvent } from '../../machines/channel';
+import type { Engine } from '../../src/engine/engine';
+import type { Leg } from '../../src/engine/leg';
 import { runModel, type Driver, type Probe } from './runner';
 
 interface Ctx {
@@ -31,6 +35,19 @@ function engine(probe: Probe) {
 
 const id = (c: Channel | null) => c?.callId as string;
 
+/** A's leg in the engine (for what only the engine, not the channel API, sends a leg). */
+function legOf(ctx: Ctx): Leg {
+  return (ctx.net.indications as unknown as Engine).legs.get(id(ctx.a)) as Leg;
+}
+
+/** Send an event to A's leg as the engine's consult does (the channel API refuses these). */
+function toLeg(ctx: Ctx, event: ChannelEvent): void {
+  (ctx.net.indications as unknown as Engine).signal(legOf(ctx), event);
+}
+
+/** Whether A's leg has an unhold under way (`unhold()` refuses then). */
+const pending = (ctx: Ctx) => legOf(ctx)?.actor.getSnapshot().context.unholdPending === true;
+
 function report(name: string, coverage: Awaited<ReturnType<typeof runModel>>) {
   console.log(
     `${name}: ${coverage.paths} paths; states ${coverage.states.covered}/${coverage.states.total}; transitions ${coverage.transitions.covered}/${coverage.transitions.total}`,
@@ -43,8 +60,12 @@ const channelDriver: Driver<Ctx> = {
   name: 'channel',
   machine: channelMachine,
   input: { direction: 'inbound' },
-  // Whether an unhold is pending is part of the state (UNHOLD, NET.HELD and the unhold results depend on it).
-  serialize: (snapshot) => JSON.stringify([snapshot.value, (snapshot.context as { unholdPending: boolean }).unholdPending]),
+  // Whether an unhold (and a re-hold behind it) is pending is part of the state: hold, unhold and their
+  // results depend on it.
+  serialize: (snapshot) => {
+    const { unholdPending, rehold } = snapshot.context as { unholdPending: boolean; rehold: boolean };
+    return JSON.stringify([snapshot.value, unholdPending, rehold]);
+  },
   events: [
     { type: 'WAIT' },
     { type: 'NET.OFFER' },
@@ -93,10 +114,13 @@ const channelDriver: Driver<Ctx> = {
         fire(ctx, ctx.a?.answer());
         break;
       case 'HOLD':
-        fire(ctx, ctx.a?.hold());
+        // A hold while one is under way comes only from a consult (SwapCalls): sent as the engine sends it.
+        if (ctx.a?.state === State.ANSWERED) fire(ctx, ctx.a.hold());
+        else toLeg(ctx, { type: 'HOLD' });
         break;
       case 'UNHOLD':
-        fire(ctx, ctx.a?.unhold());
+        if (pending(ctx)) toLeg(ctx, { type: 'UNHOLD' });
+        else fire(ctx, ctx.a?.unhold());
         break;
       case 'NET.PROGRESS':
         on.progress(id(ctx.a));

@@ -57,7 +57,7 @@ export class ConsultRun implements LegTransfer {
         case 'holdParent':
           // Already held (a consult of a held call): nothing to wait for. Else the hold's outcome comes back
           // through legState (at once from a network that answers inside the command, or later).
-          if (parent.actor.getSnapshot().value === State.ON_HOLD) this.actor.send({ type: 'PARENT.HELD' });
+          if (isHeld(parent)) this.actor.send({ type: 'PARENT.HELD' });
           else parent.actor.send({ type: 'HOLD' });
           break;
         case 'holdFailed':
@@ -250,4 +250,10 @@ export class ConsultRun implements LegTransfer {
     call.consult = null;
     call.release();
   }
+}
+
+/** On hold, with no unhold under way (a HOLD would change nothing). */
+function isHeld(leg: Leg): boolean {
+  const snapshot = leg.actor.getSnapshot();
+  return snapshot.value === State.ON_HOLD && !snapshot.context.unholdPending;
 }
