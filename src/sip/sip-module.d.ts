@@ -29,6 +29,8 @@ declare module 'sip' {
   interface SipJsStack {
     send(m: SipJsMessage, callback?: (rs: SipJsMessage) => void): void;
     destroy(): void;
+    /** Added by the patch: live client + server transactions. */
+    transactionCount(): number;
   }
   function create(options: SipJsOptions, callback: (m: SipJsMessage, remote: SipJsRemote) => void): SipJsStack;
   function stringifyUri(uri: unknown): string;

@@ -144,6 +144,11 @@ export class SipJsStack implements SipStack {
     this.stack.send(rs as unknown as sip.SipJsMessage);
   }
 
+  /** Client and server transactions alive in the `sip` stack (0 once every exchange has ended). */
+  get transactionCount(): number {
+    return this.stack?.transactionCount() ?? 0;
+  }
+
   onRequest(handler: (rq: SipRequest, remote: Remote) => void): void {
     this.handler = handler;
   }
