@@ -110,7 +110,11 @@ export class Dialog {
   /** Answers a far-end re-INVITE's offer; by default with our current SDP. */
   onReinvite: (offer: string | undefined) => string | undefined | Promise<string | undefined> = () => this.localSdp;
   private listeners: { [K in keyof DialogEvents]: DialogEvents[K][] } = { bye: [], modified: [] };
+  /** Our re-INVITE's transaction is outstanding (a far-end re-INVITE meanwhile gets 491). */
   private pendingOut = false;
+  /** reinvite() has not resolved yet (it may be waiting to retry after a 491). */
+  private reinviting = false;
+  private retryTimer: TimerHandle | undefined;
   private pendingIn = false;
   private retransmit: Retransmitter | undefined;
   private pendingAck: ((ack: SipRequest) => void) | undefined;
@@ -193,10 +197,19 @@ export class Dialog {
    */
   reinvite(sdp: string, retries = 3): Promise<ReinviteResult> {
     if (this.state === 'terminated') return Promise.reject(new Error('dialog terminated'));
-    if (this.pendingOut || this.pendingIn) return Promise.reject(new Error('a re-INVITE is already in progress'));
-    this.pendingOut = true;
+    if (this.reinviting || this.pendingIn) return Promise.reject(new Error('a re-INVITE is already in progress'));
+    this.reinviting = true;
     return new Promise((resolve) => {
+      const done = (r: ReinviteResult) => {
+        this.pendingOut = false;
+        this.reinviting = false;
+        resolve(r);
+      };
       const attempt = (left: number) => {
+        this.retryTimer = undefined;
+        // The dialog ended while we waited to retry after a 491.
+        if (this.state === 'terminated') return done({ status: 481 });
+        this.pendingOut = true;
         const rq = this.request('INVITE', { content: sdp });
         let acked = false;
         this.layer.stack.sendRequest(rq, (rs) => {
@@ -209,19 +222,19 @@ export class Dialog {
             this.refreshTarget(rs);
             this.localSdp = sdp;
             this.remoteSdp = sdpOf(rs) ?? this.remoteSdp;
-            this.pendingOut = false;
-            resolve({ status: rs.status, sdp: sdpOf(rs) });
+            done({ status: rs.status, sdp: sdpOf(rs) });
           } else if (rs.status === 491 && left > 0 && this.state === 'confirmed') {
+            // No INVITE of ours is outstanding while we wait, so the far end's re-INVITE is answered meanwhile.
+            this.pendingOut = false;
             const r = this.layer.random();
             const delay = this.role === 'uac' ? 2100 + Math.floor(r * 191) * 10 : Math.floor(r * 201) * 10;
-            this.layer.clock.setTimeout(() => attempt(left - 1), delay);
+            this.retryTimer = this.layer.clock.setTimeout(() => attempt(left - 1), delay);
           } else {
-            this.pendingOut = false;
             if (rs.status === 481 || rs.status === 408) {
               this.end();
               this.emit('bye', undefined);
             }
-            resolve({ status: rs.status });
+            done({ status: rs.status });
           }
         });
       };
@@ -533,6 +546,8 @@ export class DialogLayer {
   readonly user: string;
   private readonly dialogs = new Map<string, Dialog>();
   private readonly invites = new Map<string, InboundCall>();
+  /** INVITE transactions (Call-ID;branch) answered or rejected in the last 64*T1. */
+  private readonly answered = new Map<string, TimerHandle>();
   private inviteHandler: ((call: InboundCall) => void) | undefined;
 
   constructor(options: DialogLayerOptions) {
@@ -588,8 +603,17 @@ export class DialogLayer {
     this.dialogs.delete(d.id);
   }
 
+  /**
+   * The INVITE got its final response. Its transaction is remembered for 64*T1 more (as RFC 6026's Accepted and
+   * Completed states), so a CANCEL that crosses the final response still gets 200 and changes nothing.
+   */
   settleInvite(call: InboundCall): void {
-    for (const [k, v] of this.invites) if (v === call) this.invites.delete(k);
+    for (const [k, v] of this.invites) {
+      if (v !== call) continue;
+      this.invites.delete(k);
+      const timer = this.clock.setTimeout(() => this.answered.delete(k), 64 * this.t1);
+      this.answered.set(k, timer);
+    }
   }
 
   private onRequest(rq: SipRequest, remote: Remote): void {
@@ -600,6 +624,7 @@ export class DialogLayer {
     if (rq.method === 'CANCEL') {
       const call = this.invites.get(`${callId};${branch}`);
       if (call) call.cancelled(rq);
+      else if (this.answered.has(`${callId};${branch}`)) this.stack.sendResponse(makeResponse(rq, 200, 'OK'));
       else this.stack.sendResponse(makeResponse(rq, 481, 'Call/Transaction Does Not Exist'));
       return;
     }
@@ -633,6 +658,8 @@ export class DialogLayer {
   async close(): Promise<void> {
     for (const d of [...this.dialogs.values()]) d.end();
     this.invites.clear();
+    for (const timer of this.answered.values()) this.clock.clearTimeout(timer);
+    this.answered.clear();
     await this.stack.close();
   }
 }
