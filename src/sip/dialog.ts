@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { realClock, type SipClock, type TimerHandle } from './clock';
 import { makeResponse, type NameAddr, type Remote, type SipRequest, type SipResponse } from './message';
+import { answerDirection, parseSdp, withDirection } from './sdp';
 import type { SipStack } from './stack';
 
 export interface DialogLayerOptions {
@@ -107,8 +108,13 @@ export class Dialog {
   localSdp: string | undefined;
   remoteSdp: string | undefined;
   state: 'confirmed' | 'terminated' = 'confirmed';
-  /** Answers a far-end re-INVITE's offer; by default with our current SDP. */
-  onReinvite: (offer: string | undefined) => string | undefined | Promise<string | undefined> = () => this.localSdp;
+  /**
+   * Answers a far-end re-INVITE's offer (throwing gets 488). By default: our current SDP with the direction the
+   * offer asks for (hold: sendonly → recvonly, RFC 3264 6.1); an offer that does not parse gets 488.
+   */
+  onReinvite: (offer: string | undefined) => string | undefined | Promise<string | undefined> = (offer) =>
+    offer === undefined || this.localSdp === undefined ? this.localSdp
+      : withDirection(this.localSdp, answerDirection(parseSdp(offer).direction));
   private listeners: { [K in keyof DialogEvents]: DialogEvents[K][] } = { bye: [], modified: [] };
   /** Our re-INVITE's transaction is outstanding (a far-end re-INVITE meanwhile gets 491). */
   private pendingOut = false;
@@ -406,9 +412,11 @@ export class InboundCall {
     this.layer.stack.sendResponse(this.response(status, reason, undefined, headers));
   }
 
-  /** The caller's CANCEL (matched on Call-ID and top Via branch). */
+  /** The caller's CANCEL (matched on Call-ID and top Via branch); after our final response it changes nothing. */
   cancelled(cancel: SipRequest): void {
-    this.layer.stack.sendResponse(makeResponse(cancel, 200, 'OK'));
+    // The To tag is the one of our responses to the INVITE (RFC 3261 9.2).
+    const to = { ...cancel.headers.to!, params: { ...cancel.headers.to?.params, tag: this.localTag } };
+    this.layer.stack.sendResponse(makeResponse(cancel, 200, 'OK', { headers: { to } }));
     if (this.final) return;
     this.final = true;
     this.layer.settleInvite(this);
@@ -547,7 +555,7 @@ export class DialogLayer {
   private readonly dialogs = new Map<string, Dialog>();
   private readonly invites = new Map<string, InboundCall>();
   /** INVITE transactions (Call-ID;branch) answered or rejected in the last 64*T1. */
-  private readonly answered = new Map<string, TimerHandle>();
+  private readonly answered = new Map<string, { timer: TimerHandle; call: InboundCall }>();
   private inviteHandler: ((call: InboundCall) => void) | undefined;
 
   constructor(options: DialogLayerOptions) {
@@ -612,7 +620,7 @@ export class DialogLayer {
       if (v !== call) continue;
       this.invites.delete(k);
       const timer = this.clock.setTimeout(() => this.answered.delete(k), 64 * this.t1);
-      this.answered.set(k, timer);
+      this.answered.set(k, { timer, call });
     }
   }
 
@@ -624,7 +632,7 @@ export class DialogLayer {
     if (rq.method === 'CANCEL') {
       const call = this.invites.get(`${callId};${branch}`);
       if (call) call.cancelled(rq);
-      else if (this.answered.has(`${callId};${branch}`)) this.stack.sendResponse(makeResponse(rq, 200, 'OK'));
+      else if (this.answered.has(`${callId};${branch}`)) this.answered.get(`${callId};${branch}`)!.call.cancelled(rq);
       else this.stack.sendResponse(makeResponse(rq, 481, 'Call/Transaction Does Not Exist'));
       return;
     }
@@ -658,7 +666,7 @@ export class DialogLayer {
   async close(): Promise<void> {
     for (const d of [...this.dialogs.values()]) d.end();
     this.invites.clear();
-    for (const timer of this.answered.values()) this.clock.clearTimeout(timer);
+    for (const { timer } of this.answered.values()) this.clock.clearTimeout(timer);
     this.answered.clear();
     await this.stack.close();
   }

@@ -71,6 +71,18 @@ const ANSWER_DIRECTION: Record<Direction, Direction> = {
   sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive',
 };
 
+/** The direction an answer takes to an offer's (RFC 3264 6.1): sendonly → recvonly, recvonly → sendonly. */
+export function answerDirection(offered: Direction): Direction {
+  return ANSWER_DIRECTION[offered];
+}
+
+/** `sdp` with its direction attribute set to `direction` (replaced, or added at the end). */
+export function withDirection(sdp: string, direction: Direction): string {
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  const lines = sdp.split(/\r?\n/).filter((l) => l !== '' && !DIRECTIONS.some((d) => l === `a=${d}`));
+  return [...lines, `a=${direction}`].join(eol) + eol;
+}
+
 /** Our answer to an offer: the first G.711 codec offered (PCMU preferred), telephone-event if offered. */
 export function answerSdp(offer: AudioSession, local: { address: string; port: number; hold?: boolean }): AudioSession {
   const codec = offer.payloads.find((p) => p === 0) ?? offer.payloads.find((p) => p === 8);

@@ -161,6 +161,9 @@ test('the caller CANCELs before the answer: 200 for the CANCEL, 487 for the INVI
   expect(net.lines()).toEqual(['A→B INVITE', 'B→A 100 INVITE', 'B→A 180 INVITE', 'A→B CANCEL', 'B→A 200 CANCEL',
     'B→A 487 INVITE']);
   expect(cancels).toEqual([{ cause: 16 }]);
+  // The CANCEL's 200 carries the To tag of our responses to the INVITE (RFC 3261 9.2).
+  const tags = net.wire.filter((w) => w.from === 'B').map((w) => w.message.headers.to?.params.tag);
+  expect(tags).toEqual([undefined, inbound!.localTag, inbound!.localTag, inbound!.localTag]);
   expect(b.pendingInvites).toBe(0);
   expect(() => inbound!.progress(180)).toThrow('final response already sent');
   await expect(inbound!.answer(SDP_B)).rejects.toThrow('final response already sent');
@@ -224,12 +227,15 @@ test('re-INVITE from A (hold): B answers through onReinvite, emits modified; CSe
   expect(net.wire).toHaveLength(8); // the ACK stopped B's retransmissions
 });
 
-test('re-INVITE from B: A answers with its current SDP by default', async () => {
+test('re-INVITE from B: by default A answers with its SDP in the direction the offer asks (RFC 3264)', async () => {
   const { da, db } = await connect();
-  const r = await db.reinvite(SDP_B.replace('a=sendrecv', 'a=inactive'));
-  expect(r).toEqual({ status: 200, sdp: SDP_A });
+  const r = await db.reinvite(SDP_B.replace('a=sendrecv', 'a=sendonly'));
+  expect(r).toEqual({ status: 200, sdp: SDP_A.replace('a=sendrecv', 'a=recvonly') });
   expect(net.lines().slice(5)).toEqual(['B→A INVITE', 'A→B 200 INVITE', 'B→A ACK']);
-  expect(da.remoteSdp).toContain('a=inactive');
+  expect(da.remoteSdp).toContain('a=sendonly');
+  expect(await db.reinvite(SDP_B)).toEqual({ status: 200, sdp: SDP_A });
+  expect(await db.reinvite('v=0\r\nbogus\r\n')).toEqual({ status: 488 }); // an offer that does not parse
+  expect(da.state).toBe('confirmed');
 });
 
 test('491 glare: both re-INVITE at once; B (not the Call-ID owner) retries after 1 s, A after 3.05 s', async () => {

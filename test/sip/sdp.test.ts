@@ -1,5 +1,5 @@
 // The G.711 SDP helper (src/sip/sdp.ts): parsing, building, offer/answer with direction attributes, bad SDP refused.
-import { answerSdp, buildSdp, offerSdp, parseSdp, SdpError } from '../../src/sip/sdp';
+import { answerDirection, answerSdp, buildSdp, offerSdp, parseSdp, SdpError, withDirection } from '../../src/sip/sdp';
 
 const SIPP_OFFER = [
   'v=0', 'o=user1 53655765 2353687637 IN IP4 127.0.0.2', 's=-', 'c=IN IP4 127.0.0.2', 't=0 0',
@@ -50,4 +50,12 @@ test.each([
 ])('refuses %j: %s', (text, message) => {
   expect(() => parseSdp(text)).toThrow(SdpError);
   expect(() => parseSdp(text)).toThrow(message);
+});
+
+test('withDirection replaces or adds the direction attribute; answerDirection mirrors it', () => {
+  expect(withDirection('v=0\r\nm=audio 1 RTP/AVP 0\r\na=sendrecv\r\n', 'recvonly'))
+    .toBe('v=0\r\nm=audio 1 RTP/AVP 0\r\na=recvonly\r\n');
+  expect(withDirection('v=0\nm=audio 1 RTP/AVP 0\n', 'inactive')).toBe('v=0\nm=audio 1 RTP/AVP 0\na=inactive\n');
+  expect(['sendrecv', 'sendonly', 'recvonly', 'inactive'].map((d) => answerDirection(d as 'sendonly')))
+    .toEqual(['sendrecv', 'recvonly', 'sendonly', 'inactive']);
 });

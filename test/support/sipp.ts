@@ -42,15 +42,18 @@ export interface SippRun {
 
 /** Starts SIPp with `scenario` (a file in test/sip/scenarios), as caller of `target` or (target undefined) server. */
 export async function startSipp(scenario: string, options: { target?: string; transport?: 'udp' | 'tcp';
-  calls?: number; extra?: string[]; port?: number } = {}): Promise<SippRun> {
+  calls?: number; extra?: string[]; port?: number; timeoutSeconds?: number } = {}): Promise<SippRun> {
   const port = options.port ?? (await freePort('127.0.0.2'));
   const args = [
     '-sf', join(__dirname, '../sip/scenarios', scenario), '-i', '127.0.0.2', '-p', String(port),
     '-m', String(options.calls ?? 1), '-t', options.transport === 'tcp' ? 't1' : 'u1', '-nostdin',
-    '-timeout', '15s', '-timeout_error', '-mp', String(await freePort('127.0.0.2')), '-s', 'sut',
+    '-timeout', `${options.timeoutSeconds ?? 15}s`, '-timeout_error', '-mp', String(await freePort('127.0.0.2')), '-s', 'sut',
     ...(options.extra ?? []), ...(options.target ? [options.target] : []),
   ];
-  const child = spawn(findSipp(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // SIPP_TRACE_DIR=/tmp/x keeps SIPp's message and error traces there (for debugging a scenario).
+  const traceDir = process.env.SIPP_TRACE_DIR;
+  if (traceDir) args.push('-trace_msg', '-trace_err');
+  const child = spawn(findSipp(), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(traceDir ? { cwd: traceDir } : {}) });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
