@@ -6,7 +6,6 @@
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { ensureRedisServer, findRedisServer, startRedis } from '../support/redis';
 
 describe('finding redis-server', () => {
@@ -50,14 +49,12 @@ describe('finding redis-server', () => {
 
 test('a redis-server of its own: answers on loopback, persists nothing, and is gone after stop()', async () => {
   const redis = await startRedis();
-  const client = new Redis(redis.url, { lazyConnect: true });
-  await client.connect();
+  const client = redis.client();
   expect(await client.ping()).toBe('PONG');
   expect(await client.config('GET', 'save')).toEqual(['save', '']);
   expect(await client.config('GET', 'appendonly')).toEqual(['appendonly', 'no']);
   expect(await client.config('GET', 'bind')).toEqual(['bind', '127.0.0.1']);
   await client.set('k', 'v');
-  await client.quit();
   expect(readdirSync(redis.dir)).toEqual([]);
   await redis.stop();
   expect(redis.process.exitCode ?? redis.process.signalCode).not.toBeNull();

@@ -4,13 +4,15 @@
  * (once, under a lock, so parallel Jest workers do not race), else it throws one line naming the package.
  * `startRedis` runs it on a free loopback port in a temporary directory with no persistence (`--save ''
  * --appendonly no` unless AOF is asked for), waits until it answers PING, and `stop()` ends it with SIGTERM,
- * waits for its exit and removes the directory. `useRedis()` does both around a test file.
+ * waits for its exit and removes the directory (first disconnecting the clients `client()` gave the test).
+ * `useRedis()` does both around a test file.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { Redis } from 'ioredis';
 
 export const REDIS_PACKAGE = 'redis-server';
 
@@ -90,7 +92,9 @@ export interface RunningRedis {
   /** Its working directory (removed by stop()). */
   dir: string;
   process: ChildProcess;
-  /** SIGTERM, wait for the exit, remove the directory. */
+  /** A client of the test's own (to look at what is stored), disconnected by stop() before the server ends. */
+  client(): Redis;
+  /** Disconnect the clients, SIGTERM, wait for the exit, remove the directory. */
   stop(): Promise<void>;
 }
 
@@ -136,7 +140,14 @@ export async function startRedis(options: { aof?: boolean } = {}): Promise<Runni
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     let alive = true;
     void exited.then(() => (alive = false));
+    const clients: Redis[] = [];
+    const client = () => {
+      const c = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: false });
+      clients.push(c);
+      return c;
+    };
     const stop = async () => {
+      await Promise.all(clients.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
       if (alive) {
         child.kill('SIGTERM');
         await exited;
@@ -145,7 +156,7 @@ export async function startRedis(options: { aof?: boolean } = {}): Promise<Runni
     };
     const deadline = Date.now() + 10_000;
     while (alive && Date.now() < deadline && !(await ping(port))) await new Promise((r) => setTimeout(r, 20));
-    if (alive && Date.now() < deadline) return { url: `redis://127.0.0.1:${port}`, port, dir, process: child, stop };
+    if (alive && Date.now() < deadline) return { url: `redis://127.0.0.1:${port}`, port, dir, process: child, client, stop };
     await stop();
     // The port may have been taken between freePort() and the bind: try another once or twice.
     if (attempt >= 3) throw new Error(`redis-server did not answer PING on port ${port}:\n${output}`);
