@@ -1,7 +1,8 @@
 /**
  * The node lease: which process is node `nodeId` right now. Taken with `SET key token NX PX leaseMs` (the token
- * is this process's own), renewed every third of the lease only while the key still holds our token (a
- * script, so no other holder's lease is ever extended), and released on close the same way. A node renews
+ * is this process's own), renewed every third of the lease by a script that extends it only while the key
+ * holds our token (or takes it again if it expired and nobody else took it), so no other holder's lease is
+ * ever extended; it is lost only when another process holds it. Released on close the same way. A node renews
  * long before its lease runs out, so a lease that stays held for a whole lease length belongs to a live
  * process: `acquire()` waits that long for the lease of a killed predecessor to expire, then gives up with
  * NodeIdInUseError.
@@ -15,7 +16,12 @@ export class NodeIdInUseError extends Error {
   override readonly name = 'NodeIdInUseError';
 }
 
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+// Ours: extended. Expired with nobody else holding it (this process was paused past its lease): taken again.
+// Someone else's: lost.
+const RENEW = `local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if holder == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 export class NodeLease {
