@@ -45,3 +45,5 @@ export { consultTransferMachine } from '../machines/consultTransfer';
 export { retrievableTransferMachine } from '../machines/retrievableTransfer';
 export type { SwitchboardInspection, MachineStep, ActorState, ActorStatus, MachineName, StepListener, LiveCall } from './engine/inspection';
 export { toMermaid, toDot, toScxml, toSvg, chartOf, MACHINES, MACHINE_NAMES, type Chart, type ChartState, type ChartTransition } from './diagram';
+export { createRedisStore, StoreOptionsError, NodeIdInUseError, type RedisStore, type RedisStoreOptions } from './store';
+export type { Outbox, OutboxEntry, PendingEntry, UrlKind } from './webhooks/outbox';

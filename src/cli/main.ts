@@ -39,7 +39,8 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   serve: {
-    usage: `Usage: switchboard serve [--config FILE] [--port N] [--log-level LEVEL] [--log-format pretty|json]
+    usage: `Usage: switchboard serve [--config FILE] [--port N] [--redis URL [--node-id ID]] [--log-level LEVEL]
+                        [--log-format pretty|json]
 
 Run the server on the embedded simulated network: the agent HTTP API, CometD notifications, the simulator API
 and the inspector. Users come from the config file or SWITCHBOARD_USERS=username:password:deviceDn,...
@@ -48,12 +49,23 @@ Stops on Ctrl-C or SIGTERM.
 Options:
   --config FILE       the JSON config file (see config/demo.json); the SWITCHBOARD_* environment wins over it
   --port N            the port (default SWITCHBOARD_PORT, the config's, else 8080; 0 picks a free one)
+  --redis URL         redis://host:port: the webhook outbox and the node lease in Redis (default
+                      SWITCHBOARD_REDIS_URL, the config's "redis"; none: all in memory). Call state itself
+                      is not durable yet
+  --node-id ID        this node's id in Redis (default SWITCHBOARD_NODE_ID, the config's, else the host name)
   --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default SWITCHBOARD_LOG_LEVEL, else info;
                       one line per HTTP request at debug)
   --log-format F      pretty or json (default SWITCHBOARD_LOG_FORMAT, else pretty on a terminal, json otherwise)
   -h, --help          show this help`,
     spec: {
-      options: { config: { type: 'string' }, port: { type: 'string' }, 'log-level': { type: 'string' }, 'log-format': { type: 'string' } },
+      options: {
+        config: { type: 'string' },
+        port: { type: 'string' },
+        redis: { type: 'string' },
+        'node-id': { type: 'string' },
+        'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
+      },
       positionals: 0,
     },
     run: async (parsed, out, err) => {
@@ -71,7 +83,9 @@ Options:
       // The server (fastify and all) is loaded for this command only: the others start in a fraction of the time.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { serve } = require('./serve') as typeof import('./serve');
-      return serve({ config: stringOption(parsed, 'config'), port, logging, out, err });
+      const redisUrl = stringOption(parsed, 'redis');
+      const nodeId = stringOption(parsed, 'node-id');
+      return serve({ config: stringOption(parsed, 'config'), port, redisUrl, nodeId, logging, out, err });
     },
   },
   demo: {

@@ -4,6 +4,11 @@
  * SIGTERM/SIGINT (every live call is hung up, so each still emits its terminal event) within the drain bound:
  * webhook deliveries get up to DRAIN_MS while the server closes (CometD clients are told to handshake again,
  * elsewhere); connections still open at the bound are cut.
+ *
+ * With Redis configured (`--redis URL`, SWITCHBOARD_REDIS_URL or the config's "redis"), the node takes its
+ * lease (an error if a live node has its id) and its webhook callbacks go through the Redis outbox: what a
+ * killed process left undelivered is delivered by the next start with the same node id. Call state is not
+ * durable yet: it says so at start-up.
  */
 import { createSwitchboard, type Switchboard } from '../engine/switchboard';
 import type { Network } from '../engine/network';
@@ -11,6 +16,7 @@ import { SimulatedNetwork } from '../network/simulated';
 import { ConfigError, loadConfig } from '../http/config';
 import { createServer } from '../http/server';
 import { resolveLogging, serverLogger, type Logging } from './logging';
+import { createRedisStore, type RedisStore } from '../store/redisStore';
 
 /** The longest a shutdown takes: pending webhook deliveries, and connections that do not close. */
 const DRAIN_MS = 10_000;
@@ -31,6 +37,9 @@ async function closeWithin(app: ReturnType<typeof createServer>['app'], ms: numb
 export interface ServeOptions {
   config?: string;
   port?: number;
+  /** `--redis URL` and `--node-id ID` (they win over the environment and the config file). */
+  redisUrl?: string;
+  nodeId?: string;
   /** Level and format (default: what SWITCHBOARD_LOG_LEVEL and SWITCHBOARD_LOG_FORMAT say, see logging.ts). */
   logging?: Logging;
   out: (l: string) => void;
@@ -42,7 +51,7 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions): Promise<number> {
   let config;
   try {
-    config = loadConfig({ file: options.config, port: options.port });
+    config = loadConfig({ file: options.config, port: options.port, redisUrl: options.redisUrl, nodeId: options.nodeId });
   } catch (error) {
     if (error instanceof ConfigError) {
       options.err(`switchboard serve: ${error.message}`);
@@ -62,11 +71,36 @@ export async function serve(options: ServeOptions): Promise<number> {
   const sb: Switchboard<Network> = options.switchboard ? options.switchboard(identity) : createSwitchboard(identity);
   const isTTY = process.stdout.isTTY === true;
   const logger = serverLogger(options.logging ?? resolveLogging({ env: process.env, isTTY }), isTTY);
-  const { app, webhooks } = createServer({ switchboard: sb, config, logger });
+  const store: RedisStore | undefined = config.redis ? createRedisStore(config.redis) : undefined;
+  const { app, webhooks } = createServer({ switchboard: sb, config, logger, outbox: store?.outbox() });
+  let leaseLost = false;
+  let onLeaseLost = () => undefined as void;
+  if (store) {
+    const { nodeId } = store;
+    store.onError((error) => app.log.warn({ error: error.message }, 'Redis'));
+    store.onLeaseLost(() => {
+      leaseLost = true;
+      options.err(`switchboard serve: the lease of node id '${nodeId}' was taken by another process: stopping`);
+      onLeaseLost();
+    });
+    options.out(`taking the lease of node id '${nodeId}' in Redis at ${store.url} (waits up to ${store.leaseMs / 1000} s for a killed process's)`);
+    try {
+      await store.start();
+    } catch (error) {
+      options.err(`switchboard serve: ${(error as Error).message}`);
+      sb.close();
+      return 1;
+    }
+  }
+  let recovered: number;
+  let step = 'read the webhook outbox';
   try {
+    recovered = await webhooks.recover(); // before any call: what a killed process left goes out first
+    step = `listen on ${config.host}:${config.port}`;
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
-    options.err(`switchboard serve: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+    options.err(`switchboard serve: cannot ${step}: ${(error as Error).message}`);
+    await store?.close();
     return 1;
   }
   const address = app.server.address();
@@ -77,19 +111,32 @@ export async function serve(options: ServeOptions): Promise<number> {
   if (config.simulator && sb.network instanceof SimulatedNetwork) options.out(`  simulator API ${base}/api/v2/simulator/…`);
   if (config.inspector !== 'off') options.out(`  inspector     ${base}/inspect   (log in as a configured user)`);
   options.out(`  health        ${base}/healthz`);
+  if (store) {
+    options.out(`  redis         ${store.url}, node id '${store.nodeId}', keys under '${store.prefix}'`);
+    options.out(`                webhook outbox in Redis (${recovered} left by a previous process re-delivered); node lease ${store.leaseMs / 1000} s`);
+    options.out('                call state is NOT durable yet: live calls and their timers are lost if this process dies');
+  }
   options.out(`  try: curl -u ${config.users[0].username}:<password> ${base}/api/v2/me${options.config ? `   (passwords are in ${options.config})` : ''}`);
 
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       app.log.info({ signal }, 'shutting down');
       sb.close(); // every live call ends, and emits its terminal callback
       const drained = webhooks.drain(DRAIN_MS).then((left) => {
-        if (left > 0) app.log.error({ pending: left }, 'webhook deliveries still pending at shutdown (callback-error)');
+        if (left > 0 && webhooks.durable) app.log.warn({ pending: left }, 'webhook deliveries left in the Redis outbox for the next start');
+        else if (left > 0) app.log.error({ pending: left }, 'webhook deliveries still pending at shutdown (callback-error)');
       });
-      void Promise.all([drained, closeWithin(app, DRAIN_MS - 1000)]).then(() => resolve());
+      void Promise.all([drained, closeWithin(app, DRAIN_MS - 1000)])
+        .then(() => store?.close())
+        .then(() => resolve());
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    if (leaseLost) stop('lease lost');
+    else onLeaseLost = () => stop('lease lost');
   });
-  return 0;
+  return leaseLost ? 1 : 0;
 }

@@ -4,7 +4,9 @@
  *
  * Environment: SWITCHBOARD_HOST (default 127.0.0.1), SWITCHBOARD_PORT (default 8080),
  * SWITCHBOARD_USERS = comma-separated `username:password:deviceDn`, SWITCHBOARD_WEBHOOK_SECRET,
- * SWITCHBOARD_PUBLIC_URL, SWITCHBOARD_INSPECTOR (on-demand, always or off).
+ * SWITCHBOARD_PUBLIC_URL, SWITCHBOARD_INSPECTOR (on-demand, always or off), SWITCHBOARD_REDIS_URL and
+ * SWITCHBOARD_NODE_ID (the Redis store: with a URL the webhook outbox and the node lease are in Redis; the
+ * config file's `"redis": { url, nodeId, prefix, leaseMs }` says the same; the command line wins over both).
  */
 import { readFileSync } from 'node:fs';
 import type { WebhookConfig } from '../webhooks/deliverer';
@@ -13,6 +15,7 @@ import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './loginLimiter';
 
 /** Default lifetime of a session cookie (8 hours, an agent's shift). */
 export const DEFAULT_SESSION_SECONDS = 8 * 3600;
+import { DEFAULT_LEASE_MS, DEFAULT_PREFIX, defaultNodeId, leaseProblem, nodeIdProblem, prefixProblem, redisUrlProblem } from '../store/options';
 
 const URL_FIELDS = ['answerUrl', 'initiateUrl', 'disconnectUrl', 'transferAnswerUrl', 'transferCompleteUrl', 'transferDisconnectUrl', 'fallbackUrl'] as const;
 
@@ -36,6 +39,55 @@ function checkWebhooks(value: unknown, source: string): WebhookConfig {
     throw new ConfigError(`${source}: webhooks.failureLogSize must be a positive integer (records kept)`);
   }
   return webhooks;
+}
+
+export interface RedisConfig {
+  url: string;
+  /** Default: the host name. */
+  nodeId: string;
+  prefix: string;
+  leaseMs: number;
+}
+
+/** The Redis settings from the command line, the environment and the file (in that order); none without a URL. */
+function checkRedis(
+  value: unknown,
+  source: string,
+  env: NodeJS.ProcessEnv,
+  cli: { redisUrl?: string; nodeId?: string },
+): RedisConfig | undefined {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new ConfigError(`${source}: 'redis' must be an object { url, nodeId?, prefix?, leaseMs? }`);
+  }
+  const file = (value ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(file)) {
+    if (!['url', 'nodeId', 'prefix', 'leaseMs'].includes(key)) throw new ConfigError(`${source}: redis.${key} is not a setting (url, nodeId, prefix, leaseMs)`);
+  }
+  const pick = (cliValue: string | undefined, envName: string, fileKey: string): [unknown, string] => {
+    if (cliValue !== undefined) return [cliValue, fileKey === 'url' ? '--redis' : '--node-id'];
+    if (env[envName] !== undefined) return [env[envName], envName];
+    return [file[fileKey], `${source}: redis.${fileKey}`];
+  };
+  const [url, urlSource] = pick(cli.redisUrl, 'SWITCHBOARD_REDIS_URL', 'url');
+  const [nodeId, nodeIdSource] = pick(cli.nodeId, 'SWITCHBOARD_NODE_ID', 'nodeId');
+  if (url === undefined) {
+    if (nodeId !== undefined) throw new ConfigError(`${nodeIdSource} needs a Redis URL (--redis, SWITCHBOARD_REDIS_URL or redis.url)`);
+    if (value !== undefined) throw new ConfigError(`${source}: redis.url is missing`);
+    return undefined;
+  }
+  const problems: Array<[string, string | undefined]> = [
+    [urlSource, redisUrlProblem(url)],
+    [nodeIdSource, nodeId === undefined ? undefined : nodeIdProblem(nodeId)],
+    [`${source}: redis.prefix`, file.prefix === undefined ? undefined : prefixProblem(file.prefix)],
+    [`${source}: redis.leaseMs`, file.leaseMs === undefined ? undefined : leaseProblem(file.leaseMs)],
+  ];
+  for (const [where, problem] of problems) if (problem) throw new ConfigError(`${where} ${problem}`);
+  return {
+    url: url as string,
+    nodeId: (nodeId as string | undefined) ?? defaultNodeId(),
+    prefix: (file.prefix as string | undefined) ?? DEFAULT_PREFIX,
+    leaseMs: (file.leaseMs as number | undefined) ?? DEFAULT_LEASE_MS,
+  };
 }
 
 export interface UserConfig {
@@ -69,6 +121,8 @@ export interface ServerConfig {
   loginLimits: LoginLimits;
   /** Lifetime of the session cookie the agent API sets, in seconds. */
   sessionSeconds: number;
+  /** The Redis store (webhook outbox and node lease); absent: everything in memory. */
+  redis?: RedisConfig;
 }
 
 export class ConfigError extends Error {
@@ -101,14 +155,17 @@ function checkUsers(users: unknown, source: string): UserConfig[] {
 }
 
 /** The configuration from an optional file and the environment; throws ConfigError with a clear message. */
-export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; port?: number } = {}): ServerConfig {
+export function loadConfig(
+  options: { file?: string; env?: NodeJS.ProcessEnv; port?: number; redisUrl?: string; nodeId?: string } = {},
+): ServerConfig {
   const env = options.env ?? process.env;
-  let fromFile: Partial<Omit<ServerConfig, 'webhooks' | 'inspector' | 'loginLimits' | 'sessionSeconds'>> & {
+  let fromFile: Partial<Omit<ServerConfig, 'webhooks' | 'inspector' | 'loginLimits' | 'sessionSeconds' | 'redis'>> & {
     users?: unknown;
     webhooks?: unknown;
     inspector?: unknown;
     loginLimits?: unknown;
     sessionSeconds?: unknown;
+    redis?: unknown;
   } = {};
   if (options.file) {
     let text: string;
@@ -134,7 +191,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; po
   const portText = options.port ?? env.SWITCHBOARD_PORT ?? fromFile.port ?? 8080;
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be 0-65535, got ${String(portText)}`);
+  const redis = checkRedis(fromFile.redis, options.file ?? 'config', env, options);
   return {
+    ...(redis ? { redis } : {}),
     host: env.SWITCHBOARD_HOST ?? fromFile.host ?? '127.0.0.1',
     port,
     publicUrl: env.SWITCHBOARD_PUBLIC_URL ?? fromFile.publicUrl,

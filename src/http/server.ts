@@ -20,11 +20,14 @@ import { inspectorRoutes } from '../inspect/routes';
 import type { ServerConfig, UserConfig } from './config';
 import { DIAL_BODY_SCHEMA, OPERATION_BODY_SCHEMA } from '../engine/agent/validation';
 import { RequestLogController } from './requestLog';
+import type { Outbox } from '../webhooks/outbox';
 
 export interface ServerOptions {
   /** A switchboard on any network; the simulator routes exist only when it is the simulated one. */
   switchboard: Switchboard<Network>;
   config: ServerConfig;
+  /** Where webhook callbacks wait until acknowledged (default: in memory; the Redis store's outlives the process). */
+  outbox?: Outbox;
   /**
    * Pino logging: off (`false`, what tests use), or its level (default SWITCHBOARD_LOG_LEVEL, else info) and
    * where the lines go (default standard output, one JSON object a line). One line per request at debug only.
@@ -125,7 +128,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   });
   app.setNotFoundHandler((request, res) => res.code(404).send({ statusCode: 1, statusMessage: `No such endpoint: ${request.method} ${request.url.split('?')[0]}` }));
 
-  const webhooks = new WebhookDeliverer(config.webhooks, app.log).attach(anySb);
+  const webhooks = new WebhookDeliverer(config.webhooks, app.log, options.outbox).attach(anySb);
   app.get('/healthz', async () => ({ status: 'ok', ...sb.stats(), webhooks: webhooks.stats() }));
 
   // Declared up front so every request keeps one shape (assigning an undeclared property deoptimizes fastify).

@@ -13,11 +13,18 @@
  * Order: the callbacks of one call family (a call and its transfer or consult legs, linked by `parentCallId`)
  * go out one at a time, in the order the bus emitted them; unrelated calls do not wait for each other. A family
  * is remembered only while it has deliveries queued. Connections are kept alive (Node's fetch pools them).
+ *
+ * Outbox (./outbox.ts): each callback is appended, with its delivery id, before its first attempt, and
+ * acknowledged once delivered or recorded as callback-error. The default outbox is in memory (a restart loses
+ * what it holds); with a durable one (Redis) `recover()` re-delivers at start-up every entry a previous process
+ * of this node left unacknowledged, with the same delivery ids, in the order appended (so per family in bus
+ * order), and a shutdown leaves deliveries it had to cut short in the outbox instead of giving them up.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { BandwidthCallback, CallbackMeta, Switchboard } from '../index';
 import { FailureLog } from './failureLog';
+import { familyKey, MemoryOutbox, type Outbox, type OutboxEntry, type UrlKind } from './outbox';
 
 export interface WebhookConfig {
   answerUrl?: string;
@@ -71,7 +78,7 @@ interface Logger {
 /** Bytes of an answer's body read at most (to know it arrived whole); beyond that its status alone counts. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-const URL_KEY: Record<BandwidthCallback['eventType'], keyof WebhookConfig> = {
+const URL_KEY: Record<BandwidthCallback['eventType'], UrlKind> = {
   initiate: 'initiateUrl',
   answer: 'answerUrl',
   disconnect: 'disconnectUrl',
@@ -81,6 +88,9 @@ const URL_KEY: Record<BandwidthCallback['eventType'], keyof WebhookConfig> = {
 };
 
 class Retryable extends Error {}
+
+/** How one delivery ended: delivered, given up (callback-error), or cut short by a shutdown. */
+type Outcome = 'delivered' | 'failed' | 'stopped';
 
 /**
  * The delivery queue of one call family: every call id its queued callbacks mention (`callId`, `parentCallId`).
@@ -109,10 +119,13 @@ export class WebhookDeliverer {
   private readonly delays: number[];
   /** Aborts every delivery still under way when a shutdown's bound is reached. */
   private readonly stopping = new AbortController();
+  /** While `recover()` reads the outbox, new callbacks are appended at once but queued after the recovered ones. */
+  private held: Array<() => void> | undefined;
 
   constructor(
     private readonly config: WebhookConfig,
     private readonly log: Logger,
+    private readonly outbox: Outbox = new MemoryOutbox(),
   ) {
     this.timeoutMs = (config.callbackTimeout ?? 15) * 1000;
     this.delays = config.retryDelaysMs ?? [1000, 2000, 4000];
@@ -143,6 +156,31 @@ export class WebhookDeliverer {
     return this.failed.recent(limit);
   }
 
+  /** Whether undelivered callbacks outlive this process (a durable outbox). */
+  get durable(): boolean {
+    return this.outbox.durable;
+  }
+
+  /**
+   * Re-deliver what a previous process of this node left in a durable outbox, in the order appended, with the
+   * same delivery ids. Call once, at start-up; callbacks emitted meanwhile are queued after them. Resolves to
+   * how many were found (0 with a memory outbox, which a previous process cannot have left anything in).
+   */
+  async recover(): Promise<number> {
+    if (!this.outbox.durable) return 0;
+    this.held = [];
+    try {
+      const found = await this.outbox.pending();
+      for (const { ref, entry } of found) this.schedule(entry, Promise.resolve(ref));
+      if (found.length) this.log.info({ entries: found.length }, 'webhook outbox: re-delivering what a previous process left');
+      return found.length;
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      for (const queue of held) queue();
+    }
+  }
+
   stats(): WebhookStats {
     const { delivered, retried, failed, pending } = this.counts;
     return { delivered, retried, failed, failuresDropped: this.failed.dropped, pending };
@@ -152,17 +190,42 @@ export class WebhookDeliverer {
     const key = URL_KEY[payload.eventType];
     const url = (meta.urls as Record<string, string | undefined> | undefined)?.[key] ?? (this.config[key] as string | undefined);
     if (!url) return; // no URL for this kind of callback: nothing to deliver
+    const entry: OutboxEntry = { deliveryId: randomUUID(), family: familyKey(payload), kind: key, url, payload };
+    // Appended now (appends keep their order), attempted once appended and its turn in the family has come.
+    const appended = this.outbox.append(entry).catch((error: unknown) => {
+      this.log.error({ deliveryId: entry.deliveryId, error: String(error) }, 'webhook outbox append failed: delivering without it');
+      return undefined;
+    });
+    if (this.held) this.held.push(() => this.schedule(entry, appended));
+    else this.schedule(entry, appended);
+  }
+
+  /** Queue an entry in its family: attempted after the family's earlier ones, acknowledged when it ends. */
+  private schedule(entry: OutboxEntry, appended: Promise<string | undefined>): void {
     this.counts.pending++;
-    const family = this.familyOf(payload);
+    const family = this.familyOf(entry.payload);
     family.queued++;
     // One delivery's fate never affects the next one of the family.
     family.tail = family.tail
-      .then(() => this.deliver(payload, url))
+      .then(() => appended)
+      .then(async (ref) => {
+        const outcome = await this.deliver(entry);
+        if (ref !== undefined && (outcome !== 'stopped' || !this.outbox.durable)) await this.acknowledge(entry, ref);
+      })
       .catch(() => undefined)
       .finally(() => {
         this.counts.pending--;
         this.settled(family);
       });
+  }
+
+  private async acknowledge(entry: OutboxEntry, ref: string): Promise<void> {
+    try {
+      await this.outbox.ack(ref);
+    } catch (error) {
+      // Still in the outbox: a restart delivers it again, with the same id (receivers de-duplicate).
+      this.log.warn({ deliveryId: entry.deliveryId, error: String(error) }, 'webhook outbox acknowledgement failed');
+    }
   }
 
   /** The family of a callback's call ids, created, found or (when it links two) merged. */
@@ -205,8 +268,9 @@ export class WebhookDeliverer {
   }
 
   /**
-   * Wait for pending deliveries, at most `timeoutMs`. Whatever is still under way then is aborted and recorded
-   * as callback-error (nothing is left running). Returns how many had to be given up.
+   * Wait for pending deliveries, at most `timeoutMs`. Whatever is still under way then is aborted (nothing is
+   * left running) and recorded as callback-error, or with a durable outbox left in it for the next start.
+   * Returns how many were not delivered.
    */
   async drain(timeoutMs: number): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
@@ -226,9 +290,8 @@ export class WebhookDeliverer {
     return Promise.all([...new Set(this.families.values())].map((family) => family.tail));
   }
 
-  private async deliver(payload: BandwidthCallback, url: string): Promise<void> {
+  private async deliver({ deliveryId, payload, url }: OutboxEntry): Promise<Outcome> {
     const body = JSON.stringify(payload);
-    const deliveryId = randomUUID();
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-switchboard-delivery': deliveryId };
     if (this.config.secret) headers['x-switchboard-signature'] = `sha256=${createHmac('sha256', this.config.secret).update(body).digest('hex')}`;
     if (this.config.username !== undefined) {
@@ -248,13 +311,18 @@ export class WebhookDeliverer {
         try {
           await this.post(target, headers, body);
           this.counts.delivered++;
-          return;
+          return 'delivered';
         } catch (error) {
           lastError = (error as Error).message;
           if (!(error instanceof Retryable)) break; // a 4xx: retrying will not help; try the fallback
           this.log.warn({ deliveryId, url: redact(target), attempt: attempts, error: lastError }, 'webhook delivery failed; will retry');
         }
       }
+    }
+    if (this.stopping.signal.aborted && this.outbox.durable) {
+      // Not given up: it stays in the outbox, and the next start of this node delivers it (same id).
+      this.log.warn({ deliveryId, url: redact(url) }, 'webhook delivery cut short by the shutdown: left in the outbox');
+      return 'stopped';
     }
     const failure: FailedDelivery = { deliveryId, time: new Date().toISOString(), cause: 'callback-error', eventType: payload.eventType, callId: payload.callId, url, error: lastError, attempts };
     this.counts.failed++;
@@ -267,6 +335,7 @@ export class WebhookDeliverer {
         this.log.error({ error: String(error) }, 'a webhook failure listener threw');
       }
     }
+    return 'failed';
   }
 
   /** Wait `ms`, or less if a shutdown gives up (the listener is removed either way: nothing accumulates). */

@@ -1,0 +1,14 @@
+/**
+ * Key names of the Redis store, all under the deployment's prefix (default `switchboard:`), so several
+ * deployments can share one Redis: `<prefix>node:<nodeId>:lease` (which process is this node) and
+ * `<prefix>node:<nodeId>:outbox` (the node's webhook outbox, a stream).
+ */
+export interface StoreKeys {
+  lease: string;
+  outbox: string;
+}
+
+export function storeKeys(prefix: string, nodeId: string): StoreKeys {
+  const node = `${prefix}node:${nodeId}`;
+  return { lease: `${node}:lease`, outbox: `${node}:outbox` };
+}

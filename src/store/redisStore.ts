@@ -1,0 +1,126 @@
+/**
+ * `createRedisStore({ url, nodeId, prefix })`: the Redis store of a node (SPEC section 9). What it keeps today:
+ * the node's identity (a lease, see lease.ts) and its webhook outbox (redisOutbox.ts). Call state is not in
+ * it yet: a restart still loses live calls and their timers (docs/durability.md).
+ *
+ * `start()` connects and takes the node's lease (waiting up to one lease length for the lease of a killed
+ * process with the same id to expire; a live one is NodeIdInUseError); `outbox()` is the webhook outbox to
+ * give the deliverer; `close()` releases the lease and disconnects.
+ */
+import { Redis } from 'ioredis';
+import type { Outbox } from '../webhooks/outbox';
+import { storeKeys, type StoreKeys } from './keys';
+import { NodeLease } from './lease';
+import {
+  DEFAULT_LEASE_MS,
+  DEFAULT_PREFIX,
+  defaultNodeId,
+  leaseProblem,
+  nodeIdProblem,
+  prefixProblem,
+  redactUrl,
+  redisUrlProblem,
+} from './options';
+import { RedisOutbox } from './redisOutbox';
+
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
+  url: string;
+  /** This node's id (default: the host name). Two live processes cannot share one. */
+  nodeId?: string;
+  /** Prefix of every key (default `switchboard:`), so several deployments can share one Redis. */
+  prefix?: string;
+  /** Lease length in milliseconds (default 10,000), renewed every third of it. */
+  leaseMs?: number;
+}
+
+export interface RedisStore {
+  readonly nodeId: string;
+  readonly prefix: string;
+  readonly leaseMs: number;
+  /** The URL without its password. */
+  readonly url: string;
+  readonly keys: StoreKeys;
+  /** Connect and take the node's lease. Rejects with NodeIdInUseError, or when Redis cannot be reached. */
+  start(): Promise<void>;
+  /** The node's webhook outbox (for the deliverer). */
+  outbox(): Outbox;
+  /** Called if the lease is lost (another process took this node id after a renewal failed for a lease length). */
+  onLeaseLost(listener: () => void): void;
+  /** Called with connection and renewal errors (the client reconnects by itself). */
+  onError(listener: (error: Error) => void): void;
+  /** Release the lease and disconnect. */
+  close(): Promise<void>;
+}
+
+export class StoreOptionsError extends Error {
+  override readonly name = 'StoreOptionsError';
+}
+
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  const { url, nodeId = defaultNodeId(), prefix = DEFAULT_PREFIX, leaseMs = DEFAULT_LEASE_MS } = options;
+  const problems = [
+    ['url', redisUrlProblem(url)],
+    ['nodeId', nodeIdProblem(nodeId)],
+    ['prefix', prefixProblem(prefix)],
+    ['leaseMs', leaseProblem(leaseMs)],
+  ].filter(([, problem]) => problem);
+  if (problems.length) throw new StoreOptionsError(`createRedisStore: ${problems.map(([name, p]) => `${name} ${p}`).join('; ')}`);
+
+  const keys = storeKeys(prefix, nodeId);
+  const shownUrl = redactUrl(url);
+  const lostListeners: Array<() => void> = [];
+  const errorListeners: Array<(error: Error) => void> = [];
+  const reportError = (error: Error) => errorListeners.forEach((listener) => listener(error));
+  // Offline queue on: a command issued while reconnecting waits for the connection (bounded retries).
+  // No reconnecting until connected once: a failed start leaves nothing running.
+  let connected = false;
+  const retryStrategy = (times: number) => (connected ? Math.min(times * 100, 2000) : null);
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 20, connectTimeout: 5000, retryStrategy });
+  let lastError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    lastError = error;
+    reportError(error);
+  });
+  const lease = new NodeLease(redis, keys.lease, nodeId, leaseMs, () => lostListeners.forEach((l) => l()), reportError);
+  const outbox = new RedisOutbox(redis, keys.outbox);
+  let started = false;
+
+  return {
+    nodeId,
+    prefix,
+    leaseMs,
+    url: shownUrl,
+    keys,
+    async start() {
+      if (started) throw new Error('this Redis store has already been started');
+      started = true;
+      try {
+        await redis.connect();
+        connected = true;
+      } catch (error) {
+        // ioredis rejects with "Connection is closed."; the error event before it says why.
+        const why = lastError ? `${lastError.message}` : (error as Error).message;
+        throw new Error(`cannot connect to Redis at ${shownUrl}: ${why}`, { cause: error });
+      }
+      try {
+        await lease.acquire();
+      } catch (error) {
+        redis.disconnect();
+        throw error;
+      }
+    },
+    outbox: () => outbox,
+    onLeaseLost: (listener) => void lostListeners.push(listener),
+    onError: (listener) => void errorListeners.push(listener),
+    async close() {
+      if (redis.status === 'end') return;
+      try {
+        await lease.release();
+        await redis.quit();
+      } catch {
+        redis.disconnect();
+      }
+    },
+  };
+}
