@@ -204,7 +204,11 @@ test('SwapCalls there and back: C2 Held + C1 Established, then C1 Held + C2 Esta
   expect(d.notes.slice(4)).toEqual(['C2:Held', 'C1:Established']);
   const c1 = d.agent.calls().find((c) => c.id === d.c1);
   expect(c1?.capabilities).toEqual(['UpdateUserData', 'DeleteUserData', 'Hangup', 'SwapCalls', 'CompleteTransfer', 'SendDtmf', 'AttachUserData', 'DeleteUserDataPair']);
+  const held = ['UpdateUserData', 'DeleteUserData', 'Hangup', 'SwapCalls', 'CompleteTransfer', 'Retrieve', 'AttachUserData', 'DeleteUserDataPair'];
+  expect(d.agent.calls().find((c) => c.id === d.c2)?.capabilities).toEqual(held);
   expect(await d.op(d.c1, { operationName: 'SwapCalls' })).toEqual(ok);
+  // The held caller once the target has answered: the Held list, with SwapCalls and CompleteTransfer.
+  expect(d.agent.calls().find((c) => c.id === d.c1)?.capabilities).toEqual([...held.slice(0, 7), 'SingleStepTransfer', 'DeleteUserDataPair', 'InitiateTransfer']);
   expect(d.notes.slice(6)).toEqual(['C1:Held', 'C2:Established']);
   expect(d.ended).toEqual([]);
   expect(d.events()).toEqual(['transferAnswer(L2)']);
