@@ -3,9 +3,9 @@
  * noisy). `npm run bench -- --json` prints one JSON object `{ results, machine }` for tools;
  * `npm run bench -- --only http,memory` runs only the named groups.
  *
- * - transfer: lifecycles/s of SPEC row 1a (every callback built and delivered) vs a bare XState baseline
- *   with the same transitions on the same number of root actors; target ratio ≥ 0.5.
- * - consult: lifecycles/s of the seed's sample-2 path (notifications and callbacks built) vs its bare baseline.
+ * - transfer: lifecycles/s of row 1a of docs/behaviour.md §3 (every callback built and delivered) vs a bare
+ *   XState baseline with the same transitions on the same number of root actors; target ratio ≥ 0.5.
+ * - consult: lifecycles/s of Genesys's sample-2 path (notifications and callbacks built) vs its bare baseline.
  * - memory: RSS and bytes per call with 10,000 and 100,000 concurrent answered calls with pending timers,
  *   each in a fresh process; target ≤ 1 GiB RSS at 100,000.
  * - timers: 100,000 concurrent transfers timing out on the SimulatedClock (none may be lost), and 10,000 on

@@ -1,7 +1,7 @@
 /**
- * Benchmark scenarios shared by the runner: the full retrievable-transfer lifecycle of SPEC row 1a with every
- * callback built and delivered, and a bare XState baseline doing the same number of transitions on the same
- * number of root actors with no payload work.
+ * Benchmark scenarios shared by the runner: the full retrievable-transfer lifecycle of row 1a
+ * (docs/behaviour.md §3) with every callback built and delivered, and a bare XState baseline doing the same
+ * number of transitions on the same number of root actors with no payload work.
  */
 import { assign, createActor, createMachine, setup, SimulatedClock, type AnyStateMachine } from 'xstate';
 import { createSwitchboard, type Switchboard } from '../src';
@@ -64,7 +64,7 @@ export function baselineLifecycle(machine: AnyStateMachine, actors: number, next
   }
 }
 
-/** The consult path of the seed's sample 2: ring, answer, consult (target answers), complete, target hangs up. */
+/** The consult path of Genesys's sample 2: ring, answer, consult (target answers), complete, target hangs up. */
 export function consultSwitchboard(inspect?: Parameters<typeof createSwitchboard>[0] extends infer O ? O extends { inspect?: infer I } ? I : never : never) {
   const sb = createSwitchboard({ clock: new SimulatedClock(), inspect });
   sb.network.addEndpoint('5001', { outcome: 'answer', ringFor: 0 });

@@ -21,8 +21,8 @@ export type CallType = 'Inbound' | 'Outbound' | 'Internal' | 'Consult';
 export type ConsultRole = 'none' | 'parent' | 'consult';
 
 /**
- * Every operation the agent desk knows. Capabilities are listed in this order, a merge of the seed's lists
- * (Ringing, Established, Held, Consult), so each comes out exactly as the seed shows it.
+ * Every operation the agent desk knows. Capabilities are listed in this order, a merge of Genesys's lists
+ * (Ringing, Established, Held, Consult), so each comes out exactly as Genesys shows it.
  */
 export const OPERATIONS = [
   'UpdateUserData',

@@ -1,7 +1,7 @@
 /**
  * The consult-transfer statechart: a Genesys two-step transfer (InitiateTransfer … CompleteTransfer), and,
  * started already completed, a single-step (blind) transfer. It owns the parent leg (the caller's, C1 on the
- * agent's desk) and the consult leg it dials (C2), and decides every consult path of SPEC section 4.
+ * agent's desk) and the consult leg it dials (C2), and decides every consult path of docs/behaviour.md §4.
  *
  * Pure, like the retrievable transfer: while it runs the engine routes every end of either leg here, and the
  * chart answers with commands in the order they must happen. The consult timeout (default 30 s) is an XState

@@ -1,7 +1,7 @@
 /**
  * The retrievable-transfer statechart (Aculab `retrievableTransfer` / `transferToInboundService`): it owns one
  * parent leg A (ANSWERED when it starts) and one target leg B (dialled by it), and decides every exit path
- * of SPEC section 3.
+ * of docs/behaviour.md §3.
  *
  * Pure: while it runs, the engine routes every *end* of A or B to it (`PARENT.CLEARED`, `TARGET.CLEARED`)
  * instead of to the legs, so that this chart alone orders the clears. It answers with commands, emitted in

@@ -1,7 +1,8 @@
 /**
- * The seed's sample 2 (Genesys two-step transfer, seed 004), reproduced: the same notifications in the same
- * order, with the same state, callType, capabilities (as sets; less the conference operations, not built
- * yet), participants, dnis, parentCallUri linkage and envelope fields. Ids, connIds, device UUIDs and durations are ours; their form is checked instead.
+ * Genesys's sample 2 (Genesys Web Services two-step transfer, CompleteTransfer documentation), reproduced:
+ * the same notifications in the same order, with the same state, callType, capabilities (as sets; less the
+ * conference operations, not built yet), participants, dnis, parentCallUri linkage and envelope fields. Ids,
+ * connIds, device UUIDs and durations are ours; their form is checked instead.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { CONFERENCE_OPERATIONS } from '../machines/agentCall';
 import type { CallNotification } from '../src';
 import { makeHarness } from './harness';
 
-const seed = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'genesys-sample2.json'), 'utf8')) as {
+const sample = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'genesys-sample2.json'), 'utf8')) as {
   notifications: CallNotification[];
 };
 
@@ -29,18 +30,18 @@ test('sample 2: Ringing → Answer → Established → InitiateTransfer → Held
   await h.advance(12);
   expect(await agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
 
-  expect(got).toHaveLength(seed.notifications.length);
+  expect(got).toHaveLength(sample.notifications.length);
   const ourIds = new Map([
     [c1, 'C1'],
     [c2, 'C2'],
   ]);
-  const seedIds = new Map([
+  const sampleIds = new Map([
     ['011DJV5JI898NB2L04000VTAES000005', 'C1'],
     ['011DJV5JI898NB2L04000VTAES000006', 'C2'],
   ]);
   const deviceUris = new Set<string>();
   got.forEach((message, i) => {
-    const expected = seed.notifications[i];
+    const expected = sample.notifications[i];
     const ours = message.data.call;
     const theirs = expected.data.call;
     const context = `notification ${i + 1} (${theirs.state})`;
@@ -54,17 +55,17 @@ test('sample 2: Ringing → Answer → Established → InitiateTransfer → Held
     // The call: same fields (we add userData, and monitoring on Released as the spec says), same values.
     const extra = new Set(['userData', 'monitoring']);
     expect(Object.keys(ours).filter((k) => !extra.has(k))).toEqual(Object.keys(theirs).filter((k) => !extra.has(k)));
-    expect({ context, id: ourIds.get(ours.id) }).toEqual({ context, id: seedIds.get(theirs.id) });
+    expect({ context, id: ourIds.get(ours.id) }).toEqual({ context, id: sampleIds.get(theirs.id) });
     for (const key of ['state', 'callType', 'dnis', 'participants', 'mute', 'supervisorListeningIn', 'monitoredUserMuted'] as const) {
       expect({ context, key, value: ours[key] }).toEqual({ context, key, value: theirs[key] });
     }
-    // The seed's lists, but for the conference operations: not built yet, so not offered (capabilities are a
-    // promise; docs/consult-transfer.md). The seed shows them on Established and Held, nowhere else.
+    // Genesys's lists, but for the conference operations: not built yet, so not offered (capabilities are a
+    // promise; docs/consult-transfer.md). The sample shows them on Established and Held, nowhere else.
     const conference = theirs.capabilities.filter((name) => CONFERENCE_OPERATIONS.includes(name));
     expect({ context, conference }).toEqual({ context, conference: ['Established', 'Held'].includes(theirs.state) ? ['SingleStepConference', 'InitiateConference'] : [] });
-    const seedWithoutConference = theirs.capabilities.filter((name) => !CONFERENCE_OPERATIONS.includes(name));
-    expect({ context, capabilities: [...ours.capabilities].sort() }).toEqual({ context, capabilities: seedWithoutConference.sort() });
-    // parentCallUri links the consult call to the call being transferred, as in the seed.
+    const sampleWithoutConference = theirs.capabilities.filter((name) => !CONFERENCE_OPERATIONS.includes(name));
+    expect({ context, capabilities: [...ours.capabilities].sort() }).toEqual({ context, capabilities: sampleWithoutConference.sort() });
+    // parentCallUri links the consult call to the call being transferred, as in the sample.
     if (theirs.parentCallUri !== undefined) {
       expect(ours.parentCallUri).toBe(`https://sb.example/api/v2/me/calls/${c1}`);
     } else {

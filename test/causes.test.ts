@@ -1,4 +1,4 @@
-/** The one cause table: every vocabulary maps both ways, and the pairs SPEC section 5 names hold. */
+/** The one cause table: every vocabulary maps both ways, and the pairs docs/behaviour.md §5 names hold. */
 import { Cause, causes } from '../src';
 
 const { CAUSE_TABLE, END_CAUSES, BANDWIDTH_CAUSES, CATAPULT_CAUSES, TWILIO_DIAL_STATUSES } = causes;

@@ -10,6 +10,7 @@ import { and, createMachine, not, or, stateIn, type AnyStateMachine } from 'xsta
 import { toDirectedGraph, type DirectedGraphNode } from 'xstate/graph';
 import { MACHINES, chartOf, toDot, toMermaid, toScxml, toSvg } from '../src/diagram';
 import { dotToSvg } from '../src/diagram/svg';
+import { triggerOf } from '../src/diagram/chart';
 import { mermaidId } from '../src/diagram/mermaid';
 
 interface Edge {
@@ -69,14 +70,28 @@ describe.each(MACHINES.map((m) => [m.name, m.machine] as const))('%s', (_name, m
     expect(lines).toContain(`[*] --> ${mermaidId(chart.root.initial as string)}`);
   });
 
-  test('DOT: Graphviz (WASM) parses and renders it; every state has its SVG id; every transition is an edge', async () => {
+  test('DOT: Graphviz (WASM) parses and renders it; every state has its SVG id; every transition is an edge or a loop line', async () => {
     const dot = toDot(machine);
     const svg = await dotToSvg(dot);
     expect(svg).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\s*$/);
     for (const id of ref.states) expect(svg).toContain(`id="state_${id}"`);
     const initials = dot.split('\n').filter((l) => /\.__initial" -> /.test(l) && !l.includes('label=')).length;
     const edges = (svg.match(/class="edge"/g) ?? []).length;
-    expect(edges).toBe(ref.edges.length + initials);
+    // Transitions that stay in their state are one loop per state, labelled with one line per transition.
+    const loops = ref.edges.filter((e) => e.source === e.target);
+    const loopSources = [...new Set(loops.map((e) => e.source))];
+    expect(edges).toBe(ref.edges.length - loops.length + loopSources.length + initials);
+    const compound = new Set(chart.root.children.flatMap(function all(s): string[] {
+      return [...(s.children.length > 0 ? [s.id] : []), ...s.children.flatMap(all)];
+    }));
+    const node = (id: string) => (id === machine.id ? `${id}.__any` : compound.has(id) ? `${id}.__initial` : id);
+    for (const source of loopSources) {
+      const drawn = dot.split('\n').filter((l) => l.startsWith(`  "${node(source)}" -> "${node(source)}" [`));
+      expect([source, drawn.length]).toEqual([source, 1]);
+      const lines = (/label="((?:[^"\\]|\\.)*)"/.exec(drawn[0])?.[1] ?? '').split('\\l').filter(Boolean).map((l) => l.trim().replace(/\u00a0/g, ''));
+      const triggers = loops.filter((e) => e.source === source).map((e) => triggerOf(e.event));
+      expect(lines.map((l) => l.split(' ')[0])).toEqual(triggers);
+    }
     expect(XMLValidator.validate(svg)).toBe(true);
   });
 

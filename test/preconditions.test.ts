@@ -1,5 +1,5 @@
 /**
- * SPEC section 2 preconditions, exactly as Aculab: IDLE → HangupError first, then not ANSWERED (or the
+ * docs/behaviour.md §2 preconditions, exactly as Aculab: IDLE → HangupError first, then not ANSWERED (or the
  * method's required state) → CallChannelError, then `other` not IDLE, then no tone player. A refused call
  * changes nothing: same states, no callback, no leg, no timer.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC section 3, row by row: channel states, transferCause(), the resolved value and the exact callbacks
+ * docs/behaviour.md §3, row by row: channel states, transferCause(), the resolved value and the exact callbacks
  * (type, cause, callId/parentCallId, field set, order), on the SimulatedClock. Every row runs with the
  * default secondsTimeout and with `secondsTimeout: null`; row 4 with `null` never fires.
  */

@@ -1,5 +1,5 @@
 /**
- * The one cause table (SPEC section 5): every vocabulary a leg's end can be spoken in, mapped both ways.
+ * The one cause table (docs/behaviour.md §5): every vocabulary a leg's end can be spoken in, mapped both ways.
  *
  * Each row is one engine end cause (`EndCause`). Forward lookups (`toBandwidth('busy')`) read the row.
  * Reverse lookups (`fromSip(486)`) return the first row, top to bottom, that carries that value, so the
@@ -26,7 +26,7 @@ export const BANDWIDTH_CAUSES = [
 export type BandwidthCause = (typeof BANDWIDTH_CAUSES)[number];
 
 /**
- * Catapult (Bandwidth v1) hangup causes. The seven documented names come first; the seed says any other
+ * Catapult (Bandwidth v1) hangup causes. The seven documented names come first; Catapult's documentation says any other
  * value "indicates an internal error", and Catapult used FreeSWITCH's names for those, as here.
  */
 export const CATAPULT_CAUSES = [

@@ -1,7 +1,9 @@
 /**
  * `switchboard serve`: the server on the embedded default (simulated network, in memory, real clock), bound
  * to 127.0.0.1 unless configured otherwise. Prints its URLs and how to log in; stops gracefully on
- * SIGTERM/SIGINT (every live call is hung up, so each still emits its terminal event).
+ * SIGTERM/SIGINT (every live call is hung up, so each still emits its terminal event) within the drain bound:
+ * webhook deliveries get up to DRAIN_MS while the server closes (CometD clients are told to handshake again,
+ * elsewhere); connections still open at the bound are cut.
  */
 import { createSwitchboard, type Switchboard } from '../engine/switchboard';
 import type { Network } from '../engine/network';
@@ -9,6 +11,22 @@ import { SimulatedNetwork } from '../network/simulated';
 import { ConfigError, loadConfig } from '../http/config';
 import { createServer } from '../http/server';
 import { resolveLogging, serverLogger, type Logging } from './logging';
+
+/** The longest a shutdown takes: pending webhook deliveries, and connections that do not close. */
+const DRAIN_MS = 10_000;
+
+/** `app.close()`, cutting the connections still open after `ms` (a page's event stream, a stuck client). */
+async function closeWithin(app: ReturnType<typeof createServer>['app'], ms: number): Promise<void> {
+  const timer = setTimeout(() => {
+    app.log.warn('connections still open at the shutdown bound: closing them');
+    app.server.closeAllConnections();
+  }, ms);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface ServeOptions {
   config?: string;
@@ -65,13 +83,10 @@ export async function serve(options: ServeOptions): Promise<number> {
     const stop = (signal: string) => {
       app.log.info({ signal }, 'shutting down');
       sb.close(); // every live call ends, and emits its terminal callback
-      void webhooks
-        .drain(10_000) // pending deliveries get up to 10 s
-        .then((left) => {
-          if (left > 0) app.log.error({ pending: left }, 'webhook deliveries still pending at shutdown (callback-error)');
-          return app.close();
-        })
-        .then(() => resolve());
+      const drained = webhooks.drain(DRAIN_MS).then((left) => {
+        if (left > 0) app.log.error({ pending: left }, 'webhook deliveries still pending at shutdown (callback-error)');
+      });
+      void Promise.all([drained, closeWithin(app, DRAIN_MS - 1000)]).then(() => resolve());
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -15,6 +15,18 @@ const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').repla
 const initialOf = (id: string) => `${id}.__initial`;
 const clusterOf = (id: string) => `cluster_${id}`;
 
+/**
+ * A label with a space either side: Graphviz sizes labels with its own font metrics, and a browser's
+ * sans-serif is often a little wider, so labels side by side would touch.
+ */
+const pad = (label: string) => `\u00a0${label}\u00a0`;
+
+/** Lines of a DOT label, left-aligned (`\l` ends each line), each escaped as `q` does. */
+function listLabel(items: readonly string[]): string {
+  const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return `"${items.map((i) => `${escape(pad(i))}\\l`).join('')}"`;
+}
+
 export function toDot(machine: AnyStateMachine): string {
   return chartToDot(chartOf(machine));
 }
@@ -58,6 +70,10 @@ export function chartToDot(chart: Chart): string {
   if (chart.transitions.some((t) => fromAnyState(chart, t))) {
     lines.push(`  ${q(`${chart.id}.__any`)} [label="any state", shape=note, style="dashed", fillcolor="#f6f6f6"];`);
   }
+  // Loops (transitions that stay in their state) are drawn as one edge per state, labelled with the list of
+  // them, one per line: drawn one by one, their labels pile up on each other beside a state that accepts many
+  // operations (an agent call in Established). The loop is dashed when none of them re-enters the state.
+  const loops = new Map<string, { lines: string[]; dashed: boolean }>();
   for (const t of chart.transitions) {
     const any = fromAnyState(chart, t);
     const from = any ? `${chart.id}.__any` : compound(t.source) ? initialOf(t.source) : t.source;
@@ -65,10 +81,20 @@ export function chartToDot(chart: Chart): string {
     const targets = t.targets.length > 0 ? t.targets : [any ? `${chart.id}.__any` : t.source];
     for (const target of targets) {
       const to = compound(target) ? initialOf(target) : target;
+      if (from === to) {
+        const loop = loops.get(from) ?? { lines: [], dashed: true };
+        loop.lines.push(t.label);
+        loop.dashed &&= t.targets.length === 0;
+        loops.set(from, loop);
+        continue;
+      }
       const head = compound(target) && target !== t.source ? `, lhead=${q(clusterOf(target))}` : '';
       const dashed = t.targets.length === 0 ? ', style=dashed' : '';
-      lines.push(`  ${q(from)} -> ${q(to)} [label=${q(t.label)}${from === to ? '' : tail + head}${dashed}];`);
+      lines.push(`  ${q(from)} -> ${q(to)} [label=${q(pad(t.label))}${tail + head}${dashed}];`);
     }
+  }
+  for (const [node, loop] of loops) {
+    lines.push(`  ${q(node)} -> ${q(node)} [label=${listLabel(loop.lines)}${loop.dashed ? ', style=dashed' : ''}];`);
   }
   lines.push('}');
   return `${lines.join('\n')}\n`;

@@ -1,5 +1,5 @@
 /**
- * Callback payloads in Bandwidth wire format (SPEC section 5, seeds 000-002): the exact JSON objects a back
+ * Callback payloads in Bandwidth wire format (docs/behaviour.md §5): the exact JSON objects a back
  * end receives, plus the Catapult v1 `hangup` form. Optional fields that do not apply are left out, not null.
  * Builders here are pure functions of a leg's facts; the supervisor decides when each is sent.
  */
@@ -80,7 +80,7 @@ export type BandwidthCallback =
   | TransferCompleteCallback
   | TransferDisconnectCallback;
 
-/** Catapult (Bandwidth v1) `hangup` event (seed 002). */
+/** Catapult (Bandwidth v1) `hangup` event (docs/behaviour.md §5). */
 export interface CatapultHangupEvent {
   eventType: 'hangup';
   callId: string;

@@ -1,6 +1,6 @@
 /**
  * `Channel`: an application's handle on call legs, with the methods and semantics of Aculab's
- * `UASCallChannel` (SPEC section 2). A channel holds at most one leg at a time and can be used again once
+ * `UASCallChannel` (docs/behaviour.md §2). A channel holds at most one leg at a time and can be used again once
  * IDLE. Preconditions are checked before anything else and throw (reject) `HangupError` when the channel is
  * IDLE, `CallChannelError` otherwise; outcomes are never thrown: methods resolve to the channel's `State`.
  */

@@ -1,5 +1,5 @@
 /**
- * The supervisor: watches legs and transfers and emits the callbacks of SPEC section 5 on the event bus,
+ * The supervisor: watches legs and transfers and emits the callbacks of docs/behaviour.md §5 on the event bus,
  * on every exit path. It keeps the rules: one terminal event per leg (`disconnect`, or `transferDisconnect`
  * for a transfer leg), `transferComplete` only while the parent is up, and a listener that throws never
  * stops the engine or the other listeners.

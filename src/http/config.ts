@@ -9,6 +9,10 @@
 import { readFileSync } from 'node:fs';
 import type { WebhookConfig } from '../webhooks/deliverer';
 import { INSPECTOR_MODES, type InspectorMode } from '../inspect/hub';
+import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './loginLimiter';
+
+/** Default lifetime of a session cookie (8 hours, an agent's shift). */
+export const DEFAULT_SESSION_SECONDS = 8 * 3600;
 
 const URL_FIELDS = ['answerUrl', 'initiateUrl', 'disconnectUrl', 'transferAnswerUrl', 'transferCompleteUrl', 'transferDisconnectUrl', 'fallbackUrl'] as const;
 
@@ -61,6 +65,10 @@ export interface ServerConfig {
    * otherwise), `always` (records from the start, so a page opened later shows earlier calls), or `off`.
    */
   inspector: InspectorMode;
+  /** Failed-login limits (per user and address, per address; see src/http/loginLimiter.ts). */
+  loginLimits: LoginLimits;
+  /** Lifetime of the session cookie the agent API sets, in seconds. */
+  sessionSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -95,7 +103,13 @@ function checkUsers(users: unknown, source: string): UserConfig[] {
 /** The configuration from an optional file and the environment; throws ConfigError with a clear message. */
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; port?: number } = {}): ServerConfig {
   const env = options.env ?? process.env;
-  let fromFile: Partial<Omit<ServerConfig, 'webhooks' | 'inspector'>> & { users?: unknown; webhooks?: unknown; inspector?: unknown } = {};
+  let fromFile: Partial<Omit<ServerConfig, 'webhooks' | 'inspector' | 'loginLimits' | 'sessionSeconds'>> & {
+    users?: unknown;
+    webhooks?: unknown;
+    inspector?: unknown;
+    loginLimits?: unknown;
+    sessionSeconds?: unknown;
+  } = {};
   if (options.file) {
     let text: string;
     try {
@@ -131,6 +145,8 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; po
     inspector: checkInspector(env.SWITCHBOARD_INSPECTOR ?? fromFile.inspector, env.SWITCHBOARD_INSPECTOR !== undefined ? 'SWITCHBOARD_INSPECTOR' : (options.file ?? 'config')),
     allowedOrigins: Array.isArray(fromFile.allowedOrigins) ? fromFile.allowedOrigins.filter((o): o is string => typeof o === 'string') : [],
     notice: fromFile.notice,
+    loginLimits: checkLoginLimits(fromFile.loginLimits, options.file ?? 'config'),
+    sessionSeconds: positiveInteger(fromFile.sessionSeconds ?? DEFAULT_SESSION_SECONDS, `${options.file ?? 'config'}: sessionSeconds`),
     webhooks: {
       ...checkWebhooks(fromFile.webhooks, options.file ?? 'config'),
       ...(env.SWITCHBOARD_WEBHOOK_SECRET ? { secret: env.SWITCHBOARD_WEBHOOK_SECRET } : {}),
@@ -144,4 +160,26 @@ function checkInspector(value: unknown, source: string): InspectorMode {
     throw new ConfigError(`${source}: inspector must be one of ${INSPECTOR_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(value)}`);
   }
   return value as InspectorMode;
+}
+
+function positiveInteger(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`${what} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function checkLoginLimits(value: unknown, source: string): LoginLimits {
+  if (value === undefined) return { ...DEFAULT_LOGIN_LIMITS };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${source}: 'loginLimits' must be an object`);
+  const given = value as Record<string, unknown>;
+  const unknown = Object.keys(given).filter((key) => !(key in DEFAULT_LOGIN_LIMITS));
+  if (unknown.length) {
+    throw new ConfigError(`${source}: unknown loginLimits setting ${unknown.map((k) => `'${k}'`).join(', ')} (known: ${Object.keys(DEFAULT_LOGIN_LIMITS).join(', ')})`);
+  }
+  const limits = { ...DEFAULT_LOGIN_LIMITS };
+  for (const key of Object.keys(DEFAULT_LOGIN_LIMITS) as Array<keyof LoginLimits>) {
+    if (given[key] !== undefined) limits[key] = positiveInteger(given[key], `${source}: loginLimits.${key}`);
+  }
+  return limits;
 }

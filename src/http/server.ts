@@ -1,5 +1,5 @@
 /**
- * The HTTP server (fastify): the agent API of SPEC section 4 over HTTP Basic authentication, each user bound
+ * The HTTP server (fastify): the agent API of docs/behaviour.md §4 over HTTP Basic authentication, each user bound
  * to one agent device; the simulator API that drives the embedded network; `/healthz`. Bodies are validated by
  * JSON schema; malformed JSON, wrong types and oversized bodies get a Genesys-format error and change nothing.
  * Logs are pino's (fastify's own), with credentials redacted.
@@ -11,6 +11,9 @@ import { attachCometd, type CometdNotifications } from '../cometd/notifications'
 import { WebhookDeliverer } from '../webhooks/deliverer';
 import { webhookRoutes } from '../webhooks/routes';
 import { authenticate } from './auth';
+import { guardLogins } from './loginGuard';
+import { LoginLimiter } from './loginLimiter';
+import { SessionStore } from './sessions';
 import { simulatorRoutes } from './simulator';
 import { InspectorHub } from '../inspect/hub';
 import { inspectorRoutes } from '../inspect/routes';
@@ -27,6 +30,8 @@ export interface ServerOptions {
    * where the lines go (default standard output, one JSON object a line). One line per request at debug only.
    */
   logger?: false | { level?: string; stream?: { write(line: string): void } };
+  /** The clock of login limits and sessions, in ms (default Date.now); tests inject one. */
+  now?: () => number;
 }
 
 export interface SwitchboardServer {
@@ -39,6 +44,10 @@ export interface SwitchboardServer {
   webhooks: WebhookDeliverer;
   /** The live inspector's hub (at /inspect); null when the inspector is off. */
   inspector: InspectorHub | null;
+  /** Failed logins, limited (REST API, inspector, CometD handshakes). */
+  logins: LoginLimiter;
+  /** Sessions set by the agent API (their cookie authenticates a CometD handshake). */
+  sessions: SessionStore;
 }
 
 /** Genesys statusCode → HTTP status. */
@@ -122,6 +131,12 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   // Declared up front so every request keeps one shape (assigning an undeclared property deoptimizes fastify).
   app.decorateRequest('user', undefined);
 
+  // Failed logins are limited per user and address (429 with Retry-After), for the API and the inspector.
+  const logins = new LoginLimiter(config.loginLimits, options.now);
+  guardLogins(app, logins, (header) => authenticate(config.users, header) !== null);
+  const secure = config.publicUrl?.startsWith('https:') ?? false;
+  const sessions = new SessionStore({ ttlSeconds: config.sessionSeconds, secure, now: options.now });
+
   // Everything under /api/v2 needs HTTP Basic authentication.
   app.register(async (api) => {
     api.addHook('onRequest', async (request: FastifyRequest, res: FastifyReply) => {
@@ -129,6 +144,8 @@ export function createServer(options: ServerOptions): SwitchboardServer {
       // No WWW-Authenticate: browsers would prompt and then send the credentials on their own.
       if (!user) return res.code(401).send({ statusCode: 20, statusMessage: 'Authentication failed' });
       request.user = user;
+      const cookie = sessions.cookieFor(request.headers.cookie, user); // for the CometD handshake
+      if (cookie) void res.header('set-cookie', cookie);
     });
     const deviceOf = (request: FastifyRequest) => devices.get((request.user as UserConfig).username) as AgentDevice;
 
@@ -163,8 +180,9 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   if (inspector) inspectorRoutes(app, { hub: inspector, authorized: (header) => authenticate(config.users, header) != null });
 
   // CometD shares the HTTP server: faye answers its own path and WebSocket upgrades, fastify the rest.
-  const cometd = attachCometd(app.server, config.users, devices, config.allowedOrigins ?? []);
-  app.addHook('onClose', async () => cometd.close());
+  const cometd = attachCometd(app.server, { users: config.users, devices, allowedOrigins: config.allowedOrigins, limiter: logins, sessions });
+  // Before the server waits for its connections to end: CometD holds some open (long polls, WebSockets).
+  app.addHook('preClose', async () => cometd.close());
 
-  return { app, devices, cometd, webhooks, inspector };
+  return { app, devices, cometd, webhooks, inspector, logins, sessions };
 }

@@ -179,11 +179,18 @@ export class InspectorHub {
     return record;
   }
 
+  /**
+   * Each timeline is in time order, and in arrival order among entries at the same time. Steps arrive as the
+   * actors take them; a callback arrives when the engine's turn ends (src/engine/turns.ts), so on a real clock
+   * it can come after steps a millisecond later than its eventTime: it goes before them.
+   */
   private add(callIds: string[], entry: TimelineEntry): void {
     for (const callId of callIds) {
       const record = this.records.get(callId) as Record_;
-      record.timeline.push(entry);
-      record.call.updated = entry.time;
+      let at = record.timeline.length;
+      while (at > 0 && record.timeline[at - 1].time > entry.time) at--;
+      record.timeline.splice(at, 0, entry);
+      record.call.updated = Math.max(record.call.updated, entry.time);
       if (record.timeline.length > this.maxEntries) {
         record.timeline.shift();
         record.dropped++;

@@ -94,10 +94,11 @@ export function inspectorRoutes(app: FastifyInstance, options: InspectorRoutesOp
     { prefix: '/inspect' },
   );
 
-  // Open event streams would keep the server from closing: end them first.
-  app.addHook('onClose', async () => {
+  // Open event streams would keep the server from closing: end them before it starts to close (in `onClose`
+  // the server already waits for them, so a shutdown would wait for its bound and then cut them).
+  app.addHook('preClose', async () => {
     for (const raw of streams) raw.end();
     streams.clear();
-    hub.close();
   });
+  app.addHook('onClose', async () => hub.close());
 }

@@ -1,5 +1,5 @@
 /**
- * Webhook delivery of the supervisor's callbacks (SPEC section 5, server mode).
+ * Webhook delivery of the supervisor's callbacks (docs/behaviour.md §5, server mode).
  *
  * Each callback is POSTed as JSON to the URL configured for its kind: a per-transfer override if the call gave
  * one, else the application's. Headers: `X-Switchboard-Delivery` (one id per callback, the same on every

@@ -1,27 +1,24 @@
 /**
- * The inspector as a person sees it: Debian's Chromium (driven by playwright-core) opens /inspect on a real
- * server, selects a call in a retrievable transfer, and the highlighted state follows the call
+ * The inspector as a person sees it: Chromium (the system's, else the npm-bundled one: test/support/chromium.ts),
+ * driven by playwright-core, opens /inspect on a real server, selects a call in a retrievable transfer, and the
+ * highlighted state follows the call
  * (TRANSFERRING → TRANSFERRED → ANSWERED after retrieval) while the timeline fills in, down to the
  * transferDisconnect callback. The page must load with no console error (a CSP violation would be one).
  * A screenshot is saved to test-artifacts/inspector.png (docs/images/inspector.png is a copy of one).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startServer } from '../http/support';
+import { launchChromium } from '../support/chromium';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 jest.setTimeout(60_000);
 
 let browser: Browser;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 afterAll(() => browser?.close());
 
@@ -81,6 +78,57 @@ test('the highlighted state follows a retrievable transfer, and the timeline sho
     expect(problems).toEqual([]);
     await context.close();
   } finally {
+    await s.close();
+  }
+});
+
+test('a state reached while the chart’s SVG loads is the one highlighted; live rows stay in time order', async () => {
+  const s = await startServer();
+  // During the retrieval the clock moves 1 ms at every read, as a busy real clock does: B's transferDisconnect
+  // is stamped before A's reconnect but delivered after it (at the end of the engine's turn).
+  const base = s.clock.now.bind(s.clock);
+  let drift = 0;
+  let ticking = false;
+  s.clock.now = () => base() + (ticking ? ++drift : drift);
+  const context = await browser.newContext({ httpCredentials: { username: 'agent5005', password: 'pw-5005' }, viewport: { width: 1400, height: 1000 } });
+  try {
+    await s.request('PUT', '/api/v2/simulator/endpoints/+15557770000', { body: { outcome: 'answer', ringFor: 2 } });
+    const callId = (await s.request('POST', '/api/v2/simulator/calls', { body: { from: '+15550001111', to: '+15559990000' } })).body.callId as string;
+    await s.request('POST', `/api/v2/simulator/calls/${callId}/answer`);
+    await s.request('POST', `/api/v2/simulator/calls/${callId}/transfer`, { body: { to: '+15557770000' } });
+
+    const page = await context.newPage();
+    let releaseSvg: () => void = () => undefined;
+    const svgHeld = new Promise<void>((resolve) => (releaseSvg = resolve));
+    await page.route('**/inspect/api/machines/retrievable-transfer/svg', async (route) => {
+      await svgHeld;
+      await route.continue();
+    });
+    await page.goto(`${s.base}/inspect#${callId}`);
+    await page.waitForSelector('figure[data-machine="channel"] g[id="state_channel.TRANSFERRING"].active');
+
+    s.clock.increment(2000); // the target answers while the transfer's SVG is still on its way
+    await page.waitForSelector('#timeline tr[data-event="TARGET.ANSWERED"]');
+    await page.waitForSelector('figure[data-machine="channel"] g[id="state_channel.TRANSFERRED"].active');
+    releaseSvg();
+    await page.waitForSelector('figure[data-machine="retrievable-transfer"] .svg svg');
+    const transfer = 'figure[data-machine="retrievable-transfer"] g.active title';
+    expect(await page.$$eval(transfer, (ts) => ts.map((t) => t.textContent))).toEqual(['retrievableTransfer.transferred']);
+    expect(await page.textContent('figure[data-machine="retrievable-transfer"] .now b')).toBe('transferred');
+
+    ticking = true;
+    await s.request('POST', `/api/v2/simulator/calls/${callId}/retrieve`);
+    ticking = false;
+    await page.waitForSelector('#timeline tr[data-event="transferComplete"]');
+    const rows = await page.$$eval('#timeline tbody tr.row', (trs) => trs.map((tr) => ({ time: Number(tr.getAttribute('data-time')), what: tr.getAttribute('data-event') })));
+    const times = rows.map((r) => r.time);
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+    expect(rows.map((r) => r.what).slice(-5)).toEqual(['RETRIEVE', 'transferDisconnect', 'TRANSFER.RECONNECT', 'NET.CONNECTED', 'transferComplete']);
+    // The page shows what the hub recorded, in the same order.
+    const recorded = (await s.request('GET', `/inspect/api/calls/${callId}`)).body.timeline as { seq: number }[];
+    expect(await page.$$eval('#timeline tbody tr.row', (trs) => trs.map((tr) => Number(tr.getAttribute('data-seq'))))).toEqual(recorded.map((e) => e.seq));
+  } finally {
+    await context.close();
     await s.close();
   }
 });

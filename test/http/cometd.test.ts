@@ -1,5 +1,5 @@
 /**
- * CometD over real sockets with the official client (`cometd` + `cometd-nodejs-client`): the seed's sample 2
+ * CometD over real sockets with the official client (`cometd` + `cometd-nodejs-client`): Genesys's sample 2
  * performed over HTTP while a subscriber on /v2/me/calls receives the same notifications as the in-process
  * listener, over long-polling and over WebSocket; agents are isolated; bad handshakes and channels refused.
  */
@@ -127,11 +127,7 @@ describe('CometD endpoint hardening', () => {
     expect(ok[0].successful).toBe(true);
   });
 
-  test('credentials only in ext.authentication (never a header a browser adds); 3 failures per request, then 429', async () => {
-    const viaHeader = (await (
-      await post(handshake({}), { authorization: `Basic ${Buffer.from('agent5005:pw-5005').toString('base64')}` })
-    ).json()) as Array<{ successful: boolean; error: string }>;
-    expect(viaHeader[0]).toMatchObject({ successful: false, error: '401::Authentication failed' });
+  test('at most 3 failed handshakes per request, then 429', async () => {
     const guesses = JSON.stringify(
       ['a', 'b', 'c', 'pw-5005'].map((password) => ({ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'], ext: { authentication: { user: 'agent5005', password } } })),
     );

@@ -1,5 +1,5 @@
 /**
- * The agent API over real sockets: the seed's sample 2 performed over HTTP, and bad input of every kind,
+ * The agent API over real sockets: Genesys's sample 2 performed over HTTP, and bad input of every kind,
  * each with its HTTP status and Genesys error, changing nothing.
  */
 import { startServer } from './support';

@@ -1,15 +1,16 @@
 /** A server on a random loopback port over a SimulatedClock switchboard, and a small authenticated client. */
 import { createSwitchboard, SimulatedClock, type CallNotification, type Switchboard } from '../../src';
-import { loadConfig } from '../../src/http/config';
+import { loadConfig, type ServerConfig } from '../../src/http/config';
 import { createServer } from '../../src/http/server';
 
 export const USERS = 'agent5005:pw-5005:5005,agent5006:pw-5006:5006';
 
-export async function startServer(env: Record<string, string> = {}) {
+/** `options.now`: the clock of login limits and sessions; `options.config`: settings over the loaded ones. */
+export async function startServer(env: Record<string, string> = {}, options: { now?: () => number; config?: Partial<ServerConfig> } = {}) {
   const clock = new SimulatedClock();
-  const config = loadConfig({ env: { SWITCHBOARD_USERS: USERS, ...env }, port: 0 });
+  const config = { ...loadConfig({ env: { SWITCHBOARD_USERS: USERS, ...env }, port: 0 }), ...options.config };
   const sb: Switchboard = createSwitchboard({ clock, publicUrl: 'http://127.0.0.1:8080' });
-  const server = createServer({ switchboard: sb, config, logger: false });
+  const server = createServer({ switchboard: sb, config, logger: false, now: options.now });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const address = server.app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

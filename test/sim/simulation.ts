@@ -1,5 +1,5 @@
 /**
- * Randomized simulation: many concurrent calls over every path of SPEC sections 3 and 4 (IVR retrievable
+ * Randomized simulation: many concurrent calls over every path of docs/behaviour.md §3 and §4 (IVR retrievable
  * transfers, agent consults and single-step transfers, outbound calls), with far ends answering, rejecting,
  * timing out, failing and hanging up, and the application and agents acting at any moment, interleaved on
  * the SimulatedClock. Deterministic for a seed. Invariants are checked on every event as it arrives and at
@@ -306,7 +306,7 @@ export async function simulate(options: { seed: number; calls: number }): Promis
   return { seed: options.seed, calls: options.calls, violations, events };
 }
 
-/** SPEC section 5 field set and formats of one payload. */
+/** docs/behaviour.md §5 field set and formats of one payload. */
 function checkPayload(p: BandwidthCallback, violate: (text: string) => void): void {
   const spec = FIELDS[p.eventType];
   const keys = Object.keys(p);

@@ -1,5 +1,5 @@
 /**
- * An agent device (`sb.agent({ phoneNumber })`): the agent-desk face of SPEC section 4, in-process. It takes
+ * An agent device (`sb.agent({ phoneNumber })`): the agent-desk face of docs/behaviour.md §4, in-process. It takes
  * Genesys voice operations (`operation(callId, body)`, `dial(body)`), answers with Genesys responses, and
  * delivers CometD-format notifications to its listeners. A refused operation changes nothing and emits
  * nothing: every check runs before any effect.
@@ -57,6 +57,8 @@ export class AgentDevice implements AgentCallOwner {
   readonly deviceId = newDeviceId();
   readonly consultTimeout: number | null;
   private readonly emitter = new EventEmitter<AgentDeviceEvents>();
+  /** Each listener given to `on`, with the guarded functions the emitter holds for it. */
+  private readonly guarded = new Map<(message: CallNotification) => void, Array<(message: CallNotification) => void>>();
   private readonly live = new Map<string, AgentCall>();
   /** The last notification queued per call and not yet delivered. */
   private readonly queued = new Map<string, CallNotification>();
@@ -85,14 +87,30 @@ export class AgentDevice implements AgentCallOwner {
 
   /** Listen for CometD notifications (`/v2/me/calls` messages). A listener that throws is reported, not fatal. */
   on(event: 'notification', listener: (message: CallNotification) => void): this {
-    this.emitter.on(event, (message) => {
+    const guarded = (message: CallNotification) => {
       try {
         listener(message);
       } catch (error) {
         this.host.listenerFailed(`agent ${this.phoneNumber} ${event}`, error);
       }
-    });
+    };
+    this.guarded.set(listener, [...(this.guarded.get(listener) ?? []), guarded]);
+    this.emitter.on(event, guarded);
     return this;
+  }
+
+  /** Stop a listener given to `on` (once per time it was added). */
+  off(event: 'notification', listener: (message: CallNotification) => void): this {
+    const added = this.guarded.get(listener);
+    const guarded = added?.pop();
+    if (guarded) this.emitter.off(event, guarded);
+    if (added?.length === 0) this.guarded.delete(listener);
+    return this;
+  }
+
+  /** How many listeners are listening now. */
+  listenerCount(event: 'notification'): number {
+    return this.emitter.listenerCount(event);
   }
 
   /** The agent's live calls, as the desk sees them. */

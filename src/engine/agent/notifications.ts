@@ -1,5 +1,5 @@
 /**
- * Agent-desk notifications in Genesys Web Services format (seed 004): the call object an agent desktop sees
+ * Agent-desk notifications in Genesys Web Services format (docs/behaviour.md §4): the call object an agent desktop sees
  * and the CometD message that carries it on `/v2/me/calls`.
  */
 import type { AgentCallState, CallType, OperationName, UserData } from '../../../machines/agentCall';

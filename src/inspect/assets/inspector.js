@@ -56,9 +56,17 @@
   }
 
   // ---- selected call ----
+  // Entries that arrive over SSE while a call's detail is being fetched are held, then applied after it (the
+  // detail may or may not include them; rows are kept once per seq), so no step is lost in between.
+  let selecting = null; // { callId, held: [{ callIds, entry }] }
+
   async function select(callId) {
     if (location.hash !== `#${callId}`) history.replaceState(null, '', `#${callId}`);
+    const pending = { callId, held: [] };
+    selecting = pending;
     const detail = await api(`calls/${encodeURIComponent(callId)}`).catch(() => null);
+    if (selecting !== pending) return; // another call was picked meanwhile
+    selecting = null;
     if (!detail) {
       $('pick').textContent = `Call ${callId} is not known to this server (it may have ended before the inspector was recording).`;
       return;
@@ -79,7 +87,9 @@
     $('timeline-note').textContent = note.join(' ');
     $('timeline-note').hidden = note.join('').length === 0;
     for (const entry of detail.timeline) addEntry(entry);
-    await renderCharts();
+    const recorded = new Set(detail.timeline.map((e) => e.seq));
+    for (const { callIds, entry } of pending.held) if (!recorded.has(entry.seq)) applyEntry(callIds, entry);
+    renderCharts();
   }
 
   function renderHead(call) {
@@ -93,7 +103,9 @@
     return svgs.get(machine);
   }
 
-  async function renderCharts() {
+  // Panels are made at once; each one's SVG is fetched once per machine and, when it arrives, shows the
+  // actor's state *then* (the state may have changed while it loaded).
+  function renderCharts() {
     const box = $('charts');
     const actors = [...selected.actors.values()].sort((a, b) => MACHINE_ORDER.indexOf(a.machine) - MACHINE_ORDER.indexOf(b.machine));
     const wanted = new Set(actors.map((a) => a.actorId));
@@ -106,9 +118,16 @@
           el('p', { class: 'now' }),
           el('div', { class: 'svg' }));
         box.append(panel);
-        const svg = await svgOf(actor.machine);
-        // The SVG is this server's own Graphviz rendering of the machine (no user data in it).
-        panel.querySelector('.svg').innerHTML = svg.slice(svg.indexOf('<svg'));
+        const made = panel;
+        void svgOf(actor.machine).then((svg) => {
+          if (!made.isConnected) return; // the selected call (or its actors) changed meanwhile
+          // The SVG is this server's own Graphviz rendering of the machine (no user data in it).
+          made.querySelector('.svg').innerHTML = svg.slice(svg.indexOf('<svg'));
+          highlight(made, selected.actors.get(actor.actorId) ?? actor);
+        }, () => {
+          svgs.delete(actor.machine); // fetched again for the next panel
+          made.querySelector('.svg').textContent = 'The diagram could not be loaded.';
+        });
       }
       highlight(panel, actor);
     }
@@ -146,7 +165,7 @@
       value = entry.actors.map((a) => `${a.machine}: ${valueText(a.value)}`).join(', ');
       cls = 'row watching';
     }
-    const row = el('tr', { class: cls, 'data-seq': String(entry.seq), 'data-kind': entry.kind, 'data-event': what },
+    const row = el('tr', { class: cls, 'data-seq': String(entry.seq), 'data-time': String(entry.time), 'data-kind': entry.kind, 'data-event': what },
       el('td', { class: 'time', text: time(entry.time) }), el('td', {}, from), el('td', { class: 'event', text: what }), el('td', { class: 'value', text: value }));
     row.addEventListener('click', () => {
       const next = row.nextElementSibling;
@@ -155,7 +174,13 @@
       row.after(el('tr', { class: 'payload-row' }, el('td', { colspan: '4' }, el('pre', { class: 'payload', text: JSON.stringify(payload, null, 2) }))));
     });
     const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
-    body.append(row);
+    // In time order, as the hub keeps it: after every row at the same time or earlier (a callback is delivered
+    // after the engine's turn, so it can arrive after steps that came later than it).
+    let after = body.lastElementChild;
+    while (after && (after.classList.contains('payload-row') || Number(after.dataset.time) > entry.time)) after = after.previousElementSibling;
+    while (after && after.nextElementSibling?.classList.contains('payload-row')) after = after.nextElementSibling;
+    if (after) after.after(row);
+    else body.prepend(row);
     if (atBottom) row.scrollIntoView({ block: 'nearest' });
   }
 
@@ -186,14 +211,23 @@
     });
     events.addEventListener('entry', (e) => {
       const { callIds, entry } = JSON.parse(e.data);
-      if (!selected || !callIds.includes(selected.callId)) return;
-      addEntry(entry);
-      if (entry.kind === 'step') {
-        const { event, time: _t, seq: _s, kind: _k, ignored: _i, ...state } = entry;
-        selected.actors.set(entry.actorId, { ...state, callIds });
-        void renderCharts();
+      if (selecting) {
+        if (callIds.includes(selecting.callId)) selecting.held.push({ callIds, entry });
+        return;
       }
+      if (!selected || !callIds.includes(selected.callId)) return;
+      applyEntry(callIds, entry);
+      if (entry.kind === 'step') renderCharts();
     });
+  }
+
+  /** A new entry of the selected call: its timeline row and, for a step, where its actor is now. */
+  function applyEntry(callIds, entry) {
+    addEntry(entry);
+    if (entry.kind === 'step') {
+      const { event: _e, time: _t, seq: _s, kind: _k, ignored: _i, ...state } = entry;
+      selected.actors.set(entry.actorId, { ...state, callIds });
+    }
   }
 
   connect();
