@@ -200,7 +200,10 @@ export const agentCallMachine = setup({
     Dialing: {
       on: {
         // Hanging up the consult call cancels the consult.
-        Hangup: [{ guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } }, { actions: emit({ type: 'hangUpLeg' } as const) }],
+        Hangup: [
+          { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } },
+          { actions: emit({ type: 'hangUpLeg' } as const) },
+        ],
         SendDtmf: { actions: emit({ type: 'sendDtmf' } as const) },
         // While the target rings: the agent goes back to the caller (or, again, to the ringing consult).
         SwapCalls: { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'swap' } } },
@@ -211,7 +214,10 @@ export const agentCallMachine = setup({
     },
     Established: {
       on: {
-        Hangup: [{ guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } }, { actions: emit({ type: 'hangUpLeg' } as const) }],
+        Hangup: [
+          { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } },
+          { actions: emit({ type: 'hangUpLeg' } as const) },
+        ],
         SendDtmf: { actions: emit({ type: 'sendDtmf' } as const) },
         Hold: { guard: not('inConsult'), actions: emit({ type: 'holdLeg' } as const) },
         SingleStepTransfer: { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: true } } },
@@ -224,7 +230,10 @@ export const agentCallMachine = setup({
     },
     Held: {
       on: {
-        Hangup: [{ guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } }, { actions: emit({ type: 'hangUpLeg' } as const) }],
+        Hangup: [
+          { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } },
+          { actions: emit({ type: 'hangUpLeg' } as const) },
+        ],
         Retrieve: [
           { guard: not('inConsult'), actions: emit({ type: 'retrieveLeg' } as const) },
           // Retrieve of the held call of a pair swaps the calls once the target has answered…
@@ -237,11 +246,17 @@ export const agentCallMachine = setup({
         // The held caller while a consult runs: the consult is cancelled first, then the new transfer starts.
         SingleStepTransfer: [
           { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: true } } },
-          { guard: 'isParent', actions: [{ type: 'toConsult', params: { command: 'cancel' } }, { type: 'startTransfer', params: { blind: true } }] },
+          {
+            guard: 'isParent',
+            actions: [{ type: 'toConsult', params: { command: 'cancel' } }, { type: 'startTransfer', params: { blind: true } }],
+          },
         ],
         InitiateTransfer: [
           { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: false } } },
-          { guard: 'isParent', actions: [{ type: 'toConsult', params: { command: 'cancel' } }, { type: 'startTransfer', params: { blind: false } }] },
+          {
+            guard: 'isParent',
+            actions: [{ type: 'toConsult', params: { command: 'cancel' } }, { type: 'startTransfer', params: { blind: false } }],
+          },
         ],
         'LEG.CONNECTED': 'Established',
       },
