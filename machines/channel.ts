@@ -6,7 +6,7 @@
  * `leg.*` reports a fact the supervisor turns into callbacks. The only timer is a dialled call's own
  * `secondsTimeout`, an XState delay on the engine's clock. The engine stops the actor once it is IDLE again.
  */
-import { setup, assign, emit, enqueueActions, cancel, not, or, stateIn } from 'xstate';
+import { setup, assign, emit, enqueueActions, cancel, and, not, or, stateIn } from 'xstate';
 import { State, TransferCause, type ClearedBy, type Direction, type EndCause } from './vocabulary';
 
 export interface ChannelInput {
@@ -22,6 +22,16 @@ export interface ChannelContext {
   /** Whether the leg has ever been answered (an `answerTime` exists). */
   answered: boolean;
   transferCause: TransferCause;
+  /**
+   * The application asked to take the leg off hold and the network has not confirmed it yet (ON_HOLD until
+   * it does), or, asked in HOLDING, the unhold waits for the hold's own result (one re-INVITE at a time).
+   */
+  unholdPending: boolean;
+  /**
+   * A hold asked for while the unhold is still unconfirmed (a consult's SwapCalls, twice, faster than the
+   * network): the leg is held again once the unhold has taken.
+   */
+  rehold: boolean;
 }
 
 export type ChannelEvent =
@@ -37,11 +47,19 @@ export type ChannelEvent =
   | { type: 'UNHOLD' }
   /** The network: the far end is alerting (outgoing). */
   | { type: 'NET.PROGRESS' }
-  /** The network: media is connected (answer of an outgoing leg, or confirmation of answer / reconnect). */
-  | { type: 'NET.CONNECTED' }
+  /** The network: the far end answered our dial (SIP 200 to our INVITE); taken only while dialling. */
+  | { type: 'NET.ANSWERED' }
+  /** The network: our answer took (SIP ACK); taken only in ANSWERING. */
+  | { type: 'NET.ACCEPTED' }
+  /** The network: our reconnect took; taken only in RECONNECTING. */
+  | { type: 'NET.RECONNECTED' }
   | { type: 'NET.HELD' }
   /** The network could not put the leg on hold; the dialog is still up. */
   | { type: 'NET.HOLD_FAILED' }
+  /** The network took the leg off hold (our unhold took). */
+  | { type: 'NET.UNHELD' }
+  /** The network could not take the leg off hold; the dialog is still up and the leg stays ON_HOLD. */
+  | { type: 'NET.UNHOLD_FAILED' }
   /** The network reports a signalling failure on a live leg. */
   | { type: 'NET.FAILURE'; message: string }
   /**
@@ -96,6 +114,8 @@ export const channelMachine = setup({
   guards: {
     /** A leg that can end: not IDLE, and not a channel still WAITING for a call. */
     isLive: not(or([stateIn(State.IDLE), stateIn(State.WAITING)])),
+    unholdPending: ({ context }) => context.unholdPending,
+    rehold: ({ context }) => context.rehold,
   },
 }).createMachine({
   id: 'channel',
@@ -106,6 +126,8 @@ export const channelMachine = setup({
     errorMessage: null,
     answered: false,
     transferCause: TransferCause.NONE,
+    unholdPending: false,
+    rehold: false,
   }),
   initial: State.IDLE,
   on: {
@@ -128,6 +150,8 @@ export const channelMachine = setup({
           clearedBy: event.by,
           errorMessage: event.errorMessage ?? context.errorMessage,
           transferCause: event.transferCause ?? context.transferCause,
+          unholdPending: false,
+          rehold: false,
         })),
         emit(({ context, event }) => ({
           type: 'leg.ended' as const,
@@ -171,14 +195,14 @@ export const channelMachine = setup({
     },
     [State.ANSWERING]: {
       on: {
-        'NET.CONNECTED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] },
+        'NET.ACCEPTED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] },
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },
     [State.CALL_OUTGOING]: {
       on: {
         'NET.PROGRESS': { target: State.RING_OUTGOING, actions: emit({ type: 'leg.progress' } as const) },
-        'NET.CONNECTED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
+        'NET.ANSWERED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
         CALL_TIMEOUT: {
           description: "after the call's secondsTimeout",
           target: State.IDLE,
@@ -195,7 +219,7 @@ export const channelMachine = setup({
     },
     [State.RING_OUTGOING]: {
       on: {
-        'NET.CONNECTED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
+        'NET.ANSWERED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
         CALL_TIMEOUT: {
           description: "after the call's secondsTimeout",
           target: State.IDLE,
@@ -219,16 +243,50 @@ export const channelMachine = setup({
     },
     [State.HOLDING]: {
       on: {
-        'NET.HELD': State.ON_HOLD,
-        'NET.HOLD_FAILED': State.ANSWERED,
-        // Taken off hold before the network confirmed the hold: back to ANSWERED (a late NET.HELD is ignored there).
-        UNHOLD: { target: State.ANSWERED, actions: emit({ type: 'signal.unhold' } as const) },
+        'NET.HELD': [
+          // Taken off hold before the network confirmed the hold: the unhold is sent now the hold has taken.
+          {
+            guard: 'unholdPending',
+            target: State.ON_HOLD,
+            actions: emit({ type: 'signal.unhold' } as const),
+          },
+          { target: State.ON_HOLD },
+        ],
+        // The hold did not take: the leg is off hold already, and a pending unhold has nothing left to do.
+        'NET.HOLD_FAILED': { target: State.ANSWERED, actions: assign({ unholdPending: false }) },
+        UNHOLD: {
+          description: 'waits for the hold to be confirmed',
+          guard: not('unholdPending'),
+          actions: assign({ unholdPending: true }),
+        },
+        // Held again before the waiting unhold was sent: the unhold is dropped (the last wish counts).
+        HOLD: { guard: 'unholdPending', actions: assign({ unholdPending: false }) },
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },
     [State.ON_HOLD]: {
       on: {
-        UNHOLD: { target: State.ANSWERED, actions: emit({ type: 'signal.unhold' } as const) },
+        // Held again while the unhold is unconfirmed: sent once the unhold has taken (one re-INVITE at a time).
+        HOLD: {
+          description: 'waits for the unhold to be confirmed',
+          guard: and(['unholdPending', not('rehold')]),
+          actions: assign({ rehold: true }),
+        },
+        UNHOLD: [
+          { guard: not('unholdPending'), actions: [assign({ unholdPending: true }), emit({ type: 'signal.unhold' } as const)] },
+          // The re-hold still waiting is dropped: the unhold under way is what is wanted.
+          { guard: 'rehold', actions: assign({ rehold: false }) },
+        ],
+        'NET.UNHELD': [
+          {
+            guard: 'rehold',
+            target: State.HOLDING,
+            actions: [assign({ unholdPending: false, rehold: false }), emit({ type: 'signal.hold' } as const)],
+          },
+          { guard: 'unholdPending', target: State.ANSWERED, actions: assign({ unholdPending: false }) },
+        ],
+        // Still held, as a waiting re-hold wanted.
+        'NET.UNHOLD_FAILED': { guard: 'unholdPending', actions: assign({ unholdPending: false, rehold: false }) },
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },
@@ -254,7 +312,7 @@ export const channelMachine = setup({
     },
     [State.RECONNECTING]: {
       on: {
-        'NET.CONNECTED': State.ANSWERED,
+        'NET.RECONNECTED': State.ANSWERED,
         'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
       },
     },

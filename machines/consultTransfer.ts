@@ -30,6 +30,10 @@ export interface ConsultTransferContext {
 }
 
 export type ConsultTransferEvent =
+  /** The caller's leg is on hold (the network confirmed our hold): the consult may dial. */
+  | { type: 'PARENT.HELD' }
+  /** The network refused to hold the caller's leg (it is ANSWERED again): no consult. */
+  | { type: 'PARENT.HOLD_FAILED' }
   | { type: 'TARGET.ANSWERED' }
   | { type: 'TARGET.CLEARED'; cause: EndCause; by: ClearedBy; errorMessage?: string }
   | { type: 'PARENT.CLEARED'; cause: EndCause; by: ClearedBy }
@@ -49,6 +53,8 @@ export type ConsultTransferEmitted =
   | { type: 'holdTarget' }
   | { type: 'retrieveTarget' }
   | { type: 'dialTarget' }
+  /** The caller could not be held: the consult ends before dialling (C1 stays Established). */
+  | { type: 'holdFailed' }
   /** The agent leaves both calls (they are Released on the desk); the legs go on, connected. */
   | { type: 'releaseAgentCalls' }
   /** The consult call carries on as an ordinary call of the agent's (its parent has gone). */
@@ -143,12 +149,22 @@ export const consultTransferMachine = setup({
     },
     /** The agent talks to the target (or waits for it) while the caller is held. */
     consulting: {
-      entry: [emit({ type: 'holdParent' } as const), emit({ type: 'dialTarget' } as const)],
-      initial: 'dialling',
+      entry: emit({ type: 'holdParent' } as const),
+      initial: 'holding',
       states: {
+        /** The caller's hold is asked for; the target is dialled only once it has taken (C1 Held, then C2 Dialing). */
+        holding: {
+          on: {
+            'PARENT.HELD': 'dialling',
+            'PARENT.HOLD_FAILED': {
+              target: '#consultTransfer.ended',
+              actions: [assign({ transferCause: TransferCause.FAIL }), emit({ type: 'holdFailed' } as const)],
+            },
+          },
+        },
         dialling: {
           // One consult timeout for the whole wait for the target, before and after CompleteTransfer.
-          entry: 'armTimer',
+          entry: ['armTimer', emit({ type: 'dialTarget' } as const)],
           on: {
             'TARGET.ANSWERED': [
               // The agent is back with the caller (SwapCalls while it rang): the target waits on hold.
@@ -160,6 +176,8 @@ export const consultTransferMachine = setup({
               target: '#consultTransfer.completed.awaitingTarget',
               actions: { type: 'leaveAndReconnect', params: { targetAnswered: false } },
             },
+            // The agent hangs up the consult call (there is one once dialled): the consult is cancelled.
+            CANCEL: { target: '#consultTransfer.ended', actions: 'cancelConsult' },
             // The agent retrieves the caller before the target answers: the consult is abandoned.
             ABANDON: {
               guard: 'consultActive',
@@ -192,7 +210,11 @@ export const consultTransferMachine = setup({
         connected: {
           entry: 'cancelTimer',
           on: {
-            COMPLETE: { target: '#consultTransfer.completed.bridged', actions: { type: 'leaveAndReconnect', params: { targetAnswered: true } } },
+            COMPLETE: {
+              target: '#consultTransfer.completed.bridged',
+              actions: { type: 'leaveAndReconnect', params: { targetAnswered: true } },
+            },
+            CANCEL: { target: '#consultTransfer.ended', actions: 'cancelConsult' },
             'TARGET.CLEARED': {
               target: '#consultTransfer.ended',
               actions: ['recordTarget', assign({ transferCause: TransferCause.TARGETHANGUP }), 'clearTargetAsReported'],
@@ -218,7 +240,6 @@ export const consultTransferMachine = setup({
         },
       },
       on: {
-        CANCEL: { target: 'ended', actions: 'cancelConsult' },
         'PARENT.CLEARED': {
           target: 'ended',
           actions: [

@@ -19,7 +19,7 @@ async function consultTo(behaviour: Parameters<ReturnType<typeof makeHarness>['s
   return { h, agent, c1, c2, ended, states };
 }
 
-test('hold not yet confirmed when CompleteTransfer arrives: the caller is still reconnected', async () => {
+test('hold confirmed later: the consult dials only then, and CompleteTransfer reconnects the caller once unheld', async () => {
   const net = new ManualNetwork();
   const sb = createSwitchboard({ clock: new SimulatedClock(), network: net });
   net.useChannels((callId) => sb.channel(callId));
@@ -30,10 +30,12 @@ test('hold not yet confirmed when CompleteTransfer arrives: the caller is still 
   net.connected(l1.callId as string);
   await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } });
   expect(l1.state).toBe('HOLDING'); // the network has not confirmed the hold
+  expect(net.commands.map((c) => c.type)).toEqual(['answer', 'hold']); // so nothing is dialled yet
+  net.held(l1.callId as string);
   const c2 = agent.calls().find((c) => c.callType === 'Consult')?.id as string;
   expect(await agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
-  expect(l1.state).toBe('ANSWERED');
-  net.held(l1.callId as string); // a late confirmation changes nothing
+  expect(l1.state).toBe('ON_HOLD'); // until the network confirms the unhold
+  net.unheld(l1.callId as string);
   expect(l1.state).toBe('ANSWERED');
   expect(net.commands.map((c) => c.type)).toEqual(['answer', 'hold', 'dial', 'unhold']);
   sb.close();

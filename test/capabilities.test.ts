@@ -2,7 +2,7 @@
  * Capabilities are a promise (SPEC section 4): in every reachable configuration of an agent's desk, every
  * operation on every call is accepted exactly when the call lists it. The configurations are found by a
  * breadth-first walk over the real engine (a manual network, a SimulatedClock): from each one, every operation
- * on every call (with valid parameters) and every network indication (answers, hold confirmations, hang-ups,
+ * on every call (with valid parameters) and every network indication (answers, hold and unhold confirmations, hang-ups,
  * rejections, the consult timeout) is tried on a fresh replay of the path that reached it. A configuration is
  * what the desk and the network can tell apart: each call's state, callType, capabilities and linkage, and
  * each leg's channel state.
@@ -21,7 +21,7 @@ interface World {
 /** A step of a path: an operation on the n-th live call (in the desk's order), or a network indication. */
 type Step =
   | { kind: 'op'; call: number; body: Record<string, unknown> }
-  | { kind: 'net'; leg: number; what: 'connected' | 'held' | 'hungUp' | 'busy' }
+  | { kind: 'net'; leg: number; what: 'connected' | 'held' | 'unheld' | 'hungUp' | 'busy' }
   | { kind: 'timeout' };
 
 /** Valid parameters for every operation (the walk tests states, not parameter checks). */
@@ -99,6 +99,7 @@ async function replay(root: 'inbound' | 'dialled', path: Step[]): Promise<{ w: W
       const id = legIds[step.leg];
       if (step.what === 'connected') w.net.connected(id);
       else if (step.what === 'held') w.net.held(id);
+      else if (step.what === 'unheld') w.net.unheld(id);
       else if (step.what === 'hungUp') w.net.indications.hungUp(id);
       else w.net.indications.cleared(id, 'busy');
     }
@@ -122,7 +123,7 @@ function steps(w: World, legIds: string[]): Step[] {
   });
   legIds.forEach((id, leg) => {
     if (!w.sb.channel(id)) return;
-    for (const what of ['connected', 'held', 'hungUp', 'busy'] as const) out.push({ kind: 'net', leg, what });
+    for (const what of ['connected', 'held', 'unheld', 'hungUp', 'busy'] as const) out.push({ kind: 'net', leg, what });
   });
   out.push({ kind: 'timeout' });
   return out;

@@ -49,17 +49,17 @@ test('a retrievable transfer watched from the start: every step of A, B and the 
     'WAIT → "WAITING"',
     'NET.OFFER → "CALL_INCOMING"',
     'ANSWER → "ANSWERING"',
-    'NET.CONNECTED → "ANSWERED"',
+    'NET.ACCEPTED → "ANSWERED"',
     'TRANSFER.START → "TRANSFERRING"',
     'TRANSFER.CONNECTED → "TRANSFERRED"',
     'TRANSFER.RECONNECT → "RECONNECTING"',
-    'NET.CONNECTED → "ANSWERED"',
+    'NET.RECONNECTED → "ANSWERED"',
   ]);
   expect(summary(steps.filter((s) => s.actorId === B), 'channel')).toEqual([
     'xstate.init → "IDLE"',
     'DIAL → "CALL_OUTGOING"',
     'NET.PROGRESS → "RING_OUTGOING"',
-    'NET.CONNECTED → "ANSWERED"',
+    'NET.ANSWERED → "ANSWERED"',
     'CLEAR → "IDLE"',
     'xstate.stop → "IDLE"',
   ]);
@@ -79,7 +79,7 @@ test('a retrievable transfer watched from the start: every step of A, B and the 
   });
   expect(transfer.at(-1)).toMatchObject({ status: 'done', active: ['retrievableTransfer.ended'], time: start + 2000 });
   // B's answer is stamped when the simulated far end answered (2 s after the transfer started).
-  expect(steps.find((s) => s.actorId === B && s.event.type === 'NET.CONNECTED')?.time).toBe(start + 2000);
+  expect(steps.find((s) => s.actorId === B && s.event.type === 'NET.ANSWERED')?.time).toBe(start + 2000);
   // Actors that ended are no longer observed; A still is.
   expect(attached(h)).toBe(1);
   stop();
@@ -120,7 +120,7 @@ test('watching starts mid-call: live actors are picked up; actorsOf() says where
     'B CLEAR → "IDLE"',
     'B xstate.stop → "IDLE"',
     'A TRANSFER.RECONNECT → "RECONNECTING"',
-    'A NET.CONNECTED → "ANSWERED"',
+    'A NET.RECONNECTED → "ANSWERED"',
   ]);
   stop();
   stop(); // a second call is harmless
@@ -143,6 +143,7 @@ test('an agent consult: the agent calls and the consult transfer report their st
 
   const consult = steps.filter((s) => s.machine === 'consult-transfer');
   expect(consult.map((s) => JSON.stringify(s.value))).toEqual([
+    '{"consulting":"holding"}',
     '{"consulting":"dialling"}',
     '{"consulting":"connected"}',
     '{"completed":"bridged"}',
@@ -176,13 +177,13 @@ test('an event no transition takes is reported as ignored, with the state unchan
   network.connected(a.callId as string);
   await answered;
   void a.hold();
-  void a.unhold(); // taken off hold before the network confirmed it
-  network.held(a.callId as string); // the late confirmation: ANSWERED ignores it
-  expect(a.state).toBe(State.ANSWERED);
+  network.held(a.callId as string);
+  network.indications.progress(a.callId as string); // no transition of ON_HOLD takes a far end's ringing
+  expect(a.state).toBe(State.ON_HOLD);
   expect(steps.slice(-3).map((s) => [s.event.type, s.value, s.ignored])).toEqual([
     ['HOLD', 'HOLDING', false],
-    ['UNHOLD', 'ANSWERED', false],
-    ['NET.HELD', 'ANSWERED', true],
+    ['NET.HELD', 'ON_HOLD', false],
+    ['NET.PROGRESS', 'ON_HOLD', true],
   ]);
   sb.close();
 });

@@ -50,7 +50,7 @@ test('a retrieval on a clock that moves during the turn: every timeline in time 
     'retrievable-transfer RETRIEVE',
     'callback transferDisconnect',
     'channel TRANSFER.RECONNECT',
-    'channel NET.CONNECTED',
+    'channel NET.RECONNECTED',
     'callback transferComplete',
   ]);
   hub.close();

@@ -91,6 +91,14 @@ export class Channel {
     return this.#leg ? (this.#leg.actor.getSnapshot().value as State) : State.IDLE;
   }
 
+  /**
+   * Whether the far end has put the call on hold (its own re-INVITE, SIP `sendonly`/`inactive`). Aculab has
+   * no state for it, so the channel's state does not change; false when the channel has no live leg.
+   */
+  get remoteHold(): boolean {
+    return this.#leg?.remoteHeld ?? false;
+  }
+
   /** The current (or last) leg's `c-…` id; null before the channel has had a leg. */
   get callId(): string | null {
     return this.#callId;
@@ -178,10 +186,16 @@ export class Channel {
     return this.#until((s) => s !== State.HOLDING);
   }
 
+  /**
+   * Take the call off hold; resolves ANSWERED once the network confirms it, or ON_HOLD when the network
+   * could not (the call is still up, still held). From HOLDING the unhold is sent once the hold has taken
+   * (ANSWERED at once if the hold fails). A second unhold while one is pending is refused.
+   */
   async unhold(): Promise<State> {
     const leg = this.#require('unhold', [State.ON_HOLD, State.HOLDING]);
+    if (unholdPending(leg)) throw new CallChannelError('unhold(): an unhold is already pending for this call');
     this.host.signal(leg, { type: 'UNHOLD' });
-    return this.#until(settled(State.ANSWERED));
+    return this.#until((s) => s === State.ANSWERED || s === State.IDLE || s === State.ERROR || (s === State.ON_HOLD && !unholdPending(leg)));
   }
 
   /** Retrievable transfer to an inbound service; resolves TRANSFERRED, or another state with `transferCause()`. */
@@ -326,6 +340,8 @@ export class Channel {
     waiter.resolve(state);
   }
 }
+
+const unholdPending = (leg: Leg): boolean => leg.actor.getSnapshot().context.unholdPending;
 
 /** Done when the channel reaches `target`, or can no longer get there by itself (IDLE, or ERROR). */
 function settled(target: State): (state: State) => boolean {

@@ -14,15 +14,15 @@ import type { EngineClock } from './clock';
 import { newCallId } from './ids';
 import { Leg, type ActorOptions, type LegTransfer } from './leg';
 import type { CallbackUrls, TransferEndedInfo } from './events';
-import type { CommandResult, Destination, Network, NetworkIndications } from './network';
+import type { CommandResult, ConfirmedCommand, Destination, Network, NetworkIndications } from './network';
 import type { Supervisor } from './supervisor';
 import type { TonePlayer } from './tonePlayer';
-import { TransferRun, type TransferHost } from './transfer';
+import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
 import { AgentDesk } from './agent/desk';
 import { Inspection, type Inspectable, type LiveCall } from './inspection';
 
 /** What the agent desk uses of the engine. */
-export interface EngineCore {
+export interface EngineCore extends MediaCommands {
   readonly publicUrl: string;
   readonly clock: EngineClock;
   readonly actorOptions: ActorOptions;
@@ -65,6 +65,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       state: leg.lastState,
       startTime: leg.startTime,
       ...(leg.parent ? { parentCallId: leg.parent.callId } : {}),
+      remoteHold: leg.remoteHeld,
     });
     this.inspection = new Inspection(clock, () => this.liveActors(), {
       all: () => [...this.legs.values()].map(liveCall),
@@ -123,6 +124,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     leg.lastState = state;
     this.supervisor.stateChanged(leg, previous, state);
     leg.agentCall?.legState(state);
+    if (leg.transfer?.running) leg.transfer.legState(leg, state);
   }
 
   private onLegEvent(leg: Leg, event: ChannelEmitted): void {
@@ -169,14 +171,31 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   /**
    * Run a network command for a leg. A command that throws fails that leg in this turn (it goes to ERROR, or
    * ends with cause `error` in a transfer) and is reported on `networkError`; it never escapes the engine.
+   * A command that is confirmed later (`ConfirmedCommand`) is outstanding until its confirmation: a second
+   * one of the same kind is not sent while the first is (the charts never ask for one; this is the port's
+   * guarantee, so the call id and the indication's name are enough to correlate), and is reported instead.
    */
   command(leg: Leg, name: string, fn: (network: Network) => void): void {
+    const confirmed = CONFIRMED.has(name) ? (name as ConfirmedCommand) : null;
+    if (confirmed) {
+      if (leg.outstanding.has(confirmed)) {
+        this.supervisor.networkError(name, leg.callId, new Error(`a ${name} is already outstanding for this leg; not sent again`));
+        return;
+      }
+      leg.outstanding.add(confirmed); // before the command: the network may confirm it from inside
+    }
     try {
       fn(this.network);
     } catch (error) {
+      if (confirmed) leg.outstanding.delete(confirmed);
       this.supervisor.networkError(name, leg.callId, error);
       if (this.legs.has(leg.callId)) this.failed(leg.callId, `The network's ${name} failed: ${(error as Error)?.message ?? String(error)}`);
     }
+  }
+
+  /** A confirmation for `kind` has come: true if one was outstanding (it no longer is); else it is ignored. */
+  private settle(leg: Leg, kind: ConfirmedCommand): boolean {
+    return leg.outstanding.delete(kind);
   }
 
   /**
@@ -323,44 +342,57 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   progress(callId: string, info?: { earlyMedia?: boolean }): void {
     this.toLeg(callId, (leg) => {
-      leg.earlyMedia = info?.earlyMedia === true;
+      const ringing = stateOf(leg) === State.RING_OUTGOING;
+      const media = info?.earlyMedia === true && !leg.earlyMedia;
+      // Once the far end has sent early media it is the media of the call until the answer.
+      if (info?.earlyMedia === true) leg.earlyMedia = true;
       leg.actor.send({ type: 'NET.PROGRESS' });
+      // A later 183 with media while it already rings: a transfer switches A from our ringback to it.
+      if (ringing && media && leg.transfer?.running && leg.transfer.target === leg) leg.transfer.targetProgress();
     });
   }
 
-  // `answered`, `accepted` and `reconnected` each confirm one command, and are taken only in the state that
-  // command left the leg in (the chart's NET.CONNECTED means whichever is awaited there).
+  // `answered`, `accepted` and `reconnected` each confirm one command, and are distinct chart events, each
+  // taken only in the state that command left the leg in (anywhere else the chart ignores it).
 
   answered(callId: string): void {
-    this.confirmed(callId, [State.CALL_OUTGOING, State.RING_OUTGOING]);
+    this.confirmed(callId, 'dial', { type: 'NET.ANSWERED' });
   }
 
   accepted(callId: string): void {
-    this.confirmed(callId, [State.ANSWERING]);
+    this.confirmed(callId, 'answer', { type: 'NET.ACCEPTED' });
   }
 
   reconnected(callId: string): void {
-    this.confirmed(callId, [State.RECONNECTING]);
+    this.confirmed(callId, 'reconnect', { type: 'NET.RECONNECTED' });
   }
 
-  private confirmed(callId: string, awaitedIn: readonly State[]): void {
+  private confirmed(callId: string, kind: ConfirmedCommand, event: ChannelEvent): void {
     if (!this.legs.has(callId)) {
       // The call has been released (a 200 crossing our CANCEL): tell the network again to end it.
       this.supervisor.turns.run(() => this.command({ callId } as Leg, 'release', (n) => n.release(callId, 'cancel', 'local')));
       return;
     }
     this.toLeg(callId, (leg) => {
-      if (awaitedIn.includes(stateOf(leg))) leg.actor.send({ type: 'NET.CONNECTED' });
+      if (this.settle(leg, kind)) leg.actor.send(event);
     });
   }
 
   holdResult(callId: string, result: CommandResult): void {
-    this.toLeg(callId, (leg) => leg.actor.send(result.ok ? { type: 'NET.HELD' } : { type: 'NET.HOLD_FAILED' }));
+    this.toLeg(callId, (leg) => {
+      if (!this.settle(leg, 'hold')) return;
+      if (!result.ok) this.supervisor.networkError('hold', callId, commandFailure('hold', result));
+      leg.actor.send(result.ok ? { type: 'NET.HELD' } : { type: 'NET.HOLD_FAILED' });
+    });
   }
 
   unholdResult(callId: string, result: CommandResult): void {
-    // UNHOLD takes the leg to ANSWERED at once; a failed unhold leaves the dialog up and is reported.
-    if (!result.ok) this.supervisor.networkError('unhold', callId, new Error(`unhold failed with ${result.status}${result.reason ? ` ${result.reason}` : ''}`));
+    // A failed unhold leaves the dialog up and the leg ON_HOLD (`unhold()` resolves ON_HOLD); it is reported.
+    this.toLeg(callId, (leg) => {
+      if (!this.settle(leg, 'unhold')) return;
+      if (!result.ok) this.supervisor.networkError('unhold', callId, commandFailure('unhold', result));
+      leg.actor.send(result.ok ? { type: 'NET.UNHELD' } : { type: 'NET.UNHOLD_FAILED' });
+    });
   }
 
   remoteHold(callId: string): void {
@@ -419,6 +451,13 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       for (const leg of [...this.legs.values()]) if (this.legs.has(leg.callId)) this.end(leg, localHangupCause(leg), 'local');
     });
   }
+}
+
+/** The commands confirmed by an indication of their own (see `command`). */
+const CONFIRMED: ReadonlySet<string> = new Set<ConfirmedCommand>(['dial', 'answer', 'reconnect', 'hold', 'unhold']);
+
+function commandFailure(name: string, result: { status: number; reason?: string }): Error {
+  return new Error(`${name} failed with ${result.status}${result.reason ? ` ${result.reason}` : ''}`);
 }
 
 const stateOf = (leg: Leg): State => leg.actor.getSnapshot().value as State;

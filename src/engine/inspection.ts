@@ -59,6 +59,8 @@ export interface LiveCall {
   startTime: number;
   /** For a transfer's target leg: the transferred call. */
   parentCallId?: string;
+  /** The far end has put the call on hold (its own re-INVITE); the channel state does not show it. */
+  remoteHold: boolean;
 }
 
 /** The public face (`switchboard.inspection`). */

@@ -8,7 +8,7 @@ import { channelMachine } from '../../machines/channel';
 import { State, type Direction, type EndCause } from '../../machines/vocabulary';
 import type { LegFacts } from './callbacks';
 import type { EngineClock } from './clock';
-import type { Destination } from './network';
+import type { ConfirmedCommand, Destination } from './network';
 import type { AgentCall } from './agent/call';
 import type { CallbackUrls } from './events';
 import type { ClearedBy } from '../../machines/vocabulary';
@@ -25,6 +25,8 @@ export interface LegTransfer extends Inspectable {
   legCleared(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage?: string): void;
   targetProgress(): void;
   targetAnswered(): void;
+  /** A leg of this transfer entered `state` (reported after the leg's agent call has seen it). */
+  legState(leg: Leg, state: State): void;
 }
 
 /** Options every root actor of the engine is created with. */
@@ -71,6 +73,8 @@ export class Leg implements LegFacts, Inspectable {
   earlyMedia = false;
   /** The far end has put this leg on hold (a far-end re-INVITE). */
   remoteHeld = false;
+  /** Commands sent to the network for this leg whose confirmation has not come back (at most one per kind). */
+  readonly outstanding = new Set<ConfirmedCommand>();
   /** The agent call that shows this leg on an agent's desk, if any. */
   agentCall: AgentCall | null = null;
 

@@ -8,7 +8,12 @@
  * - Commands return nothing; their outcome comes back later as an indication that says what it answers:
  *   `dial` → `progress`* then `answered` (or `cleared` / `failed`); `answer` → `accepted` (our answer took:
  *   SIP's ACK); `reconnect` → `reconnected`; `hold` → `holdResult`; `unhold` → `unholdResult`. A leg has at
- *   most one command of each kind outstanding, so the call id and the indication's name are the correlation.
+ *   most one command of each kind outstanding (the engine never sends a second before the first is
+ *   confirmed), so the call id and the indication's name are the correlation: no command ids. A
+ *   confirmation with no command of its kind outstanding (repeated, stale) is ignored.
+ * - Hold and unhold are never outstanding together from the engine's side: an unhold asked for while the
+ *   hold is unconfirmed is sent once the hold has taken, and a hold while the unhold is unconfirmed once the
+ *   unhold has (one re-INVITE at a time).
  * - A network may answer at once, from inside the command (re-entrantly), or later. Indications for one leg
  *   are taken in the order they are sent.
  * - A command that throws does not escape the engine: the engine catches it and fails that leg in the same
@@ -20,7 +25,8 @@
  *   arrives for a call id the engine no longer knows is answered with another `release(callId, 'cancel',
  *   'local')`, so an adapter that forgot the call can still end it. Other indications for it are ignored.
  * - A failed hold or unhold (`{ ok: false, status }`, e.g. 491 after the adapter's own glare retries) leaves
- *   the dialog up: the leg goes back to ANSWERED (hold) or stays where the unhold left it.
+ *   the dialog up: the leg goes back to ANSWERED (hold) or stays ON_HOLD (unhold); both are reported on
+ *   the switchboard's `networkError` event.
  * - Media: `playTone` / `stopTone` play a tone to one leg (ringback to the transferred caller while the target
  *   rings); `bridge(a, b)` connects two legs' media (the caller and the answered target), `unbridge` undoes
  *   it (retrieval), before `reconnect` asks to reconnect the caller to our own media.
@@ -33,6 +39,9 @@ export interface Destination {
   kind: 'address' | 'service';
   to: string;
 }
+
+/** The commands whose outcome comes back as an indication; a leg has at most one of each kind outstanding. */
+export type ConfirmedCommand = 'dial' | 'answer' | 'reconnect' | 'hold' | 'unhold';
 
 /** How a re-INVITE-like command (hold, unhold) turned out. A failure leaves the dialog up. */
 export type CommandResult = { ok: true } | { ok: false; status: number; reason?: string };

@@ -13,21 +13,29 @@ import type { MachineName } from './inspection';
 
 export type TransferActor = Actor<typeof retrievableTransferMachine>;
 
-/** What a transfer run needs from the engine. */
-export interface TransferHost {
-  dialTarget(target: Leg): void;
-  /** The transfer ended while A is up: send transferComplete. */
-  transferCompleted(parent: Leg, target: Leg): void;
-  transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
-  /** Media commands to the network (ringback to A while B rings; A and B connected while transferred). */
+/** Media commands to the network, as transfers issue them (the engine runs them as network commands). */
+export interface MediaCommands {
   playTone(leg: Leg, tone: string): void;
   stopTone(leg: Leg): void;
   bridge(a: Leg, b: Leg): void;
   unbridge(a: Leg, b: Leg): void;
 }
 
+/** What a transfer run needs from the engine. */
+export interface TransferHost extends MediaCommands {
+  dialTarget(target: Leg): void;
+  /** The transfer ended while A is up: send transferComplete. */
+  transferCompleted(parent: Leg, target: Leg): void;
+  transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
+}
+
 export class TransferRun implements LegTransfer {
   readonly actor: TransferActor;
+  private readonly host: TransferHost;
+  /** Whether our ringback tone is playing to A (B rings without early media). */
+  private toneOn = false;
+  /** Connects A's and B's media (once). */
+  private bridgeMedia: (() => void) | null = null;
 
   constructor(
     readonly parent: Leg,
@@ -37,13 +45,22 @@ export class TransferRun implements LegTransfer {
     host: TransferHost,
     actorOptions: ActorOptions,
   ) {
+    this.host = host;
     this.actor = createActor(retrievableTransferMachine, { ...actorOptions, input: { secondsTimeout } });
     parent.transfer = this;
     target.transfer = this;
     const a = parent.actor;
     const b = target.actor;
-    /** Whether A's and B's media are connected (from parentTransferred until B or A is cleared). */
+    /**
+     * Whether A's and B's media are connected: from B's answer (parentTransferred), or already while B rings
+     * when B sends early media (A hears it instead of our ringback), until B or A is cleared.
+     */
     let bridged = false;
+    const bridge = () => {
+      if (bridged) return;
+      bridged = true;
+      host.bridge(parent, target);
+    };
     const unbridge = () => {
       if (!bridged) return;
       bridged = false;
@@ -55,13 +72,11 @@ export class TransferRun implements LegTransfer {
           host.dialTarget(target);
           break;
         case 'ringback':
-          this.ringback.player.playing = command.playing ? this.ringback.tone : null;
-          if (command.playing) host.playTone(parent, this.ringback.tone);
-          else host.stopTone(parent);
+          if (command.playing) this.ringbackOrEarlyMedia(bridge);
+          else this.stopRingback();
           break;
         case 'parentTransferred':
-          bridged = true;
-          host.bridge(parent, target);
+          bridge();
           a.send({ type: 'TRANSFER.CONNECTED' });
           break;
         case 'parentFailed':
@@ -127,11 +142,37 @@ export class TransferRun implements LegTransfer {
 
   targetProgress(): void {
     this.actor.send({ type: 'TARGET.PROGRESS' });
+    // B rang without media, and now sends early media (180, then 183 with SDP): A hears B's instead.
+    if (this.toneOn && this.target.earlyMedia && this.bridgeMedia) {
+      this.stopRingback();
+      this.bridgeMedia();
+    }
+  }
+
+  /** B rings: A hears B's early media if B sends any (the network bridges it), else our ringback tone. */
+  private ringbackOrEarlyMedia(bridge: () => void): void {
+    this.bridgeMedia = bridge;
+    if (this.target.earlyMedia) {
+      bridge();
+      return;
+    }
+    this.toneOn = true;
+    this.ringback.player.playing = this.ringback.tone;
+    this.host.playTone(this.parent, this.ringback.tone);
+  }
+
+  private stopRingback(): void {
+    if (!this.toneOn) return;
+    this.toneOn = false;
+    this.ringback.player.playing = null;
+    this.host.stopTone(this.parent);
   }
 
   targetAnswered(): void {
     this.actor.send({ type: 'TARGET.ANSWERED' });
   }
+
+  legState(): void {}
 
   retrieve(): void {
     this.actor.send({ type: 'RETRIEVE' });

@@ -144,7 +144,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
       // No WWW-Authenticate: browsers would prompt and then send the credentials on their own.
       if (!user) return res.code(401).send({ statusCode: 20, statusMessage: 'Authentication failed' });
       request.user = user;
-      const cookie = sessions.cookieFor(request.headers.cookie, user); // for the CometD handshake
+      const cookie = sessions.cookieFor(request.headers.cookie, user, request.ip); // for the CometD handshake
       if (cookie) void res.header('set-cookie', cookie);
     });
     const deviceOf = (request: FastifyRequest) => devices.get((request.user as UserConfig).username) as AgentDevice;

@@ -2,8 +2,10 @@
  * Login sessions: the agent API's answer to an authenticated request sets a session cookie (an opaque random
  * id bound to the user, with an expiry; HttpOnly, SameSite=Strict, path /api/v2), which the CometD handshake
  * accepts in place of credentials, as a Genesys desktop uses the session of its REST calls. The agent API
- * itself still wants HTTP Basic. Memory is bounded: at most `perUser` live sessions per configured user (the
- * oldest goes first), and expired sessions are dropped when met.
+ * itself still wants HTTP Basic. A user has one session per address: an answer to a request from an address
+ * that already holds a live session of that user re-sends it (so a script polling without cookies does not
+ * create a session per request). Memory is bounded: at most `perUser` live sessions per configured user (the
+ * least recently used goes first: a session is used when it is presented), and expired ones are dropped when met.
  */
 import { randomBytes } from 'node:crypto';
 import type { UserConfig } from './config';
@@ -23,6 +25,7 @@ export interface SessionOptions {
 
 interface Session {
   user: UserConfig;
+  address: string;
   expiresAt: number;
 }
 
@@ -37,7 +40,10 @@ export function cookieValue(header: string | undefined, name: string): string | 
 
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  /** Each user's session ids, least recently used first. */
   private readonly byUser = new Map<string, string[]>();
+  /** The session of a user at an address (`username` NUL `address`). */
+  private readonly byAddress = new Map<string, string>();
   private readonly now: () => number;
 
   constructor(private readonly options: SessionOptions) {
@@ -53,22 +59,30 @@ export class SessionStore {
       this.drop(id);
       return null;
     }
+    this.touch(session.user.username, id);
     return session.user;
   }
 
   /**
-   * The `Set-Cookie` value to send with an answer to `user`'s authenticated request: a new session unless
-   * the request already carries a live one of the same user (then null).
+   * The `Set-Cookie` value to send with an answer to `user`'s authenticated request from `address`: null when
+   * the request already carries a live session of that user; else the user's live session at that address, or
+   * a new one.
    */
-  cookieFor(cookieHeader: string | undefined, user: UserConfig): string | null {
+  cookieFor(cookieHeader: string | undefined, user: UserConfig, address: string): string | null {
     if (this.userOf(cookieHeader) === user) return null;
+    const key = `${user.username}\u0000${address}`;
+    const held = this.byAddress.get(key);
+    if (held !== undefined && this.userOf(`${SESSION_COOKIE}=${held}`) === user) {
+      return this.cookie(held, (this.sessions.get(held) as Session).expiresAt);
+    }
     const id = randomBytes(32).toString('base64url');
-    this.sessions.set(id, { user, expiresAt: this.now() + this.options.ttlSeconds * 1000 });
+    const expiresAt = this.now() + this.options.ttlSeconds * 1000;
+    this.sessions.set(id, { user, address, expiresAt });
+    this.byAddress.set(key, id);
     const ids = [...(this.byUser.get(user.username) ?? []), id];
     this.byUser.set(user.username, ids);
     while (ids.length > (this.options.perUser ?? 20)) this.drop(ids[0]);
-    const secure = this.options.secure ? '; Secure' : '';
-    return `${SESSION_COOKIE}=${id}; Path=/api/v2; Max-Age=${this.options.ttlSeconds}; HttpOnly; SameSite=Strict${secure}`;
+    return this.cookie(id, expiresAt);
   }
 
   /** Sessions held now (for tests). */
@@ -76,10 +90,25 @@ export class SessionStore {
     return this.sessions.size;
   }
 
+  private cookie(id: string, expiresAt: number): string {
+    const maxAge = Math.max(1, Math.ceil((expiresAt - this.now()) / 1000));
+    const secure = this.options.secure ? '; Secure' : '';
+    return `${SESSION_COOKIE}=${id}; Path=/api/v2; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`;
+  }
+
+  private touch(username: string, id: string): void {
+    const ids = this.byUser.get(username);
+    if (!ids || ids[ids.length - 1] === id) return;
+    ids.splice(ids.indexOf(id), 1);
+    ids.push(id);
+  }
+
   private drop(id: string): void {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
+    const key = `${session.user.username}\u0000${session.address}`;
+    if (this.byAddress.get(key) === id) this.byAddress.delete(key);
     const ids = this.byUser.get(session.user.username) ?? [];
     ids.splice(ids.indexOf(id), 1);
     if (ids.length === 0) this.byUser.delete(session.user.username);

@@ -23,13 +23,14 @@ const behaviourSchema = {
       outcome: { type: 'string', enum: [...OUTCOMES] },
       ringFor: { type: 'number', minimum: 0, maximum: 86400 },
       hangUpAfter: { type: 'number', minimum: 0, maximum: 86400 },
+      earlyMedia: { type: 'boolean' },
     },
   },
 } as const;
 
 const number = NUMBER_SCHEMA;
 
-type Behaviour = { outcome: (typeof OUTCOMES)[number]; ringFor?: number; hangUpAfter?: number };
+type Behaviour = { outcome: (typeof OUTCOMES)[number]; ringFor?: number; hangUpAfter?: number; earlyMedia?: boolean };
 
 /** How many ended calls `GET /calls` and `GET /calls/:callId` still describe (the oldest are forgotten). */
 export const ENDED_CALLS_KEPT = 200;

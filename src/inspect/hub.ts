@@ -24,6 +24,8 @@ export interface InspectedCall {
   from?: string;
   to?: string;
   parentCallId?: string;
+  /** Live calls: whether the far end holds the call (its own re-INVITE). */
+  remoteHold?: boolean;
   /** The channel state now (live) or at the end. */
   state: string;
   startTime?: number;
@@ -172,7 +174,9 @@ export class InspectorHub {
     let record = this.records.get(callId);
     if (!record) {
       const live = this.sb.inspection.liveCall(callId);
-      record = { call: live ? { ...fromLive(live), live: true, updated: time } : { callId, state: 'IDLE', live: false, updated: time }, actors: new Map(), timeline: [], dropped: 0 };
+      // What changes during a live call (remoteHold) is read afresh from the engine, never kept in the record.
+      const kept = live && (({ remoteHold: _now, ...rest }) => rest)(fromLive(live));
+      record = { call: kept ? { ...kept, live: true, updated: time } : { callId, state: 'IDLE', live: false, updated: time }, actors: new Map(), timeline: [], dropped: 0 };
       this.records.set(callId, record);
       this.prune();
     }
@@ -216,5 +220,14 @@ export class InspectorHub {
 }
 
 function fromLive(c: LiveCall): Omit<InspectedCall, 'live' | 'updated'> {
-  return { callId: c.callId, direction: c.direction, from: c.from, to: c.to, state: c.state, startTime: c.startTime, ...(c.parentCallId ? { parentCallId: c.parentCallId } : {}) };
+  return {
+    callId: c.callId,
+    direction: c.direction,
+    from: c.from,
+    to: c.to,
+    state: c.state,
+    startTime: c.startTime,
+    ...(c.parentCallId ? { parentCallId: c.parentCallId } : {}),
+    remoteHold: c.remoteHold,
+  };
 }

@@ -29,6 +29,8 @@ export type Outcome = (typeof OUTCOMES)[number];
  * - `clearBeforeAnswer`: rings `ringFor` seconds, then clears normally without answering.
  * - `noAnswer`: rings until the caller gives up.
  * - `busy`, `unobtainable`: answer at once with 486 / 404 (no ringing; `ringFor` is not used).
+ * `earlyMedia: true` (with an outcome that rings): the far end sends media of its own while it rings (SIP 183
+ * with SDP), so a transferred caller hears it instead of our ringback.
  */
 export interface Behaviour {
   outcome: Outcome;
@@ -36,6 +38,8 @@ export interface Behaviour {
   ringFor?: number;
   /** Seconds after answering at which the far end hangs up (only with `answer`). Default: never. */
   hangUpAfter?: number;
+  /** The far end sends early media while ringing (183 with SDP); not with `busy` or `unobtainable`. Default false. */
+  earlyMedia?: boolean;
 }
 
 /** The far party of a leg. */
@@ -45,6 +49,10 @@ export interface FarEnd {
   hangUp(): void;
   /** A signalling failure on the leg: it goes to ERROR and the application must hang it up. */
   fail(message: string): void;
+  /** The far end puts the call on hold (a far-end re-INVITE): `channel.remoteHold` becomes true. */
+  hold(): void;
+  /** The far end takes the call off hold. */
+  unhold(): void;
 }
 
 export const DEFAULT_RING_SECONDS = 2;
@@ -104,6 +112,8 @@ export class SimulatedNetwork implements Network {
       callId,
       hangUp: () => this.indications().hungUp(callId),
       fail: (message: string) => this.indications().failed(callId, message),
+      hold: () => this.indications().remoteHold(callId),
+      unhold: () => this.indications().remoteUnhold(callId),
     };
   }
 
@@ -121,6 +131,7 @@ export class SimulatedNetwork implements Network {
       return;
     }
     const ringMs = (behaviour.ringFor ?? DEFAULT_RING_SECONDS) * 1000;
+    const ringing = () => engine.progress(callId, behaviour.earlyMedia ? { earlyMedia: true } : undefined);
     switch (behaviour.outcome) {
       case 'busy':
         engine.cleared(callId, 'busy');
@@ -129,18 +140,18 @@ export class SimulatedNetwork implements Network {
         engine.cleared(callId, 'unobtainable', `The number ${destination.to} is unobtainable`);
         return;
       case 'noAnswer':
-        engine.progress(callId);
+        ringing();
         return;
       case 'reject':
-        engine.progress(callId);
+        ringing();
         this.after(callId, ringMs, () => engine.cleared(callId, 'rejected'));
         return;
       case 'clearBeforeAnswer':
-        engine.progress(callId);
+        ringing();
         this.after(callId, ringMs, () => engine.cleared(callId, 'normal'));
         return;
       case 'answer':
-        engine.progress(callId);
+        ringing();
         this.after(callId, ringMs, () => {
           engine.answered(callId);
           if (behaviour.hangUpAfter !== undefined) {
@@ -251,6 +262,12 @@ function checkBehaviour(method: string, behaviour: Behaviour): Behaviour {
   }
   if (behaviour.hangUpAfter !== undefined && behaviour.outcome !== 'answer') {
     throw new TypeError(`${method}(): hangUpAfter only applies to outcome 'answer'`);
+  }
+  if (behaviour.earlyMedia !== undefined && typeof behaviour.earlyMedia !== 'boolean') {
+    throw new TypeError(`${method}(): earlyMedia must be true or false, got ${JSON.stringify(behaviour.earlyMedia)}`);
+  }
+  if (behaviour.earlyMedia && (behaviour.outcome === 'busy' || behaviour.outcome === 'unobtainable')) {
+    throw new TypeError(`${method}(): earlyMedia needs an outcome that rings (not '${behaviour.outcome}')`);
   }
   return { ...behaviour };
 }

@@ -65,7 +65,7 @@ test('the highlighted state follows a retrievable transfer, and the timeline sho
       'callback transferAnswer',
       'step RETRIEVE',
       'step TRANSFER.RECONNECT',
-      'step NET.CONNECTED',
+      'step NET.RECONNECTED',
       'callback transferDisconnect',
       'callback transferComplete',
     ]);
@@ -123,7 +123,7 @@ test('a state reached while the chart’s SVG loads is the one highlighted; live
     const rows = await page.$$eval('#timeline tbody tr.row', (trs) => trs.map((tr) => ({ time: Number(tr.getAttribute('data-time')), what: tr.getAttribute('data-event') })));
     const times = rows.map((r) => r.time);
     expect(times).toEqual([...times].sort((x, y) => x - y));
-    expect(rows.map((r) => r.what).slice(-5)).toEqual(['RETRIEVE', 'transferDisconnect', 'TRANSFER.RECONNECT', 'NET.CONNECTED', 'transferComplete']);
+    expect(rows.map((r) => r.what).slice(-5)).toEqual(['RETRIEVE', 'transferDisconnect', 'TRANSFER.RECONNECT', 'NET.RECONNECTED', 'transferComplete']);
     // The page shows what the hub recorded, in the same order.
     const recorded = (await s.request('GET', `/inspect/api/calls/${callId}`)).body.timeline as { seq: number }[];
     expect(await page.$$eval('#timeline tbody tr.row', (trs) => trs.map((tr) => Number(tr.getAttribute('data-seq'))))).toEqual(recorded.map((e) => e.seq));

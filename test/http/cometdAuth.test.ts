@@ -6,7 +6,7 @@
  */
 import type { Message } from 'cometd';
 import type { CallNotification } from '../../src';
-import { SESSION_COOKIE } from '../../src/http/sessions';
+import { SESSION_COOKIE, SessionStore } from '../../src/http/sessions';
 import { basic, connect, disconnect, subscribe, until, type Credentials, type Transport } from './cometdClient';
 import { startServer } from './support';
 
@@ -94,14 +94,34 @@ describe('the session cookie', () => {
     await s.close();
   });
 
-  test('at most 20 sessions per user are kept (the oldest goes first)', async () => {
+  test('one session per user and address: a client without cookies gets the same one again', async () => {
     const s = await startServer();
-    const cookies: string[] = [];
-    for (let i = 0; i < 25; i++) cookies.push(pair((await sessionCookie(s, 'agent5005', 'pw-5005')) as string));
-    expect(s.server.sessions.size()).toBe(20);
-    expect(s.server.sessions.userOf(cookies[4])).toBeNull();
-    expect(s.server.sessions.userOf(cookies[5])?.username).toBe('agent5005');
+    const first = (await sessionCookie(s, 'agent5005', 'pw-5005')) as string;
+    for (let i = 0; i < 25; i++) expect(pair((await sessionCookie(s, 'agent5005', 'pw-5005')) as string)).toBe(pair(first));
+    expect(s.server.sessions.size()).toBe(1);
+    // The desktop's cookie still opens a CometD session after a script polled without cookies.
+    const cometd = await connect(s.base, 'long-polling', { headers: { cookie: pair(first) } });
+    await disconnect(cometd);
     await s.close();
+  });
+
+  test('at most 20 sessions per user (addresses), the least recently used dropped first', () => {
+    let now = 0;
+    const sessions = new SessionStore({ ttlSeconds: 3600, now: () => now });
+    const user = { username: 'ann', password: 'pw', deviceDn: '5005' };
+    const cookies: string[] = [];
+    for (let i = 0; i < 20; i++) cookies.push(pair(sessions.cookieFor(undefined, user, `10.0.0.${i}`) as string));
+    now = 1000;
+    expect(sessions.userOf(cookies[0])).toBe(user); // used: now the most recent
+    for (let i = 20; i < 22; i++) sessions.cookieFor(undefined, user, `10.0.0.${i}`);
+    expect(sessions.size()).toBe(20);
+    expect(sessions.userOf(cookies[0])).toBe(user);
+    expect(sessions.userOf(cookies[1])).toBeNull();
+    expect(sessions.userOf(cookies[2])).toBeNull();
+    expect(sessions.userOf(cookies[3])).toBe(user);
+    // A dropped session's address gets a new one; the re-sent cookie's Max-Age is what is left of its life.
+    expect(pair(sessions.cookieFor(undefined, user, '10.0.0.1') as string)).not.toBe(cookies[1]);
+    expect(sessions.cookieFor(undefined, user, '10.0.0.3')).toMatch(/; Max-Age=3599; /);
   });
 
   test('a page of another origin cannot use Basic credentials or the cookie a browser holds', async () => {

@@ -156,7 +156,7 @@ describe('on-demand recording (the default)', () => {
         'callback transferAnswer',
         'retrievable-transfer RETRIEVE → "ended"',
         'channel TRANSFER.RECONNECT → "RECONNECTING"',
-        'channel NET.CONNECTED → "ANSWERED"',
+        'channel NET.RECONNECTED → "ANSWERED"',
         'callback transferDisconnect',
         'callback transferComplete',
       ]);
@@ -202,7 +202,7 @@ test('always: a page opened after a call ended shows its whole timeline', async 
       'channel NET.OFFER → "CALL_INCOMING"',
       'callback initiate',
       'channel ANSWER → "ANSWERING"',
-      'channel NET.CONNECTED → "ANSWERED"',
+      'channel NET.ACCEPTED → "ANSWERED"',
     ]);
     expect(lines).toContain('callback transferDisconnect');
     expect(lines.at(-1)).toBe('callback disconnect');

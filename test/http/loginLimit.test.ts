@@ -123,9 +123,20 @@ describe('failed logins over HTTP and CometD', () => {
     expect((await me('127.0.0.1', 'pw-5005')).status).toBe(200);
     for (let i = 0; i < 2; i++) await me('127.0.0.1', 'wrong');
     const badUrl = await from('127.0.0.1', s, 'GET', '/api/v2/%zz', { authorization: basic('agent5005', 'wrong') });
-    expect(badUrl.status).not.toBe(200);
+    expect(badUrl.status).toBe(400); // a malformed URL: not a failed login, and not a success either
     await me('127.0.0.1', 'wrong');
     expect((await me('127.0.0.1', 'pw-5005')).status).toBe(429);
+  });
+
+  test('a percent-encoded path that routes to the API or the inspector is limited too (no way around the count)', async () => {
+    const paths = ['/api/v%32/me', '/%61pi/v2/me', '/%69nspect/api/calls'];
+    for (let i = 0; i < 3; i++) {
+      const path = paths[i];
+      expect((await from('127.0.0.1', s, 'GET', path, { authorization: basic('agent5005', 'wrong') })).status).toBe(401);
+    }
+    for (const path of [...paths, '/api/v2/me']) {
+      expect(await from('127.0.0.1', s, 'GET', path, { authorization: basic('agent5005', 'pw-5005') })).toMatchObject({ status: 429, retryAfter: '60' });
+    }
   });
 
   test('the inspector login is limited too', async () => {

@@ -69,6 +69,8 @@ test('bad input gets its status and error, and changes nothing', async () => {
     ['POST', '/api/v2/me/devices/not-my-device/calls', { body: { destination: { phoneNumber: '5001' } } }, 403, 5, /not yours/],
     ['PUT', '/api/v2/simulator/endpoints/5001', { body: { outcome: 'explode' } }, 400, 1, /outcome must be equal to one of the allowed values/],
     ['PUT', '/api/v2/simulator/endpoints/5001', { body: { outcome: 'busy', hangUpAfter: 3 } }, 400, 1, /hangUpAfter only applies/],
+    ['PUT', '/api/v2/simulator/endpoints/5001', { body: { outcome: 'busy', earlyMedia: true } }, 400, 1, /earlyMedia needs an outcome that rings/],
+    ['PUT', '/api/v2/simulator/endpoints/5001', { body: { outcome: 'answer', earlyMedia: 'yes' } }, 400, 1, /earlyMedia must be boolean/],
     ['POST', '/api/v2/simulator/calls', { body: { from: '5000' } }, 400, 1, /to/],
     ['POST', '/api/v2/simulator/calls/c-unknown/hangup', {}, 404, 6, /not found/],
     ['DELETE', '/api/v2/me/calls', {}, 404, 1, /No such endpoint: DELETE \/api\/v2\/me\/calls/],

@@ -63,6 +63,8 @@ function consultDriver(blind: boolean): Driver<Ctx> {
     // Which call the agent talks to is part of the state (SwapCalls there and back).
     serialize: (snapshot) => JSON.stringify([snapshot.value, (snapshot.context as { active: string }).active]),
     events: [
+      { type: 'PARENT.HELD' },
+      { type: 'PARENT.HOLD_FAILED' },
       { type: 'TARGET.ANSWERED' },
       { type: 'TARGET.CLEARED', cause: 'busy', by: 'remote' },
       { type: 'PARENT.CLEARED', cause: 'normal', by: 'remote' },
@@ -80,8 +82,19 @@ function consultDriver(blind: boolean): Driver<Ctx> {
       return ctx;
     },
     async perform(ctx, event: AnyEventObject) {
+      await performConsult(ctx, event);
+      ctx.net.unheldAll(); // unholds take at once here (unhold confirmation is the channel chart's model)
+    },
+    teardown,
+  };
+
+  async function performConsult(ctx: Ctx, event: AnyEventObject): Promise<void> {
       const on = ctx.net.indications;
       switch (event.type) {
+        case 'PARENT.HELD':
+          return ctx.net.held(ctx.caller?.callId as string);
+        case 'PARENT.HOLD_FAILED':
+          return on.holdResult(ctx.caller?.callId as string, { ok: false, status: 491 });
         case 'TARGET.ANSWERED':
           return ctx.net.connected(consultLeg(ctx));
         case 'TARGET.CLEARED':
@@ -98,17 +111,14 @@ function consultDriver(blind: boolean): Driver<Ctx> {
           return op(ctx, offering?.id ?? ctx.c1, { operationName: 'SwapCalls' });
         }
         case 'ABANDON':
-          ctx.net.held(ctx.caller?.callId as string); // the network confirms the caller's hold: C1 is Held
-          return op(ctx, ctx.c1, { operationName: 'Retrieve' });
+          return op(ctx, ctx.c1, { operationName: 'Retrieve' }); // C1 is Held: the consult waited for it
         case 'TIMEOUT':
           ctx.clock.increment(30_000);
           return;
         default:
           throw new Error(`no driver for ${event.type}`);
       }
-    },
-    teardown,
-  };
+  }
 }
 
 test('consult-transfer statechart (two-step and single-step): every state and transition, driven through the engine', async () => {
@@ -125,6 +135,8 @@ interface CallCtx extends Ctx {
   last: string | null;
   answered: boolean;
   holdPending: boolean;
+  /** InitiateTransfer was sent; its ROLE has not come yet. */
+  initiated: boolean;
 }
 
 /** Operations the engine performs together with a follow-up event of the chart (the follow-up is a no-op to drive). */
@@ -133,7 +145,6 @@ const COUPLED: Record<string, string> = {
   SingleStepTransfer: 'RELEASE',
   CompleteTransfer: 'RELEASE',
   Retrieve: 'LEG.CONNECTED',
-  InitiateTransfer: 'ROLE',
 };
 
 const role = (step: { before: { context: unknown } }) => (step.before.context as { role: string }).role;
@@ -153,9 +164,15 @@ function realizableCallPath(_events: AnyEventObject[], steps: Array<{ before: { 
     const state = before.value as string;
     if (COUPLED[event.type] && next?.type !== COUPLED[event.type]) return false;
     switch (event.type) {
-      case 'InitiateTransfer':
-        if (role(steps[i]) !== 'none' || (next as { role?: string }).role !== 'parent') return false;
+      case 'InitiateTransfer': {
+        // The consult holds C1 first (LEG.HELD, unless it is Held already), then dials and sets the role.
+        if (role(steps[i]) !== 'none') return false;
+        const roleAt = state === 'Held' ? i + 1 : i + 2;
+        if (state !== 'Held' && next?.type !== 'LEG.HELD') return false;
+        const roleEvent = steps[roleAt]?.event as { type?: string; role?: string } | undefined;
+        if (roleEvent?.type !== 'ROLE' || roleEvent.role !== 'parent') return false;
         break;
+      }
       case 'SingleStepTransfer':
         if (role(steps[i]) !== 'none') return false;
         break;
@@ -166,7 +183,7 @@ function realizableCallPath(_events: AnyEventObject[], steps: Array<{ before: { 
         if (state === 'Dialing') return false; // refused until the target answers (documented)
         break;
       case 'ROLE':
-        if (prev === 'InitiateTransfer') break;
+        if (prev === 'InitiateTransfer' || (prev === 'LEG.HELD' && steps[i - 2]?.event.type === 'InitiateTransfer')) break;
         if ((event as { role?: string }).role !== 'none' || role(steps[i]) === 'none') return false;
         break;
       case 'LEG.CONNECTED':
@@ -202,11 +219,22 @@ const CALL_EVENTS: AnyEventObject[] = [
   { type: 'CompleteTransfer' },
 ];
 
+/** The manual network confirms every unhold at once (unhold confirmation is the channel chart's model). */
 async function performCall(ctx: CallCtx, event: AnyEventObject): Promise<void> {
+  await performCallStep(ctx, event);
+  ctx.net.unheldAll();
+}
+
+async function performCallStep(ctx: CallCtx, event: AnyEventObject): Promise<void> {
   const on = ctx.net.indications;
   const coupledFollowUp = ctx.last !== null && COUPLED[ctx.last] === event.type;
+  // The consult sets C1's role when it dials, once the caller's hold is confirmed: LEG.HELD delivers it.
+  const consultRole = event.type === 'ROLE' && ctx.initiated;
   ctx.last = event.type;
-  if (coupledFollowUp) return; // the engine has already done it
+  if (coupledFollowUp || consultRole) {
+    ctx.initiated = false;
+    return; // the engine has already done it
+  }
   const body: Record<string, unknown> = { operationName: event.type };
   const state = ctx.agent.calls().find((c) => c.id === ctx.callId())?.state;
   switch (event.type) {
@@ -241,7 +269,8 @@ async function performCall(ctx: CallCtx, event: AnyEventObject): Promise<void> {
       body.key = event.key;
       break;
     case 'InitiateTransfer':
-      ctx.holdPending = true; // the consult holds the caller
+      ctx.holdPending = state !== 'Held'; // the consult holds the caller (and dials once the hold is confirmed)
+      ctx.initiated = true;
       body.destination = { phoneNumber: '5001' };
       break;
     case 'SingleStepTransfer':
@@ -271,7 +300,11 @@ function callDriver(kind: 'inbound' | 'dialled' | 'consult'): Driver<CallCtx> {
     serialize: (snapshot) => JSON.stringify([snapshot.value, (snapshot.context as { role: string }).role]),
     events: CALL_EVENTS,
     realizable: realizableCallPath,
-    followUp: (event) => {
+    followUp: (event, before) => {
+      if (event.type === 'InitiateTransfer') {
+        const roleEvent = { type: 'ROLE', role: 'parent', callType: kind === 'consult' ? 'Consult' : 'Internal' };
+        return before.value === 'Held' ? roleEvent : [{ type: 'LEG.HELD' }, roleEvent];
+      }
       const type = COUPLED[event.type];
       if (!type) return undefined;
       return type === 'ROLE' ? { type, role: 'parent', callType: kind === 'consult' ? 'Consult' : 'Internal' } : { type };
@@ -282,7 +315,7 @@ function callDriver(kind: 'inbound' | 'dialled' | 'consult'): Driver<CallCtx> {
       const sb = createSwitchboard({ clock, network: net, inspect: probe.inspect });
       net.useChannels((callId) => sb.channel(callId));
       const agent = sb.agent({ phoneNumber: '5005', consultTimeout: 30 });
-      const ctx: CallCtx = { sb, net, clock, agent, caller: null, c1: '', failures: [], last: null, answered: false, holdPending: false, leg: () => '', callId: () => '' };
+      const ctx: CallCtx = { sb, net, clock, agent, caller: null, c1: '', failures: [], last: null, answered: false, holdPending: false, initiated: false, leg: () => '', callId: () => '' };
       if (kind === 'dialled') {
         await agent.dial({ destination: { phoneNumber: '5009' } });
         ctx.c1 = agent.calls()[0].id;
@@ -299,6 +332,7 @@ function callDriver(kind: 'inbound' | 'dialled' | 'consult'): Driver<CallCtx> {
         await op(ctx, ctx.c1, { operationName: 'Answer' });
         net.connected(ctx.caller.callId as string);
         await op(ctx, ctx.c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } });
+        net.held(ctx.caller.callId as string); // the consult dials once the caller's hold is confirmed
         const c2 = consultCall(ctx);
         const l2 = consultLeg(ctx);
         ctx.leg = () => l2;

@@ -4,6 +4,10 @@
  */
 import { createSwitchboard, SimulatedClock, channelMachine, retrievableTransferMachine, type Channel, type Switchboard } from '../../src';
 import { ManualNetwork } from '../support/manualNetwork';
+import { State } from '../../machines/vocabulary';
+import type { ChannelEvent } from '../../machines/channel';
+import type { Engine } from '../../src/engine/engine';
+import type { Leg } from '../../src/engine/leg';
 import { runModel, type Driver, type Probe } from './runner';
 
 interface Ctx {
@@ -31,6 +35,19 @@ function engine(probe: Probe) {
 
 const id = (c: Channel | null) => c?.callId as string;
 
+/** A's leg in the engine (for what only the engine, not the channel API, sends a leg). */
+function legOf(ctx: Ctx): Leg {
+  return (ctx.net.indications as unknown as Engine).legs.get(id(ctx.a)) as Leg;
+}
+
+/** Send an event to A's leg as the engine's consult does (the channel API refuses these). */
+function toLeg(ctx: Ctx, event: ChannelEvent): void {
+  (ctx.net.indications as unknown as Engine).signal(legOf(ctx), event);
+}
+
+/** Whether A's leg has an unhold under way (`unhold()` refuses then). */
+const pending = (ctx: Ctx) => legOf(ctx)?.actor.getSnapshot().context.unholdPending === true;
+
 function report(name: string, coverage: Awaited<ReturnType<typeof runModel>>) {
   console.log(
     `${name}: ${coverage.paths} paths; states ${coverage.states.covered}/${coverage.states.total}; transitions ${coverage.transitions.covered}/${coverage.transitions.total}`,
@@ -43,6 +60,12 @@ const channelDriver: Driver<Ctx> = {
   name: 'channel',
   machine: channelMachine,
   input: { direction: 'inbound' },
+  // Whether an unhold (and a re-hold behind it) is pending is part of the state: hold, unhold and their
+  // results depend on it.
+  serialize: (snapshot) => {
+    const { unholdPending, rehold } = snapshot.context as { unholdPending: boolean; rehold: boolean };
+    return JSON.stringify([snapshot.value, unholdPending, rehold]);
+  },
   events: [
     { type: 'WAIT' },
     { type: 'NET.OFFER' },
@@ -52,9 +75,13 @@ const channelDriver: Driver<Ctx> = {
     { type: 'HOLD' },
     { type: 'UNHOLD' },
     { type: 'NET.PROGRESS' },
-    { type: 'NET.CONNECTED' },
+    { type: 'NET.ANSWERED' },
+    { type: 'NET.ACCEPTED' },
+    { type: 'NET.RECONNECTED' },
     { type: 'NET.HELD' },
     { type: 'NET.HOLD_FAILED' },
+    { type: 'NET.UNHELD' },
+    { type: 'NET.UNHOLD_FAILED' },
     { type: 'NET.FAILURE', message: 'signalling failed' },
     { type: 'CLEAR', cause: 'normal', by: 'local' },
     { type: 'CLEAR', cause: 'normal', by: 'remote' },
@@ -87,22 +114,37 @@ const channelDriver: Driver<Ctx> = {
         fire(ctx, ctx.a?.answer());
         break;
       case 'HOLD':
-        fire(ctx, ctx.a?.hold());
+        // A hold while one is under way comes only from a consult (SwapCalls): sent as the engine sends it.
+        if (ctx.a?.state === State.ANSWERED) fire(ctx, ctx.a.hold());
+        else toLeg(ctx, { type: 'HOLD' });
         break;
       case 'UNHOLD':
-        fire(ctx, ctx.a?.unhold());
+        if (pending(ctx)) toLeg(ctx, { type: 'UNHOLD' });
+        else fire(ctx, ctx.a?.unhold());
         break;
       case 'NET.PROGRESS':
         on.progress(id(ctx.a));
         break;
-      case 'NET.CONNECTED':
-        ctx.net.connected(id(ctx.a));
+      case 'NET.ANSWERED':
+        on.answered(id(ctx.a));
+        break;
+      case 'NET.ACCEPTED':
+        on.accepted(id(ctx.a));
+        break;
+      case 'NET.RECONNECTED':
+        on.reconnected(id(ctx.a));
         break;
       case 'NET.HELD':
         ctx.net.held(id(ctx.a));
         break;
       case 'NET.HOLD_FAILED':
         on.holdResult(id(ctx.a), { ok: false, status: 491, reason: 'Request Pending' });
+        break;
+      case 'NET.UNHELD':
+        on.unholdResult(id(ctx.a), { ok: true });
+        break;
+      case 'NET.UNHOLD_FAILED':
+        on.unholdResult(id(ctx.a), { ok: false, status: 491, reason: 'Request Pending' });
         break;
       case 'NET.FAILURE':
         on.failed(id(ctx.a), 'signalling failed');

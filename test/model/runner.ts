@@ -24,8 +24,11 @@ export interface Driver<Ctx> {
   events: AnyEventObject[];
   /** Paths the engine can perform (e.g. it never rests in a state it always leaves in the same turn). */
   realizable?: (events: AnyEventObject[], steps: Step[]) => boolean;
-  /** The event the engine always produces right after `event` (e.g. a hang-up is followed by the release). */
-  followUp?: (event: AnyEventObject) => AnyEventObject | undefined;
+  /**
+   * The event(s) the engine always produces right after `event` taken in state `before` (e.g. a hang-up is
+   * followed by the release).
+   */
+  followUp?: (event: AnyEventObject, before: { value: unknown; context: unknown }) => AnyEventObject | AnyEventObject[] | undefined;
   /** Which actor of `machine` is under test, counting from 0 in creation order (default 0). */
   subjectIndex?: number;
   /** How a model state is told apart from another (default: its value). */
@@ -109,10 +112,10 @@ export function pathsFor<Ctx>(driver: Driver<Ctx>): Array<{ kind: string; events
       if (p.state.status === 'done' || !p.state.can(event)) continue; // a final state takes no events
       let [next] = transition(driver.machine, p.state as never, event);
       const events = [...toEvents(p.steps), event];
-      const follow = driver.followUp?.(event);
-      if (follow) {
-        [next] = transition(driver.machine, next as never, follow);
-        events.push(follow);
+      const follow = driver.followUp?.(event, p.state);
+      for (const after of follow === undefined ? [] : Array.isArray(follow) ? follow : [follow]) {
+        [next] = transition(driver.machine, next as never, after);
+        events.push(after);
       }
       add('transition', events, next.value);
     }

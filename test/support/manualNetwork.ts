@@ -20,6 +20,8 @@ export class ManualNetwork implements Network {
   private channelOf: ((callId: string) => Channel | undefined) | null = null;
   /** Commands that throw instead of being recorded (to test the engine's handling of a failing network). */
   readonly throwOn = new Set<NetworkCommand['type']>();
+  /** Legs whose unhold has been sent and not yet confirmed. */
+  private readonly awaitingUnhold = new Set<string>();
 
   attach(engine: NetworkIndications, _clock: EngineClock): void {
     this.engine = engine;
@@ -60,6 +62,17 @@ export class ManualNetwork implements Network {
     this.indications.holdResult(callId, { ok: true });
   }
 
+  /** Confirm an unhold. */
+  unheld(callId: string): void {
+    this.awaitingUnhold.delete(callId);
+    this.indications.unholdResult(callId, { ok: true });
+  }
+
+  /** Confirm every unhold not yet confirmed (for tests where unholds take at once). */
+  unheldAll(): void {
+    for (const callId of [...this.awaitingUnhold]) this.unheld(callId);
+  }
+
   private record(command: NetworkCommand): void {
     if (this.throwOn.has(command.type)) throw new Error(`${command.type} refused by the test network`);
     this.commands.push(command);
@@ -79,11 +92,13 @@ export class ManualNetwork implements Network {
   }
   unhold(callId: string): void {
     this.record({ type: 'unhold', callId });
+    this.awaitingUnhold.add(callId);
   }
   reconnect(callId: string): void {
     this.record({ type: 'reconnect', callId });
   }
   release(callId: string, _cause: EndCause, _by: 'local' | 'remote'): void {
+    this.awaitingUnhold.delete(callId);
     this.record({ type: 'release', callId });
   }
   bridge(a: string, b: string): void {

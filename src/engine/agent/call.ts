@@ -86,6 +86,8 @@ export class AgentCall implements Inspectable {
     this.party = spec.party;
     this.dnis = spec.dnis;
     this.parentCallUri = spec.parentCallUri;
+    // A call born into a consult (C2) starts, as its chart does, from nothing answered, not talking.
+    if (spec.role && spec.role !== 'none') this.consultSent = { targetAnswered: false, talking: false };
     this.createdAt = owner.now();
     spec.leg.agentCall = this;
     this.actor = createActor(agentCallMachine, {
@@ -189,10 +191,14 @@ export class AgentCall implements Inspectable {
     this.send({ type: 'RELEASE' });
   }
 
-  /** What the call's consult looks like changed (sent only when it differs from what the chart has). */
+  /**
+   * What the call's consult looks like changed (sent only when it differs from what the chart has). Nothing is
+   * sent before the call has its consult role (the consult waits for the caller's hold before it dials and sets
+   * it): the chart would ignore it, and it starts from nothing answered, not talking, when the role comes.
+   */
   consultChanged(view: ConsultView): void {
     const sent = this.consultSent;
-    if (sent && sent.targetAnswered === view.targetAnswered && sent.talking === view.talking) return;
+    if (!sent || (sent.targetAnswered === view.targetAnswered && sent.talking === view.talking)) return;
     this.consultSent = view;
     this.send({ type: 'CONSULT', ...view });
   }

@@ -1,11 +1,14 @@
 /**
  * A running consult (two-step) or single-step transfer on an agent's desk: the root actor of the
  * consult-transfer statechart, wired to the caller's leg and agent call (C1) and to the consult leg and
- * agent call it dials (C2). It carries out the chart's commands, in the order the chart emits them.
+ * agent call it dials (C2). It carries out the chart's commands, in the order the chart emits them, and
+ * gives the legs the retrievable transfer's media once the agent has left (docs/consult-transfer.md):
+ * while the caller waits for the target, ringback (or the target's early media); once both are up, the
+ * caller and the target connected; nothing of ours while the agent consults (the caller is on hold).
  */
 import { createActor, type Actor } from 'xstate';
 import { consultTransferMachine } from '../../../machines/consultTransfer';
-import type { ClearedBy, EndCause } from '../../../machines/vocabulary';
+import { State, type ClearedBy, type EndCause } from '../../../machines/vocabulary';
 import type { TransferEndedInfo } from '../events';
 import type { ActorOptions, Leg, LegTransfer } from '../leg';
 import type { ConsultCommand } from '../../../machines/agentCall';
@@ -13,9 +16,11 @@ import type { AgentCall } from './call';
 import type { AgentDevice } from './device';
 import { isInternalNumber } from './notifications';
 import type { MachineName } from '../inspection';
+import { DEFAULT_RINGBACK_TONE } from '../tonePlayer';
+import type { MediaCommands } from '../transfer';
 
 /** What a consult run needs from the engine and the agent's device. */
-export interface ConsultHost {
+export interface ConsultHost extends MediaCommands {
   /** Open the consult leg (outbound, parent = the caller's leg) and its agent call unless `blind`. */
   openConsultLeg(device: AgentDevice, parent: Leg, destination: string, consultOf: AgentCall | null): { leg: Leg; call: AgentCall | null };
   transferCompleted(parent: Leg, target: Leg): void;
@@ -29,6 +34,10 @@ export class ConsultRun implements LegTransfer {
   readonly actor: Actor<typeof consultTransferMachine>;
   target: Leg | null = null;
   consultCall: AgentCall | null = null;
+  /** Whether our ringback plays to the caller (it waits for a target that rings without early media). */
+  private toneOn = false;
+  /** Whether the caller's and the target's media are connected (or the caller hears the target's early media). */
+  private bridged = false;
   constructor(
     /** Unique among this switchboard's consults (for inspection): `consult:N`. */
     readonly inspectedId: string,
@@ -39,10 +48,11 @@ export class ConsultRun implements LegTransfer {
     readonly destination: string,
     readonly blind: boolean,
     secondsTimeout: number | null,
-    host: ConsultHost,
+    private readonly host: ConsultHost,
     actorOptions: ActorOptions,
   ) {
     this.actor = createActor(consultTransferMachine, { ...actorOptions, input: { secondsTimeout, blind } });
+    this.actor.subscribe(() => this.syncMedia(host));
     parent.transfer = this;
     if (parentCall) parentCall.consult = this;
     this.actor.subscribe(() => this.syncCalls());
@@ -50,7 +60,14 @@ export class ConsultRun implements LegTransfer {
       const target = this.target;
       switch (command.type) {
         case 'holdParent':
-          parent.actor.send({ type: 'HOLD' });
+          // Already held (a consult of a held call): nothing to wait for. Else the hold's outcome comes back
+          // through legState (at once from a network that answers inside the command, or later).
+          if (isHeld(parent)) this.actor.send({ type: 'PARENT.HELD' });
+          else parent.actor.send({ type: 'HOLD' });
+          break;
+        case 'holdFailed':
+          // The network refused the hold: no consult. The desk is told C1's state again (Established).
+          if (this.parentCall) this.parentCall.owner.notify(this.parentCall, 'StatusChange');
           break;
         case 'retrieveParent':
           parent.actor.send({ type: 'UNHOLD' });
@@ -85,12 +102,14 @@ export class ConsultRun implements LegTransfer {
           }
           break;
         case 'clearTarget':
+          this.mediaOff(host);
           if (target) {
             target.transfer = null;
             target.actor.send({ type: 'CLEAR', cause: command.cause, by: command.by, errorMessage: command.errorMessage });
           }
           break;
         case 'clearParent':
+          this.mediaOff(host);
           parent.transfer = null;
           parent.actor.send({ type: 'CLEAR', cause: command.cause, by: command.by });
           break;
@@ -163,10 +182,63 @@ export class ConsultRun implements LegTransfer {
     else this.actor.send({ type: 'TARGET.CLEARED', cause, by, errorMessage });
   }
 
-  targetProgress(): void {}
+  targetProgress(): void {
+    this.syncMedia(this.host);
+  }
+
+  /** The caller's hold took (ON_HOLD) or was refused (ANSWERED again) while the consult waits for it. */
+  legState(leg: Leg, state: State): void {
+    if (leg !== this.parent || !this.actor.getSnapshot().matches({ consulting: 'holding' })) return;
+    if (state === State.ON_HOLD) this.actor.send({ type: 'PARENT.HELD' });
+    else if (state === State.ANSWERED) this.actor.send({ type: 'PARENT.HOLD_FAILED' });
+  }
 
   targetAnswered(): void {
     this.actor.send({ type: 'TARGET.ANSWERED' });
+  }
+
+  /**
+   * The media the chart's state calls for. After completion, while the target rings: its early media if it
+   * sends any (the network bridges it to the caller), else our ringback to the caller; once the target has
+   * answered: the caller and the target connected. While the agent consults: nothing of ours.
+   */
+  private syncMedia(host: MediaCommands): void {
+    const target = this.target;
+    const snapshot = this.actor.getSnapshot();
+    if (!target || snapshot.status !== 'active') return;
+    if (snapshot.matches({ completed: 'bridged' })) {
+      this.stopTone(host);
+      this.bridge(host, target);
+    } else if (snapshot.matches({ completed: 'awaitingTarget' }) && target.lastState === State.RING_OUTGOING) {
+      if (target.earlyMedia) {
+        this.stopTone(host);
+        this.bridge(host, target);
+      } else if (!this.toneOn && !this.bridged) {
+        this.toneOn = true;
+        host.playTone(this.parent, DEFAULT_RINGBACK_TONE);
+      }
+    }
+  }
+
+  private bridge(host: MediaCommands, target: Leg): void {
+    if (this.bridged) return;
+    this.bridged = true;
+    host.bridge(this.parent, target);
+  }
+
+  private stopTone(host: MediaCommands): void {
+    if (!this.toneOn) return;
+    this.toneOn = false;
+    host.stopTone(this.parent);
+  }
+
+  /** Before a leg of the pair is cleared: no tone, no bridge. */
+  private mediaOff(host: MediaCommands): void {
+    this.stopTone(host);
+    if (this.bridged && this.target) {
+      this.bridged = false;
+      host.unbridge(this.parent, this.target);
+    }
   }
 
   /** The agent leaves a call of the pair: Released on the desk, while its leg goes on. */
@@ -175,4 +247,10 @@ export class ConsultRun implements LegTransfer {
     call.consult = null;
     call.release();
   }
+}
+
+/** On hold, with no unhold under way (a HOLD would change nothing). */
+function isHeld(leg: Leg): boolean {
+  const snapshot = leg.actor.getSnapshot();
+  return snapshot.value === State.ON_HOLD && !snapshot.context.unholdPending;
 }

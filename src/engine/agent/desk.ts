@@ -154,6 +154,22 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     this.core.supervisor.transferCompleted(parent, target);
   }
 
+  playTone(leg: Leg, tone: string): void {
+    this.core.playTone(leg, tone);
+  }
+
+  stopTone(leg: Leg): void {
+    this.core.stopTone(leg);
+  }
+
+  bridge(a: Leg, b: Leg): void {
+    this.core.bridge(a, b);
+  }
+
+  unbridge(a: Leg, b: Leg): void {
+    this.core.unbridge(a, b);
+  }
+
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void {
     this.core.transferFinished(run, ended);
   }

@@ -94,7 +94,7 @@
 
   function renderHead(call) {
     $('call-title').textContent = `${call.from ?? ''} → ${call.to ?? ''}`;
-    const facts = [`call ${call.callId}`, call.direction, call.parentCallId ? `transfer target of ${call.parentCallId}` : '', `state ${call.state}`, call.live ? 'live' : 'ended'];
+    const facts = [`call ${call.callId}`, call.direction, call.parentCallId ? `transfer target of ${call.parentCallId}` : '', `state ${call.state}`, call.live && call.remoteHold ? 'held by the far end' : '', call.live ? 'live' : 'ended'];
     $('call-facts').textContent = facts.filter(Boolean).join(' · ');
   }
 

@@ -1,0 +1,72 @@
+// SIPp for the SIP tests: finds `sipp` (installs Debian's sip-tester once when missing and root), runs a committed
+// scenario (test/sip/scenarios) on a free port of 127.0.0.2 against us, and returns its verdict and call counts.
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from '../../src/sip/sipJsStack';
+
+let sippPath: string | undefined;
+
+export function findSipp(): string {
+  if (sippPath) return sippPath;
+  const which = () => {
+    try {
+      return execFileSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' }).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  let found = which();
+  if (!found && process.getuid?.() === 0) {
+    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester'],
+      { stdio: 'ignore' });
+    found = which();
+  }
+  if (!found) throw new Error('sipp not found: install the Debian package sip-tester (SIPp 3.6.1)');
+  sippPath = found;
+  return found;
+}
+
+export interface SippResult {
+  /** SIPp's exit code: 0 when every call succeeded. */
+  code: number | null;
+  successful: number;
+  failed: number;
+  output: string;
+}
+
+export interface SippRun {
+  /** SIPp's own port on 127.0.0.2. */
+  port: number;
+  done: Promise<SippResult>;
+}
+
+/** Starts SIPp with `scenario` (a file in test/sip/scenarios), as caller of `target` or (target undefined) server. */
+export async function startSipp(scenario: string, options: { target?: string; transport?: 'udp' | 'tcp';
+  calls?: number; extra?: string[]; port?: number; timeoutSeconds?: number } = {}): Promise<SippRun> {
+  const port = options.port ?? (await freePort('127.0.0.2'));
+  const args = [
+    '-sf', join(__dirname, '../sip/scenarios', scenario), '-i', '127.0.0.2', '-p', String(port),
+    '-m', String(options.calls ?? 1), '-t', options.transport === 'tcp' ? 't1' : 'u1', '-nostdin',
+    '-timeout', `${options.timeoutSeconds ?? 15}s`, '-timeout_error', '-mp', String(await freePort('127.0.0.2')), '-s', 'sut',
+    ...(options.extra ?? []), ...(options.target ? [options.target] : []),
+  ];
+  // SIPP_TRACE_DIR=/tmp/x keeps SIPp's message and error traces there (for debugging a scenario).
+  const traceDir = process.env.SIPP_TRACE_DIR;
+  if (traceDir) args.push('-trace_msg', '-trace_err');
+  const child = spawn(findSipp(), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(traceDir ? { cwd: traceDir } : {}) });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const done = new Promise<SippResult>((resolve) => {
+    child.on('close', (code) => {
+      const count = (label: string) => {
+        const m = new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(output);
+        return m ? Number(m[1]) : 0;
+      };
+      resolve({ code, successful: count('Successful call'), failed: count('Failed call'), output });
+    });
+  });
+  // A server scenario needs a moment to bind before we call it.
+  if (!options.target) await new Promise((r) => setTimeout(r, 150));
+  return { port, done };
+}
