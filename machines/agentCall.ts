@@ -4,8 +4,11 @@
  * States follow the call's leg (Ringing/Dialing until answered, Established, Held, Released); the engine
  * feeds the leg's changes in as `LEG.*` events. Operations are events too, accepted only where the agent may
  * perform them: the call's `capabilities` are exactly the operations `snapshot.can()` accepts, so they cannot
- * drift from the chart. The chart keeps the call's attached user data (emitting `dataChanged`) and its part
- * in a two-step transfer (`role`), which shapes its capabilities. Pure: no I/O, no clock.
+ * drift from the chart. An accepted operation's transition emits its effect (commands for the call's leg or
+ * its consult, in order): the chart decides what an operation does as well as whether it is allowed. The
+ * chart keeps the call's attached user data (emitting `dataChanged`), its part in a two-step transfer
+ * (`role`) and what it knows of that consult (`consult`: target answered, the call the agent talks to),
+ * which shape its capabilities. Pure: no I/O, no clock.
  */
 import { setup, assign, emit, not } from 'xstate';
 
@@ -43,19 +46,37 @@ export type OperationName = (typeof OPERATIONS)[number];
 export type UserData = Record<string, string | number | boolean>;
 
 /** Operations whose event carries nothing the chart needs. */
-type PlainOperation = Exclude<OperationName, 'UpdateUserData' | 'AttachUserData' | 'DeleteUserData' | 'DeleteUserDataPair'>;
+type PlainOperation = Exclude<
+  OperationName,
+  'UpdateUserData' | 'AttachUserData' | 'DeleteUserData' | 'DeleteUserDataPair' | 'InitiateTransfer' | 'SingleStepTransfer'
+>;
+
+/** The conference operations: not built yet, so no state accepts them (and no call lists them). */
+export const CONFERENCE_OPERATIONS: readonly OperationName[] = ['SingleStepConference', 'InitiateConference'];
+
+/**
+ * What a call of a consult pair knows of its consult: whether the target has answered, and whether this is
+ * the call the agent is talking to. The capabilities of the pair's calls depend on both.
+ */
+export interface ConsultView {
+  targetAnswered: boolean;
+  talking: boolean;
+}
 
 export interface AgentCallInput {
   callType: CallType;
   /** Ringing for a call offered to the agent, Dialing for one the agent places. */
   start: 'Ringing' | 'Dialing';
   role?: ConsultRole;
+  consult?: ConsultView;
 }
 
 export interface AgentCallContext {
   start: 'Ringing' | 'Dialing';
   callType: CallType;
   role: ConsultRole;
+  /** While the call is one of a consult pair (role other than none). */
+  consult: ConsultView | null;
   userData: UserData;
 }
 
@@ -64,6 +85,7 @@ export type AgentCallEvent =
   | { type: 'AttachUserData'; userData: UserData }
   | { type: 'DeleteUserData' }
   | { type: 'DeleteUserDataPair'; key: string }
+  | { type: 'InitiateTransfer' | 'SingleStepTransfer'; destination?: string }
   | { [K in PlainOperation]: { type: K } }[PlainOperation]
   /** The call's leg was answered, or reconnected after hold. */
   | { type: 'LEG.CONNECTED' }
@@ -71,13 +93,25 @@ export type AgentCallEvent =
   /** The call is over for this agent: its leg ended, or the agent left it (a completed transfer). */
   | { type: 'RELEASE' }
   /** The call's part in a two-step transfer changed. */
-  | { type: 'ROLE'; role: ConsultRole; callType: CallType };
+  | { type: 'ROLE'; role: ConsultRole; callType: CallType }
+  /** The consult this call is part of changed (its target answered, or the agent swapped the calls). */
+  | ({ type: 'CONSULT' } & ConsultView);
+
+/** What the consult run is asked to do (consultTransfer.ts's events). */
+export type ConsultCommand = 'cancel' | 'complete' | 'swap' | 'abandon';
 
 export type AgentCallEmitted =
   /** The call's attached user data changed (state changes are seen in the snapshot). */
   | { type: 'dataChanged' }
-  /** The chart accepted an operation; the engine carries out its effect on the call's leg. */
-  | { type: 'operation'; name: OperationName };
+  // An accepted operation's effect, in order: the engine carries each out on the call's leg or its consult.
+  | { type: 'answerLeg' }
+  | { type: 'hangUpLeg' }
+  | { type: 'holdLeg' }
+  | { type: 'retrieveLeg' }
+  | { type: 'sendDtmf' }
+  /** Start a two-step (or, `blind`, single-step) transfer of this call. */
+  | { type: 'startTransfer'; destination: string; blind: boolean }
+  | { type: 'consult'; command: ConsultCommand };
 
 export const agentCallMachine = setup({
   types: {
@@ -91,24 +125,43 @@ export const agentCallMachine = setup({
     /** In a two-step transfer (either call of the pair). */
     inConsult: ({ context }) => context.role !== 'none',
     isConsultCall: ({ context }) => context.role === 'consult',
+    /** The call being transferred (C1) while its consult runs. */
+    isParent: ({ context }) => context.role === 'parent',
+    /** In a consult pair whose target has answered. */
+    targetAnswered: ({ context }) => context.consult?.targetAnswered === true,
+    /** The call of the pair the agent is talking to. */
+    talking: ({ context }) => context.consult?.talking === true,
   },
   actions: {
     dataChanged: emit({ type: 'dataChanged' } as const),
-    accept: emit(({ event }) => ({ type: 'operation' as const, name: event.type as OperationName })),
+    /** Hand a command to the call's consult. */
+    toConsult: emit((_, params: { command: ConsultCommand }) => ({ type: 'consult' as const, command: params.command })),
+    /** Start a transfer of this call to the operation's destination. */
+    startTransfer: emit(({ event }, params: { blind: boolean }) => ({
+      type: 'startTransfer' as const,
+      destination: (event as { destination?: string }).destination ?? '',
+      blind: params.blind,
+    })),
   },
 }).createMachine({
   id: 'agentCall',
-  context: ({ input }) => ({ start: input.start, callType: input.callType, role: input.role ?? 'none', userData: {} }),
+  context: ({ input }) => ({
+    start: input.start,
+    callType: input.callType,
+    role: input.role ?? 'none',
+    consult: input.role && input.role !== 'none' ? (input.consult ?? { targetAnswered: false, talking: false }) : null,
+    userData: {},
+  }),
   initial: 'offered',
   // User-data operations are valid in every state but Released (which has no transitions at all).
   on: {
     AttachUserData: {
-      actions: [assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }), 'dataChanged', 'accept'],
+      actions: [assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }), 'dataChanged'],
     },
     UpdateUserData: {
-      actions: [assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }), 'dataChanged', 'accept'],
+      actions: [assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }), 'dataChanged'],
     },
-    DeleteUserData: { actions: [assign({ userData: {} }), 'dataChanged', 'accept'] },
+    DeleteUserData: { actions: [assign({ userData: {} }), 'dataChanged'] },
     DeleteUserDataPair: {
       actions: [
         assign({
@@ -118,12 +171,19 @@ export const agentCallMachine = setup({
           },
         }),
         'dataChanged',
-        'accept',
       ],
     },
     RELEASE: '.Released',
     ROLE: {
-      actions: assign({ role: ({ event }) => event.role, callType: ({ event }) => event.callType }),
+      actions: assign({
+        role: ({ event }) => event.role,
+        callType: ({ event }) => event.callType,
+        consult: ({ context, event }) => (event.role === 'none' ? null : (context.consult ?? { targetAnswered: false, talking: false })),
+      }),
+    },
+    CONSULT: {
+      guard: 'inConsult',
+      actions: assign({ consult: ({ event }) => ({ targetAnswered: event.targetAnswered, talking: event.talking }) }),
     },
   },
   states: {
@@ -133,41 +193,71 @@ export const agentCallMachine = setup({
     },
     Ringing: {
       on: {
-        Answer: { actions: 'accept' },
+        Answer: { actions: emit({ type: 'answerLeg' } as const) },
         'LEG.CONNECTED': 'Established',
       },
     },
     Dialing: {
       on: {
-        Hangup: { actions: 'accept' },
-        SendDtmf: { actions: 'accept' },
-        SwapCalls: { guard: 'isConsultCall', actions: 'accept' },
-        CompleteTransfer: { guard: 'isConsultCall', actions: 'accept' },
+        // Hanging up the consult call cancels the consult.
+        Hangup: [
+          { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } },
+          { actions: emit({ type: 'hangUpLeg' } as const) },
+        ],
+        SendDtmf: { actions: emit({ type: 'sendDtmf' } as const) },
+        // While the target rings: the agent goes back to the caller (or, again, to the ringing consult).
+        SwapCalls: { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'swap' } } },
+        // Completed before the target answers: the caller is connected when (if) it does.
+        CompleteTransfer: { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'complete' } } },
         'LEG.CONNECTED': 'Established',
       },
     },
     Established: {
       on: {
-        Hangup: { actions: 'accept' },
-        SendDtmf: { actions: 'accept' },
-        Hold: { guard: not('inConsult'), actions: 'accept' },
-        SingleStepTransfer: { guard: not('inConsult'), actions: 'accept' },
-        InitiateTransfer: { guard: not('inConsult'), actions: 'accept' },
-        SingleStepConference: { guard: not('inConsult'), actions: 'accept' },
-        InitiateConference: { guard: not('inConsult'), actions: 'accept' },
-        SwapCalls: { guard: 'inConsult', actions: 'accept' },
-        CompleteTransfer: { guard: 'inConsult', actions: 'accept' },
+        Hangup: [
+          { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } },
+          { actions: emit({ type: 'hangUpLeg' } as const) },
+        ],
+        SendDtmf: { actions: emit({ type: 'sendDtmf' } as const) },
+        Hold: { guard: not('inConsult'), actions: emit({ type: 'holdLeg' } as const) },
+        SingleStepTransfer: { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: true } } },
+        InitiateTransfer: { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: false } } },
+        // The call of the pair the agent talks to: to the other call, and back.
+        SwapCalls: { guard: 'talking', actions: { type: 'toConsult', params: { command: 'swap' } } },
+        CompleteTransfer: { guard: 'targetAnswered', actions: { type: 'toConsult', params: { command: 'complete' } } },
         'LEG.HELD': 'Held',
       },
     },
     Held: {
       on: {
-        Hangup: { actions: 'accept' },
-        Retrieve: { actions: 'accept' },
-        SingleStepTransfer: { actions: 'accept' },
-        InitiateTransfer: { actions: 'accept' },
-        SingleStepConference: { actions: 'accept' },
-        InitiateConference: { actions: 'accept' },
+        Hangup: [
+          { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } },
+          { actions: emit({ type: 'hangUpLeg' } as const) },
+        ],
+        Retrieve: [
+          { guard: not('inConsult'), actions: emit({ type: 'retrieveLeg' } as const) },
+          // Retrieve of the held call of a pair swaps the calls once the target has answered…
+          { guard: 'targetAnswered', actions: { type: 'toConsult', params: { command: 'swap' } } },
+          // …and, while it still rings, abandons the consult and takes the caller back.
+          { guard: 'isParent', actions: { type: 'toConsult', params: { command: 'abandon' } } },
+        ],
+        SwapCalls: { guard: 'targetAnswered', actions: { type: 'toConsult', params: { command: 'swap' } } },
+        CompleteTransfer: { guard: 'targetAnswered', actions: { type: 'toConsult', params: { command: 'complete' } } },
+        // The held caller while a consult runs: the consult is cancelled first, then the new transfer starts.
+        SingleStepTransfer: [
+          { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: true } } },
+          {
+            guard: 'isParent',
+            actions: [{ type: 'toConsult', params: { command: 'cancel' } }, { type: 'startTransfer', params: { blind: true } }],
+          },
+        ],
+        InitiateTransfer: [
+          { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: false } } },
+          {
+            guard: 'isParent',
+            actions: [{ type: 'toConsult', params: { command: 'cancel' } }, { type: 'startTransfer', params: { blind: false } }],
+          },
+        ],
         'LEG.CONNECTED': 'Established',
       },
     },

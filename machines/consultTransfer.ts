@@ -77,6 +77,7 @@ export const consultTransferMachine = setup({
   guards: {
     isBlind: ({ context }) => context.blind,
     consultActive: ({ context }) => context.active === 'consult',
+    parentActive: ({ context }) => context.active === 'parent',
   },
   actions: {
     armTimer: enqueueActions(({ context, enqueue }) => {
@@ -120,10 +121,14 @@ export const consultTransferMachine = setup({
       enqueue.assign({ parentUp: false });
       enqueue.emit({ type: 'clearParent', cause: 'normal', by: 'local' });
     }),
-    /** CompleteTransfer: the agent leaves both calls, and whichever was on hold is reconnected. */
-    leaveAndReconnect: enqueueActions(({ context, enqueue }) => {
+    /**
+     * CompleteTransfer: the agent leaves both calls, and whichever was on hold is reconnected (a target that
+     * still rings was never held: nothing to reconnect when the agent was back with the caller).
+     */
+    leaveAndReconnect: enqueueActions(({ context, enqueue }, params: { targetAnswered: boolean }) => {
       enqueue.emit({ type: 'releaseAgentCalls' });
-      enqueue.emit(context.active === 'consult' ? { type: 'retrieveParent' } : { type: 'retrieveTarget' });
+      if (context.active === 'consult') enqueue.emit({ type: 'retrieveParent' });
+      else if (params.targetAnswered) enqueue.emit({ type: 'retrieveTarget' });
     }),
   },
 }).createMachine({
@@ -161,13 +166,29 @@ export const consultTransferMachine = setup({
           // One consult timeout for the whole wait for the target, before and after CompleteTransfer.
           entry: ['armTimer', emit({ type: 'dialTarget' } as const)],
           on: {
-            'TARGET.ANSWERED': 'connected',
+            'TARGET.ANSWERED': [
+              // The agent is back with the caller (SwapCalls while it rang): the target waits on hold.
+              { guard: 'parentActive', target: 'connected', actions: emit({ type: 'holdTarget' } as const) },
+              { target: 'connected' },
+            ],
             // Completed before the target answers: the caller is connected when (if) it does.
-            COMPLETE: { target: '#consultTransfer.completed.awaitingTarget', actions: 'leaveAndReconnect' },
+            COMPLETE: {
+              target: '#consultTransfer.completed.awaitingTarget',
+              actions: { type: 'leaveAndReconnect', params: { targetAnswered: false } },
+            },
             // The agent hangs up the consult call (there is one once dialled): the consult is cancelled.
             CANCEL: { target: '#consultTransfer.ended', actions: 'cancelConsult' },
             // The agent retrieves the caller before the target answers: the consult is abandoned.
-            ABANDON: { target: '#consultTransfer.ended', actions: ['cancelConsult', emit({ type: 'retrieveParent' } as const)] },
+            ABANDON: {
+              guard: 'consultActive',
+              target: '#consultTransfer.ended',
+              actions: ['cancelConsult', emit({ type: 'retrieveParent' } as const)],
+            },
+            // SwapCalls while the target rings: the agent talks to the caller (the consult keeps ringing), and back.
+            SWAP: [
+              { guard: 'consultActive', actions: [assign({ active: 'parent' }), emit({ type: 'retrieveParent' } as const)] },
+              { actions: [assign({ active: 'consult' }), emit({ type: 'holdParent' } as const)] },
+            ],
             TIMEOUT: {
               description: 'after the consult timeout',
               target: '#consultTransfer.ended',
@@ -189,7 +210,10 @@ export const consultTransferMachine = setup({
         connected: {
           entry: 'cancelTimer',
           on: {
-            COMPLETE: { target: '#consultTransfer.completed.bridged', actions: 'leaveAndReconnect' },
+            COMPLETE: {
+              target: '#consultTransfer.completed.bridged',
+              actions: { type: 'leaveAndReconnect', params: { targetAnswered: true } },
+            },
             CANCEL: { target: '#consultTransfer.ended', actions: 'cancelConsult' },
             'TARGET.CLEARED': {
               target: '#consultTransfer.ended',

@@ -1,11 +1,12 @@
 /**
  * Genesys's sample 2 (Genesys Web Services two-step transfer, CompleteTransfer documentation), reproduced:
- * the same notifications in the same order, with the same state, callType, capabilities (as sets),
- * participants, dnis, parentCallUri linkage and envelope fields. Ids, connIds, device UUIDs and durations
- * are ours; their form is checked instead.
+ * the same notifications in the same order, with the same state, callType, capabilities (as sets; less the
+ * conference operations, not built yet), participants, dnis, parentCallUri linkage and envelope fields. Ids,
+ * connIds, device UUIDs and durations are ours; their form is checked instead.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CONFERENCE_OPERATIONS } from '../machines/agentCall';
 import type { CallNotification } from '../src';
 import { makeHarness } from './harness';
 
@@ -58,7 +59,12 @@ test('sample 2: Ringing → Answer → Established → InitiateTransfer → Held
     for (const key of ['state', 'callType', 'dnis', 'participants', 'mute', 'supervisorListeningIn', 'monitoredUserMuted'] as const) {
       expect({ context, key, value: ours[key] }).toEqual({ context, key, value: theirs[key] });
     }
-    expect({ context, capabilities: [...ours.capabilities].sort() }).toEqual({ context, capabilities: [...theirs.capabilities].sort() });
+    // Genesys's lists, but for the conference operations: not built yet, so not offered (capabilities are a
+    // promise; docs/consult-transfer.md). The sample shows them on Established and Held, nowhere else.
+    const conference = theirs.capabilities.filter((name) => CONFERENCE_OPERATIONS.includes(name));
+    expect({ context, conference }).toEqual({ context, conference: ['Established', 'Held'].includes(theirs.state) ? ['SingleStepConference', 'InitiateConference'] : [] });
+    const sampleWithoutConference = theirs.capabilities.filter((name) => !CONFERENCE_OPERATIONS.includes(name));
+    expect({ context, capabilities: [...ours.capabilities].sort() }).toEqual({ context, capabilities: sampleWithoutConference.sort() });
     // parentCallUri links the consult call to the call being transferred, as in the sample.
     if (theirs.parentCallUri !== undefined) {
       expect(ours.parentCallUri).toBe(`https://sb.example/api/v2/me/calls/${c1}`);

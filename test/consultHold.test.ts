@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSwitchboard, SimulatedClock, SimulatedNetwork, TransferCause, type CallNotification, type TransferEndedInfo } from '../src';
 import type { CommandResult } from '../src/engine/network';
+import { CONFERENCE_OPERATIONS } from '../machines/agentCall';
 import { flush } from './harness';
 import { ManualNetwork } from './support/manualNetwork';
 
@@ -65,9 +66,16 @@ test('hold confirmed later: nothing is dialled until it is; then C1 Held, C2 Dia
   const c2 = d.agent.calls().find((c) => c.callType === 'Consult')?.id as string;
   expect(await d.agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
   await flush();
-  // Every notification as the seed has it: state, callType and capabilities, in the seed's order.
+  // Every notification as the seed has it: state, callType and capabilities, in the seed's order, but for the
+  // conference operations (not built yet, so not offered: exactly those two, where Genesys lists them).
   const view = (m: CallNotification) => [m.data.call.state, m.data.call.callType, [...m.data.call.capabilities].sort()];
-  expect(d.got.map(view)).toEqual(seed.notifications.map(view));
+  const seedView = (m: CallNotification) => {
+    const { state, capabilities } = m.data.call;
+    const conference = capabilities.filter((name) => CONFERENCE_OPERATIONS.includes(name));
+    expect(conference).toEqual(['Established', 'Held'].includes(state) ? ['SingleStepConference', 'InitiateConference'] : []);
+    return view({ ...m, data: { ...m.data, call: { ...m.data.call, capabilities: capabilities.filter((name) => !conference.includes(name)) } } });
+  };
+  expect(d.got.map(view)).toEqual(seed.notifications.map(seedView));
   expect(d.notes()).toEqual(['C1:Ringing', 'C1:Established', 'C1:Held', 'C2:Dialing', 'C1:Released', 'C2:Released']);
   d.sb.close();
   expect(d.sb.stats()).toMatchObject({ legs: 0, agentCalls: 0, transfers: 0, timers: 0 });
@@ -126,7 +134,11 @@ test('SwapCalls twice before the network confirms the first: one re-INVITE at a 
   net.connected(L2);
   const from = net.commands.length;
   expect(await agent.operation(c2, { operationName: 'SwapCalls' })).toEqual({ statusCode: 0 }); // to the caller
-  expect(await agent.operation(c2, { operationName: 'SwapCalls' })).toEqual({ statusCode: 0 }); // and back
+  // The agent now talks to C1 (still Held until its unhold is confirmed): C1 offers SwapCalls, C2 no longer does.
+  const capsOf = (id: string) => agent.calls().find((c) => c.id === id)?.capabilities;
+  expect([capsOf(c1)?.includes('SwapCalls'), capsOf(c2)?.includes('SwapCalls')]).toEqual([true, false]);
+  expect(await agent.operation(c2, { operationName: 'SwapCalls' })).toMatchObject({ statusCode: 2 }); // not listed
+  expect(await agent.operation(c1, { operationName: 'SwapCalls' })).toEqual({ statusCode: 0 }); // and back
   const sent = () => net.commands.slice(from).map((c) => `${c.type} ${c.callId === L1 ? 'L1' : 'L2'}`);
   expect(sent()).toEqual(['hold L2', 'unhold L1']); // the second swap waits for these
   net.held(L2);

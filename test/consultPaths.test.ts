@@ -52,7 +52,7 @@ async function consult(target: Behaviour, consultTimeout?: number | null): Promi
     events: () => {
       const legs = new Map<string, string>([[l1, 'L1']]);
       return h.callbacks.slice(before).map((c) => {
-        if (!legs.has(c.callId)) legs.set(c.callId, 'L2');
+        if (!legs.has(c.callId)) legs.set(c.callId, `L${legs.size + 1}`);
         return `${c.eventType}(${legs.get(c.callId)}${'cause' in c ? `, ${c.cause}` : ''})`;
       });
     },
@@ -67,7 +67,7 @@ test('complete after the target answers: C2 Established, then C1 and C2 Released
   const d = await consult({ outcome: 'answer', ringFor: 3 });
   await d.h.advance(3);
   expect(await d.op(d.c2, { operationName: 'CompleteTransfer' })).toEqual(ok);
-  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Released', 'C2:Released']);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Held', 'C1:Released', 'C2:Released']);
   expect(d.events()).toEqual(['transferAnswer(L2)']);
   expect(d.agent.calls()).toEqual([]);
   // Regression: completing after answer must not leave the consult timeout armed (it would drop the caller).
@@ -87,7 +87,7 @@ test('complete after answer, then the caller hangs up: transferDisconnect(L2) be
   await d.op(d.c1, { operationName: 'CompleteTransfer' }); // posted to the call being transferred this time
   d.h.sb.network.farEnd(d.l1).hangUp();
   await flush();
-  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Released', 'C2:Released']);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Held', 'C1:Released', 'C2:Released']);
   expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, hangup)', 'disconnect(L1, hangup)']);
   expect(d.ended[0].transferCause).toBe(TransferCause.NORMAL);
   await d.h.assertClean();
@@ -151,7 +151,7 @@ test('consultTimeout null: the consult never times out', async () => {
 test('target answers then hangs up before completion: C2 Released, C1 Held; TARGETHANGUP', async () => {
   const d = await consult({ outcome: 'answer', ringFor: 2, hangUpAfter: 10 });
   await d.h.advance(12);
-  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C2:Released']);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Held', 'C2:Released', 'C1:Held']);
   expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, hangup)', 'transferComplete(L1, hangup)']);
   expect(d.ended).toMatchObject([{ transferCause: TransferCause.TARGETHANGUP }]);
   expect(d.agent.calls().map((c) => c.state)).toEqual(['Held']);
@@ -163,7 +163,7 @@ test('caller hangs up during the consult: C1 Released; C2 goes on as an ordinary
   await d.h.advance(2);
   d.h.sb.network.farEnd(d.l1).hangUp();
   await flush();
-  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Released', 'C2:Established']);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Held', 'C1:Released', 'C2:Established']);
   const [c2] = d.agent.calls();
   expect(c2).toMatchObject({ state: 'Established', callType: 'Internal' });
   expect(c2.parentCallUri).toBeUndefined();
@@ -184,7 +184,7 @@ test('agent cancels: Hangup C2 then Retrieve C1 → C2 Released, C1 Established;
   expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, cancel)', 'transferComplete(L1, cancel)']);
   expect(d.ended).toMatchObject([{ transferCause: TransferCause.FAIL, targetCause: 'cancel' }]);
   expect(await d.op(d.c1, { operationName: 'Retrieve' })).toEqual(ok);
-  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C2:Released', 'C1:Established']);
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Held', 'C2:Released', 'C1:Held', 'C1:Established']);
   await d.h.assertClean();
 });
 
@@ -201,26 +201,115 @@ test('SwapCalls there and back: C2 Held + C1 Established, then C1 Held + C2 Esta
   const d = await consult({ outcome: 'answer', ringFor: 1 });
   await d.h.advance(1);
   expect(await d.op(d.c2, { operationName: 'SwapCalls', otherCallUri: `https://sb.example/api/v2/me/calls/${d.c1}` })).toEqual(ok);
-  expect(d.notes.slice(3)).toEqual(['C2:Held', 'C1:Established']);
+  expect(d.notes.slice(4)).toEqual(['C2:Held', 'C1:Established']);
   const c1 = d.agent.calls().find((c) => c.id === d.c1);
   expect(c1?.capabilities).toEqual(['UpdateUserData', 'DeleteUserData', 'Hangup', 'SwapCalls', 'CompleteTransfer', 'SendDtmf', 'AttachUserData', 'DeleteUserDataPair']);
+  const held = ['UpdateUserData', 'DeleteUserData', 'Hangup', 'SwapCalls', 'CompleteTransfer', 'Retrieve', 'AttachUserData', 'DeleteUserDataPair'];
+  expect(d.agent.calls().find((c) => c.id === d.c2)?.capabilities).toEqual(held);
   expect(await d.op(d.c1, { operationName: 'SwapCalls' })).toEqual(ok);
-  expect(d.notes.slice(5)).toEqual(['C1:Held', 'C2:Established']);
+  // The held caller once the target has answered: the Held list, with SwapCalls and CompleteTransfer.
+  expect(d.agent.calls().find((c) => c.id === d.c1)?.capabilities).toEqual([...held.slice(0, 7), 'SingleStepTransfer', 'DeleteUserDataPair', 'InitiateTransfer']);
+  expect(d.notes.slice(6)).toEqual(['C1:Held', 'C2:Established']);
   expect(d.ended).toEqual([]);
   expect(d.events()).toEqual(['transferAnswer(L2)']);
   expect(await d.op(d.c2, { operationName: 'CompleteTransfer' })).toEqual(ok);
-  expect(d.notes.slice(7)).toEqual(['C1:Released', 'C2:Released']);
+  expect(d.notes.slice(8)).toEqual(['C1:Released', 'C2:Released']);
   await d.h.assertClean();
 });
 
-test('SwapCalls before the target answers is refused (2) and changes nothing', async () => {
+test('SwapCalls while C2 still rings: C1 Established (C2 keeps ringing), and back; an answer then waits on hold', async () => {
+  const d = await consult({ outcome: 'answer', ringFor: 5 });
+  const uri = (id: string) => `https://sb.example/api/v2/me/calls/${id}`;
+  expect(await d.op(d.c2, { operationName: 'SwapCalls', otherCallUri: uri(d.c1) })).toEqual(ok);
+  // C2's capabilities are the same either way: only C1 is notified.
+  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C1:Established']);
+  const view = (id: string) => d.agent.calls().find((c) => c.id === id);
+  expect(view(d.c1)?.capabilities).toEqual(['UpdateUserData', 'DeleteUserData', 'Hangup', 'SwapCalls', 'SendDtmf', 'AttachUserData', 'DeleteUserDataPair']);
+  expect(view(d.c2)?.capabilities).toEqual(['UpdateUserData', 'DeleteUserData', 'Hangup', 'SwapCalls', 'CompleteTransfer', 'SendDtmf', 'AttachUserData', 'DeleteUserDataPair']);
+  // Back to the ringing consult: the caller is held again.
+  expect(await d.op(d.c1, { operationName: 'SwapCalls', otherCallUri: uri(d.c2) })).toEqual(ok);
+  await flush();
+  expect(d.notes.slice(3)).toEqual(['C1:Held']);
+  // And to the caller once more; the target answers while the agent talks to the caller: it waits on hold.
+  expect(await d.op(d.c2, { operationName: 'SwapCalls' })).toEqual(ok);
+  await d.h.advance(5);
+  expect(d.notes.slice(4)).toEqual(['C1:Established', 'C2:Established', 'C1:Established', 'C2:Held']);
+  expect(view(d.c1)?.capabilities).toContain('CompleteTransfer');
+  expect(d.events()).toEqual(['transferAnswer(L2)']);
+  expect(d.ended).toEqual([]);
+  // Completed from C1 (the agent is with the caller): both calls are Released, the legs stay connected.
+  expect(await d.op(d.c1, { operationName: 'CompleteTransfer' })).toEqual(ok);
+  expect(d.notes.slice(-2)).toEqual(['C1:Released', 'C2:Released']);
+  expect(d.h.sb.channel(d.l1)?.state).toBe('ANSWERED'); // the caller, retrieved, now talks to the target
+  expect(d.events()).toEqual(['transferAnswer(L2)']);
+  await d.h.assertClean();
+});
+
+test('SwapCalls while C2 rings, then CompleteTransfer on C2: the caller (already retrieved) is connected when the target answers', async () => {
+  const d = await consult({ outcome: 'answer', ringFor: 5, hangUpAfter: 10 });
+  expect(await d.op(d.c2, { operationName: 'SwapCalls' })).toEqual(ok);
+  expect(await d.op(d.c2, { operationName: 'CompleteTransfer' })).toEqual(ok);
+  expect(d.notes.slice(-2)).toEqual(['C1:Released', 'C2:Released']);
+  await d.h.advance(15);
+  expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, hangup)', 'transferComplete(L1, hangup)', 'disconnect(L1, hangup)']);
+  expect(d.ended).toMatchObject([{ transferCause: TransferCause.NORMAL }]);
+  await d.h.assertClean();
+});
+
+test('CompleteTransfer on the held C1 is refused (and not listed) while C2 still dials', async () => {
   const d = await consult({ outcome: 'noAnswer' });
   const notes = d.notes.length;
-  expect(await d.op(d.c2, { operationName: 'SwapCalls' })).toEqual({
+  const c1 = d.agent.calls().find((c) => c.id === d.c1);
+  expect(c1?.capabilities).not.toContain('CompleteTransfer');
+  expect(await d.op(d.c1, { operationName: 'CompleteTransfer' })).toEqual({
     statusCode: 2,
-    statusMessage: 'SwapCalls needs the consult call answered first (hang it up to cancel the consult)',
+    statusMessage: 'CompleteTransfer is not valid for a call in state Held (capabilities: UpdateUserData, DeleteUserData, Hangup, Retrieve, '
+      + 'AttachUserData, SingleStepTransfer, DeleteUserDataPair, InitiateTransfer)',
   });
   expect(d.notes.length).toBe(notes);
+  expect(d.events()).toEqual([]);
+  await d.h.assertClean();
+});
+
+test('SingleStepTransfer of the held C1 while a consult runs: the consult is cancelled (FAIL), then the caller is blind-transferred', async () => {
+  const d = await consult({ outcome: 'answer', ringFor: 1 });
+  d.h.sb.network.addEndpoint('5002', { outcome: 'answer', ringFor: 2, hangUpAfter: 10 });
+  await d.h.advance(1);
+  expect(await d.op(d.c1, { operationName: 'SingleStepTransfer', destination: { phoneNumber: '5002' } })).toEqual(ok);
+  // C1 is, for an instant, an ordinary held call again (its consult gone), then the single-step releases it.
+  expect(d.notes.slice(2)).toEqual(['C2:Established', 'C1:Held', 'C2:Released', 'C1:Held', 'C1:Released']);
+  expect(d.agent.calls()).toEqual([]);
+  await d.h.advance(15);
+  expect(d.events()).toEqual([
+    'transferAnswer(L2)',
+    'transferDisconnect(L2, cancel)',
+    'transferComplete(L1, cancel)',
+    'transferAnswer(L3)',
+    'transferDisconnect(L3, hangup)',
+    'transferComplete(L1, hangup)',
+    'disconnect(L1, hangup)',
+  ]);
+  expect(d.ended).toMatchObject([
+    { kind: 'consult', transferCause: TransferCause.FAIL, targetCause: 'cancel' },
+    { kind: 'blind', transferCause: TransferCause.NORMAL },
+  ]);
+  await d.h.assertClean();
+});
+
+test('a second InitiateTransfer on the held C1 replaces the consult: the first is cancelled (FAIL), a new consult starts', async () => {
+  const d = await consult({ outcome: 'noAnswer' });
+  d.h.sb.network.addEndpoint('5002', { outcome: 'answer', ringFor: 2 });
+  expect(await d.op(d.c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5002' } })).toEqual(ok);
+  expect(d.notes.slice(2)).toEqual(['C2:Released', 'C3:Dialing']);
+  const c3 = d.agent.calls().find((c) => c.callType === 'Consult');
+  expect(c3?.parentCallUri).toBe(`https://sb.example/api/v2/me/calls/${d.c1}`);
+  expect(d.agent.calls().map((c) => `${c.callType}:${c.state}`)).toEqual(['Internal:Held', 'Consult:Dialing']);
+  expect(d.ended).toMatchObject([{ kind: 'consult', transferCause: TransferCause.FAIL, targetCause: 'cancel' }]);
+  await d.h.advance(2);
+  expect(await d.op(c3?.id as string, { operationName: 'CompleteTransfer' })).toEqual(ok);
+  expect(d.events()).toEqual(['transferDisconnect(L2, cancel)', 'transferComplete(L1, cancel)', 'transferAnswer(L3)']);
+  expect(d.agent.calls()).toEqual([]);
+  expect(d.ended.map((e) => e.transferCause)).toEqual([TransferCause.FAIL]);
   await d.h.assertClean();
 });
 

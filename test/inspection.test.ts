@@ -158,6 +158,7 @@ test('an agent consult: the agent calls and the consult transfer report their st
     'InitiateTransfer → Established',
     'LEG.HELD → Held',
     'ROLE → Held',
+    'CONSULT → Held', // the target has answered: C1's capabilities gain SwapCalls and CompleteTransfer
     'RELEASE → Released',
   ]);
   expect(steps.filter((s) => s.actorId === c1).every((s) => s.machine === 'agent-call' && s.callIds[0] === channel.callId)).toBe(true);

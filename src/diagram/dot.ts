@@ -21,6 +21,13 @@ const clusterOf = (id: string) => `cluster_${id}`;
  */
 const pad = (label: string) => `\u00a0${label}\u00a0`;
 
+/** An edge's label; a description (where a timer's delay comes from) goes on a line of its own, to keep edges narrow. */
+function edgeLabel(t: { label: string; description?: string }): string {
+  if (!t.description) return pad(t.label);
+  const suffix = ` (${t.description})`; // chartOf() ends the label with it
+  return `${pad(t.label.slice(0, -suffix.length))}\n${pad(`(${t.description})`)}`;
+}
+
 /** Lines of a DOT label, left-aligned (`\l` ends each line), each escaped as `q` does. */
 function listLabel(items: readonly string[]): string {
   const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
@@ -90,7 +97,7 @@ export function chartToDot(chart: Chart): string {
       }
       const head = compound(target) && target !== t.source ? `, lhead=${q(clusterOf(target))}` : '';
       const dashed = t.targets.length === 0 ? ', style=dashed' : '';
-      lines.push(`  ${q(from)} -> ${q(to)} [label=${q(pad(t.label))}${tail + head}${dashed}];`);
+      lines.push(`  ${q(from)} -> ${q(to)} [label=${q(edgeLabel(t))}${tail + head}${dashed}];`);
     }
   }
   for (const [node, loop] of loops) {

@@ -241,7 +241,7 @@ export async function simulate(options: { seed: number; calls: number }): Promis
         at(t0 + 6 + seconds(40), () => {
           if (!c1) return;
           const C1 = c1;
-          const choice = pick(['complete1', 'complete2', 'swap1', 'swap2', 'hangup1', 'hangup2', 'retrieve1', 'farCaller', 'farConsult', 'data', 'dtmf', 'hold1'] as const);
+          const choice = pick(['complete1', 'complete2', 'swap1', 'swap2', 'hangup1', 'hangup2', 'retrieve1', 'farCaller', 'farConsult', 'data', 'dtmf', 'hold1', 'transfer1', 'blind1'] as const);
           const opOn = (id: string, body: object) => agentOp(choice, () => agent.operation(id, body));
           switch (choice) {
             case 'complete1':
@@ -264,6 +264,17 @@ export async function simulate(options: { seed: number; calls: number }): Promis
               return opOn(C1, { operationName: 'AttachUserData', userData: { order: String(k) } });
             case 'dtmf':
               return opOn(C1, { operationName: 'SendDtmf', digits: '12#' });
+            case 'transfer1':
+            case 'blind1': {
+              // Another transfer of the caller: on a held C1 while a consult runs, it replaces the consult.
+              const operationName = choice === 'blind1' ? 'SingleStepTransfer' : 'InitiateTransfer';
+              const destination = { phoneNumber: pick(TARGETS) };
+              return agentOp(choice, async () => {
+                const response = await agent.operation(C1, { operationName, destination });
+                if (response.statusCode === 0) transfersStarted++;
+                return response;
+              });
+            }
             case 'farCaller':
             case 'farConsult': {
               // A far end of one of this call's legs hangs up (found through the callbacks so far).

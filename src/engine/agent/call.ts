@@ -7,8 +7,10 @@ import { createActor, type Actor } from 'xstate';
 import {
   agentCallMachine,
   OPERATIONS,
+  type AgentCallEmitted,
   type AgentCallEvent,
   type AgentCallState,
+  type ConsultView,
   type CallType,
   type ConsultRole,
   type OperationName,
@@ -22,9 +24,12 @@ import { participant, type AgentCallObject, type NotificationType } from './noti
 
 export type AgentCallActor = Actor<typeof agentCallMachine>;
 
-/** Capabilities by `state|role` (see AgentCall.capabilities). */
+/** Capabilities by state, role and consult view (see AgentCall.capabilities). */
 const CAPABILITIES = new Map<string, readonly OperationName[]>();
 const NONE: readonly OperationName[] = [];
+
+/** An accepted operation's effect, as the agent-call chart emits it. */
+export type AgentCallCommand = Exclude<AgentCallEmitted, { type: 'dataChanged' }>;
 
 /** What an agent call needs from its device. */
 export interface AgentCallOwner {
@@ -34,6 +39,8 @@ export interface AgentCallOwner {
   now(): number;
   notify(call: AgentCall, type: NotificationType): void;
   legFailed(call: AgentCall): void;
+  /** Carry out an accepted operation's effect (the chart has decided it). */
+  carryOut(call: AgentCall, command: AgentCallCommand): void;
   released(call: AgentCall): void;
 }
 
@@ -62,6 +69,10 @@ export class AgentCall implements Inspectable {
   parentCallUri: string | undefined;
   private readonly party: string;
   private readonly dnis: string;
+  /** Effects the chart has emitted and send() has not carried out yet. */
+  private readonly effects: AgentCallCommand[] = [];
+  /** The consult view last sent to the chart (see consultChanged()). */
+  private consultSent: ConsultView | null = null;
   /** What the desk last saw of the call (see changed()). */
   private seen: { state: string; callType: CallType; parentCallUri: string | undefined; capabilities: readonly OperationName[] } | null = null;
 
@@ -75,13 +86,18 @@ export class AgentCall implements Inspectable {
     this.party = spec.party;
     this.dnis = spec.dnis;
     this.parentCallUri = spec.parentCallUri;
+    // A call born into a consult (C2) starts, as its chart does, from nothing answered, not talking.
+    if (spec.role && spec.role !== 'none') this.consultSent = { targetAnswered: false, talking: false };
     this.createdAt = owner.now();
     spec.leg.agentCall = this;
     this.actor = createActor(agentCallMachine, {
       ...actorOptions,
       input: { start: spec.start, callType: spec.callType, role: spec.role ?? 'none' },
     });
-    this.actor.on('dataChanged', () => owner.notify(this, 'AttachedDataChanged'));
+    this.actor.on('*', (emitted) => {
+      if (emitted.type === 'dataChanged') owner.notify(this, 'AttachedDataChanged');
+      else this.effects.push(emitted);
+    });
     this.actor.subscribe(() => this.changed());
   }
 
@@ -123,13 +139,14 @@ export class AgentCall implements Inspectable {
 
   /**
    * Operations the chart accepts now: the call's capabilities. Released calls have none. The chart's guards
-   * read only the call's role, so the answer depends on (state, role) alone and is computed once for each.
+   * read only the call's role and its consult view (never an operation's parameters), so the answer depends
+   * on (state, role, consult view) alone and is computed once for each.
    */
   capabilities(): OperationName[] {
     return [...this.allowed()];
   }
 
-  /** Whether the chart accepts this operation now (no guard reads an operation's parameters: capabilities decide). */
+  /** Whether the chart accepts this operation now: exactly when it is in the capabilities. */
   can(event: AgentCallEvent): boolean {
     return (this.allowed() as readonly string[]).includes(event.type);
   }
@@ -138,7 +155,8 @@ export class AgentCall implements Inspectable {
   private allowed(): readonly OperationName[] {
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return NONE;
-    const key = `${String(snapshot.value)}|${snapshot.context.role}`;
+    const { role, consult } = snapshot.context;
+    const key = `${String(snapshot.value)}|${role}|${consult ? `${+consult.targetAnswered}${+consult.talking}` : '-'}`;
     let capabilities = CAPABILITIES.get(key);
     if (!capabilities) {
       capabilities = OPERATIONS.filter((name) => snapshot.can({ type: name } as AgentCallEvent));
@@ -147,8 +165,15 @@ export class AgentCall implements Inspectable {
     return capabilities;
   }
 
+  /**
+   * Send an event to the chart, then carry out the effects it emitted, in order, once the chart has settled
+   * (so the call's own state change comes before what the effects cause elsewhere).
+   */
   send(event: AgentCallEvent): void {
-    if (!this.released) this.actor.send(event);
+    if (this.released) return;
+    this.actor.send(event);
+    let effect: AgentCallCommand | undefined;
+    while ((effect = this.effects.shift())) this.owner.carryOut(this, effect);
   }
 
   /** The leg this call views changed state. */
@@ -166,7 +191,21 @@ export class AgentCall implements Inspectable {
     this.send({ type: 'RELEASE' });
   }
 
+  /**
+   * What the call's consult looks like changed (sent only when it differs from what the chart has). Nothing is
+   * sent before the call has its consult role (the consult waits for the caller's hold before it dials and sets
+   * it): the chart would ignore it, and it starts from nothing answered, not talking, when the role comes.
+   */
+  consultChanged(view: ConsultView): void {
+    const sent = this.consultSent;
+    if (!sent || (sent.targetAnswered === view.targetAnswered && sent.talking === view.talking)) return;
+    this.consultSent = view;
+    this.send({ type: 'CONSULT', ...view });
+  }
+
   setRole(role: ConsultRole, callType: CallType, parentCallUri?: string): void {
+    // The chart starts a pair's view as nothing answered, not talking (and keeps it on a change of role).
+    this.consultSent = role === 'none' ? null : (this.consultSent ?? { targetAnswered: false, talking: false });
     this.parentCallUri = parentCallUri;
     this.send({ type: 'ROLE', role, callType });
   }

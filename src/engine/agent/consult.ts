@@ -11,6 +11,7 @@ import { consultTransferMachine } from '../../../machines/consultTransfer';
 import { State, type ClearedBy, type EndCause } from '../../../machines/vocabulary';
 import type { TransferEndedInfo } from '../events';
 import type { ActorOptions, Leg, LegTransfer } from '../leg';
+import type { ConsultCommand } from '../../../machines/agentCall';
 import type { AgentCall } from './call';
 import type { AgentDevice } from './device';
 import { isInternalNumber } from './notifications';
@@ -25,6 +26,9 @@ export interface ConsultHost extends MediaCommands {
   transferCompleted(parent: Leg, target: Leg): void;
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
 }
+
+/** The consult chart's event for each command an agent call's chart gives its consult. */
+const COMMANDS = { cancel: 'CANCEL', complete: 'COMPLETE', swap: 'SWAP', abandon: 'ABANDON' } as const;
 
 export class ConsultRun implements LegTransfer {
   readonly actor: Actor<typeof consultTransferMachine>;
@@ -51,6 +55,7 @@ export class ConsultRun implements LegTransfer {
     this.actor.subscribe(() => this.syncMedia(host));
     parent.transfer = this;
     if (parentCall) parentCall.consult = this;
+    this.actor.subscribe(() => this.syncCalls());
     this.actor.on('*', (command) => {
       const target = this.target;
       switch (command.type) {
@@ -142,20 +147,11 @@ export class ConsultRun implements LegTransfer {
 
   start(): void {
     this.actor.start();
+    this.syncCalls();
   }
 
   get running(): boolean {
     return this.actor.getSnapshot().status === 'active';
-  }
-
-  /** The target has answered and the agent is still consulting (SwapCalls makes sense). */
-  get consultConnected(): boolean {
-    return this.actor.getSnapshot().matches({ consulting: 'connected' });
-  }
-
-  /** The agent can still complete or cancel: the consult has not been completed yet. */
-  get consulting(): boolean {
-    return this.actor.getSnapshot().matches('consulting');
   }
 
   /** The other call of the pair, seen from `call`. */
@@ -163,21 +159,22 @@ export class ConsultRun implements LegTransfer {
     return call === this.parentCall ? this.consultCall : call === this.consultCall ? this.parentCall : null;
   }
 
-  complete(): void {
-    this.actor.send({ type: 'COMPLETE' });
+  /** An operation on a call of the pair, as its agent-call chart decided it. */
+  command(command: ConsultCommand): void {
+    this.actor.send({ type: COMMANDS[command] });
   }
 
-  cancel(): void {
-    this.actor.send({ type: 'CANCEL' });
-  }
-
-  /** The agent retrieves the caller while the target is still ringing: the consult is abandoned. */
-  abandon(): void {
-    this.actor.send({ type: 'ABANDON' });
-  }
-
-  swap(): void {
-    this.actor.send({ type: 'SWAP' });
+  /**
+   * Tell the pair's calls what their charts need to know of the consult (has the target answered, which
+   * call the agent talks to), after each step of the consult's chart; only what changed is sent.
+   */
+  private syncCalls(): void {
+    const snapshot = this.actor.getSnapshot();
+    if (!snapshot.matches('consulting')) return;
+    const targetAnswered = snapshot.matches({ consulting: 'connected' });
+    const active = snapshot.context.active;
+    this.parentCall?.consultChanged({ targetAnswered, talking: active === 'parent' });
+    this.consultCall?.consultChanged({ targetAnswered, talking: active === 'consult' });
   }
 
   legCleared(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage?: string): void {

@@ -5,9 +5,8 @@
  * nothing: every check runs before any effect.
  */
 import EventEmitter from 'eventemitter3';
-import type { OperationName } from '../../../machines/agentCall';
 import { newDeviceId } from '../ids';
-import type { AgentCall, AgentCallOwner } from './call';
+import type { AgentCall, AgentCallCommand, AgentCallOwner } from './call';
 import { notification, type AgentCallObject, type CallNotification, type NotificationType } from './notifications';
 import { checkDial, checkOperation, userDataTotalProblem } from './validation';
 
@@ -52,8 +51,6 @@ export interface AgentOptions {
 
 const ok: OperationResponse = { statusCode: 0 };
 const fail = (statusCode: ErrorCode, statusMessage: string): OperationResponse => ({ statusCode, statusMessage });
-
-const CONFERENCE: ReadonlySet<OperationName> = new Set(['SingleStepConference', 'InitiateConference']);
 
 export class AgentDevice implements AgentCallOwner {
   readonly phoneNumber: string;
@@ -178,6 +175,26 @@ export class AgentDevice implements AgentCallOwner {
     this.host.hangUp(call);
   }
 
+  /** @internal An accepted operation's effect, as the call's chart decided it, carried out in order. */
+  carryOut(call: AgentCall, command: AgentCallCommand): void {
+    switch (command.type) {
+      case 'answerLeg':
+        return this.host.answer(call);
+      case 'hangUpLeg':
+        return this.host.hangUp(call);
+      case 'holdLeg':
+        return this.host.hold(call);
+      case 'retrieveLeg':
+        return this.host.retrieve(call);
+      case 'startTransfer':
+        return this.host.startTransfer(call, command.destination, command.blind);
+      case 'consult':
+        return call.consult?.command(command.command);
+      case 'sendDtmf':
+        return; // the network port has no DTMF command yet: the desk accepts the digits, nothing is played
+    }
+  }
+
   /** @internal */
   released(call: AgentCall): void {
     this.live.delete(call.id);
@@ -200,61 +217,21 @@ export class AgentDevice implements AgentCallOwner {
       if (tooMany) return tooMany;
     }
 
-    const consult = call.consult;
-    // CompleteTransfer may be posted to either call of a consult, held or not (the consult's chart judges it).
-    const completingFromPair = op === 'CompleteTransfer' && consult !== null && call.role !== 'none' && consult.consulting;
-    if (!completingFromPair && !call.can(event)) {
+    // The chart decides whether the operation is valid now (its capabilities) and what it does.
+    if (!call.can(event)) {
       return fail(2, `${op} is not valid for a call in state ${call.state} (capabilities: ${call.capabilities().join(', ') || 'none'})`);
     }
-    if (CONFERENCE.has(op)) return fail(2, `${op} is not supported yet`);
-    if ((op === 'InitiateTransfer' || op === 'SingleStepTransfer') && consult) {
-      return fail(2, `A transfer is already in progress for call '${callId}'`);
-    }
-    // Retrieve of the held caller while the target still rings abandons the consult (below).
-    const abandoning = op === 'Retrieve' && consult !== null && consult.consulting && !consult.consultConnected && call.role === 'parent';
-    const swapping = op === 'SwapCalls' || (op === 'Retrieve' && consult !== null && !abandoning);
-    if (swapping && !consult?.consultConnected) {
-      return fail(2, `${op} needs the consult call answered first (hang it up to cancel the consult)`);
-    }
-    if (swapping && typeof request.otherCallUri === 'string' && request.otherCallUri !== consult?.otherOf(call)?.uri) {
+    // Parameters that name the other call of the pair must name it.
+    const consult = call.consult;
+    if ((op === 'SwapCalls' || op === 'Retrieve') && consult && typeof request.otherCallUri === 'string' && request.otherCallUri !== consult.otherOf(call)?.uri) {
       return fail(2, `otherCallUri '${request.otherCallUri}' is not the other call of this consult`);
     }
     if (op === 'CompleteTransfer' && typeof request.consultCallUri === 'string' && request.consultCallUri !== consult?.consultCall?.uri) {
       return fail(2, `consultCallUri '${request.consultCallUri}' is not this call's consult call`);
     }
 
-    // Every check passed: record the operation on the chart (user data), then carry it out.
+    // Every check passed: the chart takes the operation and emits its effect (carryOut, below).
     call.send(event);
-    switch (op) {
-      case 'Answer':
-        this.host.answer(call);
-        break;
-      case 'Hangup':
-        if (consult && call.role === 'consult') consult.cancel();
-        else this.host.hangUp(call);
-        break;
-      case 'Hold':
-        this.host.hold(call);
-        break;
-      case 'Retrieve':
-        if (abandoning) consult?.abandon();
-        else if (consult) consult.swap();
-        else this.host.retrieve(call);
-        break;
-      case 'SwapCalls':
-        consult?.swap();
-        break;
-      case 'InitiateTransfer':
-      case 'SingleStepTransfer':
-        this.host.startTransfer(call, parsed.destination as string, op === 'SingleStepTransfer');
-        break;
-      case 'CompleteTransfer':
-        consult?.complete();
-        break;
-      default:
-        // SendDtmf and the user-data operations: the chart has done it all.
-        break;
-    }
     return ok;
   }
 }

@@ -55,7 +55,7 @@ export function checkOperation(body: unknown): CheckedOperation | Invalid {
     case 'InitiateTransfer':
     case 'SingleStepTransfer':
       if (fields.destination === undefined) return invalid("Missing parameter 'destination.phoneNumber'");
-      return { op, event: { type: op }, destination: fields.destination };
+      return { op, event: { type: op, destination: fields.destination }, destination: fields.destination };
     case 'SendDtmf':
       if (fields.digits === undefined) return invalid("Missing or invalid parameter 'digits' (0-9, *, #, A-D)");
       return { op, event: { type: op } };
