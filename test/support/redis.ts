@@ -7,8 +7,9 @@
  * waits for its exit and removes the directory (first disconnecting the clients `client()` gave the test).
  * `useRedis()` does both around a test file.
  */
+import { withAptLock } from './aptLock';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -45,29 +46,6 @@ function aptInstall(): void {
   execFileSync('apt-get', ['install', '-y', '-qq', REDIS_PACKAGE], { stdio: 'ignore', env });
 }
 
-/** Runs `fn` holding a lock shared by every process of this machine (a directory: mkdir is atomic). */
-async function withInstallLock<T>(fn: () => T): Promise<T> {
-  const lock = join(tmpdir(), 'switchboard-redis-install.lock');
-  const deadline = Date.now() + 10 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // A lock older than the install could take was left by a killed process.
-      if (Date.now() - statSync(lock).mtimeMs > 10 * 60_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`, { cause: error });
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try {
-    return fn();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 /** The redis-server executable, installed first when missing and allowed; else one line naming the package. */
 export async function ensureRedisServer(options: EnsureOptions = {}): Promise<string> {
   const found = findRedisServer(options.pathEnv);
@@ -76,7 +54,7 @@ export async function ensureRedisServer(options: EnsureOptions = {}): Promise<st
   if (!isRoot) {
     throw new Error(`redis-server not found on PATH: install the Debian package '${REDIS_PACKAGE}' (apt-get install -y ${REDIS_PACKAGE})`);
   }
-  return withInstallLock(() => {
+  return withAptLock(() => {
     const again = findRedisServer(options.pathEnv); // another process may have installed it meanwhile
     if (again) return again;
     (options.install ?? aptInstall)();

@@ -3,6 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '../../src/sip/sipJsStack';
+import { withAptLock } from './aptLock';
 
 let sippPath: string | undefined;
 
@@ -17,9 +18,14 @@ export function findSipp(): string {
   };
   let found = which();
   if (!found && process.getuid?.() === 0) {
-    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester'],
-      { stdio: 'ignore' });
-    found = which();
+    found = withAptLock(() => {
+      const again = which(); // another worker may have installed it meanwhile
+      if (again) return again;
+      execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester'], {
+        stdio: 'ignore',
+      });
+      return which();
+    });
   }
   if (!found) throw new Error('sipp not found: install the Debian package sip-tester (SIPp 3.6.1)');
   sippPath = found;
