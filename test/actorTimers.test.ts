@@ -60,3 +60,41 @@ test('stopping the actor cancels its records and its child\'s timers', () => {
   sim.increment(10_000);
   expect(actor.getSnapshot().value).toBe('a');
 });
+
+const waiting = createMachine({
+  initial: 'a',
+  states: {
+    a: { entry: raise({ type: 'TIMEOUT' }, { delay: 30_000, id: 'tm' }), on: { TIMEOUT: 'timedOut' } },
+    timedOut: {},
+  },
+});
+
+test('a record has what re-arming needs: a restored actor gets its timer back at the original deadline', () => {
+  const sim = new SimulatedClock();
+  const clock = new EngineClock(sim);
+  const actor = createActor(waiting, { clock });
+  recordTimers(actor, clock, 'transfer', 't-1');
+  actor.start();
+  sim.increment(10_000);
+  const stored = JSON.parse(JSON.stringify({ snapshot: actor.getPersistedSnapshot(), timers: clock.pending() }));
+  actor.stop();
+
+  // A fresh engine 5 s later (the process was down): XState restores the state but arms no timer (xstate#5331).
+  const sim2 = new SimulatedClock();
+  sim2.set(15_000);
+  const clock2 = new EngineClock(sim2);
+  const restored = createActor(waiting, { clock: clock2, snapshot: stored.snapshot });
+  recordTimers(restored, clock2, 'transfer', 't-1');
+  restored.start();
+  expect(clock2.pending()).toEqual([]);
+  for (const record of stored.timers) {
+    const delay = Math.max(0, record.deadline - clock2.now());
+    restored.system.scheduler.schedule(restored, restored, record.event, delay, record.target.sendId);
+  }
+  expect(clock2.pending()).toEqual([{ ...stored.timers[0], id: expect.any(String) }]);
+  sim2.increment(14_999);
+  expect(restored.getSnapshot().value).toBe('a');
+  sim2.increment(1);
+  expect(restored.getSnapshot().value).toBe('timedOut');
+  expect(clock2.pending()).toEqual([]);
+});
