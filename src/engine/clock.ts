@@ -9,6 +9,12 @@
  * - pending timers are counted, so "no timer is left after a call ends" can be asserted;
  * - each firing runs as an engine turn (see turns.ts), so what it causes is delivered before the next fires;
  * - with 100,000 timers pending the base clock still holds one, so advancing it stays cheap.
+ *
+ * Every timer is data: a `TimerRecord` (absolute deadline, target, plain event). When it falls due the clock
+ * looks up the dispatcher registered for the target's kind and hands it the record; no closure is captured
+ * when a timer is set, so `pending()` is everything a store needs to re-arm them (docs/durability.md).
+ * `setTimeout(fn, ms)` (XState's clock shape) is still accepted for callers outside the engine: such a timer
+ * is a record of kind `callback` whose function stays in memory, and cannot be re-armed.
  */
 import { BinaryHeap } from './heap';
 
@@ -23,24 +29,64 @@ export interface EngineClockSource extends Clock {
   now?(): number;
 }
 
-interface Timer {
-  due: number;
+/** A JSON value (what a timer's event may hold). */
+export type TimerValue = string | number | boolean | null | TimerValue[] | { [key: string]: TimerValue };
+
+/** The plain event a timer delivers. */
+export interface TimerEvent {
+  type: string;
+  [key: string]: TimerValue;
+}
+
+/**
+ * Whom a timer is for. `kind` picks the dispatcher: `leg` (id = call id), `transfer` (transfer id), `consult`
+ * (consult transfer id), `agentCall` (agent call id), `farEnd` (call id; the simulated network), `callback`.
+ * An actor's delayed event also carries XState's send id, under which the actor can cancel it.
+ */
+export interface TimerTarget {
+  kind: string;
+  id: string;
+  sendId?: string;
+}
+
+/** One pending timer, as data: JSON.stringify round-trips it. */
+export interface TimerRecord {
+  id: string;
+  /** Epoch milliseconds on the engine clock at which it fires. */
+  deadline: number;
+  target: TimerTarget;
+  event: TimerEvent;
+}
+
+/** Delivers a due timer to its target. */
+export type TimerDispatch = (record: TimerRecord) => void;
+
+/** The heap entry: the record's fields plus the order of setting and whether it is still pending. */
+interface Timer extends TimerRecord {
   seq: number;
-  fn: () => void;
   state: 'pending' | 'fired' | 'cleared';
 }
+
+/** The handle `schedule` returns; pass it to `cancel`. */
+export type TimerHandle = object;
 
 const realTimers: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
 };
 
-const byDue = (a: Timer, b: Timer) => a.due - b.due || a.seq - b.seq;
+const byDue = (a: Timer, b: Timer) => a.deadline - b.deadline || a.seq - b.seq;
+
+const CALLBACK = 'callback';
+const CALL: TimerEvent = { type: 'call' };
 
 export class EngineClock implements Clock {
   private readonly base: EngineClockSource;
   private readonly virtual: boolean;
   private readonly queue = new BinaryHeap<Timer>(byDue);
+  private readonly dispatchers = new Map<string, TimerDispatch>();
+  /** The functions of `callback` timers, by record id. */
+  private readonly callbacks = new Map<string, () => void>();
   private firingAt: number | undefined;
   private seq = 0;
   private live = 0;
@@ -52,11 +98,19 @@ export class EngineClock implements Clock {
     this.base = source ?? realTimers;
     // A source with its own now() keeps virtual time (SimulatedClock); real timers read the wall clock.
     this.virtual = typeof source?.now === 'function';
+    this.dispatchers.set(CALLBACK, (record) => this.runCallback(record));
   }
 
   /** @internal The engine runs every firing as a turn. */
   setTurnRunner(run: (fn: () => void) => void): void {
     this.runTurn = run;
+  }
+
+  /** Register how timers of one target kind are delivered (one dispatcher per kind). */
+  setDispatcher(kind: string, dispatch: TimerDispatch): void {
+    const known = this.dispatchers.get(kind);
+    if (known && known !== dispatch) throw new Error(`A dispatcher for timers of kind '${kind}' is already set`);
+    this.dispatchers.set(kind, dispatch);
   }
 
   /** Epoch milliseconds (0 = 1970-01-01 on a fresh SimulatedClock). */
@@ -65,28 +119,62 @@ export class EngineClock implements Clock {
     return this.baseNow();
   }
 
-  setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown {
-    const timer: Timer = { due: this.now() + Math.max(0, ms), seq: this.seq++, fn: fn as () => void, state: 'pending' };
-    this.queue.push(timer);
-    this.live++;
-    this.arm();
-    return timer;
+  /** Deliver `event` to `target` in `ms` (at once if negative); `id` defaults to a fresh one. */
+  schedule(target: TimerTarget, event: TimerEvent, ms: number, id?: string): TimerHandle {
+    if (!this.dispatchers.has(target.kind)) throw new Error(`No dispatcher for timers of kind '${target.kind}'`);
+    return this.add(id ?? `tm-${this.seq}`, this.now() + Math.max(0, ms), target, event);
   }
 
-  clearTimeout(handle: unknown): void {
+  /** Cancel a timer (no effect once it has fired or been cancelled). */
+  cancel(handle: TimerHandle | undefined): void {
     const timer = handle as Timer | undefined;
     if (!timer || timer.state !== 'pending') return;
     timer.state = 'cleared';
     this.live--;
+    if (timer.target.kind === CALLBACK) this.callbacks.delete(timer.id);
     if (this.live === 0) {
       this.queue.clear();
       this.disarm();
     }
   }
 
+  /** XState's clock interface: an opaque callback, kept as a `callback` record (not re-armable). */
+  setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown {
+    const id = `cb-${this.seq}`;
+    this.callbacks.set(id, fn as () => void);
+    return this.add(id, this.now() + Math.max(0, ms), { kind: CALLBACK, id }, CALL);
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.cancel(handle as TimerHandle | undefined);
+  }
+
   /** Timers set through this clock that have neither fired nor been cleared. */
   get pendingTimers(): number {
     return this.live;
+  }
+
+  /** Every pending timer as a plain record (copies), in the order they will fire. */
+  pending(): TimerRecord[] {
+    return this.queue
+      .toArray()
+      .filter((timer) => timer.state === 'pending')
+      .sort(byDue)
+      .map((timer) => ({ id: timer.id, deadline: timer.deadline, target: copyTarget(timer.target), event: structuredClone(timer.event) }));
+  }
+
+  private add(id: string, deadline: number, target: TimerTarget, event: TimerEvent): Timer {
+    const timer: Timer = { id, deadline, target, event, seq: this.seq++, state: 'pending' };
+    this.queue.push(timer);
+    this.live++;
+    this.arm();
+    return timer;
+  }
+
+  private runCallback(record: TimerRecord): void {
+    const fn = this.callbacks.get(record.id);
+    this.callbacks.delete(record.id);
+    fn?.();
   }
 
   private baseNow(): number {
@@ -107,9 +195,9 @@ export class EngineClock implements Clock {
     if (this.firingAt !== undefined) return; // the running wake-up re-arms when it is done
     const top = this.nextPending();
     if (!top) return this.disarm();
-    if (this.wake && this.wake.due <= top.due) return;
+    if (this.wake && this.wake.due <= top.deadline) return;
     this.disarm();
-    const due = top.due;
+    const due = top.deadline;
     this.wake = { due, handle: this.base.setTimeout(() => this.onWake(), Math.max(0, due - this.baseNow())) };
   }
 
@@ -123,18 +211,23 @@ export class EngineClock implements Clock {
   private onWake(): void {
     this.wake = null;
     const limit = this.baseNow();
-    for (let top = this.nextPending(); top && top.due <= limit; top = this.nextPending()) {
+    for (let top = this.nextPending(); top && top.deadline <= limit; top = this.nextPending()) {
       this.queue.pop();
       top.state = 'fired';
       this.live--;
       const timer = top;
-      this.firingAt = this.virtual ? timer.due : undefined;
+      const dispatch = this.dispatchers.get(timer.target.kind) as TimerDispatch;
+      this.firingAt = this.virtual ? timer.deadline : undefined;
       try {
-        this.runTurn(timer.fn);
+        this.runTurn(() => dispatch(timer));
       } finally {
         this.firingAt = undefined;
       }
     }
     this.arm();
   }
+}
+
+function copyTarget(target: TimerTarget): TimerTarget {
+  return target.sendId === undefined ? { kind: target.kind, id: target.id } : { kind: target.kind, id: target.id, sendId: target.sendId };
 }

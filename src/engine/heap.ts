@@ -45,6 +45,11 @@ export class BinaryHeap<T> {
     return top;
   }
 
+  /** The items in heap order (a copy). */
+  toArray(): T[] {
+    return this.items.slice();
+  }
+
   clear(): void {
     this.items = [];
   }

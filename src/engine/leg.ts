@@ -8,6 +8,7 @@ import { channelMachine } from '../../machines/channel';
 import { State, type Direction, type EndCause } from '../../machines/vocabulary';
 import type { LegFacts } from './callbacks';
 import type { EngineClock } from './clock';
+import { recordTimers } from './actorTimers';
 import type { ConfirmedCommand, Destination } from './network';
 import type { AgentCall } from './agent/call';
 import type { CallbackUrls } from './events';
@@ -88,6 +89,7 @@ export class Leg implements LegFacts, Inspectable {
     if (spec.parent !== undefined) this.parent = spec.parent;
     this.startTime = spec.startTime;
     this.actor = createActor(channelMachine, { ...options, input: { direction: spec.direction }, id: spec.callId });
+    recordTimers(this.actor, options.clock, 'leg', spec.callId);
   }
 
   get parentCallId(): string | undefined {

@@ -7,6 +7,8 @@ import { createActor, type Actor } from 'xstate';
 import { retrievableTransferMachine } from '../../machines/retrievableTransfer';
 import type { ClearedBy, EndCause } from '../../machines/vocabulary';
 import type { TransferEndedInfo } from './events';
+import { recordTimers } from './actorTimers';
+import { newTransferId } from './ids';
 import type { ActorOptions, Leg, LegTransfer } from './leg';
 import type { TonePlayer } from './tonePlayer';
 import type { MachineName } from './inspection';
@@ -30,6 +32,8 @@ export interface TransferHost extends MediaCommands {
 }
 
 export class TransferRun implements LegTransfer {
+  /** The transfer's registry key (its timers are addressed by it). */
+  readonly id = newTransferId();
   readonly actor: TransferActor;
   private readonly host: TransferHost;
   /** Whether our ringback tone is playing to A (B rings without early media). */
@@ -47,6 +51,7 @@ export class TransferRun implements LegTransfer {
   ) {
     this.host = host;
     this.actor = createActor(retrievableTransferMachine, { ...actorOptions, input: { secondsTimeout } });
+    recordTimers(this.actor, actorOptions.clock, 'transfer', this.id);
     parent.transfer = this;
     target.transfer = this;
     const a = parent.actor;

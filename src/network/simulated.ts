@@ -3,12 +3,13 @@
  *
  * Far ends are registered by address (`addEndpoint`) or inbound-service name (`addInboundService`) with a
  * behaviour; `placeCall` brings an inbound call to the application; `farEnd(callId)` is the far party of any
- * leg, so a test or a person can hang it up. Every delay runs on the engine's clock, and every timer of a
- * leg is cleared when the leg ends.
+ * leg, so a test or a person can hang it up. Every delay runs on the engine's clock as a timer record of kind
+ * `farEnd` (the call id, what the far end does, its deadline: see `scripts()`), and every timer of a leg is
+ * cleared when the leg ends.
  */
 import type { EndCause } from '../../machines/vocabulary';
 import type { Channel } from '../engine/channel';
-import type { EngineClock } from '../engine/clock';
+import type { EngineClock, TimerHandle, TimerRecord } from '../engine/clock';
 import type { Destination, Network, NetworkIndications } from '../engine/network';
 
 /** What the simulated network's media is doing for one live leg. */
@@ -57,21 +58,37 @@ export interface FarEnd {
 
 export const DEFAULT_RING_SECONDS = 2;
 
+/** What a far end does when one of its timers falls due (the `event` of a `farEnd` timer record). */
+export type FarEndAction =
+  | { type: 'answer'; hangUpAfter: number | null }
+  | { type: 'clear'; cause: 'rejected' | 'normal' }
+  | { type: 'hangUp' };
+
+const FAR_END = 'farEnd';
+
 export class SimulatedNetwork implements Network {
   private engine: NetworkIndications | null = null;
   private clock: EngineClock | null = null;
   private readonly endpoints = new Map<string, Behaviour>();
   private readonly services = new Map<string, Behaviour>();
-  /** Pending far-end timers per live leg. */
-  private readonly timers = new Map<string, Set<unknown>>();
+  /** Pending far-end timers per live leg, by record id. */
+  private readonly timers = new Map<string, Map<string, TimerHandle>>();
   /** Media state of legs with a tone or a bridge (forgotten on release). */
   private readonly mediaOf = new Map<string, SimulatedMedia>();
   /** The application's channel of a leg (set by `createSwitchboard`; the port itself knows no channels). */
   private channelOf: ((callId: string) => Channel | undefined) | null = null;
+  /** Numbers far-end timer records (their ids). */
+  private scripted = 0;
 
   attach(engine: NetworkIndications, clock: EngineClock): void {
     this.engine = engine;
     this.clock = clock;
+    clock.setDispatcher(FAR_END, (record) => this.fire(record));
+  }
+
+  /** The far ends' pending scripts: timer records `{ id, deadline, target: { kind: 'farEnd', id: callId }, event }`. */
+  scripts(): TimerRecord[] {
+    return (this.clock?.pending() ?? []).filter((record) => record.target.kind === FAR_END);
   }
 
   /** @internal Lets `placeCall` hand back the channel of the leg the engine created. */
@@ -144,20 +161,15 @@ export class SimulatedNetwork implements Network {
         return;
       case 'reject':
         ringing();
-        this.after(callId, ringMs, () => engine.cleared(callId, 'rejected'));
+        this.after(callId, ringMs, { type: 'clear', cause: 'rejected' });
         return;
       case 'clearBeforeAnswer':
         ringing();
-        this.after(callId, ringMs, () => engine.cleared(callId, 'normal'));
+        this.after(callId, ringMs, { type: 'clear', cause: 'normal' });
         return;
       case 'answer':
         ringing();
-        this.after(callId, ringMs, () => {
-          engine.answered(callId);
-          if (behaviour.hangUpAfter !== undefined) {
-            this.after(callId, behaviour.hangUpAfter * 1000, () => engine.hungUp(callId));
-          }
-        });
+        this.after(callId, ringMs, { type: 'answer', hangUpAfter: behaviour.hangUpAfter ?? null });
         return;
     }
   }
@@ -205,7 +217,7 @@ export class SimulatedNetwork implements Network {
     this.mediaOf.delete(callId);
     const pending = this.timers.get(callId);
     if (!pending) return;
-    for (const handle of pending) this.clock?.clearTimeout(handle);
+    for (const handle of pending.values()) this.clock?.cancel(handle);
     this.timers.delete(callId);
   }
 
@@ -222,21 +234,42 @@ export class SimulatedNetwork implements Network {
     return this.engine;
   }
 
-  /** Run `fn` after `ms` on the engine's clock (at once for 0), unless the leg ends first. */
-  private after(callId: string, ms: number, fn: () => void): void {
+  /** The far end of `callId` does `action` after `ms` on the engine's clock (at once for 0), unless the leg ends first. */
+  private after(callId: string, ms: number, action: FarEndAction): void {
     if (ms === 0) {
-      fn();
+      this.act(callId, action);
       return;
     }
     const clock = this.clock as EngineClock;
     let pending = this.timers.get(callId);
-    if (!pending) this.timers.set(callId, (pending = new Set()));
-    const handle = clock.setTimeout(() => {
-      pending.delete(handle);
-      if (pending.size === 0 && this.timers.get(callId) === pending) this.timers.delete(callId);
-      fn();
-    }, ms);
-    pending.add(handle);
+    if (!pending) this.timers.set(callId, (pending = new Map()));
+    const id = `farEnd-${callId}-${this.scripted++}`;
+    pending.set(id, clock.schedule({ kind: FAR_END, id: callId }, action, ms, id));
+  }
+
+  /** A far-end timer fell due. */
+  private fire(record: TimerRecord): void {
+    const callId = record.target.id;
+    const pending = this.timers.get(callId);
+    if (!pending?.delete(record.id)) return;
+    if (pending.size === 0) this.timers.delete(callId);
+    this.act(callId, record.event as FarEndAction);
+  }
+
+  private act(callId: string, action: FarEndAction): void {
+    const engine = this.indications();
+    switch (action.type) {
+      case 'clear':
+        engine.cleared(callId, action.cause);
+        return;
+      case 'answer':
+        engine.answered(callId);
+        if (action.hangUpAfter !== null) this.after(callId, action.hangUpAfter * 1000, { type: 'hangUp' });
+        return;
+      case 'hangUp':
+        engine.hungUp(callId);
+        return;
+    }
   }
 }
 

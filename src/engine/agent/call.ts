@@ -18,6 +18,7 @@ import {
 import { State } from '../../../machines/vocabulary';
 import { newAgentCallId, newConnId } from '../ids';
 import type { ActorOptions, Leg } from '../leg';
+import { recordTimers } from '../actorTimers';
 import type { ConsultRun } from './consult';
 import type { Inspectable, MachineName } from '../inspection';
 import { participant, type AgentCallObject, type NotificationType } from './notifications';
@@ -94,6 +95,7 @@ export class AgentCall implements Inspectable {
       ...actorOptions,
       input: { start: spec.start, callType: spec.callType, role: spec.role ?? 'none' },
     });
+    recordTimers(this.actor, actorOptions.clock, 'agentCall', this.id);
     this.actor.on('*', (emitted) => {
       if (emitted.type === 'dataChanged') owner.notify(this, 'AttachedDataChanged');
       else this.effects.push(emitted);

@@ -10,6 +10,7 @@ import { createActor, type Actor } from 'xstate';
 import { consultTransferMachine } from '../../../machines/consultTransfer';
 import { State, type ClearedBy, type EndCause } from '../../../machines/vocabulary';
 import type { TransferEndedInfo } from '../events';
+import { recordTimers } from '../actorTimers';
 import type { ActorOptions, Leg, LegTransfer } from '../leg';
 import type { ConsultCommand } from '../../../machines/agentCall';
 import type { AgentCall } from './call';
@@ -52,6 +53,7 @@ export class ConsultRun implements LegTransfer {
     actorOptions: ActorOptions,
   ) {
     this.actor = createActor(consultTransferMachine, { ...actorOptions, input: { secondsTimeout, blind } });
+    recordTimers(this.actor, actorOptions.clock, 'consult', inspectedId);
     this.actor.subscribe(() => this.syncMedia(host));
     parent.transfer = this;
     if (parentCall) parentCall.consult = this;
