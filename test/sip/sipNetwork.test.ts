@@ -2,6 +2,7 @@
 // rows of docs/behaviour.md §3 over real SIP, with the channel states, transferCause(), the exact callbacks in
 // order, SIPp's verdict on both sides, and nothing left behind (sb.stats(), dialogs, legs).
 import {
+  Cause,
   createSipNetwork,
   createSwitchboard,
   State,
@@ -9,6 +10,7 @@ import {
   type BandwidthCallback,
   type Channel,
   type SipNetwork,
+  type NetworkIndications,
   type Switchboard,
 } from '../../src';
 import { startSipp, type SippRun } from '../support/sipp';
@@ -94,4 +96,131 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expectClean(r);
   }, 20000);
+
+  test.each([
+    ['row 2: B busy (486)', 'uas-busy.xml', {}, TransferCause.TARGETREJECT, 'busy'],
+    ['row 3: B rejects (180, then 603)', 'uas-reject.xml', {}, TransferCause.TARGETREJECT, 'rejected'],
+    ['row 4: no answer within secondsTimeout (our CANCEL, 487)', 'uas-cancel.xml', { secondsTimeout: 1 },
+      TransferCause.TIMEOUT, 'timeout'],
+  ] as const)('%s: A retrieved, app hangs up A', async (_label, farEndScenario, options, tc, cause) => {
+    const farEnd = await startSipp(farEndScenario, { transport });
+    const r = await start(transport, farEnd);
+    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-bye-from-sut.xml', transport,
+      (a, b) => a.retrievableTransfer(b, '+15557770000', options));
+    expect(await result).toBe(State.ANSWERED);
+    expect(a.state).toBe(State.ANSWERED);
+    expect(b.state).toBe(State.IDLE);
+    expect(a.transferCause()).toBe(tc);
+    expect(await a.hangUp()).toBe(State.IDLE);
+    expect(summary(r)).toEqual([
+      ['initiate', undefined], ['transferDisconnect', cause], ['transferComplete', cause], ['disconnect', 'hangup'],
+    ]);
+    // B's INVITE went to sip:{to}@gateway.
+    expect(r.callbacks[1]).toMatchObject({ transferTo: '+15557770000' });
+    expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expectClean(r);
+  }, 20000);
+
+  test('row 5: A hangs up (BYE) while B rings: B CANCELled (487), HANGUP, both IDLE', async () => {
+    const farEnd = await startSipp('uas-cancel.xml', { transport });
+    const r = await start(transport, farEnd);
+    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-hangup-while-transferred.xml', transport,
+      (a, b) => a.transferToInboundService(b, 'voicemail'));
+    expect(await result).toBe(State.IDLE);
+    expect(a.state).toBe(State.IDLE);
+    expect(b.state).toBe(State.IDLE);
+    expect(a.transferCause()).toBe(TransferCause.HANGUP);
+    expect(summary(r)).toEqual([
+      ['initiate', undefined], ['transferDisconnect', 'cancel'], ['disconnect', 'hangup'],
+    ]);
+    expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expectClean(r);
+  }, 20000);
+
+  /** A network whose services and gateway point at nothing (for calls that never leave SIPp's side). */
+  async function inboundOnly(): Promise<Run> {
+    return start(transport, { port: 9, done: Promise.resolve({ code: 0, successful: 0, failed: 0, output: '' }) });
+  }
+
+  test('inbound: the application rejects with cause BUSY → 486, leg IDLE, disconnect(busy)', async () => {
+    const r = await inboundOnly();
+    const caller = await startSipp('uac-busy.xml', { target: `127.0.0.1:${r.port}`, transport });
+    const a = await r.a;
+    expect(await a.reject({ cause: Cause.BUSY })).toBe(State.IDLE);
+    expect(summary(r)).toEqual([['initiate', undefined], ['disconnect', 'busy']]);
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(r.sb.stats()).toMatchObject({ legs: 0, transfers: 0, timers: 0, terminalEvents: 1 });
+    expect(r.network.legCount).toBe(0);
+  }, 20000);
+
+  test('inbound: the caller CANCELs while we ring → 200 + 487, leg IDLE, disconnect(cancel)', async () => {
+    const r = await inboundOnly();
+    const caller = await startSipp('uac-cancel.xml', { target: `127.0.0.1:${r.port}`, transport });
+    const a = await r.a;
+    await a.ring();
+    expect(await a.waitForIdle()).toBe(State.IDLE);
+    expect(summary(r)).toEqual([['initiate', undefined], ['disconnect', 'cancel']]);
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(r.network.legCount).toBe(0);
+  }, 20000);
+
+  test('inbound: the caller holds (re-INVITE sendonly, answered recvonly), then hangs up', async () => {
+    const r = await inboundOnly();
+    const caller = await startSipp('uac-hold.xml', { target: `127.0.0.1:${r.port}`, transport });
+    const a = await r.a;
+    await a.ring();
+    await a.answer();
+    const engine = (r.network as unknown as { engine: NetworkIndications }).engine;
+    const remoteHold = jest.spyOn(engine, 'remoteHold');
+    expect(await a.waitForIdle()).toBe(State.IDLE);
+    expect(remoteHold.mock.calls).toEqual([[expect.any(String)]]);
+    expect(summary(r)).toEqual([['initiate', undefined], ['disconnect', 'hangup']]);
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(r.network.dialogCount).toBe(0);
+  }, 20000);
+
+  test('outbound: call() to sip:{to}@gateway, answered; hold re-INVITEs sendonly; hang-up BYEs', async () => {
+    const farEnd = await startSipp('uas-hold.xml', { transport });
+    const r = await start(transport, farEnd);
+    const c = r.sb.createChannel();
+    expect(await c.call('+15557770000')).toBe(State.ANSWERED);
+    expect(await c.hold()).toBe(State.ON_HOLD);
+    expect(await c.hangUp()).toBe(State.IDLE);
+    expect(summary(r)).toEqual([['answer', undefined], ['disconnect', 'hangup']]);
+    expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(r.network.legCount).toBe(0);
+    expect(r.network.dialogCount).toBe(0);
+  }, 20000);
+
+  test('outbound: an unknown service is unobtainable without any SIP', async () => {
+    const r = await inboundOnly();
+    const c = r.sb.createChannel();
+    expect(await c.call('not a number')).toBe(State.IDLE);
+    expect(c.cause()).toBe(Cause.UNOBTAINABLE);
+    expect(r.network.legCount).toBe(0);
+  });
+});
+
+describe('createSipNetwork options', () => {
+  test('listening rejects when the port is taken', async () => {
+    const first = createSipNetwork({ listen: ['udp:127.0.0.1:0'] });
+    const [bound] = await first.listening;
+    const second = createSipNetwork({ listen: [`udp:127.0.0.1:${bound.port}`] });
+    await expect(second.listening).rejects.toThrow(/EADDRINUSE/);
+    await second.close();
+    await first.close();
+  });
+
+  test.each([
+    [{ listen: [] }, /non-empty array/],
+    [{ listen: ['sctp:127.0.0.1:5060'] }, /listen entry/],
+    [{ listen: ['udp:127.0.0.1:5060', 'tcp:127.0.0.1:5062'] }, /same host and port/],
+    [{ listen: ['udp:127.0.0.1:0'], gateway: 'http://x' }, /gateway must be a SIP URI/],
+    [{ listen: ['udp:127.0.0.1:0'], services: { vm: 'nope' } }, /service 'vm'/],
+    [{ listen: ['udp:127.0.0.1:0'], media: { ports: [30000, 20000] } }, /media.ports/],
+  ])('bad options %j: a clear error', (options, message) => {
+    expect(() => createSipNetwork(options as never)).toThrow(message);
+  });
 });
