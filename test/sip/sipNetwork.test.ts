@@ -75,6 +75,11 @@ async function callAndTransfer(r: Run, caller: string, transport: Transport,
 }
 
 describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
+  /** A network whose services and gateway point at nothing (for calls that never leave SIPp's side). */
+  async function inboundOnly(): Promise<Run> {
+    return start(transport, { port: 9, done: Promise.resolve({ code: 0, successful: 0, failed: 0, output: '' }) });
+  }
+
   test('row 1a: B answers (A re-INVITEd to B), then B hangs up: A retrieved (re-INVITEd back), NORMAL', async () => {
     const farEnd = await startSipp('uas-answer-hangup.xml', { transport });
     const r = await start(transport, farEnd);
@@ -95,6 +100,92 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expectClean(r);
+  }, 20000);
+
+  test('row 1b: B answers, the app retrieves A: A re-INVITEd back, B BYEd, NORMAL', async () => {
+    const farEnd = await startSipp('uas-basic.xml', { transport });
+    const r = await start(transport, farEnd);
+    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-transfer.xml', transport,
+      (a, b) => a.transferToInboundService(b, 'voicemail'));
+    expect(await result).toBe(State.TRANSFERRED);
+    expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
+    expect(b.state).toBe(State.IDLE);
+    expect(a.transferCause()).toBe(TransferCause.NORMAL);
+    expect(await a.hangUp()).toBe(State.IDLE);
+    expect(summary(r)).toEqual([
+      ['initiate', undefined], ['transferAnswer', undefined], ['transferDisconnect', 'hangup'],
+      ['transferComplete', 'hangup'], ['disconnect', 'hangup'],
+    ]);
+    expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expectClean(r);
+  }, 20000);
+
+  test('row 1c: B answers, then A hangs up (BYE): B BYEd, both IDLE, NORMAL', async () => {
+    const farEnd = await startSipp('uas-basic.xml', { transport });
+    const r = await start(transport, farEnd);
+    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-transferred-hangup.xml', transport,
+      (a, b) => a.transferToInboundService(b, 'voicemail'));
+    expect(await result).toBe(State.TRANSFERRED);
+    expect(await a.waitForIdle()).toBe(State.IDLE);
+    expect(b.state).toBe(State.IDLE);
+    expect(a.transferCause()).toBe(TransferCause.NORMAL);
+    expect(summary(r)).toEqual([
+      ['initiate', undefined], ['transferAnswer', undefined], ['transferDisconnect', 'hangup'],
+      ['disconnect', 'hangup'],
+    ]);
+    expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expectClean(r);
+  }, 20000);
+
+  test('row 6: the app hangs up A while B rings: B CANCELled (487), A BYEd, HANGUP', async () => {
+    const farEnd = await startSipp('uas-cancel.xml', { transport });
+    const r = await start(transport, farEnd);
+    const ringing = new Promise<void>((resolve) => r.sb.on('legState', (c) => {
+      if (c.state === State.RING_OUTGOING) resolve();
+    }));
+    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-bye-from-sut.xml', transport,
+      (a, b) => a.transferToInboundService(b, 'voicemail'));
+    await ringing;
+    expect(await a.hangUp()).toBe(State.IDLE);
+    expect(await result).toBe(State.IDLE);
+    expect(b.state).toBe(State.IDLE);
+    expect(a.transferCause()).toBe(TransferCause.HANGUP);
+    expect(summary(r)).toEqual([['initiate', undefined], ['transferDisconnect', 'cancel'], ['disconnect', 'hangup']]);
+    expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expectClean(r);
+  }, 20000);
+
+  test('row 8: unknown service: no INVITE, FAIL, transferDisconnect(error + errorMessage)', async () => {
+    const r = await inboundOnly();
+    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-bye-from-sut.xml', transport,
+      (a, b) => a.transferToInboundService(b, 'nosuch'));
+    expect(await result).toBe(State.ANSWERED);
+    expect(b.state).toBe(State.IDLE);
+    expect(a.transferCause()).toBe(TransferCause.FAIL);
+    expect(r.callbacks[1]).toMatchObject({ eventType: 'transferDisconnect', cause: 'error',
+      errorMessage: "No inbound service named 'nosuch'" });
+    expect(await a.hangUp()).toBe(State.IDLE);
+    expect(summary(r)).toEqual([
+      ['initiate', undefined], ['transferDisconnect', 'error'], ['transferComplete', 'error'], ['disconnect', 'hangup'],
+    ]);
+    expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expectClean(r);
+  }, 20000);
+
+  test('sb.close() with a call up: BYE with Q.850 16, disconnect, and the port is free again', async () => {
+    const r = await inboundOnly();
+    const caller = await startSipp('uac-bye-from-sut.xml', { target: `127.0.0.1:${r.port}`, transport });
+    const a = await r.a;
+    await a.answer();
+    await r.sb.close();
+    expect(summary(r)).toEqual([['initiate', undefined], ['disconnect', 'hangup']]);
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    const again = createSipNetwork({ listen: [`${transport}:127.0.0.1:${r.port}`] });
+    await expect(again.listening).resolves.toEqual([{ protocol: transport.toUpperCase(), host: '127.0.0.1', port: r.port }]);
+    await again.close();
   }, 20000);
 
   test.each([
@@ -138,11 +229,6 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expectClean(r);
   }, 20000);
-
-  /** A network whose services and gateway point at nothing (for calls that never leave SIPp's side). */
-  async function inboundOnly(): Promise<Run> {
-    return start(transport, { port: 9, done: Promise.resolve({ code: 0, successful: 0, failed: 0, output: '' }) });
-  }
 
   test('inbound: the application rejects with cause BUSY → 486, leg IDLE, disconnect(busy)', async () => {
     const r = await inboundOnly();
