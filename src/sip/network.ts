@@ -345,16 +345,23 @@ export class SipNetwork implements Network {
       inbound.reject(typeof status === 'number' && status >= 300 ? status : 480, reasonPhrase(cause));
     }
     // An answer not yet ACKed ends with a BYE when its ACK comes (see `answer`).
-    leg.outbound?.cancel({ cause: toQ850(cause) });
+    if (leg.outbound) {
+      leg.outbound.cancel({ cause: toQ850(cause) });
+      this.ending(leg.outbound.outcome);
+    }
   }
 
   private bye(leg: SipLeg, cause: EndCause): void {
-    const p = leg.dialog!.bye({ cause: toQ850(cause) });
+    this.ending(leg.dialog!.bye({ cause: toQ850(cause) }));
+  }
+
+  /** A BYE or CANCEL in flight: `close` waits for it (briefly). */
+  private ending(p: Promise<unknown>): void {
     this.endings.add(p);
     void p.then(() => this.endings.delete(p));
   }
 
-  /** Closes the sockets, after giving BYEs in flight up to a second to be answered. */
+  /** Closes the sockets, after giving BYEs and CANCELs in flight up to a second to be answered. */
   async close(): Promise<void> {
     if (this.endings.size > 0) {
       let timer: NodeJS.Timeout | undefined;

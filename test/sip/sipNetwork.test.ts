@@ -188,6 +188,22 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     await again.close();
   }, 20000);
 
+  test('sb.close() while an outgoing call rings: CANCEL, 487 ACKed before the sockets close', async () => {
+    const farEnd = await startSipp('uas-cancel.xml', { transport });
+    const r = await start(transport, farEnd);
+    const ringing = new Promise<void>((resolve) => r.sb.on('legState', (c) => {
+      if (c.state === State.RING_OUTGOING) resolve();
+    }));
+    const c = r.sb.createChannel();
+    const dialled = c.call('+15557770000');
+    await ringing;
+    await r.sb.close();
+    expect(await dialled).toBe(State.IDLE);
+    expect(summary(r)).toEqual([['disconnect', 'cancel']]);
+    expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(r.network.legCount).toBe(0);
+  }, 20000);
+
   test.each([
     ['row 2: B busy (486)', 'uas-busy.xml', {}, TransferCause.TARGETREJECT, 'busy'],
     ['row 3: B rejects (180, then 603)', 'uas-reject.xml', {}, TransferCause.TARGETREJECT, 'rejected'],
