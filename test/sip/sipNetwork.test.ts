@@ -296,6 +296,22 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     expect(r.network.dialogCount).toBe(0);
   }, 20000);
 
+  test('outbound: 183 with SDP is progress with earlyMedia; hold then unhold are re-INVITEs sendonly, sendrecv', async () => {
+    const farEnd = await startSipp('uas-early-hold.xml', { transport });
+    const r = await start(transport, farEnd);
+    const engine = (r.network as unknown as { engine: NetworkIndications }).engine;
+    const progress = jest.spyOn(engine, 'progress');
+    const c = r.sb.createChannel();
+    expect(await c.call('+15557770000')).toBe(State.ANSWERED);
+    expect(progress.mock.calls).toEqual([[expect.any(String), { earlyMedia: true }]]);
+    expect(await c.hold()).toBe(State.ON_HOLD);
+    expect(await c.unhold()).toBe(State.ANSWERED);
+    expect(await c.hangUp()).toBe(State.IDLE);
+    expect(summary(r)).toEqual([['answer', undefined], ['disconnect', 'hangup']]);
+    expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(r.network.dialogCount).toBe(0);
+  }, 20000);
+
   test('outbound: an unknown service is unobtainable without any SIP', async () => {
     const r = await inboundOnly();
     const c = r.sb.createChannel();
