@@ -26,6 +26,7 @@ export type {
   CatapultHangupEvent,
 } from './engine/callbacks';
 export type { Network, NetworkIndications, Destination } from './engine/network';
+export { createSipNetwork, SipNetwork, type SipNetworkOptions, type SipMedia } from './sip/network';
 export { SimulatedNetwork, OUTCOMES, DEFAULT_RING_SECONDS, type Behaviour, type Outcome, type FarEnd } from './network/simulated';
 export * as causes from './causes';
 export { AgentDevice, type AgentOptions, type OperationResponse, type CallResponse, type ErrorCode } from './engine/agent/device';

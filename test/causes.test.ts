@@ -52,3 +52,14 @@ test('reverse lookups return the primary row for shared values, and other for un
   expect(causes.fromSip(799)).toBe('other');
   expect(causes.fromQ850(999)).toBe('other');
 });
+
+test.each([
+  [486, 'busy'], [600, 'busy'], [603, 'rejected'], [404, 'unobtainable'], [484, 'unobtainable'], [604, 'unobtainable'],
+  [480, 'noAnswer'], [408, 'noAnswer'], [503, 'temporaryFailure'], [403, 'barred'], [799, 'other'],
+] as const)('a far end\'s SIP %s ends an outgoing leg with %s (fromSipResponse)', (status, cause) => {
+  expect(causes.fromSipResponse(status)).toBe(cause);
+});
+
+test('fromSip keeps each SIP value\'s primary row: 408 is our own timeout there', () => {
+  expect(causes.fromSip(408)).toBe('timeout');
+});

@@ -62,6 +62,11 @@ export interface CauseRow {
   q850: number;
   sip: SipStatus;
   twilio: TwilioDialCallStatus;
+  /**
+   * SIP final responses from a far end that end an outgoing leg with this cause (SPEC §8), looked up by
+   * `fromSipResponse` before the `sip` column: e.g. 408 from the far end is `noAnswer`, not our own `timeout`.
+   */
+  sipReceived?: readonly number[];
   /** One line for the docs. */
   meaning: string;
 }
@@ -69,11 +74,11 @@ export interface CauseRow {
 /** The table. Order matters for reverse lookups: primary rows first. */
 export const CAUSE_TABLE: readonly CauseRow[] = [
   { cause: 'normal', aculab: Cause.NORMAL, bandwidth: 'hangup', catapult: 'NORMAL_CLEARING', q850: 16, sip: 'BYE', twilio: 'completed', meaning: 'Normal hang-up by either side' },
-  { cause: 'busy', aculab: Cause.BUSY, bandwidth: 'busy', catapult: 'USER_BUSY', q850: 17, sip: 486, twilio: 'busy', meaning: 'Far end busy' },
-  { cause: 'noAnswer', aculab: Cause.NOANSWER, bandwidth: 'timeout', catapult: 'NO_ANSWER', q850: 19, sip: 480, twilio: 'no-answer', meaning: 'Not answered (the far end, or a dialled call\'s own timeout)' },
-  { cause: 'rejected', aculab: Cause.REJECTED, bandwidth: 'rejected', catapult: 'CALL_REJECTED', q850: 21, sip: 603, twilio: 'busy', meaning: 'Far end declined the call' },
+  { cause: 'busy', aculab: Cause.BUSY, bandwidth: 'busy', catapult: 'USER_BUSY', q850: 17, sip: 486, sipReceived: [486, 600], twilio: 'busy', meaning: 'Far end busy' },
+  { cause: 'noAnswer', aculab: Cause.NOANSWER, bandwidth: 'timeout', catapult: 'NO_ANSWER', q850: 19, sip: 480, sipReceived: [480, 408], twilio: 'no-answer', meaning: 'Not answered (the far end, or a dialled call\'s own timeout)' },
+  { cause: 'rejected', aculab: Cause.REJECTED, bandwidth: 'rejected', catapult: 'CALL_REJECTED', q850: 21, sip: 603, sipReceived: [603], twilio: 'busy', meaning: 'Far end declined the call' },
   { cause: 'error', aculab: Cause.ERROR, bandwidth: 'error', catapult: 'INTERWORKING', q850: 127, sip: 500, twilio: 'failed', meaning: 'Error on the platform or in signalling' },
-  { cause: 'unobtainable', aculab: Cause.UNOBTAINABLE, bandwidth: 'error', catapult: 'UNALLOCATED_NUMBER', q850: 1, sip: 404, twilio: 'failed', meaning: 'Unallocated number or unknown inbound service' },
+  { cause: 'unobtainable', aculab: Cause.UNOBTAINABLE, bandwidth: 'error', catapult: 'UNALLOCATED_NUMBER', q850: 1, sip: 404, sipReceived: [404, 484, 604], twilio: 'failed', meaning: 'Unallocated number or unknown inbound service' },
   { cause: 'temporaryFailure', aculab: Cause.FAILED, bandwidth: 'error', catapult: 'NORMAL_TEMPORARY_FAILURE', q850: 41, sip: 503, twilio: 'failed', meaning: 'Temporary failure in the network' },
   { cause: 'cancel', aculab: Cause.NORMAL, bandwidth: 'cancel', catapult: 'ORIGINATOR_CANCEL', q850: 16, sip: 487, twilio: 'canceled', meaning: 'Abandoned before answer by the side that started it' },
   { cause: 'timeout', aculab: Cause.TIMEOUT, bandwidth: 'timeout', catapult: 'RECOVERY_ON_TIMER_EXPIRE', q850: 102, sip: 408, twilio: 'no-answer', meaning: 'The engine gave up waiting (a transfer\'s secondsTimeout)' },
@@ -117,6 +122,11 @@ export const fromBandwidth: (cause: BandwidthCause) => EndCause = reverse('bandw
 export const fromCatapult: (cause: CatapultCause) => EndCause = reverse('catapult');
 export const fromQ850: (code: number) => EndCause = reverse('q850');
 export const fromSip: (status: SipStatus) => EndCause = reverse('sip');
+/** The cause of a far end's SIP final response to our INVITE: the `sipReceived` column, else `fromSip`. */
+export function fromSipResponse(status: number): EndCause {
+  for (const row of CAUSE_TABLE) if (row.sipReceived?.includes(status)) return row.cause;
+  return fromSip(status);
+}
 export const fromTwilio: (status: TwilioDialCallStatus) => EndCause = reverse('twilio');
 
 export { END_CAUSES, type EndCause };

@@ -71,6 +71,8 @@ export interface Network {
   stopTone(callId: string): void;
   /** The leg has ended (cleared `by` this side or the far end): release it; the last command for it. */
   release(callId: string, cause: EndCause, by: 'local' | 'remote'): void;
+  /** Optional: free the network's resources (sockets) once the switchboard has ended every leg (`sb.close()`). */
+  close?(): Promise<void>;
 }
 
 /** Indications from the network. */

@@ -67,8 +67,11 @@ export interface Switchboard<N extends Network = SimulatedNetwork> {
   channel(callId: string): Channel | undefined;
   /** Whether a leg with this call id is live (not yet ended). */
   hasCall(callId: string): boolean;
-  /** Hang up every live call (each still emits its terminal event); no new calls are accepted after. */
-  close(): void;
+  /**
+   * Hang up every live call (each still emits its terminal event, at once); no new calls are accepted after.
+   * Resolves once the network has closed (a SIP network's sockets); the simulated network has nothing to close.
+   */
+  close(): Promise<void>;
 }
 
 export function createSwitchboard(options?: SwitchboardOptions): Switchboard<SimulatedNetwork>;
@@ -112,7 +115,10 @@ export function createSwitchboard(options: SwitchboardOptions & { network?: Netw
       timers: clock.pendingTimers,
       terminalEvents: supervisor.terminalEvents,
     }),
-    close: () => engine.close(),
+    close: async () => {
+      engine.close();
+      await (network as Network).close?.();
+    },
     hasCall: (callId) => engine.legs.has(callId),
     channel: (callId) => engine.channelOf(callId),
   };

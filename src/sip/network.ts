@@ -1,0 +1,438 @@
+/**
+ * `createSipNetwork`: the engine's Network port on the SIP dialog layer (dialog.ts over the `sip` stack), so real
+ * calls go through the same statecharts as simulated ones (SPEC §8). Inbound INVITEs become offers; `dial` sends
+ * an INVITE to a service URI or `sip:{to}@gateway`; responses map to states and causes through the one cause
+ * table (src/causes). Media is signalling only for now: `bridge` re-INVITEs the caller with the target's SDP
+ * (RFC 3725) and `reconnect` re-INVITEs it back to our SDP; tones are recorded on the leg, not played (no RTP).
+ */
+import type { EndCause } from '../../machines/vocabulary';
+import { fromSipResponse, toQ850, toSip } from '../causes';
+import type { EngineClock } from '../engine/clock';
+import type { CommandResult, Destination, Network, NetworkIndications } from '../engine/network';
+import { DialogLayer, type Dialog, type InboundCall, type OutboundCall } from './dialog';
+import { answerSdp, buildSdp, offerSdp, parseSdp, withDirection } from './sdp';
+import { SipJsStack } from './sipJsStack';
+import type { ListenAddress } from './stack';
+
+export interface SipNetworkOptions {
+  /** Transports and the address to bind, e.g. `['udp:127.0.0.1:5060', 'tcp:127.0.0.1:5060']` (port 0: a free one). */
+  listen: readonly string[];
+  /** Inbound-service name → SIP URI (the target of `transferToInboundService`). */
+  services?: Readonly<Record<string, string>>;
+  /** Where addresses (numbers) go: `sip:{to}@` the gateway's host and port, e.g. `sip:127.0.0.2:5080`. */
+  gateway?: string;
+  /** The RTP address and port range put in our SDP. Default: the listen host, ports 20000-20999. */
+  media?: { host?: string; ports?: readonly [number, number] };
+}
+
+/** What the SIP network's media is doing for one live leg (signalling only: no RTP is sent yet). */
+export interface SipMedia {
+  tone: string | null;
+  bridgedTo: string | null;
+}
+
+interface SipLeg {
+  callId: string;
+  inbound?: InboundCall;
+  outbound?: OutboundCall;
+  dialog?: Dialog;
+  /** Our own SDP for this leg (what we offer, or answered with). */
+  ourSdp: string;
+  released: boolean;
+  /** The cause the leg was released with (the Reason of a BYE sent once a late ACK arrives). */
+  endCause: EndCause;
+  /** The far end holds the leg (its last re-INVITE was sendonly/inactive). */
+  remoteHeld: boolean;
+  /** The leg's session currently points at another leg's media (after `bridge`). */
+  bridged: boolean;
+  media: SipMedia;
+  /** Re-INVITEs of this leg, one at a time. */
+  chain: Promise<unknown>;
+}
+
+const LISTEN = /^(udp|tcp):([^:\s]+|\[[0-9a-f:]+\]):(\d{1,5})$/i;
+
+/** The user part of a SIP URI (a number stays a number); otherwise the whole URI. */
+export function userOf(uri: string | undefined): string {
+  const m = /^sips?:([^@;?]+)@/i.exec(uri ?? '');
+  if (!m) return uri ?? '';
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return m[1];
+  }
+}
+
+export class SipNetwork implements Network {
+  /** Resolves with the bound addresses; rejects if a port is taken. */
+  readonly listening: Promise<readonly ListenAddress[]>;
+  private readonly stack: SipJsStack;
+  private readonly layer: DialogLayer;
+  private readonly services: Record<string, string>;
+  private readonly gateway: string | undefined;
+  private readonly mediaHost: string;
+  private readonly ports: readonly [number, number];
+  private nextPort: number;
+  private engine: NetworkIndications | null = null;
+  private readonly legs = new Map<string, SipLeg>();
+  /** The inbound call being offered to the engine (its commands may come before `offer` returns its call id). */
+  private offering: { call: InboundCall; leg?: SipLeg } | undefined;
+  /** BYEs and CANCELs still in flight (close waits for them, briefly). */
+  private readonly endings = new Set<Promise<unknown>>();
+
+  constructor(options: SipNetworkOptions) {
+    const listen = checkListen(options?.listen);
+    this.services = checkServices(options.services);
+    this.gateway = options.gateway === undefined ? undefined : checkUri('gateway', options.gateway);
+    const host = listen[0].host;
+    this.mediaHost = options.media?.host ?? host;
+    this.ports = checkPorts(options.media?.ports ?? [20000, 20999]);
+    this.nextPort = this.ports[0] + (this.ports[0] % 2);
+    this.stack = new SipJsStack({
+      host,
+      port: listen[0].port,
+      udp: listen.some((l) => l.protocol === 'UDP'),
+      tcp: listen.some((l) => l.protocol === 'TCP'),
+    });
+    this.layer = new DialogLayer({ stack: this.stack });
+    this.layer.onInvite((call) => this.onInvite(call));
+    this.listening = this.stack.listening;
+  }
+
+  /** Legs this network still tracks (0 once every call has ended). */
+  get legCount(): number {
+    return this.legs.size;
+  }
+
+  /** Confirmed SIP dialogs (0 once every call has ended). */
+  get dialogCount(): number {
+    return this.layer.dialogCount;
+  }
+
+  /** What the media of a leg is doing now. */
+  media(callId: string): SipMedia {
+    return { ...(this.legs.get(callId)?.media ?? { tone: null, bridgedTo: null }) };
+  }
+
+  attach(engine: NetworkIndications, _clock: EngineClock): void {
+    this.engine = engine;
+  }
+
+  // ---- inbound ----
+
+  private onInvite(call: InboundCall): void {
+    const engine = this.engine;
+    if (!engine) return call.reject(503, 'Service Unavailable');
+    let ourSdp: string;
+    try {
+      ourSdp = call.offer === undefined ? buildSdp(offerSdp(this.rtp()))
+        : buildSdp(answerSdp(parseSdp(call.offer), this.rtp()));
+    } catch {
+      return call.reject(488, 'Not Acceptable Here');
+    }
+    const rq = call.request;
+    this.offering = { call };
+    let callId: string;
+    try {
+      callId = engine.offer({ from: userOf(rq.headers.from?.uri), to: userOf(rq.headers.to?.uri ?? rq.uri) });
+    } catch {
+      this.offering = undefined;
+      if (!call.final) call.reject(503, 'Service Unavailable');
+      return;
+    }
+    const leg = this.offering.leg ?? this.newLeg(callId, ourSdp);
+    this.offering = undefined;
+    leg.callId = callId;
+    leg.ourSdp = ourSdp;
+    leg.inbound = call;
+    this.legs.set(callId, leg);
+    call.onCancel = () => {
+      if (!leg.released) engine.hungUp(callId);
+    };
+  }
+
+  private newLeg(callId: string, ourSdp: string): SipLeg {
+    return { callId, ourSdp, released: false, endCause: 'normal', remoteHeld: false, bridged: false,
+      media: { tone: null, bridgedTo: null }, chain: Promise.resolve() };
+  }
+
+  /** The leg of a command; during an offer, the first unknown call id is the offered call's. */
+  private leg(callId: string): SipLeg | undefined {
+    const known = this.legs.get(callId);
+    if (known) return known;
+    if (!this.offering) return undefined;
+    const leg = this.offering.leg ?? this.newLeg(callId, '');
+    leg.callId = callId;
+    leg.inbound = this.offering.call;
+    this.offering.leg = leg;
+    this.legs.set(callId, leg);
+    return leg;
+  }
+
+  ring(callId: string): void {
+    const call = this.leg(callId)?.inbound;
+    if (call && !call.final) call.progress(180);
+  }
+
+  answer(callId: string): void {
+    const leg = this.leg(callId);
+    const call = leg?.inbound;
+    if (!leg || !call) throw new Error(`answer(): no inbound call ${callId}`);
+    if (!leg.ourSdp) {
+      leg.ourSdp = call.offer === undefined ? buildSdp(offerSdp(this.rtp()))
+        : buildSdp(answerSdp(parseSdp(call.offer), this.rtp()));
+    }
+    call.answer(leg.ourSdp).then((dialog) => {
+      leg.dialog = dialog;
+      if (leg.released) return this.bye(leg, leg.endCause);
+      this.watch(leg, dialog);
+      this.engine?.accepted(callId);
+    }, (e: Error) => {
+      if (!leg.released) this.engine?.failed(callId, e.message);
+    });
+  }
+
+  // ---- outbound ----
+
+  dial(callId: string, destination: Destination, from: string): void {
+    const engine = this.indications();
+    const uri = this.uriOf(destination);
+    if (typeof uri !== 'string') return engine.cleared(callId, 'unobtainable', uri.error);
+    const leg = this.newLeg(callId, buildSdp(offerSdp(this.rtp())));
+    this.legs.set(callId, leg);
+    const user = /^[\w+.\-*#]+$/.test(from) ? from : 'switchboard';
+    const call = this.layer.invite({
+      uri,
+      from: `sip:${user}@${this.stack.host}:${this.stack.port}`,
+      sdp: leg.ourSdp,
+      onProvisional: (_status, sdp) => {
+        if (!leg.released) engine.progress(callId, sdp ? { earlyMedia: true } : undefined);
+      },
+    });
+    leg.outbound = call;
+    void call.outcome.then((o) => {
+      if (o.kind === 'answered') {
+        leg.dialog = o.dialog;
+        if (leg.released) return this.bye(leg, leg.endCause);
+        this.watch(leg, o.dialog);
+        engine.answered(callId);
+      } else if (o.kind === 'failed' && !leg.released) {
+        engine.cleared(callId, fromSipResponse(o.status), `${o.status} ${o.reason}`.trim());
+      }
+    });
+  }
+
+  private uriOf(d: Destination): string | { error: string } {
+    if (d.kind === 'service') return this.services[d.to] ?? { error: `No inbound service named '${d.to}'` };
+    if (!this.gateway) return { error: `The number ${d.to} is unobtainable (no SIP gateway configured)` };
+    if (!/^[\w+.\-*#]+$/.test(d.to)) return { error: `The number ${d.to} is unobtainable` };
+    return this.gateway.replace(/^(sips?:)/i, `$1${d.to}@`);
+  }
+
+  // ---- in-dialog ----
+
+  /** Far-end BYE and re-INVITEs of a confirmed dialog. */
+  private watch(leg: SipLeg, dialog: Dialog): void {
+    dialog.on('bye', () => {
+      if (!leg.released) this.engine?.hungUp(leg.callId);
+    });
+    dialog.on('modified', (sdp) => {
+      if (leg.released || sdp === undefined) return;
+      let direction: string;
+      try {
+        direction = parseSdp(sdp).direction;
+      } catch {
+        return;
+      }
+      const held = direction === 'sendonly' || direction === 'inactive';
+      if (held === leg.remoteHeld) return;
+      leg.remoteHeld = held;
+      if (held) this.engine?.remoteHold(leg.callId);
+      else this.engine?.remoteUnhold(leg.callId);
+    });
+  }
+
+  /** A re-INVITE of `leg` with `sdp`, after any other of the leg's. */
+  private reinvite(leg: SipLeg, sdp: string): Promise<CommandResult> {
+    const run = async (): Promise<CommandResult> => {
+      const dialog = leg.dialog;
+      if (!dialog || dialog.state === 'terminated') return { ok: false, status: 481, reason: 'no dialog' };
+      try {
+        const r = await dialog.reinvite(sdp);
+        return r.status >= 200 && r.status < 300 ? { ok: true } : { ok: false, status: r.status };
+      } catch (e) {
+        return { ok: false, status: 500, reason: (e as Error).message };
+      }
+    };
+    const result = leg.chain.then(run, run);
+    leg.chain = result;
+    return result;
+  }
+
+  hold(callId: string): void {
+    const leg = this.leg(callId);
+    if (!leg) throw new Error(`hold(): no call ${callId}`);
+    void this.reinvite(leg, withDirection(leg.ourSdp, 'sendonly')).then((r) => {
+      if (!leg.released) this.engine?.holdResult(callId, r);
+    });
+  }
+
+  unhold(callId: string): void {
+    const leg = this.leg(callId);
+    if (!leg) throw new Error(`unhold(): no call ${callId}`);
+    void this.reinvite(leg, withDirection(leg.ourSdp, 'sendrecv')).then((r) => {
+      if (!leg.released) this.engine?.unholdResult(callId, r);
+    });
+  }
+
+  reconnect(callId: string): void {
+    const leg = this.leg(callId);
+    if (!leg) throw new Error(`reconnect(): no call ${callId}`);
+    if (!leg.bridged) return this.engine?.reconnected(callId);
+    leg.bridged = false;
+    void this.reinvite(leg, leg.ourSdp).then(() => {
+      if (!leg.released) this.engine?.reconnected(callId);
+    });
+  }
+
+  /** Third-party call control (RFC 3725): re-INVITE `a` with `b`'s SDP, so the two far ends talk directly. */
+  bridge(a: string, b: string): void {
+    const la = this.legs.get(a);
+    const lb = this.legs.get(b);
+    if (!la || !lb) return;
+    la.media.bridgedTo = b;
+    lb.media.bridgedTo = a;
+    const sdp = lb.dialog?.remoteSdp;
+    if (!la.dialog || !sdp) return;
+    la.bridged = true;
+    void this.reinvite(la, sdp);
+  }
+
+  unbridge(a: string, b: string): void {
+    for (const [leg, other] of [[a, b], [b, a]]) {
+      const media = this.legs.get(leg)?.media;
+      if (media?.bridgedTo === other) media.bridgedTo = null;
+    }
+  }
+
+  playTone(callId: string, tone: string): void {
+    const leg = this.legs.get(callId);
+    if (leg) leg.media.tone = tone;
+  }
+
+  stopTone(callId: string): void {
+    const leg = this.legs.get(callId);
+    if (leg) leg.media.tone = null;
+  }
+
+  release(callId: string, cause: EndCause, by: 'local' | 'remote'): void {
+    const leg = this.legs.get(callId);
+    if (!leg) {
+      // An `answered` for a call we had forgotten: the engine asks again to end it.
+      return;
+    }
+    this.legs.delete(callId);
+    leg.released = true;
+    leg.endCause = cause;
+    leg.media = { tone: null, bridgedTo: null };
+    if (leg.dialog) {
+      if (by === 'local') this.bye(leg, cause);
+      return;
+    }
+    const inbound = leg.inbound;
+    if (inbound && !inbound.final) {
+      const status = toSip(cause);
+      inbound.reject(typeof status === 'number' && status >= 300 ? status : 480, reasonPhrase(cause));
+    }
+    // An answer not yet ACKed ends with a BYE when its ACK comes (see `answer`).
+    if (leg.outbound) {
+      leg.outbound.cancel({ cause: toQ850(cause) });
+      this.ending(leg.outbound.outcome);
+    }
+  }
+
+  private bye(leg: SipLeg, cause: EndCause): void {
+    this.ending(leg.dialog!.bye({ cause: toQ850(cause) }));
+  }
+
+  /** A BYE or CANCEL in flight: `close` waits for it (briefly). */
+  private ending(p: Promise<unknown>): void {
+    this.endings.add(p);
+    void p.then(() => this.endings.delete(p));
+  }
+
+  /** Closes the sockets, after giving BYEs and CANCELs in flight up to a second to be answered. */
+  async close(): Promise<void> {
+    if (this.endings.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(this.endings), new Promise((r) => (timer = setTimeout(r, 1000)))]);
+      clearTimeout(timer);
+    }
+    await this.layer.close();
+  }
+
+  private indications(): NetworkIndications {
+    if (!this.engine) throw new Error('The SIP network is not attached to a switchboard');
+    return this.engine;
+  }
+
+  /** The next RTP port of the range (even, RFC 3550), for the SDP of a new leg. */
+  private rtp(): { address: string; port: number } {
+    const port = this.nextPort;
+    this.nextPort = port + 2 > this.ports[1] ? this.ports[0] + (this.ports[0] % 2) : port + 2;
+    return { address: this.mediaHost, port };
+  }
+}
+
+export function createSipNetwork(options: SipNetworkOptions): SipNetwork {
+  return new SipNetwork(options);
+}
+
+function reasonPhrase(cause: EndCause): string {
+  const phrases: Partial<Record<EndCause, string>> = {
+    busy: 'Busy Here', rejected: 'Decline', noAnswer: 'Temporarily Unavailable', unobtainable: 'Not Found',
+    cancel: 'Request Terminated', timeout: 'Request Timeout', barred: 'Forbidden', changed: 'Gone',
+  };
+  return phrases[cause] ?? 'Service Unavailable';
+}
+
+function checkListen(listen: unknown): { protocol: 'UDP' | 'TCP'; host: string; port: number }[] {
+  if (!Array.isArray(listen) || listen.length === 0) {
+    throw new TypeError(`createSipNetwork(): 'listen' must be a non-empty array like ['udp:127.0.0.1:5060']`);
+  }
+  const parsed = listen.map((l: unknown) => {
+    const m = typeof l === 'string' ? LISTEN.exec(l) : null;
+    if (!m || Number(m[3]) > 65535) {
+      throw new TypeError(`createSipNetwork(): listen entry must be 'udp:HOST:PORT' or 'tcp:HOST:PORT', got ${JSON.stringify(l)}`);
+    }
+    return { protocol: m[1].toUpperCase() as 'UDP' | 'TCP', host: m[2].replace(/^\[|\]$/g, ''), port: Number(m[3]) };
+  });
+  if (parsed.some((p) => p.host !== parsed[0].host || p.port !== parsed[0].port)) {
+    throw new TypeError('createSipNetwork(): every listen entry must use the same host and port (one per transport)');
+  }
+  return parsed;
+}
+
+function checkUri(what: string, uri: unknown): string {
+  if (typeof uri !== 'string' || !/^sips?:[^\s]+$/i.test(uri)) {
+    throw new TypeError(`createSipNetwork(): ${what} must be a SIP URI like 'sip:127.0.0.2:5080', got ${JSON.stringify(uri)}`);
+  }
+  return uri;
+}
+
+function checkServices(services: unknown): Record<string, string> {
+  if (services === undefined) return {};
+  if (typeof services !== 'object' || services === null || Array.isArray(services)) {
+    throw new TypeError(`createSipNetwork(): 'services' must be an object of name → SIP URI`);
+  }
+  const out: Record<string, string> = Object.create(null);
+  for (const [name, uri] of Object.entries(services)) out[name] = checkUri(`service '${name}'`, uri);
+  return out;
+}
+
+function checkPorts(ports: unknown): readonly [number, number] {
+  const ok = Array.isArray(ports) && ports.length === 2 && ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)
+    && ports[0] <= ports[1];
+  if (!ok) throw new TypeError(`createSipNetwork(): media.ports must be [low, high], got ${JSON.stringify(ports)}`);
+  return ports as [number, number];
+}
