@@ -7,7 +7,9 @@ const config: Config = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', {}] },
   // ESM-only packages a test imports (the CometD client and what it pulls in) are transformed too.
-  transformIgnorePatterns: ['/node_modules/(?!(nanoid|cometd|cometd-nodejs-client|http-proxy-agent|https-proxy-agent|agent-base|proxy-agent-negotiate)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(nanoid|cometd|cometd-nodejs-client|http-proxy-agent|https-proxy-agent|agent-base|proxy-agent-negotiate)/)',
+  ],
   collectCoverageFrom: ['machines/**/*.ts', 'src/**/*.ts'],
   // Enforced when run with --coverage (npm run coverage; CI): the statecharts and the engine.
   coverageThreshold: {

@@ -11,7 +11,13 @@ import { Session } from 'node:inspector';
 import { SimulatedClock } from 'xstate';
 import { wholeNumberOption } from './args';
 import { agentServer, benchConfig } from './http';
-import { chartsOnlyLifecycle, minimalUserDataActor, recordLifecycle, transferLifecycle, transferSwitchboard } from './scenarios';
+import {
+  chartsOnlyLifecycle,
+  minimalUserDataActor,
+  recordLifecycle,
+  transferLifecycle,
+  transferSwitchboard,
+} from './scenarios';
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -20,7 +26,9 @@ interface ProfileNode {
 }
 
 function post<T>(session: Session, method: string, params: object = {}): Promise<T> {
-  return new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))));
+  return new Promise((resolve, reject) =>
+    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))),
+  );
 }
 
 /** Bytes allocated per call of `work` over `n` calls (after `n` warm-up calls), and the sites by size. */
@@ -29,7 +37,11 @@ async function allocated(work: () => unknown, n: number): Promise<{ perCall: num
   const session = new Session();
   session.connect();
   await post(session, 'HeapProfiler.enable');
-  await post(session, 'HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await post(session, 'HeapProfiler.startSampling', {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   for (let i = 0; i < n; i++) await work();
   const { profile } = await post<{ profile: { head: ProfileNode } }>(session, 'HeapProfiler.stopSampling');
   session.disconnect();
@@ -60,7 +72,9 @@ async function main(): Promise<void> {
   const charts = await allocated(() => chartsOnlyLifecycle(recorded, clock), 3_000);
   const events = recorded.reduce((sum, actor) => sum + actor.events.length, 0);
   console.log(`row-1a lifecycle, full engine:          ${kb(engine.perCall)}`);
-  console.log(`the same events on the bare charts:     ${kb(charts.perCall)} (${events} events: ${kb(charts.perCall / events)} per event)`);
+  console.log(
+    `the same events on the bare charts:     ${kb(charts.perCall)} (${events} events: ${kb(charts.perCall / events)} per event)`,
+  );
 
   const agent = await agentServer(benchConfig());
   const op = { operationName: 'AttachUserData', userData: { account: '12345' } };
@@ -73,7 +87,8 @@ async function main(): Promise<void> {
 
   if (top > 0) {
     console.log(`\nthe ${top} largest allocation sites of the full lifecycle (bytes per lifecycle):`);
-    for (const [site, bytes] of [...engine.sites].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${bytes.toFixed(0).padStart(8)}  ${site}`);
+    for (const [site, bytes] of [...engine.sites].sort((a, b) => b[1] - a[1]).slice(0, top))
+      console.log(`${bytes.toFixed(0).padStart(8)}  ${site}`);
   }
 }
 

@@ -67,7 +67,9 @@ function cpuUs(pid: number): number {
 }
 
 async function started(variant: Variant): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['-r', 'esbuild-register', __filename, '--serve', variant], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-r', 'esbuild-register', __filename, '--serve', variant], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   running.add(child);
   child.on('exit', () => running.delete(child));
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -85,7 +87,11 @@ async function measure(variant: Variant, seconds: number) {
     await cannon(url, headers, 1); // warm-up
     const before = cpuUs(child.pid as number);
     const run = await cannon(url, headers, seconds);
-    return { rps: run.rps, p99: run.p99, cpuUsPerRequest: (cpuUs(child.pid as number) - before) / Math.max(1, run.total) };
+    return {
+      rps: run.rps,
+      p99: run.p99,
+      cpuUsPerRequest: (cpuUs(child.pid as number) - before) / Math.max(1, run.total),
+    };
   } finally {
     if (running.has(child)) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -106,7 +112,6 @@ function killServersOnSignals(): void {
   }
 }
 
-
 async function main(): Promise<void> {
   killServersOnSignals();
   const rounds = wholeNumberOption('--rounds', 3);
@@ -119,7 +124,10 @@ async function main(): Promise<void> {
       const run = await measure(variant, seconds);
       if (variant === 'bare') bare = run.rps;
       runs.get(variant)?.push({ rps: run.rps, ratio: run.rps / bare, cpu: run.cpuUsPerRequest });
-      if (!json) console.log(`round ${round + 1}: ${variant.padEnd(10)} ${run.rps.toFixed(0).padStart(6)} req/s, ratio ${(run.rps / bare).toFixed(2)}, server CPU ${run.cpuUsPerRequest.toFixed(1)} µs/request`);
+      if (!json)
+        console.log(
+          `round ${round + 1}: ${variant.padEnd(10)} ${run.rps.toFixed(0).padStart(6)} req/s, ratio ${(run.rps / bare).toFixed(2)}, server CPU ${run.cpuUsPerRequest.toFixed(1)} µs/request`,
+        );
     }
   }
   const summary: Record<string, number> = {};
@@ -135,7 +143,9 @@ async function main(): Promise<void> {
   console.log(`\nmedians over ${rounds} round(s) of ${seconds} s:`);
   console.log('| variant | req/s | ratio vs bare | server CPU µs/request |\n|---|---|---|---|');
   for (const variant of VARIANTS) {
-    console.log(`| ${variant} | ${summary[`${variant}.ops_per_s`]} | ${summary[`${variant}.ratio_vs_fastify`]} | ${summary[`${variant}.server_cpu_us_per_op`]} |`);
+    console.log(
+      `| ${variant} | ${summary[`${variant}.ops_per_s`]} | ${summary[`${variant}.ratio_vs_fastify`]} | ${summary[`${variant}.server_cpu_us_per_op`]} |`,
+    );
   }
 }
 

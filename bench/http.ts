@@ -25,12 +25,24 @@ export const body = JSON.stringify({ operationName: 'AttachUserData', userData: 
 /** autocannon in its own process (a load generator does not share the server's process), 10 connections. */
 export async function cannon(url: string, headers: Record<string, string>, seconds: number) {
   const args = [require.resolve('autocannon/autocannon.js'), '-c', '10', '-d', String(seconds), '-m', 'POST', '-j'];
-  for (const [name, value] of Object.entries({ 'content-type': 'application/json', ...headers })) args.push('-H', `${name}=${value}`);
+  for (const [name, value] of Object.entries({ 'content-type': 'application/json', ...headers }))
+    args.push('-H', `${name}=${value}`);
   args.push('-b', body, url);
   const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 1 << 24 });
-  const result = JSON.parse(stdout) as { non2xx: number; errors: number; requests: { average: number; total: number }; latency: { p50: number; p99: number } };
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, total: result.requests.total, p50: result.latency.p50, p99: result.latency.p99 };
+  const result = JSON.parse(stdout) as {
+    non2xx: number;
+    errors: number;
+    requests: { average: number; total: number };
+    latency: { p50: number; p99: number };
+  };
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return {
+    rps: result.requests.average,
+    total: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
 }
 
 /**
@@ -45,7 +57,10 @@ async function measured(url: string, headers: Record<string, string>, seconds: n
 }
 
 /** The operation alone, in-process, on the same call: microseconds per AttachUserData (median of 5 batches). */
-async function operationAlone(device: { operation(id: string, body: Record<string, unknown>): Promise<unknown> }, callId: string) {
+async function operationAlone(
+  device: { operation(id: string, body: Record<string, unknown>): Promise<unknown> },
+  callId: string,
+) {
   const op = { operationName: 'AttachUserData', userData: { account: '12345' } };
   const batches: number[] = [];
   for (let round = 0; round < 6; round++) {
@@ -82,9 +97,21 @@ export async function protectedServer(config: ReturnType<typeof loadConfig>): Pr
   guarded.addHook('onRequest', async (request, res) => {
     if (!authenticate(config.users, request.headers.authorization)) return res.code(401).send({ statusCode: 20 });
   });
-  guarded.post('/op', { schema: { body: { type: 'object', required: ['operationName'], properties: { operationName: { type: 'string', minLength: 1 } } } } }, async () => ({
-    statusCode: 0,
-  }));
+  guarded.post(
+    '/op',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['operationName'],
+          properties: { operationName: { type: 'string', minLength: 1 } },
+        },
+      },
+    },
+    async () => ({
+      statusCode: 0,
+    }),
+  );
   await guarded.listen({ host: '127.0.0.1', port: 0 });
   servers.push(guarded);
   return `http://127.0.0.1:${(guarded.server.address() as AddressInfo).port}/op`;
@@ -164,7 +191,11 @@ export async function webhookBench(count: number) {
   await Promise.all(
     Array.from({ length: calls }, async (_, worker) => {
       for (let i = worker; i < count; i += calls) {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payloads[i]) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(payloads[i]),
+        });
         await res.arrayBuffer();
       }
     }),

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   gc();
   const after = process.memoryUsage();
   const stats = sb.stats();
-  if (stats.legs !== n || stats.timers < n) throw new Error(`expected ${n} live legs with timers, got ${JSON.stringify(stats)}`);
+  if (stats.legs !== n || stats.timers < n)
+    throw new Error(`expected ${n} live legs with timers, got ${JSON.stringify(stats)}`);
   sb.close();
   console.log(
     JSON.stringify({

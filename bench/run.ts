@@ -50,7 +50,6 @@ async function rate(fn: () => Promise<void> | void, ms: number): Promise<number>
   return (n * 1000) / (performance.now() - start);
 }
 
-
 async function throughput(): Promise<Record<string, number>> {
   const { events, actors } = await countTransitions();
   // Each actor processes its init and stop events; the rest are spread as NEXT events.
@@ -80,7 +79,9 @@ async function throughput(): Promise<Record<string, number>> {
   log(`  full lifecycle, callbacks built and delivered: ${lifecycles.toFixed(0)} lifecycles/s`);
   log(`  bare XState, same transitions, no payloads:    ${baseline.toFixed(0)} lifecycles/s`);
   log(`  ratio: ${(lifecycles / baseline).toFixed(2)} (target >= 0.5)`);
-  log(`  the same charts and events with no engine at all: ${chartsOnly.toFixed(0)} lifecycles/s (${(chartsOnly / baseline).toFixed(2)} of the bare baseline: XState's own cost on these charts)`);
+  log(
+    `  the same charts and events with no engine at all: ${chartsOnly.toFixed(0)} lifecycles/s (${(chartsOnly / baseline).toFixed(2)} of the bare baseline: XState's own cost on these charts)`,
+  );
   return {
     'transfer.charts_only_lifecycles_per_s': Math.round(chartsOnly),
     'transfer.charts_only_ratio_vs_xstate': Number((chartsOnly / baseline).toFixed(3)),
@@ -106,7 +107,9 @@ async function inspection(): Promise<Record<string, number>> {
   if (!hub.recording || hub.calls().length === 0) throw new Error('the inspector recorded nothing');
   hub.close();
   const ratio = median(on) / median(off);
-  log(`inspection: row 1a while the inspector records every step: ${median(on).toFixed(0)} lifecycles/s vs ${median(off).toFixed(0)} with nobody watching: ratio ${ratio.toFixed(2)}`);
+  log(
+    `inspection: row 1a while the inspector records every step: ${median(on).toFixed(0)} lifecycles/s vs ${median(off).toFixed(0)} with nobody watching: ratio ${ratio.toFixed(2)}`,
+  );
   return {
     'inspect.watched_lifecycles_per_s': Math.round(median(on)),
     'inspect.unwatched_lifecycles_per_s': Math.round(median(off)),
@@ -115,9 +118,15 @@ async function inspection(): Promise<Record<string, number>> {
 }
 
 function memory(calls: number): Record<string, number> {
-  const r = JSON.parse(child('memory.ts', [String(calls)])) as { rss_bytes: number; bytes_per_call: number; heap_bytes_per_call: number };
+  const r = JSON.parse(child('memory.ts', [String(calls)])) as {
+    rss_bytes: number;
+    bytes_per_call: number;
+    heap_bytes_per_call: number;
+  };
   const k = calls >= 1000 ? `${calls / 1000}k` : String(calls);
-  log(`memory, ${calls} concurrent answered calls with pending timers: RSS ${(r.rss_bytes / 2 ** 20).toFixed(0)} MiB, ${r.bytes_per_call} B/call RSS, ${r.heap_bytes_per_call} B/call heap`);
+  log(
+    `memory, ${calls} concurrent answered calls with pending timers: RSS ${(r.rss_bytes / 2 ** 20).toFixed(0)} MiB, ${r.bytes_per_call} B/call RSS, ${r.heap_bytes_per_call} B/call heap`,
+  );
   return {
     [`memory.rss_bytes_${k}`]: r.rss_bytes,
     [`memory.bytes_per_call_${k}`]: r.bytes_per_call,
@@ -150,7 +159,9 @@ async function consultThroughput(): Promise<Record<string, number>> {
   log(`  full lifecycle, notifications and callbacks built: ${lifecycles.toFixed(0)} lifecycles/s`);
   log(`  bare XState, same transitions:                    ${baseline.toFixed(0)} lifecycles/s`);
   log(`  ratio: ${(lifecycles / baseline).toFixed(2)}`);
-  log(`  the same charts and events with no engine at all: ${chartsOnly.toFixed(0)} lifecycles/s (${(chartsOnly / baseline).toFixed(2)} of the bare baseline)`);
+  log(
+    `  the same charts and events with no engine at all: ${chartsOnly.toFixed(0)} lifecycles/s (${(chartsOnly / baseline).toFixed(2)} of the bare baseline)`,
+  );
   return {
     'consult.charts_only_ratio_vs_xstate': Number((chartsOnly / baseline).toFixed(3)),
     'consult.lifecycles_per_s': Math.round(lifecycles),
@@ -160,15 +171,33 @@ async function consultThroughput(): Promise<Record<string, number>> {
 }
 
 function child(script: string, args: string[], heapMb?: number): string {
-  const flags = ['--expose-gc', ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []), '-r', 'esbuild-register', join(__dirname, script), ...args];
-  return execFileSync(process.execPath, flags, { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').at(-1) as string;
+  const flags = [
+    '--expose-gc',
+    ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
+    '-r',
+    'esbuild-register',
+    join(__dirname, script),
+    ...args,
+  ];
+  return execFileSync(process.execPath, flags, { encoding: 'utf8', maxBuffer: 1 << 20 })
+    .trim()
+    .split('\n')
+    .at(-1) as string;
 }
 
 function timers(): Record<string, number> {
-  const sim = JSON.parse(child('timers.ts', ['simulated', '100000'], 8192)) as { lost: number; ms: number; timersLeft: number };
-  log(`timers: 100,000 concurrent transfers timing out (SimulatedClock): ${sim.lost} lost, ${sim.timersLeft} timers left, ${(sim.ms / 1000).toFixed(1)} s`);
+  const sim = JSON.parse(child('timers.ts', ['simulated', '100000'], 8192)) as {
+    lost: number;
+    ms: number;
+    timersLeft: number;
+  };
+  log(
+    `timers: 100,000 concurrent transfers timing out (SimulatedClock): ${sim.lost} lost, ${sim.timersLeft} timers left, ${(sim.ms / 1000).toFixed(1)} s`,
+  );
   const real = JSON.parse(child('timers.ts', ['real', '10000'])) as { p50: number; p99: number; fired: number };
-  log(`timers: 10,000 concurrent transfer timeouts on the real clock: lateness p50 ${real.p50} ms, p99 ${real.p99} ms (${real.fired} fired)`);
+  log(
+    `timers: 10,000 concurrent transfer timeouts on the real clock: lateness p50 ${real.p50} ms, p99 ${real.p99} ms (${real.fired} fired)`,
+  );
   return {
     'timers.simulated_100k_lost': sim.lost,
     'timers.simulated_100k_ms': sim.ms,
@@ -179,10 +208,16 @@ function timers(): Record<string, number> {
 
 async function http(): Promise<Record<string, number>> {
   const { agent, base, protectedOnly, aloneUs } = await httpBench(5);
-  log(`http: a bare route with only auth + validation + safe JSON parsing (no engine): ${protectedOnly.rps.toFixed(0)} req/s, ratio ${(protectedOnly.rps / base.rps).toFixed(2)}`);
-  log(`http: agent operations ${agent.rps.toFixed(0)} req/s (p50 ${agent.p50} ms, p99 ${agent.p99} ms) vs bare fastify ${base.rps.toFixed(0)} req/s (p99 ${base.p99} ms): ratio ${(agent.rps / base.rps).toFixed(2)}`);
+  log(
+    `http: a bare route with only auth + validation + safe JSON parsing (no engine): ${protectedOnly.rps.toFixed(0)} req/s, ratio ${(protectedOnly.rps / base.rps).toFixed(2)}`,
+  );
+  log(
+    `http: agent operations ${agent.rps.toFixed(0)} req/s (p50 ${agent.p50} ms, p99 ${agent.p99} ms) vs bare fastify ${base.rps.toFixed(0)} req/s (p99 ${base.p99} ms): ratio ${(agent.rps / base.rps).toFixed(2)}`,
+  );
   const us = (n: number) => n.toFixed(1);
-  log(`http: CPU of this process (it hosts the three servers) per request: bare ${us(base.cpuUsPerRequest)} µs, protected ${us(protectedOnly.cpuUsPerRequest)} µs, agent ${us(agent.cpuUsPerRequest)} µs; the same operation in-process, no HTTP: ${us(aloneUs)} µs`);
+  log(
+    `http: CPU of this process (it hosts the three servers) per request: bare ${us(base.cpuUsPerRequest)} µs, protected ${us(protectedOnly.cpuUsPerRequest)} µs, agent ${us(agent.cpuUsPerRequest)} µs; the same operation in-process, no HTTP: ${us(aloneUs)} µs`,
+  );
   return {
     'http.ops_per_s': Math.round(agent.rps),
     'http.baseline_ops_per_s': Math.round(base.rps),
@@ -200,7 +235,9 @@ async function http(): Promise<Record<string, number>> {
 
 async function webhooks(): Promise<Record<string, number>> {
   const hooks = await webhookBench(5000);
-  log(`webhooks: ${hooks.rate.toFixed(0)} deliveries/s (signed, keep-alive) vs a plain request loop ${hooks.plain.toFixed(0)}/s: ratio ${(hooks.rate / hooks.plain).toFixed(2)}`);
+  log(
+    `webhooks: ${hooks.rate.toFixed(0)} deliveries/s (signed, keep-alive) vs a plain request loop ${hooks.plain.toFixed(0)}/s: ratio ${(hooks.rate / hooks.plain).toFixed(2)}`,
+  );
   return {
     'webhooks.per_s': Math.round(hooks.rate),
     'webhooks.plain_per_s': Math.round(hooks.plain),
@@ -225,7 +262,9 @@ function selectedGroups(argv: string[]): string[] {
   const names = (argv[at + 1] ?? '').split(',').filter(Boolean);
   const unknown = names.filter((name) => !Object.hasOwn(GROUPS, name));
   if (names.length === 0 || unknown.length > 0) {
-    throw new Error(`--only takes a comma-separated list of ${Object.keys(GROUPS).join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+    throw new Error(
+      `--only takes a comma-separated list of ${Object.keys(GROUPS).join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`,
+    );
   }
   return names;
 }
@@ -234,7 +273,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const results: Record<string, number> = {};
   for (const name of selectedGroups(process.argv)) Object.assign(results, await GROUPS[name]());
-  const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_bytes: totalmem(), date: new Date().toISOString() };
+  const machine = {
+    node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memory_bytes: totalmem(),
+    date: new Date().toISOString(),
+  };
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s on ${machine.cpus} cores, Node ${machine.node}`);
   if (json) console.log(JSON.stringify({ results, machine }));
 }

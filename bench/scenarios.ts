@@ -6,7 +6,13 @@
 import { assign, createActor, createMachine, setup, SimulatedClock, type AnyStateMachine } from 'xstate';
 import { createSwitchboard, type Switchboard } from '../src';
 
-export function transferSwitchboard(inspect?: Parameters<typeof createSwitchboard>[0] extends infer O ? O extends { inspect?: infer I } ? I : never : never): { sb: Switchboard; delivered: () => number } {
+export function transferSwitchboard(
+  inspect?: Parameters<typeof createSwitchboard>[0] extends infer O
+    ? O extends { inspect?: infer I }
+      ? I
+      : never
+    : never,
+): { sb: Switchboard; delivered: () => number } {
   const sb = createSwitchboard({ clock: new SimulatedClock(), inspect });
   sb.network.addEndpoint('+15557770000', { outcome: 'answer', ringFor: 0 });
   let delivered = 0;
@@ -55,7 +61,12 @@ export function chainMachine(length: number): AnyStateMachine {
 }
 
 /** The baseline lifecycle: `actors` root actors, `events` events in all (init and stop included), no payloads. */
-export function baselineLifecycle(machine: AnyStateMachine, actors: number, nextPerActor: number, clock: SimulatedClock): void {
+export function baselineLifecycle(
+  machine: AnyStateMachine,
+  actors: number,
+  nextPerActor: number,
+  clock: SimulatedClock,
+): void {
   for (let i = 0; i < actors; i++) {
     const actor = createActor(machine, { clock });
     actor.start();
@@ -65,7 +76,13 @@ export function baselineLifecycle(machine: AnyStateMachine, actors: number, next
 }
 
 /** The consult path of Genesys's sample 2: ring, answer, consult (target answers), complete, target hangs up. */
-export function consultSwitchboard(inspect?: Parameters<typeof createSwitchboard>[0] extends infer O ? O extends { inspect?: infer I } ? I : never : never) {
+export function consultSwitchboard(
+  inspect?: Parameters<typeof createSwitchboard>[0] extends infer O
+    ? O extends { inspect?: infer I }
+      ? I
+      : never
+    : never,
+) {
   const sb = createSwitchboard({ clock: new SimulatedClock(), inspect });
   sb.network.addEndpoint('5001', { outcome: 'answer', ringFor: 0 });
   const agent = sb.agent({ phoneNumber: '5005' });
@@ -147,9 +164,16 @@ export function chartsOnlyLifecycle(recorded: RecordedActor[], clock: SimulatedC
 /** The smallest XState actor that keeps a call's user data: one event, one `assign` (a bench yardstick). */
 export function minimalUserDataActor() {
   return createActor(
-    setup({ types: { context: {} as { userData: Record<string, unknown> }, events: {} as { type: string; userData?: Record<string, unknown> } } }).createMachine({
+    setup({
+      types: {
+        context: {} as { userData: Record<string, unknown> },
+        events: {} as { type: string; userData?: Record<string, unknown> },
+      },
+    }).createMachine({
       context: { userData: {} },
-      on: { '*': { actions: assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }) } },
+      on: {
+        '*': { actions: assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }) },
+      },
     }),
   ).start();
 }

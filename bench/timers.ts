@@ -39,7 +39,18 @@ async function simulated(n: number) {
   const timedOut = channels.filter((c) => c.transferCause() === 'TIMEOUT').length;
   const resolved = states.filter((s) => s === State.ANSWERED).length;
   const lost = n - Math.min(disconnects, completes, timedOut, resolved);
-  console.log(JSON.stringify({ n, disconnects, completes, timedOut, resolved, lost, ms: Math.round(ms), timersLeft: sb.stats().timers }));
+  console.log(
+    JSON.stringify({
+      n,
+      disconnects,
+      completes,
+      timedOut,
+      resolved,
+      lost,
+      ms: Math.round(ms),
+      timersLeft: sb.stats().timers,
+    }),
+  );
 }
 
 async function real(n: number) {
@@ -51,7 +62,9 @@ async function real(n: number) {
   lateness.sort((a, b) => a - b);
   const q = (p: number) => Number(lateness[Math.min(lateness.length - 1, Math.floor(p * lateness.length))].toFixed(2));
   sb.close();
-  console.log(JSON.stringify({ n, fired: lateness.length, p50: q(0.5), p99: q(0.99), max: Number(lateness.at(-1)?.toFixed(2)) }));
+  console.log(
+    JSON.stringify({ n, fired: lateness.length, p50: q(0.5), p99: q(0.99), max: Number(lateness.at(-1)?.toFixed(2)) }),
+  );
 }
 
 const [mode, count] = process.argv.slice(2);

@@ -28,7 +28,8 @@ export async function runAgentTwoStep(options: AgentExampleOptions = {}): Promis
   const sb = createSwitchboard({ clock: options.clock, applicationId: 'agent-example' });
   const start = sb.clock.now();
   const stamp = () => `+${((sb.clock.now() - start) / 1000).toFixed(3)}s`.padStart(9);
-  const wait = (seconds: number) => new Promise<void>((resolve) => sb.clock.setTimeout(() => resolve(), seconds * 1000));
+  const wait = (seconds: number) =>
+    new Promise<void>((resolve) => sb.clock.setTimeout(() => resolve(), seconds * 1000));
 
   // The colleague at 5001 answers after 2 s and hangs up 3 s after that (the conversation with the caller).
   sb.network.addEndpoint('5001', { outcome: 'answer', ringFor: 2, hangUpAfter: 3 });
@@ -71,14 +72,19 @@ export async function runAgentTwoStep(options: AgentExampleOptions = {}): Promis
   const c1 = await firstCall;
   agentSays(`Answer → ${JSON.stringify(await agent.operation(c1, { operationName: 'Answer' }))}`);
   await wait(1);
-  const initiated = await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } });
+  const initiated = await agent.operation(c1, {
+    operationName: 'InitiateTransfer',
+    destination: { phoneNumber: '5001' },
+  });
   agentSays(`InitiateTransfer to 5001 → ${JSON.stringify(initiated)}`);
   await wait(2.5); // the colleague answers after 2 s; the agent explains the call
   const c2 = agent.calls().find((call) => call.callType === 'Consult')?.id ?? '';
   agentSays(`CompleteTransfer → ${JSON.stringify(await agent.operation(c2, { operationName: 'CompleteTransfer' }))}`);
   await done;
   const stats = sb.stats();
-  print(`${stamp()}  done      legs=${stats.legs} agentCalls=${stats.agentCalls} transfers=${stats.transfers} timers=${stats.timers}`);
+  print(
+    `${stamp()}  done      legs=${stats.legs} agentCalls=${stats.agentCalls} transfers=${stats.transfers} timers=${stats.timers}`,
+  );
   return { notifications, events, transfer, stats };
 }
 

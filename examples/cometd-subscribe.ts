@@ -23,7 +23,8 @@ export interface SubscribeOptions {
 /** What went wrong with a handshake, in words: the server is not there, or it refused the credentials. */
 export function handshakeFailure(url: string, reply: Message): string {
   const failure = (reply as Message & { failure?: { reason?: string; httpCode?: number } }).failure;
-  if (failure && !failure.httpCode) return `cannot reach the server at ${url}: ${failure.reason ?? 'no answer'} (is it running? npm start)`;
+  if (failure && !failure.httpCode)
+    return `cannot reach the server at ${url}: ${failure.reason ?? 'no answer'} (is it running? npm start)`;
   if (failure) return `the server at ${url} answered HTTP ${failure.httpCode} ${failure.reason ?? ''}`.trimEnd();
   const error = String(reply.error);
   if (error.startsWith('401:')) return `handshake refused at ${url}: wrong username or password (${error})`;
@@ -32,7 +33,8 @@ export function handshakeFailure(url: string, reply: Message): string {
 
 /** The default server URL: SWITCHBOARD_HOST and SWITCHBOARD_PORT as `switchboard serve` reads them. */
 export function defaultUrl(env: NodeJS.ProcessEnv): string {
-  const host = env.SWITCHBOARD_HOST && !['0.0.0.0', '::'].includes(env.SWITCHBOARD_HOST) ? env.SWITCHBOARD_HOST : '127.0.0.1';
+  const host =
+    env.SWITCHBOARD_HOST && !['0.0.0.0', '::'].includes(env.SWITCHBOARD_HOST) ? env.SWITCHBOARD_HOST : '127.0.0.1';
   return `http://${host.includes(':') ? `[${host}]` : host}:${env.SWITCHBOARD_PORT ?? 8080}`;
 }
 
@@ -43,11 +45,14 @@ export async function subscribe(options: SubscribeOptions): Promise<CometD> {
   if (!options.websocket) cometd.unregisterTransport('websocket');
   cometd.configure({ url: `${options.url}/api/v2/notifications`, logLevel: 'warn' });
   await new Promise<void>((resolve, reject) =>
-    cometd.handshake({ ext: { authentication: { user: options.user, password: options.password } } }, (reply: Message) => {
-      if (reply.successful) return resolve();
-      cometd.disconnect();
-      reject(new Error(handshakeFailure(options.url, reply)));
-    }),
+    cometd.handshake(
+      { ext: { authentication: { user: options.user, password: options.password } } },
+      (reply: Message) => {
+        if (reply.successful) return resolve();
+        cometd.disconnect();
+        reject(new Error(handshakeFailure(options.url, reply)));
+      },
+    ),
   );
   await new Promise<void>((resolve, reject) =>
     cometd.subscribe('/v2/me/calls', options.onNotification, (reply: Message) =>
@@ -62,7 +67,10 @@ const USAGE = 'usage: npm run subscribe -- <username> <password> [--url http://1
 if (require.main === module) {
   let parsed;
   try {
-    parsed = parseArgs({ options: { url: { type: 'string' }, websocket: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+    parsed = parseArgs({
+      options: { url: { type: 'string' }, websocket: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
   } catch (error) {
     console.error(`${(error as Error).message.split('. ')[0]}\n${USAGE}`);
     process.exit(2);
@@ -83,8 +91,11 @@ if (require.main === module) {
     password,
     websocket: parsed.values.websocket === true,
     onNotification: (message) => {
-      const call = (message.data as { call: { id: string; state: string; callType: string; capabilities: string[] } }).call;
-      console.log(`${message.channel}  ${call.id}  ${call.state.padEnd(11)} ${call.callType.padEnd(8)} [${call.capabilities.join(', ')}]`);
+      const call = (message.data as { call: { id: string; state: string; callType: string; capabilities: string[] } })
+        .call;
+      console.log(
+        `${message.channel}  ${call.id}  ${call.state.padEnd(11)} ${call.callType.padEnd(8)} [${call.capabilities.join(', ')}]`,
+      );
     },
   }).then(
     () => console.log(`subscribed to /v2/me/calls at ${url} as ${user}; waiting for notifications (Ctrl-C to stop)`),

@@ -48,7 +48,12 @@ export type UserData = Record<string, string | number | boolean>;
 /** Operations whose event carries nothing the chart needs. */
 type PlainOperation = Exclude<
   OperationName,
-  'UpdateUserData' | 'AttachUserData' | 'DeleteUserData' | 'DeleteUserDataPair' | 'InitiateTransfer' | 'SingleStepTransfer'
+  | 'UpdateUserData'
+  | 'AttachUserData'
+  | 'DeleteUserData'
+  | 'DeleteUserDataPair'
+  | 'InitiateTransfer'
+  | 'SingleStepTransfer'
 >;
 
 /** The conference operations: not built yet, so no state accepts them (and no call lists them). */
@@ -135,7 +140,10 @@ export const agentCallMachine = setup({
   actions: {
     dataChanged: emit({ type: 'dataChanged' } as const),
     /** Hand a command to the call's consult. */
-    toConsult: emit((_, params: { command: ConsultCommand }) => ({ type: 'consult' as const, command: params.command })),
+    toConsult: emit((_, params: { command: ConsultCommand }) => ({
+      type: 'consult' as const,
+      command: params.command,
+    })),
     /** Start a transfer of this call to the operation's destination. */
     startTransfer: emit(({ event }, params: { blind: boolean }) => ({
       type: 'startTransfer' as const,
@@ -156,10 +164,16 @@ export const agentCallMachine = setup({
   // User-data operations are valid in every state but Released (which has no transitions at all).
   on: {
     AttachUserData: {
-      actions: [assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }), 'dataChanged'],
+      actions: [
+        assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }),
+        'dataChanged',
+      ],
     },
     UpdateUserData: {
-      actions: [assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }), 'dataChanged'],
+      actions: [
+        assign({ userData: ({ context, event }) => ({ ...context.userData, ...event.userData }) }),
+        'dataChanged',
+      ],
     },
     DeleteUserData: { actions: [assign({ userData: {} }), 'dataChanged'] },
     DeleteUserDataPair: {
@@ -178,7 +192,8 @@ export const agentCallMachine = setup({
       actions: assign({
         role: ({ event }) => event.role,
         callType: ({ event }) => event.callType,
-        consult: ({ context, event }) => (event.role === 'none' ? null : (context.consult ?? { targetAnswered: false, talking: false })),
+        consult: ({ context, event }) =>
+          event.role === 'none' ? null : (context.consult ?? { targetAnswered: false, talking: false }),
       }),
     },
     CONSULT: {
@@ -248,14 +263,20 @@ export const agentCallMachine = setup({
           { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: true } } },
           {
             guard: 'isParent',
-            actions: [{ type: 'toConsult', params: { command: 'cancel' } }, { type: 'startTransfer', params: { blind: true } }],
+            actions: [
+              { type: 'toConsult', params: { command: 'cancel' } },
+              { type: 'startTransfer', params: { blind: true } },
+            ],
           },
         ],
         InitiateTransfer: [
           { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: false } } },
           {
             guard: 'isParent',
-            actions: [{ type: 'toConsult', params: { command: 'cancel' } }, { type: 'startTransfer', params: { blind: false } }],
+            actions: [
+              { type: 'toConsult', params: { command: 'cancel' } },
+              { type: 'startTransfer', params: { blind: false } },
+            ],
           },
         ],
         'LEG.CONNECTED': 'Established',

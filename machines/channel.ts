@@ -273,7 +273,10 @@ export const channelMachine = setup({
           actions: assign({ rehold: true }),
         },
         UNHOLD: [
-          { guard: not('unholdPending'), actions: [assign({ unholdPending: true }), emit({ type: 'signal.unhold' } as const)] },
+          {
+            guard: not('unholdPending'),
+            actions: [assign({ unholdPending: true }), emit({ type: 'signal.unhold' } as const)],
+          },
           // The re-hold still waiting is dropped: the unhold under way is what is wanted.
           { guard: 'rehold', actions: assign({ rehold: false }) },
         ],

@@ -9,7 +9,13 @@
  * docs/consult-transfer.md has the table of paths, notifications and callbacks.
  */
 import { setup, assign, emit, enqueueActions, cancel } from 'xstate';
-import { TransferCause, transferCauseForTargetEnd, type ClearedBy, type EndCause, type TransferEndedEvent } from './vocabulary';
+import {
+  TransferCause,
+  transferCauseForTargetEnd,
+  type ClearedBy,
+  type EndCause,
+  type TransferEndedEvent,
+} from './vocabulary';
 
 export interface ConsultTransferInput {
   /** Seconds the target has to answer; `null` = no limit. */
@@ -186,7 +192,10 @@ export const consultTransferMachine = setup({
             },
             // SwapCalls while the target rings: the agent talks to the caller (the consult keeps ringing), and back.
             SWAP: [
-              { guard: 'consultActive', actions: [assign({ active: 'parent' }), emit({ type: 'retrieveParent' } as const)] },
+              {
+                guard: 'consultActive',
+                actions: [assign({ active: 'parent' }), emit({ type: 'retrieveParent' } as const)],
+              },
               { actions: [assign({ active: 'consult' }), emit({ type: 'holdParent' } as const)] },
             ],
             TIMEOUT: {
@@ -286,7 +295,9 @@ export const consultTransferMachine = setup({
               target: '#consultTransfer.ended',
               actions: [
                 'recordTarget',
-                assign(({ context, event }) => (context.blind ? { transferCause: transferCauseForTargetEnd(event.cause) } : {})),
+                assign(({ context, event }) =>
+                  context.blind ? { transferCause: transferCauseForTargetEnd(event.cause) } : {},
+                ),
                 'clearTargetAsReported',
                 'hangUpCaller',
               ],
@@ -305,13 +316,12 @@ export const consultTransferMachine = setup({
           on: {
             'TARGET.CLEARED': {
               target: '#consultTransfer.ended',
-              actions: [
-                'recordTarget',
-                'clearTargetAsReported',
-                'hangUpCaller',
-              ],
+              actions: ['recordTarget', 'clearTargetAsReported', 'hangUpCaller'],
             },
-            'PARENT.CLEARED': { target: '#consultTransfer.ended', actions: { type: 'callerLeft', params: { targetCause: 'normal' } } },
+            'PARENT.CLEARED': {
+              target: '#consultTransfer.ended',
+              actions: { type: 'callerLeft', params: { targetCause: 'normal' } },
+            },
           },
         },
       },
@@ -321,12 +331,12 @@ export const consultTransferMachine = setup({
       entry: [
         'cancelTimer',
         emit(({ context }) => ({
-        type: 'ended' as const,
-        transferCause: context.transferCause,
-        targetCause: context.targetCause,
-        targetErrorMessage: context.targetErrorMessage,
-        parentUp: context.parentUp,
-      })),
+          type: 'ended' as const,
+          transferCause: context.transferCause,
+          targetCause: context.targetCause,
+          targetErrorMessage: context.targetErrorMessage,
+          parentUp: context.parentUp,
+        })),
       ],
     },
   },

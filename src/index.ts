@@ -27,10 +27,28 @@ export type {
 } from './engine/callbacks';
 export type { Network, NetworkIndications, Destination } from './engine/network';
 export { createSipNetwork, SipNetwork, type SipNetworkOptions, type SipMedia } from './sip/network';
-export { SimulatedNetwork, OUTCOMES, DEFAULT_RING_SECONDS, type Behaviour, type Outcome, type FarEnd } from './network/simulated';
+export {
+  SimulatedNetwork,
+  OUTCOMES,
+  DEFAULT_RING_SECONDS,
+  type Behaviour,
+  type Outcome,
+  type FarEnd,
+} from './network/simulated';
 export * as causes from './causes';
-export { AgentDevice, type AgentOptions, type OperationResponse, type CallResponse, type ErrorCode } from './engine/agent/device';
-export type { AgentCallObject, CallNotification, CallParticipant, NotificationType } from './engine/agent/notifications';
+export {
+  AgentDevice,
+  type AgentOptions,
+  type OperationResponse,
+  type CallResponse,
+  type ErrorCode,
+} from './engine/agent/device';
+export type {
+  AgentCallObject,
+  CallNotification,
+  CallParticipant,
+  NotificationType,
+} from './engine/agent/notifications';
 export type { TransferEndedInfo, CallbackMeta, CallbackUrls } from './engine/events';
 export {
   OPERATIONS,
@@ -44,7 +62,32 @@ export { channelMachine } from '../machines/channel';
 export { agentCallMachine } from '../machines/agentCall';
 export { consultTransferMachine } from '../machines/consultTransfer';
 export { retrievableTransferMachine } from '../machines/retrievableTransfer';
-export type { SwitchboardInspection, MachineStep, ActorState, ActorStatus, MachineName, StepListener, LiveCall } from './engine/inspection';
-export { toMermaid, toDot, toScxml, toSvg, chartOf, MACHINES, MACHINE_NAMES, type Chart, type ChartState, type ChartTransition } from './diagram';
-export { createRedisStore, StoreOptionsError, NodeIdInUseError, type RedisStore, type RedisStoreOptions } from './store';
+export type {
+  SwitchboardInspection,
+  MachineStep,
+  ActorState,
+  ActorStatus,
+  MachineName,
+  StepListener,
+  LiveCall,
+} from './engine/inspection';
+export {
+  toMermaid,
+  toDot,
+  toScxml,
+  toSvg,
+  chartOf,
+  MACHINES,
+  MACHINE_NAMES,
+  type Chart,
+  type ChartState,
+  type ChartTransition,
+} from './diagram';
+export {
+  createRedisStore,
+  StoreOptionsError,
+  NodeIdInUseError,
+  type RedisStore,
+  type RedisStoreOptions,
+} from './store';
 export type { Outbox, OutboxEntry, PendingEntry, UrlKind } from './webhooks/outbox';

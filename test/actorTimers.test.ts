@@ -22,7 +22,7 @@ const root = createMachine({
   },
 });
 
-test('own delayed events are records (re-scheduling one id replaces it); a child\'s use a callback record', () => {
+test("own delayed events are records (re-scheduling one id replaces it); a child's use a callback record", () => {
   const sim = new SimulatedClock();
   const clock = new EngineClock(sim);
   const actor = createActor(root, { clock });
@@ -47,7 +47,7 @@ test('own delayed events are records (re-scheduling one id replaces it); a child
   expect(actor.system.getSnapshot()._scheduledEvents).toEqual({});
 });
 
-test('stopping the actor cancels its records and its child\'s timers', () => {
+test("stopping the actor cancels its records and its child's timers", () => {
   const sim = new SimulatedClock();
   const clock = new EngineClock(sim);
   const actor = createActor(root, { clock });

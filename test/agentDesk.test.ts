@@ -22,7 +22,14 @@ test('a call to an agent DN rings that device (not the application); Answer → 
   expect(apps).toEqual([]);
   const [call] = agent.calls();
   expect(call).toMatchObject({ state: 'Ringing', callType: 'Inbound', dnis: '5005' });
-  expect(call.participants).toEqual([{ e164Number: '+15550001111', formattedPhoneNumber: '+15550001111', phoneNumber: '+15550001111', digits: '15550001111' }]);
+  expect(call.participants).toEqual([
+    {
+      e164Number: '+15550001111',
+      formattedPhoneNumber: '+15550001111',
+      phoneNumber: '+15550001111',
+      digits: '15550001111',
+    },
+  ]);
   expect(await agent.operation(call.id, { operationName: 'Answer' })).toEqual({ statusCode: 0 });
   expect(messages.map((m) => m.data.call.state)).toEqual(['Ringing', 'Established']);
   expect(channel.state).toBe('ANSWERED');
@@ -38,15 +45,48 @@ test('errors 1, 2, 5, 6 with clear messages; a refused operation changes nothing
   const { h, agent, other, messages } = desk();
   h.sb.network.placeCall({ from: '5000', to: '5005' });
   const [call] = agent.calls();
-  const before = { calls: JSON.stringify(agent.calls()), messages: messages.length, callbacks: h.callbacks.length, stats: h.sb.stats() };
+  const before = {
+    calls: JSON.stringify(agent.calls()),
+    messages: messages.length,
+    callbacks: h.callbacks.length,
+    stats: h.sb.stats(),
+  };
   const cases: Array<[string, unknown, object]> = [
     [call.id, null, { statusCode: 1, statusMessage: "The request body must be a JSON object with 'operationName'" }],
     [call.id, {}, { statusCode: 1, statusMessage: "Missing parameter 'operationName'" }],
     ['NOPE', { operationName: 'Answer' }, { statusCode: 6, statusMessage: "Call 'NOPE' not found" }],
-    [call.id, { operationName: 'Fly' }, { statusCode: 1, statusMessage: expect.stringMatching(/^Invalid parameter 'operationName': unknown operation 'Fly'; valid operations: Answer, /) }],
-    [call.id, { operationName: 'Hold' }, { statusCode: 2, statusMessage: 'Hold is not valid for a call in state Ringing (capabilities: UpdateUserData, DeleteUserData, AttachUserData, DeleteUserDataPair, Answer)' }],
-    [call.id, { operationName: 'AttachUserData' }, { statusCode: 1, statusMessage: "Missing or invalid parameter 'userData' (an object of string, number or boolean values)" }],
-    [call.id, { operationName: 'AttachUserData', userData: { nested: { no: 1 } } }, { statusCode: 1, statusMessage: expect.stringMatching(/userData/) }],
+    [
+      call.id,
+      { operationName: 'Fly' },
+      {
+        statusCode: 1,
+        statusMessage: expect.stringMatching(
+          /^Invalid parameter 'operationName': unknown operation 'Fly'; valid operations: Answer, /,
+        ),
+      },
+    ],
+    [
+      call.id,
+      { operationName: 'Hold' },
+      {
+        statusCode: 2,
+        statusMessage:
+          'Hold is not valid for a call in state Ringing (capabilities: UpdateUserData, DeleteUserData, AttachUserData, DeleteUserDataPair, Answer)',
+      },
+    ],
+    [
+      call.id,
+      { operationName: 'AttachUserData' },
+      {
+        statusCode: 1,
+        statusMessage: "Missing or invalid parameter 'userData' (an object of string, number or boolean values)",
+      },
+    ],
+    [
+      call.id,
+      { operationName: 'AttachUserData', userData: { nested: { no: 1 } } },
+      { statusCode: 1, statusMessage: expect.stringMatching(/userData/) },
+    ],
     [call.id, { operationName: 'DeleteUserDataPair' }, { statusCode: 1, statusMessage: "Missing parameter 'key'" }],
   ];
   for (const [id, body, expected] of cases) expect(await agent.operation(id, body)).toEqual(expected);
@@ -54,19 +94,35 @@ test('errors 1, 2, 5, 6 with clear messages; a refused operation changes nothing
     statusCode: 5,
     statusMessage: `No permission: call '${call.id}' belongs to another agent's device`,
   });
-  expect({ calls: JSON.stringify(agent.calls()), messages: messages.length, callbacks: h.callbacks.length, stats: h.sb.stats() }).toEqual(before);
+  expect({
+    calls: JSON.stringify(agent.calls()),
+    messages: messages.length,
+    callbacks: h.callbacks.length,
+    stats: h.sb.stats(),
+  }).toEqual(before);
   await agent.operation(call.id, { operationName: 'Answer' });
   const answered = agent.calls()[0];
   const afterAnswer = { messages: messages.length, callbacks: h.callbacks.length };
-  expect(await agent.operation(answered.id, { operationName: 'InitiateTransfer' })).toEqual({ statusCode: 1, statusMessage: "Missing parameter 'destination.phoneNumber'" });
-  expect(await agent.operation(answered.id, { operationName: 'InitiateTransfer', destination: { phoneNumber: '' } })).toMatchObject({ statusCode: 1 });
-  expect(await agent.operation(answered.id, { operationName: 'SendDtmf', digits: '12x' })).toEqual({ statusCode: 1, statusMessage: "Invalid parameter 'digits': DTMF digits only (0-9, *, #, A-D)" });
+  expect(await agent.operation(answered.id, { operationName: 'InitiateTransfer' })).toEqual({
+    statusCode: 1,
+    statusMessage: "Missing parameter 'destination.phoneNumber'",
+  });
+  expect(
+    await agent.operation(answered.id, { operationName: 'InitiateTransfer', destination: { phoneNumber: '' } }),
+  ).toMatchObject({ statusCode: 1 });
+  expect(await agent.operation(answered.id, { operationName: 'SendDtmf', digits: '12x' })).toEqual({
+    statusCode: 1,
+    statusMessage: "Invalid parameter 'digits': DTMF digits only (0-9, *, #, A-D)",
+  });
   // Conference operations are not built yet: not listed, and refused like any operation not listed.
   expect(answered.capabilities).not.toContain('SingleStepConference');
-  expect(await agent.operation(answered.id, { operationName: 'SingleStepConference', destination: { phoneNumber: '5001' } })).toEqual({
+  expect(
+    await agent.operation(answered.id, { operationName: 'SingleStepConference', destination: { phoneNumber: '5001' } }),
+  ).toEqual({
     statusCode: 2,
-    statusMessage: 'SingleStepConference is not valid for a call in state Established (capabilities: UpdateUserData, DeleteUserData, Hangup, '
-      + 'SendDtmf, Hold, AttachUserData, SingleStepTransfer, DeleteUserDataPair, InitiateTransfer)',
+    statusMessage:
+      'SingleStepConference is not valid for a call in state Established (capabilities: UpdateUserData, DeleteUserData, Hangup, ' +
+      'SendDtmf, Hold, AttachUserData, SingleStepTransfer, DeleteUserDataPair, InitiateTransfer)',
   });
   expect(await agent.operation(answered.id, { operationName: 'CompleteTransfer' })).toMatchObject({ statusCode: 2 });
   expect(await agent.operation(answered.id, { operationName: 'Retrieve' })).toMatchObject({ statusCode: 2 });
@@ -80,7 +136,9 @@ test('user data: attach, update, delete a pair, delete all; each an AttachedData
   h.sb.network.placeCall({ from: '5000', to: '5005' });
   const id = agent.calls()[0].id;
   const ok = { statusCode: 0 };
-  expect(await agent.operation(id, { operationName: 'AttachUserData', userData: { account: '123', vip: true } })).toEqual(ok);
+  expect(
+    await agent.operation(id, { operationName: 'AttachUserData', userData: { account: '123', vip: true } }),
+  ).toEqual(ok);
   expect(await agent.operation(id, { operationName: 'UpdateUserData', userData: { account: '456' } })).toEqual(ok);
   expect(agent.calls()[0].userData).toEqual({ account: '456', vip: true });
   expect(await agent.operation(id, { operationName: 'DeleteUserDataPair', key: 'vip' })).toEqual(ok);
@@ -104,7 +162,14 @@ test('Dial: Dialing (ordinary capabilities) → Established, answer callback; Ho
   expect(await agent.dial({})).toEqual({ statusCode: 1, statusMessage: "Missing parameter 'destination.phoneNumber'" });
   const [call] = agent.calls();
   expect(call).toMatchObject({ state: 'Dialing', callType: 'Outbound', dnis: '+15557770000' });
-  expect(call.capabilities).toEqual(['UpdateUserData', 'DeleteUserData', 'Hangup', 'SendDtmf', 'AttachUserData', 'DeleteUserDataPair']);
+  expect(call.capabilities).toEqual([
+    'UpdateUserData',
+    'DeleteUserData',
+    'Hangup',
+    'SendDtmf',
+    'AttachUserData',
+    'DeleteUserDataPair',
+  ]);
   await h.advance(2);
   expect(h.callbacks.at(-1)).toMatchObject({ eventType: 'answer', from: '5005', to: '+15557770000' });
   const ok = { statusCode: 0 };
@@ -127,7 +192,12 @@ test('single-step transfer with no answer within the timeout: TIMEOUT, the calle
   await agent.operation(id, { operationName: 'SingleStepTransfer', destination: { phoneNumber: '5001' } });
   await h.advance(20);
   await flush();
-  expect(h.summary().slice(-3).map(([t, , c]) => `${t}:${c}`)).toEqual(['transferDisconnect:timeout', 'transferComplete:timeout', 'disconnect:hangup']);
+  expect(
+    h
+      .summary()
+      .slice(-3)
+      .map(([t, , c]) => `${t}:${c}`),
+  ).toEqual(['transferDisconnect:timeout', 'transferComplete:timeout', 'disconnect:hangup']);
   expect(ended).toMatchObject([{ kind: 'blind', transferCause: TransferCause.TIMEOUT }]);
   await h.assertClean();
 });
@@ -136,7 +206,9 @@ test('agent() validates its options', () => {
   const { h } = desk();
   expect(() => h.sb.agent({ phoneNumber: '' })).toThrow(/phoneNumber must be a non-empty string/);
   expect(() => h.sb.agent({ phoneNumber: '5005' })).toThrow(/exists already/);
-  expect(() => h.sb.agent({ phoneNumber: '5007', consultTimeout: -1 })).toThrow(/consultTimeout must be a positive number of seconds or null/);
+  expect(() => h.sb.agent({ phoneNumber: '5007', consultTimeout: -1 })).toThrow(
+    /consultTimeout must be a positive number of seconds or null/,
+  );
 });
 
 test('a listener that throws does not stop notifications to the others', async () => {

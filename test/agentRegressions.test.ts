@@ -10,7 +10,9 @@ async function consultTo(behaviour: Parameters<ReturnType<typeof makeHarness>['s
   const ended: TransferEndedInfo[] = [];
   h.sb.on('transferEnded', (e) => ended.push(e));
   const states: string[] = [];
-  agent.on('notification', (m) => states.push(`${m.data.call.callType === 'Consult' ? 'C2' : 'C1'}:${m.data.call.state}`));
+  agent.on('notification', (m) =>
+    states.push(`${m.data.call.callType === 'Consult' ? 'C2' : 'C1'}:${m.data.call.state}`),
+  );
   h.sb.network.placeCall({ from: '5000', to: '5005' });
   const c1 = agent.calls()[0].id;
   await agent.operation(c1, { operationName: 'Answer' });
@@ -61,7 +63,12 @@ test('Retrieve of the held caller while the target still rings abandons the cons
   expect(d.states).toEqual(['C1:Ringing', 'C1:Established', 'C1:Held', 'C2:Dialing', 'C2:Released', 'C1:Established']);
   // The retrieved call is an ordinary call again: it may be held or transferred anew.
   expect(d.agent.calls()[0].capabilities).toContain('InitiateTransfer');
-  expect(d.h.summary().slice(-2).map(([t, , c]) => `${t}:${c}`)).toEqual(['transferDisconnect:cancel', 'transferComplete:cancel']);
+  expect(
+    d.h
+      .summary()
+      .slice(-2)
+      .map(([t, , c]) => `${t}:${c}`),
+  ).toEqual(['transferDisconnect:cancel', 'transferComplete:cancel']);
   expect(d.ended).toMatchObject([{ transferCause: TransferCause.FAIL }]);
   await d.h.assertClean();
 });
@@ -76,7 +83,7 @@ test('CompleteTransfer posted to the held consult call after SwapCalls completes
   await d.h.assertClean();
 });
 
-test("an agent call whose leg fails is hung up: Released on the desk, disconnect(error)", async () => {
+test('an agent call whose leg fails is hung up: Released on the desk, disconnect(error)', async () => {
   const h = makeHarness();
   const agent = h.sb.agent({ phoneNumber: '5005' });
   const { channel } = h.sb.network.placeCall({ from: '5000', to: '5005' });
@@ -93,5 +100,8 @@ test('Dial after the switchboard is closed answers 4 instead of throwing', async
   const h = makeHarness();
   const agent = h.sb.agent({ phoneNumber: '5005' });
   h.sb.close();
-  expect(await agent.dial({ destination: { phoneNumber: '5001' } })).toEqual({ statusCode: 4, statusMessage: 'Internal error: This switchboard is closed' });
+  expect(await agent.dial({ destination: { phoneNumber: '5001' } })).toEqual({
+    statusCode: 4,
+    statusMessage: 'Internal error: This switchboard is closed',
+  });
 });

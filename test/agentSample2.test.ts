@@ -25,7 +25,9 @@ test('sample 2: Ringing → Answer → Established → InitiateTransfer → Held
   const c1 = agent.calls()[0].id;
   expect(await agent.operation(c1, { operationName: 'Answer' })).toEqual({ statusCode: 0 });
   await h.advance(36);
-  expect(await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } })).toEqual({ statusCode: 0 });
+  expect(
+    await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } }),
+  ).toEqual({ statusCode: 0 });
   const c2 = agent.calls().find((c) => c.callType === 'Consult')?.id as string;
   await h.advance(12);
   expect(await agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
@@ -56,15 +58,29 @@ test('sample 2: Ringing → Answer → Established → InitiateTransfer → Held
     const extra = new Set(['userData', 'monitoring']);
     expect(Object.keys(ours).filter((k) => !extra.has(k))).toEqual(Object.keys(theirs).filter((k) => !extra.has(k)));
     expect({ context, id: ourIds.get(ours.id) }).toEqual({ context, id: sampleIds.get(theirs.id) });
-    for (const key of ['state', 'callType', 'dnis', 'participants', 'mute', 'supervisorListeningIn', 'monitoredUserMuted'] as const) {
+    for (const key of [
+      'state',
+      'callType',
+      'dnis',
+      'participants',
+      'mute',
+      'supervisorListeningIn',
+      'monitoredUserMuted',
+    ] as const) {
       expect({ context, key, value: ours[key] }).toEqual({ context, key, value: theirs[key] });
     }
     // Genesys's lists, but for the conference operations: not built yet, so not offered (capabilities are a
     // promise; docs/consult-transfer.md). The sample shows them on Established and Held, nowhere else.
     const conference = theirs.capabilities.filter((name) => CONFERENCE_OPERATIONS.includes(name));
-    expect({ context, conference }).toEqual({ context, conference: ['Established', 'Held'].includes(theirs.state) ? ['SingleStepConference', 'InitiateConference'] : [] });
+    expect({ context, conference }).toEqual({
+      context,
+      conference: ['Established', 'Held'].includes(theirs.state) ? ['SingleStepConference', 'InitiateConference'] : [],
+    });
     const sampleWithoutConference = theirs.capabilities.filter((name) => !CONFERENCE_OPERATIONS.includes(name));
-    expect({ context, capabilities: [...ours.capabilities].sort() }).toEqual({ context, capabilities: sampleWithoutConference.sort() });
+    expect({ context, capabilities: [...ours.capabilities].sort() }).toEqual({
+      context,
+      capabilities: sampleWithoutConference.sort(),
+    });
     // parentCallUri links the consult call to the call being transferred, as in the sample.
     if (theirs.parentCallUri !== undefined) {
       expect(ours.parentCallUri).toBe(`https://sb.example/api/v2/me/calls/${c1}`);

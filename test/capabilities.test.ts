@@ -8,7 +8,14 @@
  * each leg's channel state.
  */
 import type { InspectionEvent } from 'xstate';
-import { agentCallMachine, createSwitchboard, SimulatedClock, OPERATIONS, type AgentDevice, type Switchboard } from '../src';
+import {
+  agentCallMachine,
+  createSwitchboard,
+  SimulatedClock,
+  OPERATIONS,
+  type AgentDevice,
+  type Switchboard,
+} from '../src';
 import { ManualNetwork } from './support/manualNetwork';
 
 interface World {
@@ -57,13 +64,21 @@ interface TransitionDef {
   eventType: string;
   target?: Array<{ id: string }>;
 }
-type StateNodeLike = { states: Record<string, StateNodeLike>; transitions: Map<string, TransitionDef[]>; always?: TransitionDef[] };
+type StateNodeLike = {
+  states: Record<string, StateNodeLike>;
+  transitions: Map<string, TransitionDef[]>;
+  always?: TransitionDef[];
+};
 const allNodes = (node: StateNodeLike): StateNodeLike[] => [node, ...Object.values(node.states).flatMap(allNodes)];
-const CHART = allNodes((agentCallMachine as unknown as { root: StateNodeLike }).root).flatMap((n) => [...n.transitions.values()].flat().concat(n.always ?? []));
+const CHART = allNodes((agentCallMachine as unknown as { root: StateNodeLike }).root).flatMap((n) =>
+  [...n.transitions.values()].flat().concat(n.always ?? []),
+);
 const taken = new Set<TransitionDef>();
-const describeTransition = (t: TransitionDef) => `${t.source.id} --${t.eventType}--> ${t.target?.map((n) => n.id).join(',') ?? '(self)'}`;
+const describeTransition = (t: TransitionDef) =>
+  `${t.source.id} --${t.eventType}--> ${t.target?.map((n) => n.id).join(',') ?? '(self)'}`;
 function inspect(e: InspectionEvent): void {
-  if (e.type !== '@xstate.microstep' || (e.actorRef as unknown as { logic?: unknown }).logic !== agentCallMachine) return;
+  if (e.type !== '@xstate.microstep' || (e.actorRef as unknown as { logic?: unknown }).logic !== agentCallMachine)
+    return;
   for (const t of (e as unknown as { _transitions: TransitionDef[] })._transitions) taken.add(t);
 }
 
@@ -84,7 +99,10 @@ const flush = async () => {
 };
 
 /** Replay a path on a fresh switchboard; returns the world and the last step's response (for an operation). */
-async function replay(root: 'inbound' | 'dialled', path: Step[]): Promise<{ w: World; legIds: string[]; last: unknown }> {
+async function replay(
+  root: 'inbound' | 'dialled',
+  path: Step[],
+): Promise<{ w: World; legIds: string[]; last: unknown }> {
   const w = await world(root);
   const legIds = w.offered ? [w.offered] : [];
   let last: unknown = null;
@@ -111,7 +129,9 @@ async function replay(root: 'inbound' | 'dialled', path: Step[]): Promise<{ w: W
 
 /** What tells one configuration from another. */
 function signature(w: World, legIds: string[]): string {
-  const calls = w.agent.calls().map((c) => [c.state, c.callType, [...c.capabilities].sort().join(','), c.parentCallUri !== undefined]);
+  const calls = w.agent
+    .calls()
+    .map((c) => [c.state, c.callType, [...c.capabilities].sort().join(','), c.parentCallUri !== undefined]);
   const legStates = legIds.map((id) => w.sb.channel(id)?.state ?? 'gone');
   return JSON.stringify([calls, legStates]);
 }
@@ -138,7 +158,11 @@ interface Mismatch {
 }
 
 const describeStep = (s: Step) =>
-  s.kind === 'op' ? `C${s.call + 1}.${String(s.body.operationName)}` : s.kind === 'timeout' ? 'timeout' : `L${s.leg + 1}.${s.what}`;
+  s.kind === 'op'
+    ? `C${s.call + 1}.${String(s.body.operationName)}`
+    : s.kind === 'timeout'
+      ? 'timeout'
+      : `L${s.leg + 1}.${s.what}`;
 
 /** Walk every configuration reachable from the root (up to `maxDepth` steps); returns what disagrees. */
 async function walk(root: 'inbound' | 'dialled', maxDepth: number) {
@@ -170,7 +194,13 @@ async function walk(root: 'inbound' | 'dialled', maxDepth: number) {
           const accepted = response.statusCode === 0;
           if (accepted) operations.add(`${callStates[step.call]}: ${name}`);
           if (isListed !== accepted) {
-            mismatches.push({ path: path.map(describeStep).join(' '), call: callStates[step.call], operation: name, listed: isListed, response });
+            mismatches.push({
+              path: path.map(describeStep).join(' '),
+              call: callStates[step.call],
+              operation: name,
+              listed: isListed,
+              response,
+            });
           }
           if (!accepted) continue; // a refused operation changes nothing
         }

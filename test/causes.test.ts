@@ -34,15 +34,18 @@ test.each([
   [487, 16, 'cancel', 'cancel', Cause.NORMAL, 'ORIGINATOR_CANCEL', 'canceled'],
   [503, 41, 'temporaryFailure', 'error', Cause.FAILED, 'NORMAL_TEMPORARY_FAILURE', 'failed'],
   ['BYE', 16, 'normal', 'hangup', Cause.NORMAL, 'NORMAL_CLEARING', 'completed'],
-] as const)('SIP %s ↔ Q.850 %s ↔ %s ↔ Bandwidth %s ↔ Aculab %s ↔ Catapult %s ↔ Twilio %s', (sip, q850, cause, bw, aculab, catapult, twilio) => {
-  expect(causes.fromSip(sip)).toBe(cause);
-  expect(causes.toSip(cause)).toBe(sip);
-  expect(causes.toQ850(cause)).toBe(q850);
-  expect(causes.toBandwidth(cause)).toBe(bw);
-  expect(causes.toAculab(cause)).toBe(aculab);
-  expect(causes.toCatapult(cause)).toBe(catapult);
-  expect(causes.toTwilio(cause)).toBe(twilio);
-});
+] as const)(
+  'SIP %s ↔ Q.850 %s ↔ %s ↔ Bandwidth %s ↔ Aculab %s ↔ Catapult %s ↔ Twilio %s',
+  (sip, q850, cause, bw, aculab, catapult, twilio) => {
+    expect(causes.fromSip(sip)).toBe(cause);
+    expect(causes.toSip(cause)).toBe(sip);
+    expect(causes.toQ850(cause)).toBe(q850);
+    expect(causes.toBandwidth(cause)).toBe(bw);
+    expect(causes.toAculab(cause)).toBe(aculab);
+    expect(causes.toCatapult(cause)).toBe(catapult);
+    expect(causes.toTwilio(cause)).toBe(twilio);
+  },
+);
 
 test('reverse lookups return the primary row for shared values, and other for unknown ones', () => {
   expect(causes.fromQ850(16)).toBe('normal');
@@ -54,12 +57,21 @@ test('reverse lookups return the primary row for shared values, and other for un
 });
 
 test.each([
-  [486, 'busy'], [600, 'busy'], [603, 'rejected'], [404, 'unobtainable'], [484, 'unobtainable'], [604, 'unobtainable'],
-  [480, 'noAnswer'], [408, 'noAnswer'], [503, 'temporaryFailure'], [403, 'barred'], [799, 'other'],
-] as const)('a far end\'s SIP %s ends an outgoing leg with %s (fromSipResponse)', (status, cause) => {
+  [486, 'busy'],
+  [600, 'busy'],
+  [603, 'rejected'],
+  [404, 'unobtainable'],
+  [484, 'unobtainable'],
+  [604, 'unobtainable'],
+  [480, 'noAnswer'],
+  [408, 'noAnswer'],
+  [503, 'temporaryFailure'],
+  [403, 'barred'],
+  [799, 'other'],
+] as const)("a far end's SIP %s ends an outgoing leg with %s (fromSipResponse)", (status, cause) => {
   expect(causes.fromSipResponse(status)).toBe(cause);
 });
 
-test('fromSip keeps each SIP value\'s primary row: 408 is our own timeout there', () => {
+test("fromSip keeps each SIP value's primary row: 408 is our own timeout there", () => {
   expect(causes.fromSip(408)).toBe('timeout');
 });

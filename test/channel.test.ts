@@ -134,7 +134,12 @@ describe('incoming calls', () => {
     await channel.answer();
     expect(await channel.hold()).toBe(State.ON_HOLD);
     expect(await channel.unhold()).toBe(State.ANSWERED);
-    expect(h.statesOf(channel.callId).slice(-4)).toEqual([State.ANSWERED, State.HOLDING, State.ON_HOLD, State.ANSWERED]);
+    expect(h.statesOf(channel.callId).slice(-4)).toEqual([
+      State.ANSWERED,
+      State.HOLDING,
+      State.ON_HOLD,
+      State.ANSWERED,
+    ]);
     await h.assertClean();
   });
 
@@ -166,7 +171,12 @@ describe('outgoing calls', () => {
     expect(await result).toBe(State.ANSWERED);
     const answer = h.callbacks.at(-1);
     expectFields(answer as object, ['startTime', 'answerTime', 'tag']);
-    expect(answer).toMatchObject({ eventType: 'answer', direction: 'outbound', tag: 'campaign-7', answerTime: '1970-01-01T00:00:04.000Z' });
+    expect(answer).toMatchObject({
+      eventType: 'answer',
+      direction: 'outbound',
+      tag: 'campaign-7',
+      answerTime: '1970-01-01T00:00:04.000Z',
+    });
     await h.advance(30);
     expect(channel.state).toBe(State.IDLE);
     expect(h.summary()).toEqual([
@@ -280,9 +290,18 @@ describe('supervisor', () => {
 describe('simulated network input', () => {
   test.each([
     [() => makeHarness().sb.network.addEndpoint('', { outcome: 'answer' }), /'address' must be a non-empty string/],
-    [() => makeHarness().sb.network.addEndpoint('+1', { outcome: 'ring' as 'answer' }), /outcome must be one of answer, busy, reject, noAnswer, unobtainable, clearBeforeAnswer/],
-    [() => makeHarness().sb.network.addEndpoint('+1', { outcome: 'answer', ringFor: -2 }), /ringFor must be a number of seconds >= 0/],
-    [() => makeHarness().sb.network.addInboundService('vm', { outcome: 'busy', hangUpAfter: 3 }), /hangUpAfter only applies to outcome 'answer'/],
+    [
+      () => makeHarness().sb.network.addEndpoint('+1', { outcome: 'ring' as 'answer' }),
+      /outcome must be one of answer, busy, reject, noAnswer, unobtainable, clearBeforeAnswer/,
+    ],
+    [
+      () => makeHarness().sb.network.addEndpoint('+1', { outcome: 'answer', ringFor: -2 }),
+      /ringFor must be a number of seconds >= 0/,
+    ],
+    [
+      () => makeHarness().sb.network.addInboundService('vm', { outcome: 'busy', hangUpAfter: 3 }),
+      /hangUpAfter only applies to outcome 'answer'/,
+    ],
     [() => makeHarness().sb.network.addInboundService('vm', null as never), /behaviour must be an object/],
     [() => makeHarness().sb.network.placeCall({ from: '+1', to: '' }), /'to' must be a non-empty string/],
   ])('bad input %# is refused with a clear error', (action, message) => {

@@ -16,7 +16,11 @@ import { startServer } from './http/support';
 async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (l) => out.push(l), (l) => err.push(l));
+  const code = await main(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -44,12 +48,32 @@ test('causes prints the whole table', async () => {
 });
 
 test('unknown commands and options are refused with exit code 2, what was wrong and a hint', async () => {
-  expect(await run('serve-me')).toEqual({ code: 2, out: '', err: "switchboard: unknown command 'serve-me'\nTry 'switchboard --help'." });
-  expect(await run('demo', '--fast')).toEqual({ code: 2, out: '', err: "switchboard demo: unknown option '--fast'\nTry 'switchboard demo --help'." });
-  expect(await run('demo', 'agent', 'extra')).toMatchObject({ code: 2, err: expect.stringMatching(/^switchboard demo: unexpected argument 'extra'\n/) });
-  expect(await run('help', 'constructor')).toMatchObject({ code: 2, err: expect.stringMatching(/^switchboard: unknown command 'constructor'\n/) });
-  expect(await run('toString')).toMatchObject({ code: 2, err: expect.stringMatching(/^switchboard: unknown command 'toString'\n/) });
-  expect(await run('demo', 'fast')).toMatchObject({ code: 2, err: expect.stringMatching(/^switchboard demo: unknown demo 'fast' \(demos: ivr, agent\)\n/) });
+  expect(await run('serve-me')).toEqual({
+    code: 2,
+    out: '',
+    err: "switchboard: unknown command 'serve-me'\nTry 'switchboard --help'.",
+  });
+  expect(await run('demo', '--fast')).toEqual({
+    code: 2,
+    out: '',
+    err: "switchboard demo: unknown option '--fast'\nTry 'switchboard demo --help'.",
+  });
+  expect(await run('demo', 'agent', 'extra')).toMatchObject({
+    code: 2,
+    err: expect.stringMatching(/^switchboard demo: unexpected argument 'extra'\n/),
+  });
+  expect(await run('help', 'constructor')).toMatchObject({
+    code: 2,
+    err: expect.stringMatching(/^switchboard: unknown command 'constructor'\n/),
+  });
+  expect(await run('toString')).toMatchObject({
+    code: 2,
+    err: expect.stringMatching(/^switchboard: unknown command 'toString'\n/),
+  });
+  expect(await run('demo', 'fast')).toMatchObject({
+    code: 2,
+    err: expect.stringMatching(/^switchboard demo: unknown demo 'fast' \(demos: ivr, agent\)\n/),
+  });
 });
 
 test('docs/causes.md holds the table `switchboard causes --markdown` prints', async () => {
@@ -65,10 +89,21 @@ test('serve refuses to start without users, or with a bad config file, saying wh
   try {
     const none = await run('serve', '--port', '0');
     expect(none.code).toBe(2);
-    expect(none.err).toMatch(/no users configured\. Give --config FILE \(see config\/demo\.json\) or set\n\s+SWITCHBOARD_USERS=username:password:deviceDn/);
-    expect(await run('serve', '--config', '/nonexistent.json')).toMatchObject({ code: 2, err: expect.stringMatching(/cannot read config file \/nonexistent\.json/) });
-    expect(await run('serve', '--colour')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown option '--colour'/) });
-    expect(await run('serve', '--port', 'eighty')).toMatchObject({ code: 2, err: expect.stringMatching(/^switchboard serve: --port must be a whole number from 0 to 65535; got 'eighty'\n/) });
+    expect(none.err).toMatch(
+      /no users configured\. Give --config FILE \(see config\/demo\.json\) or set\n\s+SWITCHBOARD_USERS=username:password:deviceDn/,
+    );
+    expect(await run('serve', '--config', '/nonexistent.json')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/cannot read config file \/nonexistent\.json/),
+    });
+    expect(await run('serve', '--colour')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/unknown option '--colour'/),
+    });
+    expect(await run('serve', '--port', 'eighty')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/^switchboard serve: --port must be a whole number from 0 to 65535; got 'eighty'\n/),
+    });
   } finally {
     if (saved !== undefined) process.env.SWITCHBOARD_USERS = saved;
   }
@@ -83,14 +118,21 @@ describe('diagram', () => {
   test('--list names every machine with what it is', async () => {
     const { code, out } = await run('diagram', '--list');
     expect(code).toBe(0);
-    expect(out.split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['channel', 'retrievable-transfer', 'agent-call', 'consult-transfer']);
+    expect(out.split('\n').map((l) => l.split(/\s+/)[0])).toEqual([
+      'channel',
+      'retrievable-transfer',
+      'agent-call',
+      'consult-transfer',
+    ]);
     expect(out).toMatch(/retrievable-transfer\s+a retrievable transfer/);
   });
 
   test('prints each format (Mermaid by default)', async () => {
     expect((await run('diagram', 'channel')).out).toMatch(/^---\ntitle: channel\n---\nstateDiagram-v2\n/);
     expect((await run('diagram', 'consult-transfer', '--format', 'dot')).out).toMatch(/^digraph "consultTransfer" \{/);
-    expect((await run('diagram', 'agent-call', '--format', 'scxml')).out).toMatch(/<scxml xmlns="http:\/\/www\.w3\.org\/2005\/07\/scxml"/);
+    expect((await run('diagram', 'agent-call', '--format', 'scxml')).out).toMatch(
+      /<scxml xmlns="http:\/\/www\.w3\.org\/2005\/07\/scxml"/,
+    );
     const svg = await run('diagram', 'retrievable-transfer', '--format', 'svg');
     expect(svg.code).toBe(0);
     expect(svg.out).toMatch(/<svg[\s\S]*id="state_retrievableTransfer\.transferred"[\s\S]*<\/svg>$/);
@@ -105,21 +147,50 @@ describe('diagram', () => {
   });
 
   test('bad input is refused with exit code 2, what was wrong and a hint', async () => {
-    expect(await run('diagram')).toMatchObject({ code: 2, err: "switchboard diagram: which machine? (switchboard diagram --list)\nTry 'switchboard diagram --help'." });
-    expect(await run('diagram', 'phone')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown machine 'phone' \(machines: channel, retrievable-transfer, agent-call, consult-transfer\)/) });
-    expect(await run('diagram', 'channel', '--format', 'png')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown format 'png' \(formats: mermaid, dot, scxml, svg\)/) });
-    expect(await run('diagram', 'channel', '--format')).toMatchObject({ code: 2, err: expect.stringMatching(/option --format needs a value/) });
-    expect(await run('diagram', 'channel', '--colour', 'red')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown option '--colour'/) });
+    expect(await run('diagram')).toMatchObject({
+      code: 2,
+      err: "switchboard diagram: which machine? (switchboard diagram --list)\nTry 'switchboard diagram --help'.",
+    });
+    expect(await run('diagram', 'phone')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(
+        /unknown machine 'phone' \(machines: channel, retrievable-transfer, agent-call, consult-transfer\)/,
+      ),
+    });
+    expect(await run('diagram', 'channel', '--format', 'png')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/unknown format 'png' \(formats: mermaid, dot, scxml, svg\)/),
+    });
+    expect(await run('diagram', 'channel', '--format')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/option --format needs a value/),
+    });
+    expect(await run('diagram', 'channel', '--colour', 'red')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/unknown option '--colour'/),
+    });
     expect(await run('diagram', '--list', 'x')).toMatchObject({ code: 2 });
-    expect(await run('diagram', '--docs')).toMatchObject({ code: 2, err: expect.stringMatching(/option --docs needs a value/) });
-    expect(await run('diagram', 'channel', '--list')).toMatchObject({ code: 2, err: expect.stringMatching(/give one of: a machine, --list or --docs DIR/) });
+    expect(await run('diagram', '--docs')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/option --docs needs a value/),
+    });
+    expect(await run('diagram', 'channel', '--list')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/give one of: a machine, --list or --docs DIR/),
+    });
   });
 
   test('docs/diagrams.md and docs/diagrams/*.svg are what `switchboard diagram --docs docs` writes (run `npm run docs:diagrams`)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-docs-'));
     expect((await run('diagram', '--docs', dir)).code).toBe(0);
-    for (const name of ['diagrams.md', ...['channel', 'retrievable-transfer', 'agent-call', 'consult-transfer'].map((m) => `diagrams/${m}.svg`)]) {
-      expect([name, readFileSync(join(__dirname, '..', 'docs', name), 'utf8')]).toEqual([name, readFileSync(join(dir, name), 'utf8')]);
+    for (const name of [
+      'diagrams.md',
+      ...['channel', 'retrievable-transfer', 'agent-call', 'consult-transfer'].map((m) => `diagrams/${m}.svg`),
+    ]) {
+      expect([name, readFileSync(join(__dirname, '..', 'docs', name), 'utf8')]).toEqual([
+        name,
+        readFileSync(join(dir, name), 'utf8'),
+      ]);
     }
   });
 });
@@ -129,7 +200,10 @@ test('serve logs pretty lines on a terminal and JSON into a pipe or file, unless
   expect(resolveLogging({ env: {}, isTTY: false })).toEqual({ level: 'info', format: 'json' });
   const env = { SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_LOG_FORMAT: 'pretty' };
   expect(resolveLogging({ env, isTTY: false })).toEqual({ level: 'warn', format: 'pretty' });
-  expect(resolveLogging({ level: 'debug', format: 'json', env, isTTY: true })).toEqual({ level: 'debug', format: 'json' });
+  expect(resolveLogging({ level: 'debug', format: 'json', env, isTTY: true })).toEqual({
+    level: 'debug',
+    format: 'json',
+  });
   expect(() => resolveLogging({ env: { SWITCHBOARD_LOG_LEVEL: 'loud' }, isTTY: true })).toThrow(
     "SWITCHBOARD_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got 'loud'",
   );
@@ -160,11 +234,23 @@ describe('the built command, as a user runs it (dist/src/cli/main.js)', () => {
       [['help'], 'Usage: switchboard <command>'],
     ];
     for (const command of ['serve', 'demo', 'diagram', 'causes']) {
-      for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) cases.push([args, `Usage: switchboard ${command} `]);
+      for (const args of [
+        [command, '--help'],
+        [command, '-h'],
+        ['help', command],
+      ])
+        cases.push([args, `Usage: switchboard ${command} `]);
     }
     cases.push([['diagram', 'channel', '--format', 'png', '-h'], 'Usage: switchboard diagram ']); // help wins over the rest
     const results = await Promise.all(cases.map(([args]) => switchboard(...args)));
-    results.forEach((result, i) => expect([cases[i][0], result.code, result.stdout.startsWith(cases[i][1]), result.stderr]).toEqual([cases[i][0], 0, true, '']));
+    results.forEach((result, i) =>
+      expect([cases[i][0], result.code, result.stdout.startsWith(cases[i][1]), result.stderr]).toEqual([
+        cases[i][0],
+        0,
+        true,
+        '',
+      ]),
+    );
     expect(results[4].stdout).toMatch(/--log-level LEVEL\s+fatal, error, warn, info, debug, trace, silent/);
   }, 30_000);
 
@@ -176,15 +262,35 @@ describe('the built command, as a user runs it (dist/src/cli/main.js)', () => {
       [['serve', '--colour'], "switchboard serve: unknown option '--colour'", 'switchboard serve --help'],
       [['serve', '--port'], 'switchboard serve: option --port needs a value', 'switchboard serve --help'],
       [['serve', '--port', '-1'], 'switchboard serve: option --port needs a value', 'switchboard serve --help'],
-      [['serve', '--port', '70000'], "switchboard serve: --port must be a whole number from 0 to 65535; got '70000'", 'switchboard serve --help'],
-      [['serve', '--log-level', 'loud'], "switchboard serve: --log-level must be one of fatal, error, warn, info, debug, trace, silent; got 'loud'", 'switchboard serve --help'],
-      [['serve', '--log-format', 'xml'], "switchboard serve: --log-format must be one of pretty, json; got 'xml'", 'switchboard serve --help'],
+      [
+        ['serve', '--port', '70000'],
+        "switchboard serve: --port must be a whole number from 0 to 65535; got '70000'",
+        'switchboard serve --help',
+      ],
+      [
+        ['serve', '--log-level', 'loud'],
+        "switchboard serve: --log-level must be one of fatal, error, warn, info, debug, trace, silent; got 'loud'",
+        'switchboard serve --help',
+      ],
+      [
+        ['serve', '--log-format', 'xml'],
+        "switchboard serve: --log-format must be one of pretty, json; got 'xml'",
+        'switchboard serve --help',
+      ],
       [['serve', 'now'], "switchboard serve: unexpected argument 'now'", 'switchboard serve --help'],
       [['demo', 'fast'], "switchboard demo: unknown demo 'fast' (demos: ivr, agent)", 'switchboard demo --help'],
       [['demo', '--json=yes'], 'switchboard demo: option --json takes no value', 'switchboard demo --help'],
-      [['diagram', 'channel', '--format', 'png'], "switchboard diagram: unknown format 'png' (formats: mermaid, dot, scxml, svg)", 'switchboard diagram --help'],
+      [
+        ['diagram', 'channel', '--format', 'png'],
+        "switchboard diagram: unknown format 'png' (formats: mermaid, dot, scxml, svg)",
+        'switchboard diagram --help',
+      ],
       [['diagram', 'channel', '-x'], "switchboard diagram: unknown option '-x'", 'switchboard diagram --help'],
-      [['causes', '--markdown', 'extra'], "switchboard causes: unexpected argument 'extra'", 'switchboard causes --help'],
+      [
+        ['causes', '--markdown', 'extra'],
+        "switchboard causes: unexpected argument 'extra'",
+        'switchboard causes --help',
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => switchboard(...args)));
     results.forEach((result, i) => {
@@ -197,13 +303,17 @@ describe('the built command, as a user runs it (dist/src/cli/main.js)', () => {
     expect(await switchboard('diagram', 'channel', '--format', 'svg', '--out', '/no/such/dir/x.svg')).toEqual({
       code: 1,
       stdout: '',
-      stderr: "switchboard diagram: cannot write /no/such/dir/x.svg: ENOENT: no such file or directory, open '/no/such/dir/x.svg'\n",
+      stderr:
+        "switchboard diagram: cannot write /no/such/dir/x.svg: ENOENT: no such file or directory, open '/no/such/dir/x.svg'\n",
     });
   });
 
   test('demo runs the compiled example by path (the command imports nothing from examples/) and prints its timeline', async () => {
     for (const file of readdirSync(join(ROOT, 'dist', 'src', 'cli')).filter((f) => f.endsWith('.js'))) {
-      expect([file, readFileSync(join(ROOT, 'dist', 'src', 'cli', file), 'utf8').match(/require\("[^"]*examples[^"]*"\)/g)]).toEqual([file, null]);
+      expect([
+        file,
+        readFileSync(join(ROOT, 'dist', 'src', 'cli', file), 'utf8').match(/require\("[^"]*examples[^"]*"\)/g),
+      ]).toEqual([file, null]);
     }
     const { code, stdout, stderr } = await switchboard('demo', 'ivr'); // the real clock: about four seconds
     expect([code, stderr]).toEqual([0, '']);
@@ -212,7 +322,11 @@ describe('the built command, as a user runs it (dist/src/cli/main.js)', () => {
   }, 20_000);
 
   describe('serve: what it logs', () => {
-    const USERS = { SWITCHBOARD_USERS: 'ann:pw:5005', SWITCHBOARD_LOG_LEVEL: undefined, SWITCHBOARD_LOG_FORMAT: undefined };
+    const USERS = {
+      SWITCHBOARD_USERS: 'ann:pw:5005',
+      SWITCHBOARD_LOG_LEVEL: undefined,
+      SWITCHBOARD_LOG_FORMAT: undefined,
+    };
 
     /** Start the server on a free port, make three requests, stop it with SIGTERM; its exit code and output. */
     async function session(args: string[], env: Record<string, string | undefined> = {}) {
@@ -239,7 +353,10 @@ describe('the built command, as a user runs it (dist/src/cli/main.js)', () => {
     });
 
     test('--log-level debug (or SWITCHBOARD_LOG_LEVEL=debug): one line per request, at debug', async () => {
-      for (const [args, env] of [[['--log-level', 'debug'], {}], [[], { SWITCHBOARD_LOG_LEVEL: 'debug' }]] as const) {
+      for (const [args, env] of [
+        [['--log-level', 'debug'], {}],
+        [[], { SWITCHBOARD_LOG_LEVEL: 'debug' }],
+      ] as const) {
         const { code, logs } = await session([...args], env);
         expect(code).toBe(0);
         const requests = json(logs).filter((l) => l.msg === 'request');
@@ -265,7 +382,8 @@ describe('the built command, as a user runs it (dist/src/cli/main.js)', () => {
       expect(await runNode(CLI, ['serve', '--port', '0'], { ...USERS, SWITCHBOARD_LOG_LEVEL: 'loud' })).toEqual({
         code: 2,
         stdout: '',
-        stderr: "switchboard serve: SWITCHBOARD_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got 'loud'\nTry 'switchboard serve --help'.\n",
+        stderr:
+          "switchboard serve: SWITCHBOARD_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got 'loud'\nTry 'switchboard serve --help'.\n",
       });
     });
   });
@@ -280,7 +398,10 @@ describe('the built command, as a user runs it (dist/src/cli/main.js)', () => {
           probe.close(() => resolve(free));
         });
       });
-      const { code, stdout, stderr } = await runNode(SUBSCRIBE, ['agent5005', 'pw-5005'], { SWITCHBOARD_PORT: String(port), SWITCHBOARD_HOST: undefined });
+      const { code, stdout, stderr } = await runNode(SUBSCRIBE, ['agent5005', 'pw-5005'], {
+        SWITCHBOARD_PORT: String(port),
+        SWITCHBOARD_HOST: undefined,
+      });
       expect([code, stdout]).toEqual([1, '']);
       expect(stderr.trimEnd().split('\n').at(-1)).toBe(
         `cannot reach the server at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port} (is it running? npm start)`,
@@ -311,7 +432,11 @@ describe('the built command, as a user runs it (dist/src/cli/main.js)', () => {
     test('a wrong command line: the usage, exit code 2', async () => {
       const usage = 'usage: npm run subscribe -- <username> <password> [--url http://127.0.0.1:8080] [--websocket]\n';
       expect(await runNode(SUBSCRIBE, ['agent5005'])).toEqual({ code: 2, stdout: '', stderr: usage });
-      expect(await runNode(SUBSCRIBE, ['agent5005', 'pw', '--colour'])).toEqual({ code: 2, stdout: '', stderr: `Unknown option '--colour'\n${usage}` });
+      expect(await runNode(SUBSCRIBE, ['agent5005', 'pw', '--colour'])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `Unknown option '--colour'\n${usage}`,
+      });
       expect(await runNode(SUBSCRIBE, ['--help'])).toEqual({ code: 0, stdout: usage, stderr: '' });
     });
   });

@@ -48,11 +48,15 @@ test('timers are records: the dispatcher of their kind gets each at its deadline
   const sim = new SimulatedClock();
   sim.set(50_000);
   const clock = new EngineClock(sim);
-  expect(() => clock.schedule({ kind: 'probe', id: 'x' }, { type: 'PING' }, 1000)).toThrow("No dispatcher for timers of kind 'probe'");
+  expect(() => clock.schedule({ kind: 'probe', id: 'x' }, { type: 'PING' }, 1000)).toThrow(
+    "No dispatcher for timers of kind 'probe'",
+  );
   expect(clock.pendingTimers).toBe(0);
   const seen: Array<[string, string, number]> = [];
   clock.setDispatcher('probe', (record) => seen.push([record.target.id, record.event.type, clock.now()]));
-  expect(() => clock.setDispatcher('probe', () => undefined)).toThrow("A dispatcher for timers of kind 'probe' is already set");
+  expect(() => clock.setDispatcher('probe', () => undefined)).toThrow(
+    "A dispatcher for timers of kind 'probe' is already set",
+  );
   clock.schedule({ kind: 'probe', id: 'b' }, { type: 'LATE', n: [1, { deep: true }] }, 3000, 'late');
   const cancelled = clock.schedule({ kind: 'probe', id: 'c' }, { type: 'NEVER' }, 2000);
   clock.schedule({ kind: 'probe', id: 'a' }, { type: 'EARLY' }, 1000, 'early');
@@ -62,7 +66,12 @@ test('timers are records: the dispatcher of their kind gets each at its deadline
     [expect.any(String), 52_000],
     ['late', 53_000],
   ]);
-  expect(records[2]).toEqual({ id: 'late', deadline: 53_000, target: { kind: 'probe', id: 'b' }, event: { type: 'LATE', n: [1, { deep: true }] } });
+  expect(records[2]).toEqual({
+    id: 'late',
+    deadline: 53_000,
+    target: { kind: 'probe', id: 'b' },
+    event: { type: 'LATE', n: [1, { deep: true }] },
+  });
   expect(JSON.parse(JSON.stringify(records))).toEqual(records);
   clock.cancel(cancelled);
   expect(clock.pending().map((r) => r.id)).toEqual(['early', 'late']);
@@ -77,5 +86,12 @@ test('timers are records: the dispatcher of their kind gets each at its deadline
 test('an opaque setTimeout callback is a record of kind callback', () => {
   const clock = new EngineClock(new SimulatedClock());
   clock.setTimeout(() => undefined, 500);
-  expect(clock.pending()).toEqual([{ id: expect.any(String), deadline: 500, target: { kind: 'callback', id: expect.any(String) }, event: { type: 'call' } }]);
+  expect(clock.pending()).toEqual([
+    {
+      id: expect.any(String),
+      deadline: 500,
+      target: { kind: 'callback', id: expect.any(String) },
+      event: { type: 'call' },
+    },
+  ]);
 });

@@ -5,7 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSwitchboard, SimulatedClock, SimulatedNetwork, TransferCause, type CallNotification, type TransferEndedInfo } from '../src';
+import {
+  createSwitchboard,
+  SimulatedClock,
+  SimulatedNetwork,
+  TransferCause,
+  type CallNotification,
+  type TransferEndedInfo,
+} from '../src';
 import type { CommandResult } from '../src/engine/network';
 import { CONFERENCE_OPERATIONS } from '../machines/agentCall';
 import { flush } from './harness';
@@ -49,7 +56,9 @@ async function deskWithDelayedHold() {
   const { channel } = network.placeCall({ from: '5000', to: '5005' });
   const c1 = agent.calls()[0].id;
   expect(await agent.operation(c1, { operationName: 'Answer' })).toEqual({ statusCode: 0 });
-  expect(await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } })).toEqual({ statusCode: 0 });
+  expect(
+    await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } }),
+  ).toEqual({ statusCode: 0 });
   await flush();
   const notes = () => got.map((m) => `${names.get(m.data.call.id)}:${m.data.call.state}`);
   return { sb, network, agent, c1, l1: channel.callId as string, got, notes, ended, errors };
@@ -72,8 +81,16 @@ test('hold confirmed later: nothing is dialled until it is; then C1 Held, C2 Dia
   const seedView = (m: CallNotification) => {
     const { state, capabilities } = m.data.call;
     const conference = capabilities.filter((name) => CONFERENCE_OPERATIONS.includes(name));
-    expect(conference).toEqual(['Established', 'Held'].includes(state) ? ['SingleStepConference', 'InitiateConference'] : []);
-    return view({ ...m, data: { ...m.data, call: { ...m.data.call, capabilities: capabilities.filter((name) => !conference.includes(name)) } } });
+    expect(conference).toEqual(
+      ['Established', 'Held'].includes(state) ? ['SingleStepConference', 'InitiateConference'] : [],
+    );
+    return view({
+      ...m,
+      data: {
+        ...m.data,
+        call: { ...m.data.call, capabilities: capabilities.filter((name) => !conference.includes(name)) },
+      },
+    });
   };
   expect(d.got.map(view)).toEqual(seed.notifications.map(seedView));
   expect(d.notes()).toEqual(['C1:Ringing', 'C1:Established', 'C1:Held', 'C2:Dialing', 'C1:Released', 'C2:Released']);
@@ -89,16 +106,22 @@ test('hold refused (491): no consult; C1 stays Established (one StatusChange say
   await flush();
   expect(d.notes()).toEqual(['C1:Ringing', 'C1:Established', 'C1:Established']);
   const last = d.got.at(-1)?.data.call;
-  expect(last?.capabilities).toEqual(expect.arrayContaining(['Hold', 'InitiateTransfer', 'SingleStepTransfer', 'Hangup']));
+  expect(last?.capabilities).toEqual(
+    expect.arrayContaining(['Hold', 'InitiateTransfer', 'SingleStepTransfer', 'Hangup']),
+  );
   expect(last?.parentCallUri).toBeUndefined();
   expect(d.agent.calls().map((c) => [c.state, c.callType])).toEqual([['Established', 'Internal']]);
   expect(d.sb.channel(d.l1)?.state).toBe('ANSWERED');
-  expect(d.ended).toEqual([{ kind: 'consult', parentCallId: d.l1, targetCallId: null, transferCause: TransferCause.FAIL, targetCause: null }]);
+  expect(d.ended).toEqual([
+    { kind: 'consult', parentCallId: d.l1, targetCallId: null, transferCause: TransferCause.FAIL, targetCause: null },
+  ]);
   expect(d.errors).toEqual(['hold: hold failed with 491 Request Pending']);
   expect(callbacks).toEqual([]); // no consult leg, so no transfer callbacks
   expect(d.sb.stats()).toMatchObject({ legs: 1, agentCalls: 1, transfers: 0 });
   // The call is an ordinary call again: the agent may try again.
-  expect(await d.agent.operation(d.c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } })).toEqual({ statusCode: 0 });
+  expect(
+    await d.agent.operation(d.c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } }),
+  ).toEqual({ statusCode: 0 });
   d.network.confirmHold(d.l1);
   await flush();
   expect(d.notes().slice(3)).toEqual(['C1:Held', 'C2:Dialing']);
@@ -111,7 +134,9 @@ test('the caller hangs up while the hold is unconfirmed: the consult ends (HANGU
   d.network.farEnd(d.l1).hangUp();
   await flush();
   expect(d.notes()).toEqual(['C1:Ringing', 'C1:Established', 'C1:Released']);
-  expect(d.ended).toEqual([{ kind: 'consult', parentCallId: d.l1, targetCallId: null, transferCause: TransferCause.HANGUP, targetCause: null }]);
+  expect(d.ended).toEqual([
+    { kind: 'consult', parentCallId: d.l1, targetCallId: null, transferCause: TransferCause.HANGUP, targetCause: null },
+  ]);
   d.network.confirmHold(d.l1); // too late: the leg is gone
   d.sb.close();
   expect(d.sb.stats()).toMatchObject({ legs: 0, agentCalls: 0, transfers: 0, timers: 0 });

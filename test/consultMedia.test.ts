@@ -75,11 +75,12 @@ test('completed while ringing, then the target rejects: the ringback stops and t
   expect(d.h.sb.network.media(d.l1)).toEqual({ tone: 'RINGBACK', bridgedTo: null });
   await d.h.advance(2);
   expect(d.media()).toEqual([none, none]);
-  expect(d.h.summary().map(([type, , cause]) => `${type}(${cause})`).slice(-3)).toEqual([
-    'transferDisconnect(rejected)',
-    'transferComplete(rejected)',
-    'disconnect(hangup)',
-  ]);
+  expect(
+    d.h
+      .summary()
+      .map(([type, , cause]) => `${type}(${cause})`)
+      .slice(-3),
+  ).toEqual(['transferDisconnect(rejected)', 'transferComplete(rejected)', 'disconnect(hangup)']);
   await d.h.assertClean();
 });
 

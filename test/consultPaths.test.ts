@@ -37,7 +37,9 @@ async function consult(target: Behaviour, consultTimeout?: number | null): Promi
     notes.push(`${names.get(m.data.call.id)}:${m.data.call.state}`);
   });
   const before = h.callbacks.length;
-  expect(await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } })).toEqual({ statusCode: 0 });
+  expect(
+    await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } }),
+  ).toEqual({ statusCode: 0 });
   const l1 = channel.callId as string;
   const l2 = h.callbacks.find((c) => c.callId !== l1)?.callId ?? [...names.keys()][1] ?? '';
   const desk: Desk = {
@@ -76,7 +78,12 @@ test('complete after the target answers: C2 Established, then C1 and C2 Released
   // The caller and the target talk; when the target hangs up the consult ends and the caller is cleared.
   d.h.sb.network.farEnd(d.h.callbacks.at(-1)?.callId as string).hangUp();
   await flush();
-  expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, hangup)', 'transferComplete(L1, hangup)', 'disconnect(L1, hangup)']);
+  expect(d.events()).toEqual([
+    'transferAnswer(L2)',
+    'transferDisconnect(L2, hangup)',
+    'transferComplete(L1, hangup)',
+    'disconnect(L1, hangup)',
+  ]);
   expect(d.ended).toMatchObject([{ kind: 'consult', transferCause: TransferCause.NORMAL, targetCause: 'normal' }]);
   await d.h.assertClean();
 });
@@ -96,11 +103,21 @@ test('complete after answer, then the caller hangs up: transferDisconnect(L2) be
 test('complete while C2 is still Dialing: C1 and C2 Released at once; NORMAL; the target answers later', async () => {
   const d = await consult({ outcome: 'answer', ringFor: 5, hangUpAfter: 60 });
   await d.h.advance(2);
-  expect(await d.op(d.c2, { operationName: 'CompleteTransfer', consultCallUri: `https://sb.example/api/v2/me/calls/${d.c2}` })).toEqual(ok);
+  expect(
+    await d.op(d.c2, {
+      operationName: 'CompleteTransfer',
+      consultCallUri: `https://sb.example/api/v2/me/calls/${d.c2}`,
+    }),
+  ).toEqual(ok);
   expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C1:Released', 'C2:Released']);
   expect(d.events()).toEqual([]);
   await d.h.advance(63);
-  expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, hangup)', 'transferComplete(L1, hangup)', 'disconnect(L1, hangup)']);
+  expect(d.events()).toEqual([
+    'transferAnswer(L2)',
+    'transferDisconnect(L2, hangup)',
+    'transferComplete(L1, hangup)',
+    'disconnect(L1, hangup)',
+  ]);
   expect(d.ended).toMatchObject([{ transferCause: TransferCause.NORMAL }]);
   await d.h.assertClean();
 });
@@ -109,7 +126,11 @@ test('complete while Dialing, then the target rejects: the consult ends, the cal
   const d = await consult({ outcome: 'reject', ringFor: 5 });
   await d.op(d.c2, { operationName: 'CompleteTransfer' });
   await d.h.advance(5);
-  expect(d.events()).toEqual(['transferDisconnect(L2, rejected)', 'transferComplete(L1, rejected)', 'disconnect(L1, hangup)']);
+  expect(d.events()).toEqual([
+    'transferDisconnect(L2, rejected)',
+    'transferComplete(L1, rejected)',
+    'disconnect(L1, hangup)',
+  ]);
   expect(d.ended[0].transferCause).toBe(TransferCause.NORMAL);
   await d.h.assertClean();
 });
@@ -117,17 +138,22 @@ test('complete while Dialing, then the target rejects: the consult ends, the cal
 test.each([
   ['busy', { outcome: 'busy' } as Behaviour, 0, 'busy'],
   ['rejects', { outcome: 'reject', ringFor: 4 } as Behaviour, 4, 'rejected'],
-])('target %s: C2 Released, C1 stays Held with Retrieve offered; TARGETREJECT', async (_label, behaviour, seconds, cause) => {
-  const d = await consult(behaviour);
-  await d.h.advance(seconds);
-  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Released']);
-  expect(d.agent.calls().map((c) => [c.state, c.capabilities.includes('Retrieve')])).toEqual([['Held', true]]);
-  expect(d.events()).toEqual([`transferDisconnect(L2, ${cause})`, `transferComplete(L1, ${cause})`]);
-  expect(d.ended).toMatchObject([{ transferCause: TransferCause.TARGETREJECT, targetCause: cause === 'busy' ? 'busy' : 'rejected' }]);
-  expect(await d.op(d.c1, { operationName: 'Retrieve' })).toEqual(ok);
-  expect(d.notes.at(-1)).toBe('C1:Established');
-  await d.h.assertClean();
-});
+])(
+  'target %s: C2 Released, C1 stays Held with Retrieve offered; TARGETREJECT',
+  async (_label, behaviour, seconds, cause) => {
+    const d = await consult(behaviour);
+    await d.h.advance(seconds);
+    expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Released']);
+    expect(d.agent.calls().map((c) => [c.state, c.capabilities.includes('Retrieve')])).toEqual([['Held', true]]);
+    expect(d.events()).toEqual([`transferDisconnect(L2, ${cause})`, `transferComplete(L1, ${cause})`]);
+    expect(d.ended).toMatchObject([
+      { transferCause: TransferCause.TARGETREJECT, targetCause: cause === 'busy' ? 'busy' : 'rejected' },
+    ]);
+    expect(await d.op(d.c1, { operationName: 'Retrieve' })).toEqual(ok);
+    expect(d.notes.at(-1)).toBe('C1:Established');
+    await d.h.assertClean();
+  },
+);
 
 test('target does not answer within the consult timeout (default 30 s): C2 Released, C1 Held; TIMEOUT', async () => {
   const d = await consult({ outcome: 'noAnswer' });
@@ -184,7 +210,15 @@ test('agent cancels: Hangup C2 then Retrieve C1 → C2 Released, C1 Established;
   expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, cancel)', 'transferComplete(L1, cancel)']);
   expect(d.ended).toMatchObject([{ transferCause: TransferCause.FAIL, targetCause: 'cancel' }]);
   expect(await d.op(d.c1, { operationName: 'Retrieve' })).toEqual(ok);
-  expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C2:Established', 'C1:Held', 'C2:Released', 'C1:Held', 'C1:Established']);
+  expect(d.notes).toEqual([
+    'C1:Held',
+    'C2:Dialing',
+    'C2:Established',
+    'C1:Held',
+    'C2:Released',
+    'C1:Held',
+    'C1:Established',
+  ]);
   await d.h.assertClean();
 });
 
@@ -200,15 +234,40 @@ test('agent cancels while the consult call is still Dialing: FAIL, transferDisco
 test('SwapCalls there and back: C2 Held + C1 Established, then C1 Held + C2 Established; then complete', async () => {
   const d = await consult({ outcome: 'answer', ringFor: 1 });
   await d.h.advance(1);
-  expect(await d.op(d.c2, { operationName: 'SwapCalls', otherCallUri: `https://sb.example/api/v2/me/calls/${d.c1}` })).toEqual(ok);
+  expect(
+    await d.op(d.c2, { operationName: 'SwapCalls', otherCallUri: `https://sb.example/api/v2/me/calls/${d.c1}` }),
+  ).toEqual(ok);
   expect(d.notes.slice(4)).toEqual(['C2:Held', 'C1:Established']);
   const c1 = d.agent.calls().find((c) => c.id === d.c1);
-  expect(c1?.capabilities).toEqual(['UpdateUserData', 'DeleteUserData', 'Hangup', 'SwapCalls', 'CompleteTransfer', 'SendDtmf', 'AttachUserData', 'DeleteUserDataPair']);
-  const held = ['UpdateUserData', 'DeleteUserData', 'Hangup', 'SwapCalls', 'CompleteTransfer', 'Retrieve', 'AttachUserData', 'DeleteUserDataPair'];
+  expect(c1?.capabilities).toEqual([
+    'UpdateUserData',
+    'DeleteUserData',
+    'Hangup',
+    'SwapCalls',
+    'CompleteTransfer',
+    'SendDtmf',
+    'AttachUserData',
+    'DeleteUserDataPair',
+  ]);
+  const held = [
+    'UpdateUserData',
+    'DeleteUserData',
+    'Hangup',
+    'SwapCalls',
+    'CompleteTransfer',
+    'Retrieve',
+    'AttachUserData',
+    'DeleteUserDataPair',
+  ];
   expect(d.agent.calls().find((c) => c.id === d.c2)?.capabilities).toEqual(held);
   expect(await d.op(d.c1, { operationName: 'SwapCalls' })).toEqual(ok);
   // The held caller once the target has answered: the Held list, with SwapCalls and CompleteTransfer.
-  expect(d.agent.calls().find((c) => c.id === d.c1)?.capabilities).toEqual([...held.slice(0, 7), 'SingleStepTransfer', 'DeleteUserDataPair', 'InitiateTransfer']);
+  expect(d.agent.calls().find((c) => c.id === d.c1)?.capabilities).toEqual([
+    ...held.slice(0, 7),
+    'SingleStepTransfer',
+    'DeleteUserDataPair',
+    'InitiateTransfer',
+  ]);
   expect(d.notes.slice(6)).toEqual(['C1:Held', 'C2:Established']);
   expect(d.ended).toEqual([]);
   expect(d.events()).toEqual(['transferAnswer(L2)']);
@@ -224,8 +283,25 @@ test('SwapCalls while C2 still rings: C1 Established (C2 keeps ringing), and bac
   // C2's capabilities are the same either way: only C1 is notified.
   expect(d.notes).toEqual(['C1:Held', 'C2:Dialing', 'C1:Established']);
   const view = (id: string) => d.agent.calls().find((c) => c.id === id);
-  expect(view(d.c1)?.capabilities).toEqual(['UpdateUserData', 'DeleteUserData', 'Hangup', 'SwapCalls', 'SendDtmf', 'AttachUserData', 'DeleteUserDataPair']);
-  expect(view(d.c2)?.capabilities).toEqual(['UpdateUserData', 'DeleteUserData', 'Hangup', 'SwapCalls', 'CompleteTransfer', 'SendDtmf', 'AttachUserData', 'DeleteUserDataPair']);
+  expect(view(d.c1)?.capabilities).toEqual([
+    'UpdateUserData',
+    'DeleteUserData',
+    'Hangup',
+    'SwapCalls',
+    'SendDtmf',
+    'AttachUserData',
+    'DeleteUserDataPair',
+  ]);
+  expect(view(d.c2)?.capabilities).toEqual([
+    'UpdateUserData',
+    'DeleteUserData',
+    'Hangup',
+    'SwapCalls',
+    'CompleteTransfer',
+    'SendDtmf',
+    'AttachUserData',
+    'DeleteUserDataPair',
+  ]);
   // Back to the ringing consult: the caller is held again.
   expect(await d.op(d.c1, { operationName: 'SwapCalls', otherCallUri: uri(d.c2) })).toEqual(ok);
   await flush();
@@ -251,7 +327,12 @@ test('SwapCalls while C2 rings, then CompleteTransfer on C2: the caller (already
   expect(await d.op(d.c2, { operationName: 'CompleteTransfer' })).toEqual(ok);
   expect(d.notes.slice(-2)).toEqual(['C1:Released', 'C2:Released']);
   await d.h.advance(15);
-  expect(d.events()).toEqual(['transferAnswer(L2)', 'transferDisconnect(L2, hangup)', 'transferComplete(L1, hangup)', 'disconnect(L1, hangup)']);
+  expect(d.events()).toEqual([
+    'transferAnswer(L2)',
+    'transferDisconnect(L2, hangup)',
+    'transferComplete(L1, hangup)',
+    'disconnect(L1, hangup)',
+  ]);
   expect(d.ended).toMatchObject([{ transferCause: TransferCause.NORMAL }]);
   await d.h.assertClean();
 });
@@ -263,8 +344,9 @@ test('CompleteTransfer on the held C1 is refused (and not listed) while C2 still
   expect(c1?.capabilities).not.toContain('CompleteTransfer');
   expect(await d.op(d.c1, { operationName: 'CompleteTransfer' })).toEqual({
     statusCode: 2,
-    statusMessage: 'CompleteTransfer is not valid for a call in state Held (capabilities: UpdateUserData, DeleteUserData, Hangup, Retrieve, '
-      + 'AttachUserData, SingleStepTransfer, DeleteUserDataPair, InitiateTransfer)',
+    statusMessage:
+      'CompleteTransfer is not valid for a call in state Held (capabilities: UpdateUserData, DeleteUserData, Hangup, Retrieve, ' +
+      'AttachUserData, SingleStepTransfer, DeleteUserDataPair, InitiateTransfer)',
   });
   expect(d.notes.length).toBe(notes);
   expect(d.events()).toEqual([]);
@@ -327,7 +409,12 @@ describe('single-step (blind) transfer', () => {
     const states: string[] = [];
     agent.on('notification', (m) => states.push(m.data.call.state));
     const before = h.callbacks.length;
-    expect(await agent.operation(c1.id, { operationName: 'SingleStepTransfer', destination: { phoneNumber: '+15557770000' } })).toEqual(ok);
+    expect(
+      await agent.operation(c1.id, {
+        operationName: 'SingleStepTransfer',
+        destination: { phoneNumber: '+15557770000' },
+      }),
+    ).toEqual(ok);
     return { h, agent, states, ended, l1: channel.callId as string, since: () => h.summary().slice(before) };
   }
 
@@ -342,7 +429,10 @@ describe('single-step (blind) transfer', () => {
       'transferComplete:L1:hangup',
       'disconnect:L1:hangup',
     ]);
-    expect(b.h.callbacks.find((c) => c.eventType === 'transferAnswer')).toMatchObject({ transferCallerId: '+15550001111', parentCallId: b.l1 });
+    expect(b.h.callbacks.find((c) => c.eventType === 'transferAnswer')).toMatchObject({
+      transferCallerId: '+15550001111',
+      parentCallId: b.l1,
+    });
     expect(b.ended).toMatchObject([{ kind: 'blind', transferCause: TransferCause.NORMAL }]);
     await b.h.assertClean();
   });
@@ -362,7 +452,10 @@ describe('single-step (blind) transfer', () => {
     const b = await blind({ outcome: 'noAnswer' });
     b.h.sb.network.farEnd(b.l1).hangUp();
     await flush();
-    expect(b.since().map(([type, , cause]) => `${type}:${cause ?? ''}`)).toEqual(['transferDisconnect:cancel', 'disconnect:hangup']);
+    expect(b.since().map(([type, , cause]) => `${type}:${cause ?? ''}`)).toEqual([
+      'transferDisconnect:cancel',
+      'disconnect:hangup',
+    ]);
     expect(b.ended).toMatchObject([{ kind: 'blind', transferCause: TransferCause.HANGUP }]);
     await b.h.assertClean();
   });

@@ -27,7 +27,8 @@ function reference(machine: AnyStateMachine) {
     if (!root) states.push(node.id);
     for (const e of node.edges) edges.push({ source: e.source.id, target: e.target.id, event: e.transition.eventType });
     // toDirectedGraph leaves out eventless transitions; take them from the state node itself.
-    for (const t of node.stateNode.always ?? []) for (const target of t.target ?? []) edges.push({ source: node.id, target: target.id, event: '' });
+    for (const t of node.stateNode.always ?? [])
+      for (const target of t.target ?? []) edges.push({ source: node.id, target: target.id, event: '' });
     node.children.forEach((c) => walk(c, false));
   };
   walk(toDirectedGraph(machine), true);
@@ -81,14 +82,19 @@ describe.each(MACHINES.map((m) => [m.name, m.machine] as const))('%s', (_name, m
     const loops = ref.edges.filter((e) => e.source === e.target);
     const loopSources = [...new Set(loops.map((e) => e.source))];
     expect(edges).toBe(ref.edges.length - loops.length + loopSources.length + initials);
-    const compound = new Set(chart.root.children.flatMap(function all(s): string[] {
-      return [...(s.children.length > 0 ? [s.id] : []), ...s.children.flatMap(all)];
-    }));
+    const compound = new Set(
+      chart.root.children.flatMap(function all(s): string[] {
+        return [...(s.children.length > 0 ? [s.id] : []), ...s.children.flatMap(all)];
+      }),
+    );
     const node = (id: string) => (id === machine.id ? `${id}.__any` : compound.has(id) ? `${id}.__initial` : id);
     for (const source of loopSources) {
       const drawn = dot.split('\n').filter((l) => l.startsWith(`  "${node(source)}" -> "${node(source)}" [`));
       expect([source, drawn.length]).toEqual([source, 1]);
-      const lines = (/label="((?:[^"\\]|\\.)*)"/.exec(drawn[0])?.[1] ?? '').split('\\l').filter(Boolean).map((l) => l.trim().replace(/\u00a0/g, ''));
+      const lines = (/label="((?:[^"\\]|\\.)*)"/.exec(drawn[0])?.[1] ?? '')
+        .split('\\l')
+        .filter(Boolean)
+        .map((l) => l.trim().replace(/\u00a0/g, ''));
       const triggers = loops.filter((e) => e.source === source).map((e) => triggerOf(e.event));
       expect(lines.map((l) => l.split(' ')[0])).toEqual(triggers);
     }
@@ -98,16 +104,27 @@ describe.each(MACHINES.map((m) => [m.name, m.machine] as const))('%s', (_name, m
   test('SCXML: well-formed, W3C namespace, the same states and transitions as the machine', () => {
     const xml = toScxml(machine);
     expect(XMLValidator.validate(xml)).toBe(true);
-    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['state', 'final', 'transition', 'parallel'].includes(n) }).parse(xml);
+    const doc = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      isArray: (n) => ['state', 'final', 'transition', 'parallel'].includes(n),
+    }).parse(xml);
     expect(doc.scxml.xmlns).toBe('http://www.w3.org/2005/07/scxml');
     expect(doc.scxml.version).toBe('1.0');
     const states: string[] = [];
     const edges: Edge[] = [];
-    type XmlState = { id: string; initial?: string; state?: XmlState[]; final?: XmlState[]; transition?: { event?: string; target?: string }[] };
+    type XmlState = {
+      id: string;
+      initial?: string;
+      state?: XmlState[];
+      final?: XmlState[];
+      transition?: { event?: string; target?: string }[];
+    };
     const walk = (s: XmlState) => {
       states.push(s.id);
       for (const t of s.transition ?? []) {
-        for (const target of t.target ? t.target.split(' ') : [s.id]) edges.push({ source: s.id, target, event: t.event ?? '' });
+        for (const target of t.target ? t.target.split(' ') : [s.id])
+          edges.push({ source: s.id, target, event: t.event ?? '' });
       }
       [...(s.state ?? []), ...(s.final ?? [])].forEach(walk);
     };
@@ -124,23 +141,26 @@ test('a DOT syntax error is reported by the renderer (so the parse check above c
 });
 
 test('delays, guards and descriptions are labelled readably in every format', async () => {
-  const machine = createMachine(
-    {
-      id: 'demo',
-      initial: 'waiting',
-      states: {
-        waiting: {
-          after: { 120000: 'late', 1500: { target: 'early', guard: and(['a', not('b')]) } },
-          always: { target: 'early', guard: or([stateIn('late'), 'b']) },
-          on: { GO: { target: 'late', description: 'when the caller gives up' } },
-        },
-        early: {},
-        late: { type: 'final' },
+  const machine = createMachine({
+    id: 'demo',
+    initial: 'waiting',
+    states: {
+      waiting: {
+        after: { 120000: 'late', 1500: { target: 'early', guard: and(['a', not('b')]) } },
+        always: { target: 'early', guard: or([stateIn('late'), 'b']) },
+        on: { GO: { target: 'late', description: 'when the caller gives up' } },
       },
+      early: {},
+      late: { type: 'final' },
     },
-  ).provide({ guards: { a: () => true, b: () => false } });
+  }).provide({ guards: { a: () => true, b: () => false } });
   const labels = chartOf(machine).transitions.map((t) => t.label);
-  expect([...labels].sort()).toEqual(["GO (when the caller gives up)", "after 1.5 s [a && !b]", "after 2 min", "always [in late || b]"]);
+  expect([...labels].sort()).toEqual([
+    'GO (when the caller gives up)',
+    'after 1.5 s [a && !b]',
+    'after 2 min',
+    'always [in late || b]',
+  ]);
   for (const text of [toMermaid(machine), toDot(machine), await toSvg(machine)]) {
     expect(text).not.toMatch(/xstate\.after/);
     expect(text).toContain('after 2 min');

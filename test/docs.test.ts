@@ -78,22 +78,25 @@ test('the repository has its markdown files (README.md and docs/)', () => {
   expect(names).toEqual(expect.arrayContaining(['README.md', 'docs/behaviour.md', 'docs/consult-transfer.md']));
 });
 
-test.each(files.map((f) => [relative(root, f), f]))('%s links only to files and headings in the repository', (_name, file) => {
-  expect(problems(file)).toEqual([]);
-});
+test.each(files.map((f) => [relative(root, f), f]))(
+  '%s links only to files and headings in the repository',
+  (_name, file) => {
+    expect(problems(file)).toEqual([]);
+  },
+);
 
 test('the checker catches what it is for', () => {
   const readme = join(root, 'README.md');
   expect(brokenLink(readme, '../shared/SPEC.md')).toBe('../shared/SPEC.md: leaves the repository');
   expect(brokenLink(readme, 'docs/no-such-file.md')).toBe('docs/no-such-file.md: no such file in the repository');
-  expect(brokenLink(readme, 'docs/behaviour.md#no-such-heading')).toBe("docs/behaviour.md#no-such-heading: no heading '#no-such-heading' there");
+  expect(brokenLink(readme, 'docs/behaviour.md#no-such-heading')).toBe(
+    "docs/behaviour.md#no-such-heading: no heading '#no-such-heading' there",
+  );
   expect(brokenLink(readme, 'docs/behaviour.md')).toBeNull();
   expect(brokenLink(readme, 'https://example.com/x')).toBeNull();
-  expect(linkTargets('see [a](x.md), ![b](img.png "t") and `[c](not-a-link.md)`\n\n```\n[d](nor.md)\n```\n[e]: ref.md\n')).toEqual([
-    'x.md',
-    'img.png',
-    'ref.md',
-  ]);
+  expect(
+    linkTargets('see [a](x.md), ![b](img.png "t") and `[c](not-a-link.md)`\n\n```\n[d](nor.md)\n```\n[e]: ref.md\n'),
+  ).toEqual(['x.md', 'img.png', 'ref.md']);
   expect([...anchors('# Title\n## 3. Retrievable transfer: every exit path\n## Rules\n## Rules\n')]).toEqual([
     'title',
     '3-retrievable-transfer-every-exit-path',

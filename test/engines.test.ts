@@ -10,7 +10,10 @@ import * as semver from 'semver';
 const root = join(__dirname, '..');
 const readJson = (file: string): unknown => JSON.parse(readFileSync(join(root, file), 'utf8'));
 
-interface LockEntry { version?: string; engines?: { node?: string } | string[] }
+interface LockEntry {
+  version?: string;
+  engines?: { node?: string } | string[];
+}
 const pkg = readJson('package.json') as { engines: { node: string } };
 const lock = readJson('package-lock.json') as { packages: Record<string, LockEntry> };
 

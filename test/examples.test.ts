@@ -41,7 +41,16 @@ test('agent two-step example: consult, complete after answer, the colleague hang
   const lines: string[] = [];
   const result = await untilDone(clock, runAgentTwoStep({ clock, print: (l) => lines.push(l) }), 20);
   expect(result).toEqual({
-    notifications: ['C1 Ringing', 'C1 Established', 'C1 Held', 'C2 Dialing', 'C2 Established', 'C1 Held', 'C1 Released', 'C2 Released'],
+    notifications: [
+      'C1 Ringing',
+      'C1 Established',
+      'C1 Held',
+      'C2 Dialing',
+      'C2 Established',
+      'C1 Held',
+      'C1 Released',
+      'C2 Released',
+    ],
     events: ['initiate', 'transferAnswer', 'transferDisconnect', 'transferComplete', 'disconnect'],
     transfer: expect.objectContaining({ kind: 'consult', transferCause: TransferCause.NORMAL }),
     stats: { legs: 0, agentCalls: 0, transfers: 0, timers: 0, terminalEvents: 2 },

@@ -30,7 +30,12 @@ export interface Harness {
 
 export function makeHarness(): Harness {
   const clock = new SimulatedClock();
-  const sb = createSwitchboard({ clock, accountId: '9900000', applicationId: 'app-1', publicUrl: 'https://sb.example' });
+  const sb = createSwitchboard({
+    clock,
+    accountId: '9900000',
+    applicationId: 'app-1',
+    publicUrl: 'https://sb.example',
+  });
   const callbacks: BandwidthCallback[] = [];
   const hangups: CatapultHangupEvent[] = [];
   const states: LegStateChange[] = [];
@@ -59,7 +64,13 @@ export function makeHarness(): Harness {
     async assertClean() {
       sb.close();
       await flush();
-      expect(sb.stats()).toEqual({ legs: 0, agentCalls: 0, transfers: 0, timers: 0, terminalEvents: expect.any(Number) });
+      expect(sb.stats()).toEqual({
+        legs: 0,
+        agentCalls: 0,
+        transfers: 0,
+        timers: 0,
+        terminalEvents: expect.any(Number),
+      });
       const legIds = new Set(states.map((s) => s.callId));
       for (const id of legIds) {
         const terminal = callbacks.filter(
@@ -81,7 +92,11 @@ export async function flush(): Promise<void> {
 }
 
 /** An inbound call, answered by the application, with a tone player (ready to transfer). */
-export async function answeredCall(h: Harness, from = '+15550001111', to = '+15559990000'): Promise<{ a: Channel; b: Channel }> {
+export async function answeredCall(
+  h: Harness,
+  from = '+15550001111',
+  to = '+15559990000',
+): Promise<{ a: Channel; b: Channel }> {
   const { channel: a } = h.sb.network.placeCall({ from, to });
   await a.answer();
   a.createTonePlayer();
@@ -89,7 +104,17 @@ export async function answeredCall(h: Harness, from = '+15550001111', to = '+155
   return { a, b };
 }
 
-export const COMMON_FIELDS = ['eventType', 'eventTime', 'accountId', 'applicationId', 'from', 'to', 'direction', 'callId', 'callUrl'];
+export const COMMON_FIELDS = [
+  'eventType',
+  'eventTime',
+  'accountId',
+  'applicationId',
+  'from',
+  'to',
+  'direction',
+  'callId',
+  'callUrl',
+];
 
 /** Assert a payload has exactly the common fields plus `extra`. */
 export function expectFields(payload: object, extra: string[]): void {

@@ -9,8 +9,7 @@ import { createSwitchboard, SimulatedClock } from '../src';
 import { answeredCall, makeHarness } from './harness';
 import { ManualNetwork } from './support/manualNetwork';
 
-const attached = (h: ReturnType<typeof makeHarness>) =>
-  ((h.sb.inspection as Inspection).attachedCount);
+const attached = (h: ReturnType<typeof makeHarness>) => (h.sb.inspection as Inspection).attachedCount;
 const summary = (steps: MachineStep[], machine: string) =>
   steps.filter((s) => s.machine === machine).map((s) => `${s.event.type} → ${JSON.stringify(s.value)}`);
 
@@ -44,7 +43,12 @@ test('a retrievable transfer watched from the start: every step of A, B and the 
 
   const A = a.callId as string;
   const B = steps.find((s) => s.machine === 'channel' && s.actorId !== A)?.actorId as string;
-  expect(summary(steps.filter((s) => s.actorId === A), 'channel')).toEqual([
+  expect(
+    summary(
+      steps.filter((s) => s.actorId === A),
+      'channel',
+    ),
+  ).toEqual([
     'xstate.init → "IDLE"',
     'WAIT → "WAITING"',
     'NET.OFFER → "CALL_INCOMING"',
@@ -55,7 +59,12 @@ test('a retrievable transfer watched from the start: every step of A, B and the 
     'TRANSFER.RECONNECT → "RECONNECTING"',
     'NET.RECONNECTED → "ANSWERED"',
   ]);
-  expect(summary(steps.filter((s) => s.actorId === B), 'channel')).toEqual([
+  expect(
+    summary(
+      steps.filter((s) => s.actorId === B),
+      'channel',
+    ),
+  ).toEqual([
     'xstate.init → "IDLE"',
     'DIAL → "CALL_OUTGOING"',
     'NET.PROGRESS → "RING_OUTGOING"',
@@ -99,7 +108,14 @@ test('watching starts mid-call: live actors are picked up; actorsOf() says where
   const A = a.callId as string;
   const B = b.callId as string;
   expect(h.sb.inspection.actorsOf(A)).toEqual([
-    { machine: 'channel', actorId: A, callIds: [A], value: 'TRANSFERRED', active: ['channel.TRANSFERRED'], status: 'active' },
+    {
+      machine: 'channel',
+      actorId: A,
+      callIds: [A],
+      value: 'TRANSFERRED',
+      active: ['channel.TRANSFERRED'],
+      status: 'active',
+    },
     {
       machine: 'retrievable-transfer',
       actorId: `transfer:${A}:${B}`,
@@ -115,7 +131,11 @@ test('watching starts mid-call: live actors are picked up; actorsOf() says where
   const stop = h.sb.inspection.watch((s) => steps.push(s));
   expect(attached(h)).toBe(3);
   await a.retrieveTransferredCall();
-  expect(steps.map((s) => `${s.actorId === A ? 'A' : s.actorId === B ? 'B' : 'T'} ${s.event.type} → ${JSON.stringify(s.value)}`)).toEqual([
+  expect(
+    steps.map(
+      (s) => `${s.actorId === A ? 'A' : s.actorId === B ? 'B' : 'T'} ${s.event.type} → ${JSON.stringify(s.value)}`,
+    ),
+  ).toEqual([
     'T RETRIEVE → "ended"',
     'B CLEAR → "IDLE"',
     'B xstate.stop → "IDLE"',
@@ -151,7 +171,11 @@ test('an agent consult: the agent calls and the consult transfer report their st
   const target = consult.at(-1)?.callIds[1] as string;
   expect(consult.at(-1)?.callIds).toEqual([channel.callId, target]);
   expect(consult.at(-1)?.actorId).toMatch(/^consult:\d+$/);
-  expect(steps.filter((s) => s.actorId === c1).map((s) => `${s.event.type}${s.ignored ? ' (ignored)' : ''} → ${String(s.value)}`)).toEqual([
+  expect(
+    steps
+      .filter((s) => s.actorId === c1)
+      .map((s) => `${s.event.type}${s.ignored ? ' (ignored)' : ''} → ${String(s.value)}`),
+  ).toEqual([
     'xstate.init → Ringing', // the initial `always` has already chosen Ringing
     'Answer → Ringing',
     'LEG.CONNECTED → Established',
@@ -161,8 +185,14 @@ test('an agent consult: the agent calls and the consult transfer report their st
     'CONSULT → Held', // the target has answered: C1's capabilities gain SwapCalls and CompleteTransfer
     'RELEASE → Released',
   ]);
-  expect(steps.filter((s) => s.actorId === c1).every((s) => s.machine === 'agent-call' && s.callIds[0] === channel.callId)).toBe(true);
-  expect(steps.filter((s) => s.actorId === c2).at(-1)).toMatchObject({ value: 'Released', status: 'done', callIds: [target] });
+  expect(
+    steps.filter((s) => s.actorId === c1).every((s) => s.machine === 'agent-call' && s.callIds[0] === channel.callId),
+  ).toBe(true);
+  expect(steps.filter((s) => s.actorId === c2).at(-1)).toMatchObject({
+    value: 'Released',
+    status: 'done',
+    callIds: [target],
+  });
   await h.assertClean();
 });
 
@@ -203,7 +233,9 @@ test('a throwing watcher changes nothing for the call, nor for the other watcher
 
 test('watch() takes a function', () => {
   const h = makeHarness();
-  expect(() => h.sb.inspection.watch('steps' as never)).toThrow(new TypeError('inspection.watch(): listener must be a function'));
+  expect(() => h.sb.inspection.watch('steps' as never)).toThrow(
+    new TypeError('inspection.watch(): listener must be a function'),
+  );
   expect(h.sb.inspection.watching).toBe(false);
 });
 

@@ -17,7 +17,8 @@ function tickingClock() {
 }
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
-const line = (e: TimelineEntry) => (e.kind === 'step' ? `${e.machine} ${e.event.type}` : e.kind === 'callback' ? `callback ${e.eventType}` : 'watching');
+const line = (e: TimelineEntry) =>
+  e.kind === 'step' ? `${e.machine} ${e.event.type}` : e.kind === 'callback' ? `callback ${e.eventType}` : 'watching';
 
 test('a retrieval on a clock that moves during the turn: every timeline in time order, callbacks where they were made', async () => {
   const { clock, tick } = tickingClock();

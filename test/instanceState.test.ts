@@ -53,7 +53,8 @@ test('src/engine and src/network keep no module-level mutable state (beyond a pu
     const relative = file.slice(root.length + 1);
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const mutable =
-        /^(export )?(let|var) /.test(line) || (/^(export )?const \w+(: (Map|Set)<[^=]*>)? = new (Map|Set)\b/.test(line) && !/Readonly/.test(line));
+        /^(export )?(let|var) /.test(line) ||
+        (/^(export )?const \w+(: (Map|Set)<[^=]*>)? = new (Map|Set)\b/.test(line) && !/Readonly/.test(line));
       if (mutable) found.push(`${relative}: ${line.replace(/(new (Map|Set))\b.*$/, '$1')}`);
     }
   }

@@ -18,11 +18,23 @@ test('machines/ is pure: no I/O, no wall clock, no timers of its own, no imports
   const dir = join(__dirname, '..', 'machines');
   for (const file of readdirSync(dir)) {
     const text = readFileSync(join(dir, file), 'utf8');
-    expect({ file, hits: text.match(/Date\.now|setTimeout|setInterval|require\(|from 'node:|from '\.\.\/src/g) }).toEqual({ file, hits: null });
+    expect({
+      file,
+      hits: text.match(/Date\.now|setTimeout|setInterval|require\(|from 'node:|from '\.\.\/src/g),
+    }).toEqual({ file, hits: null });
   }
 });
 
 test('transferCauseForTargetEnd: every way a target can end maps to its TransferCause', () => {
-  const expected: Record<string, string> = { busy: 'TARGETREJECT', rejected: 'TARGETREJECT', barred: 'TARGETREJECT', normal: 'TARGETHANGUP', cancel: 'TARGETHANGUP', timeout: 'TIMEOUT', noAnswer: 'TIMEOUT' };
-  for (const cause of END_CAUSES) expect({ cause, tc: transferCauseForTargetEnd(cause) }).toEqual({ cause, tc: expected[cause] ?? 'FAIL' });
+  const expected: Record<string, string> = {
+    busy: 'TARGETREJECT',
+    rejected: 'TARGETREJECT',
+    barred: 'TARGETREJECT',
+    normal: 'TARGETHANGUP',
+    cancel: 'TARGETHANGUP',
+    timeout: 'TIMEOUT',
+    noAnswer: 'TIMEOUT',
+  };
+  for (const cause of END_CAUSES)
+    expect({ cause, tc: transferCauseForTargetEnd(cause) }).toEqual({ cause, tc: expected[cause] ?? 'FAIL' });
 });

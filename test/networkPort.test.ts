@@ -70,7 +70,11 @@ test('an answer (200) that crosses our cancel: ignored for the call, and the net
   await channel.hangUp();
   expect(t.net.commands.map((c) => c.type)).toEqual(['dial', 'release']);
   t.net.indications.answered(id); // the far end's 200 arrives after our CANCEL
-  expect(t.net.commands.map((c) => `${c.type} ${c.callId === id}`)).toEqual(['dial true', 'release true', 'release true']);
+  expect(t.net.commands.map((c) => `${c.type} ${c.callId === id}`)).toEqual([
+    'dial true',
+    'release true',
+    'release true',
+  ]);
   expect(channel.state).toBe(State.IDLE);
   expect(t.summary()).toEqual(['disconnect(cancel)']);
   expect(t.sb.stats()).toMatchObject({ legs: 0, timers: 0 });
@@ -277,7 +281,11 @@ describe('early media (183 with SDP): A hears B, not our ringback', () => {
     const b = sb.createChannel();
     const result = a.retrievableTransfer(b, '+1777');
     const [A, B] = [a.callId as string, b.callId as string];
-    expect([b.state, sb.network.media(A), player.playing]).toEqual([State.RING_OUTGOING, { tone: null, bridgedTo: B }, null]);
+    expect([b.state, sb.network.media(A), player.playing]).toEqual([
+      State.RING_OUTGOING,
+      { tone: null, bridgedTo: B },
+      null,
+    ]);
     clock.increment(1000);
     expect(await result).toBe(State.TRANSFERRED);
     expect([sb.network.media(A), sb.network.media(B)]).toEqual([
@@ -349,8 +357,12 @@ describe('early media (183 with SDP): A hears B, not our ringback', () => {
 
   test('a script with earlyMedia that cannot ring, or not a boolean, is refused', () => {
     const sb = createSwitchboard({ clock: new SimulatedClock() });
-    expect(() => sb.network.addEndpoint('+1777', { outcome: 'busy', earlyMedia: true })).toThrow(/earlyMedia needs an outcome that rings/);
-    expect(() => sb.network.addEndpoint('+1777', { outcome: 'answer', earlyMedia: 'yes' as never })).toThrow(/earlyMedia must be true or false/);
+    expect(() => sb.network.addEndpoint('+1777', { outcome: 'busy', earlyMedia: true })).toThrow(
+      /earlyMedia needs an outcome that rings/,
+    );
+    expect(() => sb.network.addEndpoint('+1777', { outcome: 'answer', earlyMedia: 'yes' as never })).toThrow(
+      /earlyMedia must be true or false/,
+    );
     sb.close();
   });
 });

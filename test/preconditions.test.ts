@@ -6,7 +6,13 @@
 import { CallChannelError, HangupError, State, type Channel } from '../src';
 import { answeredCall, makeHarness, type Harness } from './harness';
 
-async function expectRefused(h: Harness, action: () => Promise<unknown>, error: typeof HangupError | typeof CallChannelError, message: RegExp, channels: Channel[]) {
+async function expectRefused(
+  h: Harness,
+  action: () => Promise<unknown>,
+  error: typeof HangupError | typeof CallChannelError,
+  message: RegExp,
+  channels: Channel[],
+) {
   const states = channels.map((c) => c.state);
   const callbacks = h.callbacks.length;
   const stats = h.sb.stats();
@@ -33,7 +39,10 @@ describe.each(TRANSFER_METHODS)('%s preconditions', (name, transfer) => {
     await a.answer();
     await a.hangUp();
     const { channel: busyOther } = h.sb.network.placeCall({ from: '+1777', to: '+1666' });
-    await expectRefused(h, () => transfer(a, busyOther), HangupError, new RegExp(`${name}\\(\\): the call has ended`), [a, busyOther]);
+    await expectRefused(h, () => transfer(a, busyOther), HangupError, new RegExp(`${name}\\(\\): the call has ended`), [
+      a,
+      busyOther,
+    ]);
     await h.assertClean();
   });
 
@@ -42,7 +51,13 @@ describe.each(TRANSFER_METHODS)('%s preconditions', (name, transfer) => {
     const { channel: a } = h.sb.network.placeCall({ from: '+1555', to: '+1666' });
     a.createTonePlayer();
     const b = h.sb.createChannel();
-    await expectRefused(h, () => transfer(a, b), CallChannelError, /needs the channel ANSWERED, but it is CALL_INCOMING/, [a, b]);
+    await expectRefused(
+      h,
+      () => transfer(a, b),
+      CallChannelError,
+      /needs the channel ANSWERED, but it is CALL_INCOMING/,
+      [a, b],
+    );
     await a.answer();
     await a.hold();
     await expectRefused(h, () => transfer(a, b), CallChannelError, /but it is ON_HOLD/, [a, b]);
@@ -53,7 +68,13 @@ describe.each(TRANSFER_METHODS)('%s preconditions', (name, transfer) => {
     const h = makeHarness();
     const { a } = await answeredCall(h);
     const { channel: other } = h.sb.network.placeCall({ from: '+1777', to: '+1666' });
-    await expectRefused(h, () => transfer(a, other), CallChannelError, /the other channel must be IDLE, but it is CALL_INCOMING/, [a, other]);
+    await expectRefused(
+      h,
+      () => transfer(a, other),
+      CallChannelError,
+      /the other channel must be IDLE, but it is CALL_INCOMING/,
+      [a, other],
+    );
     await h.assertClean();
   });
 
@@ -62,7 +83,10 @@ describe.each(TRANSFER_METHODS)('%s preconditions', (name, transfer) => {
     const { channel: a } = h.sb.network.placeCall({ from: '+1555', to: '+1666' });
     await a.answer();
     const b = h.sb.createChannel();
-    await expectRefused(h, () => transfer(a, b), CallChannelError, /no tone player; call createTonePlayer\(\) first/, [a, b]);
+    await expectRefused(h, () => transfer(a, b), CallChannelError, /no tone player; call createTonePlayer\(\) first/, [
+      a,
+      b,
+    ]);
     await h.assertClean();
   });
 
@@ -74,7 +98,13 @@ describe.each(TRANSFER_METHODS)('%s preconditions', (name, transfer) => {
     expect(await transfer(a, b)).toBe(State.TRANSFERRED);
     const c = h.sb.createChannel();
     await expectRefused(h, () => transfer(a, c), CallChannelError, /but it is TRANSFERRED/, [a, b, c]);
-    await expectRefused(h, () => a.hold(), CallChannelError, /hold\(\) needs the channel ANSWERED, but it is TRANSFERRED/, [a, b]);
+    await expectRefused(
+      h,
+      () => a.hold(),
+      CallChannelError,
+      /hold\(\) needs the channel ANSWERED, but it is TRANSFERRED/,
+      [a, b],
+    );
     await h.assertClean();
   });
 });
@@ -83,19 +113,43 @@ describe('other methods', () => {
   test('call() must start in IDLE', async () => {
     const h = makeHarness();
     const { a } = await answeredCall(h);
-    await expectRefused(h, () => a.call('+15557770000'), CallChannelError, /call\(\) needs the channel IDLE, but it is ANSWERED/, [a]);
+    await expectRefused(
+      h,
+      () => a.call('+15557770000'),
+      CallChannelError,
+      /call\(\) needs the channel IDLE, but it is ANSWERED/,
+      [a],
+    );
     await h.assertClean();
   });
 
   test('answer, ring, reject need an incoming call; hold needs ANSWERED; unhold needs ON_HOLD', async () => {
     const h = makeHarness();
     const { a } = await answeredCall(h);
-    await expectRefused(h, () => a.answer(), CallChannelError, /answer\(\) needs the channel CALL_INCOMING or RING_INCOMING, but it is ANSWERED/, [a]);
+    await expectRefused(
+      h,
+      () => a.answer(),
+      CallChannelError,
+      /answer\(\) needs the channel CALL_INCOMING or RING_INCOMING, but it is ANSWERED/,
+      [a],
+    );
     await expectRefused(h, () => a.ring(), CallChannelError, /ring\(\) needs the channel CALL_INCOMING/, [a]);
     await expectRefused(h, () => a.reject(), CallChannelError, /reject\(\) needs/, [a]);
     await expectRefused(h, () => a.unhold(), CallChannelError, /unhold\(\) needs the channel ON_HOLD or HOLDING/, [a]);
-    await expectRefused(h, () => a.retrieveTransferredCall(), CallChannelError, /needs the channel TRANSFERRED, but it is ANSWERED/, [a]);
-    await expectRefused(h, () => a.waitForTransferredCallRetrieval(), CallChannelError, /needs the channel TRANSFERRED or RECONNECTING/, [a]);
+    await expectRefused(
+      h,
+      () => a.retrieveTransferredCall(),
+      CallChannelError,
+      /needs the channel TRANSFERRED, but it is ANSWERED/,
+      [a],
+    );
+    await expectRefused(
+      h,
+      () => a.waitForTransferredCallRetrieval(),
+      CallChannelError,
+      /needs the channel TRANSFERRED or RECONNECTING/,
+      [a],
+    );
     await h.assertClean();
   });
 
@@ -128,9 +182,18 @@ describe('other methods', () => {
     const { a, b } = await answeredCall(h);
     const badCalls: Array<[() => Promise<unknown>, RegExp]> = [
       [() => a.retrievableTransfer(b, ''), /'to' must be a non-empty string/],
-      [() => a.transferToInboundService(b, 42 as unknown as string), /'serviceName' must be a non-empty string, got 42/],
-      [() => a.retrievableTransfer(b, '+1555', { secondsTimeout: -1 }), /secondsTimeout must be a positive number of seconds or null, got -1/],
-      [() => a.retrievableTransfer(b, '+1555', { secondsTimeout: Number.NaN }), /secondsTimeout must be a positive number/],
+      [
+        () => a.transferToInboundService(b, 42 as unknown as string),
+        /'serviceName' must be a non-empty string, got 42/,
+      ],
+      [
+        () => a.retrievableTransfer(b, '+1555', { secondsTimeout: -1 }),
+        /secondsTimeout must be a positive number of seconds or null, got -1/,
+      ],
+      [
+        () => a.retrievableTransfer(b, '+1555', { secondsTimeout: Number.NaN }),
+        /secondsTimeout must be a positive number/,
+      ],
       [() => a.retrievableTransfer(b, '+1555', { ringbackTone: '' }), /ringbackTone must be a non-empty string/],
       [() => b.call(''), /'to' must be a non-empty string/],
       [() => b.call('+1555', { secondsTimeout: 0 }), /secondsTimeout must be a positive number/],
@@ -148,8 +211,20 @@ describe('other methods', () => {
     const h = makeHarness();
     const { a } = await answeredCall(h);
     const foreign = makeHarness().sb.createChannel();
-    await expectRefused(h, () => a.retrievableTransfer(foreign, '+1555'), CallChannelError, /'other' must be a channel of this switchboard/, [a]);
-    await expectRefused(h, () => a.retrievableTransfer({} as Channel, '+1555'), CallChannelError, /'other' must be a channel/, [a]);
+    await expectRefused(
+      h,
+      () => a.retrievableTransfer(foreign, '+1555'),
+      CallChannelError,
+      /'other' must be a channel of this switchboard/,
+      [a],
+    );
+    await expectRefused(
+      h,
+      () => a.retrievableTransfer({} as Channel, '+1555'),
+      CallChannelError,
+      /'other' must be a channel/,
+      [a],
+    );
     await h.assertClean();
   });
 });

@@ -54,7 +54,12 @@ test('listener hangs up A on transferComplete: the callback stream keeps A’s d
   await h.advance(1);
   await result;
   await flush();
-  expect(h.summary().map(([type]) => type)).toEqual(['initiate', 'transferDisconnect', 'transferComplete', 'disconnect']);
+  expect(h.summary().map(([type]) => type)).toEqual([
+    'initiate',
+    'transferDisconnect',
+    'transferComplete',
+    'disconnect',
+  ]);
   await h.assertClean();
 });
 
@@ -66,7 +71,11 @@ test('far end fails while an outgoing call rings: call() settles ERROR instead o
   h.sb.network.farEnd(channel.callId as string).fail('503 Service Unavailable');
   expect(await result).toBe(State.ERROR);
   await channel.hangUp();
-  expect(h.callbacks.at(-1)).toMatchObject({ eventType: 'disconnect', cause: 'error', errorMessage: '503 Service Unavailable' });
+  expect(h.callbacks.at(-1)).toMatchObject({
+    eventType: 'disconnect',
+    cause: 'error',
+    errorMessage: '503 Service Unavailable',
+  });
   await h.assertClean();
 });
 
@@ -90,11 +99,9 @@ test('one large clock jump fires chained far-end timers in due order', async () 
   void c2.call('+1002', { secondsTimeout: null });
   h.clock.increment(10_000);
   await flush();
-  expect(h.callbacks.map((c) => `${c.eventType}@${c.eventTime.slice(17, 19)}:${c.callId === c1.callId ? 'c1' : 'c2'}`)).toEqual([
-    'answer@01:c1',
-    'disconnect@02:c1',
-    'answer@03:c2',
-  ]);
+  expect(
+    h.callbacks.map((c) => `${c.eventType}@${c.eventTime.slice(17, 19)}:${c.callId === c1.callId ? 'c1' : 'c2'}`),
+  ).toEqual(['answer@01:c1', 'disconnect@02:c1', 'answer@03:c2']);
   await h.assertClean();
 });
 

@@ -110,9 +110,17 @@ describe.each(TIMEOUTS)('retrievable transfer, %s', (_label, secondsTimeout) => 
     ]);
     const [disconnect, complete] = h.callbacks.slice(before) as [TransferDisconnectCallback, TransferCompleteCallback];
     expectFields(disconnect, transferDisconnectFields(true));
-    expect(disconnect).toMatchObject({ parentCallId: aId, transferTo: 'voicemail', endTime: '1970-01-01T00:00:22.000Z' });
+    expect(disconnect).toMatchObject({
+      parentCallId: aId,
+      transferTo: 'voicemail',
+      endTime: '1970-01-01T00:00:22.000Z',
+    });
     expectFields(complete, transferCompleteFields());
-    expect(complete).toMatchObject({ direction: 'inbound', transferTo: 'voicemail', eventTime: '1970-01-01T00:00:22.000Z' });
+    expect(complete).toMatchObject({
+      direction: 'inbound',
+      transferTo: 'voicemail',
+      eventTime: '1970-01-01T00:00:22.000Z',
+    });
     await h.assertClean();
   });
 
@@ -162,7 +170,13 @@ describe.each(TIMEOUTS)('retrievable transfer, %s', (_label, secondsTimeout) => 
   test.each([
     ['row 2: B busy', { outcome: 'busy' } as const, Cause.BUSY, 'busy', 0],
     ['row 3: B rejects', { outcome: 'reject', ringFor: 4 } as const, Cause.REJECTED, 'rejected', 4],
-    ['row 7: B clears normally before answering', { outcome: 'clearBeforeAnswer', ringFor: 5 } as const, Cause.NORMAL, 'hangup', 5],
+    [
+      'row 7: B clears normally before answering',
+      { outcome: 'clearBeforeAnswer', ringFor: 5 } as const,
+      Cause.NORMAL,
+      'hangup',
+      5,
+    ],
   ])('%s → A ANSWERED, B IDLE, resolves ANSWERED', async (_row, behaviour, bCause, wireCause, after) => {
     const h = makeHarness();
     h.sb.network.addEndpoint('+15557770000', behaviour);

@@ -8,7 +8,7 @@ import { answeredCall, makeHarness } from './harness';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
 
-test('a transfer with 20 s left: its timeout and the far end\'s answer are records with absolute deadlines', async () => {
+test("a transfer with 20 s left: its timeout and the far end's answer are records with absolute deadlines", async () => {
   const h = makeHarness();
   h.clock.set(T0);
   h.sb.network.addEndpoint('+15557770000', { outcome: 'answer', ringFor: 25, hangUpAfter: 60 });
@@ -43,7 +43,12 @@ test('a transfer with 20 s left: its timeout and the far end\'s answer are recor
   expect(await result).toBe(State.TRANSFERRED);
   expect(a.transferCause()).toBe(TransferCause.NORMAL);
   expect(h.sb.clock.pending()).toEqual([
-    { id: expect.any(String), deadline: T0 + 85_000, target: { kind: 'farEnd', id: b.callId }, event: { type: 'hangUp' } },
+    {
+      id: expect.any(String),
+      deadline: T0 + 85_000,
+      target: { kind: 'farEnd', id: b.callId },
+      event: { type: 'hangUp' },
+    },
   ]);
   await h.advance(60);
   expect(b.state).toBe(State.IDLE);
@@ -51,7 +56,7 @@ test('a transfer with 20 s left: its timeout and the far end\'s answer are recor
   await h.assertClean();
 });
 
-test('the timeout record fires at its deadline and leaves nothing; a leg\'s call timeout is addressed by call id', async () => {
+test("the timeout record fires at its deadline and leaves nothing; a leg's call timeout is addressed by call id", async () => {
   const h = makeHarness();
   h.clock.set(T0);
   h.sb.network.addEndpoint('+15557770000', { outcome: 'noAnswer' });
@@ -77,7 +82,7 @@ test('the timeout record fires at its deadline and leaves nothing; a leg\'s call
   await h.assertClean();
 });
 
-test('a consult\'s timeout is a record addressed by the consult\'s id; cancelling it removes the record', async () => {
+test("a consult's timeout is a record addressed by the consult's id; cancelling it removes the record", async () => {
   const h = makeHarness();
   h.clock.set(T0);
   const agent = h.sb.agent({ phoneNumber: '5005', consultTimeout: 30 });

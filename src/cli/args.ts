@@ -27,17 +27,26 @@ export interface ParsedCommand {
 export function parseCommand(args: string[], spec: CommandSpec): ParsedCommand {
   const options = { ...spec.options, help: { type: 'boolean', short: 'h' } } as const;
   // Not strict: the tokens are checked here, so that each mistake gets a short message of our own.
-  const { values, positionals, tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+  const { values, positionals, tokens } = parseArgs({
+    args,
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   if (values.help === true) return { help: true, values: {}, positionals: [] };
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     const option = spec.options[token.name];
     if (!option) throw new UsageError(`unknown option '${token.rawName}'`);
-    if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`option --${token.name} takes no value`);
-    const missing = token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && token.value !== '-');
+    if (option.type === 'boolean' && token.value !== undefined)
+      throw new UsageError(`option --${token.name} takes no value`);
+    const missing =
+      token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && token.value !== '-');
     if (option.type === 'string' && missing) throw new UsageError(`option --${token.name} needs a value`);
   }
-  if (positionals.length > spec.positionals) throw new UsageError(`unexpected argument '${positionals[spec.positionals]}'`);
+  if (positionals.length > spec.positionals)
+    throw new UsageError(`unexpected argument '${positionals[spec.positionals]}'`);
   return { help: false, values, positionals };
 }
 

@@ -12,7 +12,10 @@ export type DemoName = keyof typeof DEMOS;
 
 /** The compiled example: beside dist/src/cli when run from dist/, or in dist/ when run from the sources. */
 export function demoScript(name: DemoName, here = __dirname): string {
-  const candidates = [join(here, '..', '..', 'examples', `${DEMOS[name]}.js`), join(here, '..', '..', 'dist', 'examples', `${DEMOS[name]}.js`)];
+  const candidates = [
+    join(here, '..', '..', 'examples', `${DEMOS[name]}.js`),
+    join(here, '..', '..', 'dist', 'examples', `${DEMOS[name]}.js`),
+  ];
   const found = candidates.find((file) => existsSync(file));
   if (!found) throw new CommandError(`the ${name} demo is not built (no ${candidates[1]}): run npm run build`);
   return found;

@@ -65,13 +65,29 @@ export async function docsFiles(): Promise<Map<string, string>> {
     "import { toMermaid, toDot, toScxml, toSvg, channelMachine } from 'switchboard';",
     '```',
     '',
-    'The live inspector (`/inspect` on `switchboard serve`) shows these diagrams with each call\'s active state.',
+    "The live inspector (`/inspect` on `switchboard serve`) shows these diagrams with each call's active state.",
     '',
   ];
   for (const m of MACHINES) {
     files.set(join('diagrams', `${m.name}.svg`), await toSvg(m.machine));
-    md.push(`## ${m.name}`, '', `${m.summary[0].toUpperCase()}${m.summary.slice(1)}.`, '', `![${m.name}](diagrams/${m.name}.svg)`, '');
-    md.push('<details><summary>Mermaid source</summary>', '', '```mermaid', toMermaid(m.machine).trimEnd(), '```', '', '</details>', '');
+    md.push(
+      `## ${m.name}`,
+      '',
+      `${m.summary[0].toUpperCase()}${m.summary.slice(1)}.`,
+      '',
+      `![${m.name}](diagrams/${m.name}.svg)`,
+      '',
+    );
+    md.push(
+      '<details><summary>Mermaid source</summary>',
+      '',
+      '```mermaid',
+      toMermaid(m.machine).trimEnd(),
+      '```',
+      '',
+      '</details>',
+      '',
+    );
   }
   files.set('diagrams.md', md.join('\n'));
   return files;
@@ -116,7 +132,8 @@ export async function diagramCommand(parsed: ParsedCommand, out: (l: string) => 
   }
   if (name === undefined) throw new UsageError('which machine? (switchboard diagram --list)');
   const format = oneOf('format', stringOption(parsed, 'format') ?? 'mermaid', FORMATS);
-  if (!findMachine(name)) throw new UsageError(`unknown machine '${name}' (machines: ${MACHINES.map((m) => m.name).join(', ')})`);
+  if (!findMachine(name))
+    throw new UsageError(`unknown machine '${name}' (machines: ${MACHINES.map((m) => m.name).join(', ')})`);
   const text = await render(name, format);
   const outFile = stringOption(parsed, 'out');
   if (outFile !== undefined) {

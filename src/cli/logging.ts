@@ -21,7 +21,12 @@ function check<T extends string>(value: string, allowed: readonly T[], source: s
 }
 
 /** The logging a command line and environment ask for; a UsageError for a value that is not a level or format. */
-export function resolveLogging(options: { level?: string; format?: string; env: NodeJS.ProcessEnv; isTTY: boolean }): Logging {
+export function resolveLogging(options: {
+  level?: string;
+  format?: string;
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean;
+}): Logging {
   const { env } = options;
   const level =
     options.level !== undefined
@@ -35,13 +40,22 @@ export function resolveLogging(options: { level?: string; format?: string; env: 
 }
 
 /** The server's logger options: JSON on standard output, or pino-pretty's lines (coloured on a terminal). */
-export function serverLogger(logging: Logging, isTTY: boolean): { level: string; stream?: { write(line: string): void } } {
+export function serverLogger(
+  logging: Logging,
+  isTTY: boolean,
+): { level: string; stream?: { write(line: string): void } } {
   if (logging.format === 'json') return { level: logging.level };
   // Loaded only when used (the commands that do not serve start faster without it).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pinoPretty = require('pino-pretty') as typeof import('pino-pretty');
   return {
     level: logging.level,
-    stream: pinoPretty({ colorize: isTTY, sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }),
+    stream: pinoPretty({
+      colorize: isTTY,
+      sync: true,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+    }),
   };
 }

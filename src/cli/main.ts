@@ -8,7 +8,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CAUSE_TABLE } from '../causes';
-import { CommandError, UsageError, oneOf, parseCommand, stringOption, type CommandSpec, type ParsedCommand } from './args';
+import {
+  CommandError,
+  UsageError,
+  oneOf,
+  parseCommand,
+  stringOption,
+  type CommandSpec,
+  type ParsedCommand,
+} from './args';
 import { DEMOS, runDemo, type DemoName } from './demo';
 import { DIAGRAM_OPTIONS, DIAGRAM_USAGE, diagramCommand } from './diagram';
 import { LOG_LEVELS, resolveLogging } from './logging';
@@ -99,7 +107,11 @@ Options:
   --json          also print the full JSON payloads
   -h, --help      show this help`,
     spec: { options: { json: { type: 'boolean' } }, positionals: 1 },
-    run: (parsed) => runDemo(oneOf<DemoName>('demo', parsed.positionals[0] ?? 'ivr', Object.keys(DEMOS) as DemoName[]), parsed.values.json === true),
+    run: (parsed) =>
+      runDemo(
+        oneOf<DemoName>('demo', parsed.positionals[0] ?? 'ivr', Object.keys(DEMOS) as DemoName[]),
+        parsed.values.json === true,
+      ),
   },
   diagram: {
     usage: DIAGRAM_USAGE,
@@ -133,19 +145,44 @@ function version(): string {
 
 /** The cause table as aligned text, or as a Markdown table (what docs/causes.md holds). */
 export function causeTableLines(markdown: boolean): string[] {
-  const header = ['engine', 'Aculab', 'Bandwidth', 'Catapult v1', 'Q.850', 'SIP', 'Twilio', ...(markdown ? ['meaning'] : [])];
+  const header = [
+    'engine',
+    'Aculab',
+    'Bandwidth',
+    'Catapult v1',
+    'Q.850',
+    'SIP',
+    'Twilio',
+    ...(markdown ? ['meaning'] : []),
+  ];
   const rows = CAUSE_TABLE.map((r) => [
-    r.cause, r.aculab, r.bandwidth, r.catapult, String(r.q850), String(r.sip), r.twilio, ...(markdown ? [r.meaning] : []),
+    r.cause,
+    r.aculab,
+    r.bandwidth,
+    r.catapult,
+    String(r.q850),
+    String(r.sip),
+    r.twilio,
+    ...(markdown ? [r.meaning] : []),
   ]);
   if (markdown) {
     return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  return [header, ...rows].map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** Run a command line; resolves to the exit code. Output goes through `out` (stdout) and `err` (stderr). */
-export async function main(argv: string[], out: Out = (l) => console.log(l), err: Out = (l) => console.error(l)): Promise<number> {
+export async function main(
+  argv: string[],
+  out: Out = (l) => console.log(l),
+  err: Out = (l) => console.error(l),
+): Promise<number> {
   const [name, ...rest] = argv;
   const named = (n: string | undefined) => (n !== undefined && Object.hasOwn(COMMANDS, n) ? COMMANDS[n] : undefined);
   const usageError = (message: string, hint: string) => {
@@ -171,7 +208,10 @@ export async function main(argv: string[], out: Out = (l) => console.log(l), err
   }
   const command = named(name);
   if (!command) {
-    return usageError(name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`, 'switchboard --help');
+    return usageError(
+      name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`,
+      'switchboard --help',
+    );
   }
   try {
     const parsed = parseCommand(rest, command.spec);

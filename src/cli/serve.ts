@@ -51,7 +51,12 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions): Promise<number> {
   let config;
   try {
-    config = loadConfig({ file: options.config, port: options.port, redisUrl: options.redisUrl, nodeId: options.nodeId });
+    config = loadConfig({
+      file: options.config,
+      port: options.port,
+      redisUrl: options.redisUrl,
+      nodeId: options.nodeId,
+    });
   } catch (error) {
     if (error instanceof ConfigError) {
       options.err(`switchboard serve: ${error.message}`);
@@ -83,7 +88,9 @@ export async function serve(options: ServeOptions): Promise<number> {
       options.err(`switchboard serve: the lease of node id '${nodeId}' was taken by another process: stopping`);
       onLeaseLost();
     });
-    options.out(`taking the lease of node id '${nodeId}' in Redis at ${store.url} (waits up to ${store.leaseMs / 1000} s for a killed process's)`);
+    options.out(
+      `taking the lease of node id '${nodeId}' in Redis at ${store.url} (waits up to ${store.leaseMs / 1000} s for a killed process's)`,
+    );
     try {
       await store.start();
     } catch (error) {
@@ -107,16 +114,25 @@ export async function serve(options: ServeOptions): Promise<number> {
   const base = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : publicUrl;
   if (config.notice) options.out(`\n  ${config.notice}\n`);
   options.out(`switchboard is listening on ${base}`);
-  options.out(`  agent API     ${base}/api/v2/me   (HTTP Basic; users: ${config.users.map((u) => `${u.username} → device ${u.deviceDn}`).join(', ')})`);
-  if (config.simulator && sb.network instanceof SimulatedNetwork) options.out(`  simulator API ${base}/api/v2/simulator/…`);
+  options.out(
+    `  agent API     ${base}/api/v2/me   (HTTP Basic; users: ${config.users.map((u) => `${u.username} → device ${u.deviceDn}`).join(', ')})`,
+  );
+  if (config.simulator && sb.network instanceof SimulatedNetwork)
+    options.out(`  simulator API ${base}/api/v2/simulator/…`);
   if (config.inspector !== 'off') options.out(`  inspector     ${base}/inspect   (log in as a configured user)`);
   options.out(`  health        ${base}/healthz`);
   if (store) {
     options.out(`  redis         ${store.url}, node id '${store.nodeId}', keys under '${store.prefix}'`);
-    options.out(`                webhook outbox in Redis (${recovered} left by a previous process re-delivered); node lease ${store.leaseMs / 1000} s`);
-    options.out('                call state is NOT durable yet: live calls and their timers are lost if this process dies');
+    options.out(
+      `                webhook outbox in Redis (${recovered} left by a previous process re-delivered); node lease ${store.leaseMs / 1000} s`,
+    );
+    options.out(
+      '                call state is NOT durable yet: live calls and their timers are lost if this process dies',
+    );
   }
-  options.out(`  try: curl -u ${config.users[0].username}:<password> ${base}/api/v2/me${options.config ? `   (passwords are in ${options.config})` : ''}`);
+  options.out(
+    `  try: curl -u ${config.users[0].username}:<password> ${base}/api/v2/me${options.config ? `   (passwords are in ${options.config})` : ''}`,
+  );
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -126,8 +142,10 @@ export async function serve(options: ServeOptions): Promise<number> {
       app.log.info({ signal }, 'shutting down');
       sb.close(); // every live call ends, and emits its terminal callback
       const drained = webhooks.drain(DRAIN_MS).then((left) => {
-        if (left > 0 && webhooks.durable) app.log.warn({ pending: left }, 'webhook deliveries left in the Redis outbox for the next start');
-        else if (left > 0) app.log.error({ pending: left }, 'webhook deliveries still pending at shutdown (callback-error)');
+        if (left > 0 && webhooks.durable)
+          app.log.warn({ pending: left }, 'webhook deliveries left in the Redis outbox for the next start');
+        else if (left > 0)
+          app.log.error({ pending: left }, 'webhook deliveries still pending at shutdown (callback-error)');
       });
       void Promise.all([drained, closeWithin(app, DRAIN_MS - 1000)])
         .then(() => store?.close())

@@ -92,8 +92,12 @@ type Presented = { user: UserConfig } | { claimed: string } | null;
 function presented(message: BayeuxMessage, request: IncomingMessage | undefined, options: CometdOptions): Presented {
   const auth = message.ext?.authentication;
   if (auth !== undefined) {
-    if (typeof auth?.user !== 'string' || typeof auth.password !== 'string') return { claimed: String(auth?.user ?? '') };
-    const user = authenticate(options.users, `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`);
+    if (typeof auth?.user !== 'string' || typeof auth.password !== 'string')
+      return { claimed: String(auth?.user ?? '') };
+    const user = authenticate(
+      options.users,
+      `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`,
+    );
     return user ? { user } : { claimed: auth.user };
   }
   const header = request?.headers.authorization;
@@ -161,7 +165,8 @@ export function attachCometd(server: Server, options: CometdOptions): CometdNoti
         case '/meta/unsubscribe': {
           const user = clients.get(message.clientId ?? '');
           if (!user) message.error = '401::Unknown or unauthenticated client';
-          else if (!PUBLIC_CHANNELS.includes(message.subscription ?? '')) message.error = `403:${message.subscription}:Forbidden channel`;
+          else if (!PUBLIC_CHANNELS.includes(message.subscription ?? ''))
+            message.error = `403:${message.subscription}:Forbidden channel`;
           else message.subscription = privateChannel(user.deviceDn, message.subscription as string);
           return callback(message);
         }
@@ -181,7 +186,8 @@ export function attachCometd(server: Server, options: CometdOptions): CometdNoti
       // Shutting down: the held /meta/connect is answered now, with the advice to start again (elsewhere).
       if (closing && message.channel === '/meta/connect') message.advice = { reconnect: 'handshake', interval: 0 };
       if (typeof message.subscription === 'string') message.subscription = publicName(message.subscription);
-      if (typeof message.channel === 'string' && message.channel.startsWith('/agent/')) message.channel = publicName(message.channel);
+      if (typeof message.channel === 'string' && message.channel.startsWith('/agent/'))
+        message.channel = publicName(message.channel);
       callback(message);
     },
   });
@@ -229,10 +235,15 @@ export function attachCometd(server: Server, options: CometdOptions): CometdNoti
         for (const listener of others) listener.call(server, request, ...rest);
         return;
       }
-      const refused: [number, string] | null = closing ? [503, 'the server is shutting down'] : refusal(request, allowedOrigins);
+      const refused: [number, string] | null = closing
+        ? [503, 'the server is shutting down']
+        : refusal(request, allowedOrigins);
       if (refused) {
         const [status, reason] = refused;
-        const target = rest[0] as { writeHead?: (s: number, h: object) => { end(t: string): void }; destroy?: () => void };
+        const target = rest[0] as {
+          writeHead?: (s: number, h: object) => { end(t: string): void };
+          destroy?: () => void;
+        };
         const headers = status === 503 ? { connection: 'close' } : {};
         const body = JSON.stringify({ statusCode: 1, statusMessage: `CometD request refused: ${reason}` });
         if (event === 'request' && target.writeHead) target.writeHead(status, headers).end(body);
@@ -284,7 +295,8 @@ export function attachCometd(server: Server, options: CometdOptions): CometdNoti
  * way to answer them without also closing their sockets at once; this reads its engine's connection table.
  */
 function fayeConnections(bayeux: object): Array<{ flush(): void }> {
-  const engine = (bayeux as { _server?: { _engine?: { _connections?: Map<string, { flush(): void }> } } })._server?._engine;
+  const engine = (bayeux as { _server?: { _engine?: { _connections?: Map<string, { flush(): void }> } } })._server
+    ?._engine;
   return [...(engine?._connections?.values() ?? [])];
 }
 

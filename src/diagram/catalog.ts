@@ -16,13 +16,21 @@ export interface CatalogEntry {
 }
 
 export const MACHINES: readonly CatalogEntry[] = [
-  { name: 'channel', summary: 'one call leg, in Aculab UASCallChannel states (docs/behaviour.md §2)', machine: channelMachine },
+  {
+    name: 'channel',
+    summary: 'one call leg, in Aculab UASCallChannel states (docs/behaviour.md §2)',
+    machine: channelMachine,
+  },
   {
     name: 'retrievable-transfer',
     summary: 'a retrievable transfer / transfer to an inbound service: every exit path of docs/behaviour.md §3',
     machine: retrievableTransferMachine,
   },
-  { name: 'agent-call', summary: "one call on an agent's desk, in Genesys call states (docs/behaviour.md §4)", machine: agentCallMachine },
+  {
+    name: 'agent-call',
+    summary: "one call on an agent's desk, in Genesys call states (docs/behaviour.md §4)",
+    machine: agentCallMachine,
+  },
   {
     name: 'consult-transfer',
     summary: 'a two-step (consult) or single-step transfer on an agent desk (docs/behaviour.md §4)',

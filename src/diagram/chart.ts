@@ -138,7 +138,8 @@ export function guardText(guard: unknown, top = false): string {
     const joined = g.guards.map((x) => guardText(x)).join(kind === 'checkAnd' ? ' && ' : ' || ');
     return top ? joined : `(${joined})`;
   }
-  if (kind === 'checkStateIn') return `in ${typeof g.stateValue === 'string' ? g.stateValue : JSON.stringify(g.stateValue)}`;
+  if (kind === 'checkStateIn')
+    return `in ${typeof g.stateValue === 'string' ? g.stateValue : JSON.stringify(g.stateValue)}`;
   const name = (guard as { name?: string })?.name;
   return name && name !== 'guard' ? name : 'guard';
 }

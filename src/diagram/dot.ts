@@ -57,13 +57,17 @@ export function chartToDot(chart: Chart): string {
     if (parent.initial) {
       lines.push(`${indent}${q(initialOf(parent.id))} [shape=point, width=0.12, fillcolor="#222222", label=""];`);
       const target = parent.initial;
-      lines.push(`${indent}${q(initialOf(parent.id))} -> ${compound(target) ? `${q(initialOf(target))} [lhead=${q(clusterOf(target))}]` : q(target)};`);
+      lines.push(
+        `${indent}${q(initialOf(parent.id))} -> ${compound(target) ? `${q(initialOf(target))} [lhead=${q(clusterOf(target))}]` : q(target)};`,
+      );
     }
     for (const s of parent.children) {
       const tooltip = s.description ? `, tooltip=${q(s.description)}` : '';
       if (s.children.length > 0) {
         lines.push(`${indent}subgraph ${q(clusterOf(s.id))} {`);
-        lines.push(`${indent}  id=${q(svgStateId(s.id))}; label=${q(s.key)}; style="rounded"; color="#444444"; fontname="Helvetica,Arial,sans-serif"; fontsize=12${tooltip.replace(', ', '; ')};`);
+        lines.push(
+          `${indent}  id=${q(svgStateId(s.id))}; label=${q(s.key)}; style="rounded"; color="#444444"; fontname="Helvetica,Arial,sans-serif"; fontsize=12${tooltip.replace(', ', '; ')};`,
+        );
         states(s, `${indent}  `);
         lines.push(`${indent}}`);
       } else {

@@ -177,12 +177,17 @@ export class CallbackBuilder {
   }
 
   initiate(leg: LegFacts, now: number): InitiateCallback {
-    return { eventType: 'initiate', ...this.common(leg, now), startTime: this.times.format(leg.startTime), ...tagOf(leg) };
+    return {
+      eventType: 'initiate',
+      ...this.common(leg, now),
+      startTime: this.times.format(leg.startTime),
+      ...tagOf(leg),
+    };
   }
 
   answer(leg: LegFacts, now: number): AnswerCallback {
     return {
-        eventType: 'answer',
+      eventType: 'answer',
       ...this.common(leg, now),
       startTime: this.times.format(leg.startTime),
       answerTime: this.times.format(known(leg.answerTime, 'answerTime')),
@@ -192,7 +197,7 @@ export class CallbackBuilder {
 
   disconnect(leg: LegFacts, now: number): DisconnectCallback {
     return {
-        eventType: 'disconnect',
+      eventType: 'disconnect',
       ...this.common(leg, now),
       startTime: this.times.format(leg.startTime),
       ...this.optionalTime('answerTime', leg.answerTime),
@@ -205,7 +210,7 @@ export class CallbackBuilder {
   /** B answered: callId = B, parentCallId = A, from/to of A, transferCallerId/transferTo of B. */
   transferAnswer(target: LegFacts, parent: LegFacts, now: number): TransferAnswerCallback {
     return {
-        eventType: 'transferAnswer',
+      eventType: 'transferAnswer',
       ...this.common(target, now, parent),
       parentCallId: parent.callId,
       startTime: this.times.format(target.startTime),
@@ -219,7 +224,7 @@ export class CallbackBuilder {
   /** B ended, for any reason: exactly once per transfer leg. */
   transferDisconnect(target: LegFacts, parent: LegFacts, now: number): TransferDisconnectCallback {
     return {
-        eventType: 'transferDisconnect',
+      eventType: 'transferDisconnect',
       ...this.common(target, now, parent),
       parentCallId: parent.callId,
       startTime: this.times.format(target.startTime),
@@ -235,7 +240,7 @@ export class CallbackBuilder {
   /** The transfer ended while A is up: callId = A, cause = how B ended. */
   transferComplete(parent: LegFacts, target: LegFacts, now: number): TransferCompleteCallback {
     return {
-        eventType: 'transferComplete',
+      eventType: 'transferComplete',
       ...this.common(parent, now),
       startTime: this.times.format(parent.startTime),
       ...this.optionalTime('answerTime', parent.answerTime),
@@ -268,7 +273,6 @@ function known<T>(value: T | undefined, name: string): T {
 export function defaultErrorMessage(leg: LegFacts): string {
   return `Call ${leg.callId} ended with cause ${leg.endCause ?? 'error'}`;
 }
-
 
 function tagOf(leg: LegFacts): { tag?: string } {
   return leg.tag === undefined ? {} : { tag: leg.tag };

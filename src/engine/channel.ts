@@ -49,7 +49,11 @@ export interface RejectOptions {
 /** What a channel needs from the engine. */
 export interface ChannelHost {
   readonly clock: EngineClock;
-  dial(channel: Channel, destination: Destination, options: { from: string; secondsTimeout: number | null; tag?: string }): Leg;
+  dial(
+    channel: Channel,
+    destination: Destination,
+    options: { from: string; secondsTimeout: number | null; tag?: string },
+  ): Leg;
   clear(leg: Leg, cause: EndCause): void;
   hangUp(leg: Leg): void;
   /** Send an application event to a leg (as an engine turn). */
@@ -58,7 +62,14 @@ export interface ChannelHost {
     parent: Leg,
     other: Channel,
     destination: Destination,
-    options: { callFrom: string; secondsTimeout: number | null; tag?: string; player: TonePlayer; tone: string; urls?: CallbackUrls },
+    options: {
+      callFrom: string;
+      secondsTimeout: number | null;
+      tag?: string;
+      player: TonePlayer;
+      tone: string;
+      urls?: CallbackUrls;
+    },
   ): void;
   retrieve(parent: Leg): void;
   owns(channel: Channel): boolean;
@@ -133,7 +144,11 @@ export class Channel {
     }
     requireAddress('call', 'to', to);
     const secondsTimeout = timeoutOption('call', options.secondsTimeout, 120);
-    this.host.dial(this, { kind: 'address', to }, { from: options.from || 'anonymous', secondsTimeout, tag: options.tag });
+    this.host.dial(
+      this,
+      { kind: 'address', to },
+      { from: options.from || 'anonymous', secondsTimeout, tag: options.tag },
+    );
     return this.#until(settled(State.ANSWERED));
   }
 
@@ -195,7 +210,10 @@ export class Channel {
     const leg = this.#require('unhold', [State.ON_HOLD, State.HOLDING]);
     if (unholdPending(leg)) throw new CallChannelError('unhold(): an unhold is already pending for this call');
     this.host.signal(leg, { type: 'UNHOLD' });
-    return this.#until((s) => s === State.ANSWERED || s === State.IDLE || s === State.ERROR || (s === State.ON_HOLD && !unholdPending(leg)));
+    return this.#until(
+      (s) =>
+        s === State.ANSWERED || s === State.IDLE || s === State.ERROR || (s === State.ON_HOLD && !unholdPending(leg)),
+    );
   }
 
   /** Retrievable transfer to an inbound service; resolves TRANSFERRED, or another state with `transferCause()`. */
@@ -239,7 +257,9 @@ export class Channel {
 
   #refuseIfAgents(method: string): void {
     if (this.#agent !== null) {
-      throw new CallChannelError(`${method}(): this call is on agent ${this.#agent}'s desk; operate it with the agent API`);
+      throw new CallChannelError(
+        `${method}(): this call is on agent ${this.#agent}'s desk; operate it with the agent API`,
+      );
     }
   }
 
@@ -293,7 +313,8 @@ export class Channel {
     for (const key of ['transferAnswerUrl', 'transferCompleteUrl', 'transferDisconnectUrl'] as const) {
       const url = options[key];
       if (url === undefined) continue;
-      if (typeof url !== 'string' || !URL.canParse(url)) throw new TypeError(`${method}(): ${key} must be an absolute URL, got ${JSON.stringify(url)}`);
+      if (typeof url !== 'string' || !URL.canParse(url))
+        throw new TypeError(`${method}(): ${key} must be an absolute URL, got ${JSON.stringify(url)}`);
       urls[key] = url;
     }
     this.host.startTransfer(leg, other, destination, {
@@ -361,7 +382,9 @@ function timeoutOption(method: string, value: number | null | undefined, fallbac
   if (value === undefined) return fallback;
   if (value === null) return null;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${method}(): secondsTimeout must be a positive number of seconds or null, got ${String(value)}`);
+    throw new TypeError(
+      `${method}(): secondsTimeout must be a positive number of seconds or null, got ${String(value)}`,
+    );
   }
   return value;
 }

@@ -160,7 +160,12 @@ export class EngineClock implements Clock {
       .toArray()
       .filter((timer) => timer.state === 'pending')
       .sort(byDue)
-      .map((timer) => ({ id: timer.id, deadline: timer.deadline, target: copyTarget(timer.target), event: structuredClone(timer.event) }));
+      .map((timer) => ({
+        id: timer.id,
+        deadline: timer.deadline,
+        target: copyTarget(timer.target),
+        event: structuredClone(timer.event),
+      }));
   }
 
   private add(id: string, deadline: number, target: TimerTarget, event: TimerEvent): Timer {
@@ -229,5 +234,7 @@ export class EngineClock implements Clock {
 }
 
 function copyTarget(target: TimerTarget): TimerTarget {
-  return target.sendId === undefined ? { kind: target.kind, id: target.id } : { kind: target.kind, id: target.id, sendId: target.sendId };
+  return target.sendId === undefined
+    ? { kind: target.kind, id: target.id }
+    : { kind: target.kind, id: target.id, sendId: target.sendId };
 }

@@ -179,7 +179,11 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     const confirmed = CONFIRMED.has(name) ? (name as ConfirmedCommand) : null;
     if (confirmed) {
       if (leg.outstanding.has(confirmed)) {
-        this.supervisor.networkError(name, leg.callId, new Error(`a ${name} is already outstanding for this leg; not sent again`));
+        this.supervisor.networkError(
+          name,
+          leg.callId,
+          new Error(`a ${name} is already outstanding for this leg; not sent again`),
+        );
         return;
       }
       leg.outstanding.add(confirmed); // before the command: the network may confirm it from inside
@@ -189,7 +193,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     } catch (error) {
       if (confirmed) leg.outstanding.delete(confirmed);
       this.supervisor.networkError(name, leg.callId, error);
-      if (this.legs.has(leg.callId)) this.failed(leg.callId, `The network's ${name} failed: ${(error as Error)?.message ?? String(error)}`);
+      if (this.legs.has(leg.callId))
+        this.failed(leg.callId, `The network's ${name} failed: ${(error as Error)?.message ?? String(error)}`);
     }
   }
 
@@ -226,9 +231,21 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   // ---- ChannelHost: what channels ask ----
 
-  dial(channel: Channel, destination: Destination, options: { from: string; secondsTimeout: number | null; tag?: string }): Leg {
+  dial(
+    channel: Channel,
+    destination: Destination,
+    options: { from: string; secondsTimeout: number | null; tag?: string },
+  ): Leg {
     const leg = new Leg(
-      { callId: newCallId(), direction: 'outbound', from: options.from, to: destination.to, tag: options.tag, destination, startTime: this.clock.now() },
+      {
+        callId: newCallId(),
+        direction: 'outbound',
+        from: options.from,
+        to: destination.to,
+        tag: options.tag,
+        destination,
+        startTime: this.clock.now(),
+      },
       this.actorOptions,
     );
     this.turn(() => {
@@ -254,7 +271,14 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     parent: Leg,
     other: Channel,
     destination: Destination,
-    options: { callFrom: string; secondsTimeout: number | null; tag?: string; player: TonePlayer; tone: string; urls?: CallbackUrls },
+    options: {
+      callFrom: string;
+      secondsTimeout: number | null;
+      tag?: string;
+      player: TonePlayer;
+      tone: string;
+      urls?: CallbackUrls;
+    },
   ): void {
     const target = new Leg(
       {
@@ -272,7 +296,14 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     if (options.urls) target.callbackUrls = options.urls;
     this.turn(() => {
       this.open(other, target);
-      const run = new TransferRun(parent, target, options.secondsTimeout, { player: options.player, tone: options.tone }, this, this.actorOptions);
+      const run = new TransferRun(
+        parent,
+        target,
+        options.secondsTimeout,
+        { player: options.player, tone: options.tone },
+        this,
+        this.actorOptions,
+      );
       this.transfers.add(run);
       this.inspection.created(run);
       run.start();
@@ -323,7 +354,10 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       const channel = this.createChannel();
       const agent = this.desk.devices.get(call.to);
       if (agent) channel.lockToAgent(agent.phoneNumber);
-      const leg = new Leg({ callId: newCallId(), direction: 'inbound', from: call.from, to: call.to, startTime: this.clock.now() }, this.actorOptions);
+      const leg = new Leg(
+        { callId: newCallId(), direction: 'inbound', from: call.from, to: call.to, startTime: this.clock.now() },
+        this.actorOptions,
+      );
       this.open(channel, leg);
       leg.actor.send({ type: 'WAIT' });
       leg.actor.send({ type: 'NET.OFFER' });
@@ -370,7 +404,9 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   private confirmed(callId: string, kind: ConfirmedCommand, event: ChannelEvent): void {
     if (!this.legs.has(callId)) {
       // The call has been released (a 200 crossing our CANCEL): tell the network again to end it.
-      this.supervisor.turns.run(() => this.command({ callId } as Leg, 'release', (n) => n.release(callId, 'cancel', 'local')));
+      this.supervisor.turns.run(() =>
+        this.command({ callId } as Leg, 'release', (n) => n.release(callId, 'cancel', 'local')),
+      );
       return;
     }
     this.toLeg(callId, (leg) => {
@@ -419,7 +455,9 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   }
 
   failed(callId: string, message: string): void {
-    this.toLeg(callId, (leg) => leg.actor.send({ type: 'NET.END', cause: 'error', errorMessage: message, failure: true }));
+    this.toLeg(callId, (leg) =>
+      leg.actor.send({ type: 'NET.END', cause: 'error', errorMessage: message, failure: true }),
+    );
   }
 
   /**
@@ -448,7 +486,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   close(): void {
     this.closed = true;
     this.turn(() => {
-      for (const leg of [...this.legs.values()]) if (this.legs.has(leg.callId)) this.end(leg, localHangupCause(leg), 'local');
+      for (const leg of [...this.legs.values()])
+        if (this.legs.has(leg.callId)) this.end(leg, localHangupCause(leg), 'local');
     });
   }
 }

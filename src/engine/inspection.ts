@@ -147,7 +147,12 @@ export class Inspection implements SwitchboardInspection {
 
   private report(subject: Inspectable, snapshot: unknown, event: EventObject, ignored: boolean): void {
     const { value, status } = snapshot as { value: StateValue; status: ActorStatus };
-    const step: MachineStep = { ...stateOf(subject, subject.inspectedCallIds(), value, status), time: this.clock.now(), event, ignored };
+    const step: MachineStep = {
+      ...stateOf(subject, subject.inspectedCallIds(), value, status),
+      time: this.clock.now(),
+      event,
+      ignored,
+    };
     for (const watcher of [...this.watchers]) {
       try {
         watcher(step);

@@ -12,7 +12,12 @@ export const MAX_NUMBER_LENGTH = 64;
 export const NUMBER_PATTERN = '^[!-~](?:[ -~]*[!-~])?$';
 
 /** The number rule as a JSON schema, for the HTTP routes. */
-export const NUMBER_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_NUMBER_LENGTH, pattern: NUMBER_PATTERN } as const;
+export const NUMBER_SCHEMA = {
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_NUMBER_LENGTH,
+  pattern: NUMBER_PATTERN,
+} as const;
 
 /** `U+202E`: how a character is named in an error (never the character itself, which may be invisible). */
 export function codePoint(char: string): string {
@@ -26,8 +31,10 @@ export function codePoint(char: string): string {
 export function printableAsciiProblem(text: string): string | null {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return `contains ${codePoint(text[i])} (a control character) at position ${i + 1}`;
-    if (code > 0x7e) return `contains ${codePoint(String.fromCodePoint(text.codePointAt(i) ?? code))} (not printable ASCII) at position ${i + 1}`;
+    if (code < 0x20 || code === 0x7f)
+      return `contains ${codePoint(text[i])} (a control character) at position ${i + 1}`;
+    if (code > 0x7e)
+      return `contains ${codePoint(String.fromCodePoint(text.codePointAt(i) ?? code))} (not printable ASCII) at position ${i + 1}`;
   }
   if (text.startsWith(' ') || text.endsWith(' ')) return 'starts or ends with a space';
   return null;

@@ -71,7 +71,8 @@ export class Supervisor {
 
   /** A network command threw (the engine failed the leg); reported on `networkError`, or logged. */
   networkError(command: string, callId: string, error: unknown): void {
-    if (this.bus.listenerCount('networkError') > 0) this.turns.defer(() => this.bus.emit('networkError', { command, callId, error }));
+    if (this.bus.listenerCount('networkError') > 0)
+      this.turns.defer(() => this.bus.emit('networkError', { command, callId, error }));
     else console.error(`switchboard: the network's ${command} for ${callId} threw:`, error);
   }
 

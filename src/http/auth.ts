@@ -19,4 +19,3 @@ export function authenticate(users: UserConfig[], header: string | undefined): U
   const user = users.find((u) => u.username === name);
   return user && sameSecret(user.password, password) ? user : null;
 }
-

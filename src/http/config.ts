@@ -15,9 +15,25 @@ import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './loginLimiter';
 
 /** Default lifetime of a session cookie (8 hours, an agent's shift). */
 export const DEFAULT_SESSION_SECONDS = 8 * 3600;
-import { DEFAULT_LEASE_MS, DEFAULT_PREFIX, defaultNodeId, leaseProblem, nodeIdProblem, prefixProblem, redisUrlProblem } from '../store/options';
+import {
+  DEFAULT_LEASE_MS,
+  DEFAULT_PREFIX,
+  defaultNodeId,
+  leaseProblem,
+  nodeIdProblem,
+  prefixProblem,
+  redisUrlProblem,
+} from '../store/options';
 
-const URL_FIELDS = ['answerUrl', 'initiateUrl', 'disconnectUrl', 'transferAnswerUrl', 'transferCompleteUrl', 'transferDisconnectUrl', 'fallbackUrl'] as const;
+const URL_FIELDS = [
+  'answerUrl',
+  'initiateUrl',
+  'disconnectUrl',
+  'transferAnswerUrl',
+  'transferCompleteUrl',
+  'transferDisconnectUrl',
+  'fallbackUrl',
+] as const;
 
 function checkWebhooks(value: unknown, source: string): WebhookConfig {
   if (value === undefined) return {};
@@ -29,13 +45,21 @@ function checkWebhooks(value: unknown, source: string): WebhookConfig {
       throw new ConfigError(`${source}: webhooks.${key} must be an http(s) URL, got ${JSON.stringify(url)}`);
     }
     if (url !== undefined && /\/\/[^/]*@/.test(url)) {
-      throw new ConfigError(`${source}: webhooks.${key} must not carry credentials; use webhooks.username and webhooks.password`);
+      throw new ConfigError(
+        `${source}: webhooks.${key} must not carry credentials; use webhooks.username and webhooks.password`,
+      );
     }
   }
-  if (webhooks.callbackTimeout !== undefined && !(typeof webhooks.callbackTimeout === 'number' && webhooks.callbackTimeout > 0)) {
+  if (
+    webhooks.callbackTimeout !== undefined &&
+    !(typeof webhooks.callbackTimeout === 'number' && webhooks.callbackTimeout > 0)
+  ) {
     throw new ConfigError(`${source}: webhooks.callbackTimeout must be a positive number of seconds`);
   }
-  if (webhooks.failureLogSize !== undefined && !(Number.isInteger(webhooks.failureLogSize) && webhooks.failureLogSize > 0)) {
+  if (
+    webhooks.failureLogSize !== undefined &&
+    !(Number.isInteger(webhooks.failureLogSize) && webhooks.failureLogSize > 0)
+  ) {
     throw new ConfigError(`${source}: webhooks.failureLogSize must be a positive integer (records kept)`);
   }
   return webhooks;
@@ -61,7 +85,8 @@ function checkRedis(
   }
   const file = (value ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(file)) {
-    if (!['url', 'nodeId', 'prefix', 'leaseMs'].includes(key)) throw new ConfigError(`${source}: redis.${key} is not a setting (url, nodeId, prefix, leaseMs)`);
+    if (!['url', 'nodeId', 'prefix', 'leaseMs'].includes(key))
+      throw new ConfigError(`${source}: redis.${key} is not a setting (url, nodeId, prefix, leaseMs)`);
   }
   const pick = (cliValue: string | undefined, envName: string, fileKey: string): [unknown, string] => {
     if (cliValue !== undefined) return [cliValue, fileKey === 'url' ? '--redis' : '--node-id'];
@@ -71,7 +96,8 @@ function checkRedis(
   const [url, urlSource] = pick(cli.redisUrl, 'SWITCHBOARD_REDIS_URL', 'url');
   const [nodeId, nodeIdSource] = pick(cli.nodeId, 'SWITCHBOARD_NODE_ID', 'nodeId');
   if (url === undefined) {
-    if (nodeId !== undefined) throw new ConfigError(`${nodeIdSource} needs a Redis URL (--redis, SWITCHBOARD_REDIS_URL or redis.url)`);
+    if (nodeId !== undefined)
+      throw new ConfigError(`${nodeIdSource} needs a Redis URL (--redis, SWITCHBOARD_REDIS_URL or redis.url)`);
     if (value !== undefined) throw new ConfigError(`${source}: redis.url is missing`);
     return undefined;
   }
@@ -137,18 +163,22 @@ function parseUsers(text: string, source: string): UserConfig[] {
     .map((entry) => {
       const [username, password, deviceDn, ...rest] = entry.split(':');
       if (!username || !password || !deviceDn || rest.length) {
-        throw new ConfigError(`${source}: each user must be username:password:deviceDn (check the entry for user '${username ?? ''}')`);
+        throw new ConfigError(
+          `${source}: each user must be username:password:deviceDn (check the entry for user '${username ?? ''}')`,
+        );
       }
       return { username, password, deviceDn };
     });
 }
 
 function checkUsers(users: unknown, source: string): UserConfig[] {
-  if (!Array.isArray(users)) throw new ConfigError(`${source}: 'users' must be an array of { username, password, deviceDn }`);
+  if (!Array.isArray(users))
+    throw new ConfigError(`${source}: 'users' must be an array of { username, password, deviceDn }`);
   return users.map((u, i) => {
     const user = u as Partial<UserConfig>;
     for (const key of ['username', 'password', 'deviceDn'] as const) {
-      if (typeof user[key] !== 'string' || user[key] === '') throw new ConfigError(`${source}: users[${i}].${key} must be a non-empty string`);
+      if (typeof user[key] !== 'string' || user[key] === '')
+        throw new ConfigError(`${source}: users[${i}].${key} must be a non-empty string`);
     }
     return { username: user.username as string, password: user.password as string, deviceDn: user.deviceDn as string };
   });
@@ -190,7 +220,8 @@ export function loadConfig(
   }
   const portText = options.port ?? env.SWITCHBOARD_PORT ?? fromFile.port ?? 8080;
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be 0-65535, got ${String(portText)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`port must be 0-65535, got ${String(portText)}`);
   const redis = checkRedis(fromFile.redis, options.file ?? 'config', env, options);
   return {
     ...(redis ? { redis } : {}),
@@ -201,11 +232,19 @@ export function loadConfig(
     applicationId: fromFile.applicationId,
     users,
     simulator: fromFile.simulator ?? true,
-    inspector: checkInspector(env.SWITCHBOARD_INSPECTOR ?? fromFile.inspector, env.SWITCHBOARD_INSPECTOR !== undefined ? 'SWITCHBOARD_INSPECTOR' : (options.file ?? 'config')),
-    allowedOrigins: Array.isArray(fromFile.allowedOrigins) ? fromFile.allowedOrigins.filter((o): o is string => typeof o === 'string') : [],
+    inspector: checkInspector(
+      env.SWITCHBOARD_INSPECTOR ?? fromFile.inspector,
+      env.SWITCHBOARD_INSPECTOR !== undefined ? 'SWITCHBOARD_INSPECTOR' : (options.file ?? 'config'),
+    ),
+    allowedOrigins: Array.isArray(fromFile.allowedOrigins)
+      ? fromFile.allowedOrigins.filter((o): o is string => typeof o === 'string')
+      : [],
     notice: fromFile.notice,
     loginLimits: checkLoginLimits(fromFile.loginLimits, options.file ?? 'config'),
-    sessionSeconds: positiveInteger(fromFile.sessionSeconds ?? DEFAULT_SESSION_SECONDS, `${options.file ?? 'config'}: sessionSeconds`),
+    sessionSeconds: positiveInteger(
+      fromFile.sessionSeconds ?? DEFAULT_SESSION_SECONDS,
+      `${options.file ?? 'config'}: sessionSeconds`,
+    ),
     webhooks: {
       ...checkWebhooks(fromFile.webhooks, options.file ?? 'config'),
       ...(env.SWITCHBOARD_WEBHOOK_SECRET ? { secret: env.SWITCHBOARD_WEBHOOK_SECRET } : {}),
@@ -216,7 +255,9 @@ export function loadConfig(
 function checkInspector(value: unknown, source: string): InspectorMode {
   if (value === undefined) return 'on-demand';
   if (!(INSPECTOR_MODES as readonly unknown[]).includes(value)) {
-    throw new ConfigError(`${source}: inspector must be one of ${INSPECTOR_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      `${source}: inspector must be one of ${INSPECTOR_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(value)}`,
+    );
   }
   return value as InspectorMode;
 }
@@ -230,11 +271,14 @@ function positiveInteger(value: unknown, what: string): number {
 
 function checkLoginLimits(value: unknown, source: string): LoginLimits {
   if (value === undefined) return { ...DEFAULT_LOGIN_LIMITS };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${source}: 'loginLimits' must be an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(`${source}: 'loginLimits' must be an object`);
   const given = value as Record<string, unknown>;
   const unknown = Object.keys(given).filter((key) => !(key in DEFAULT_LOGIN_LIMITS));
   if (unknown.length) {
-    throw new ConfigError(`${source}: unknown loginLimits setting ${unknown.map((k) => `'${k}'`).join(', ')} (known: ${Object.keys(DEFAULT_LOGIN_LIMITS).join(', ')})`);
+    throw new ConfigError(
+      `${source}: unknown loginLimits setting ${unknown.map((k) => `'${k}'`).join(', ')} (known: ${Object.keys(DEFAULT_LOGIN_LIMITS).join(', ')})`,
+    );
   }
   const limits = { ...DEFAULT_LOGIN_LIMITS };
   for (const key of Object.keys(DEFAULT_LOGIN_LIMITS) as Array<keyof LoginLimits>) {

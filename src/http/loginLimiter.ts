@@ -18,7 +18,12 @@ export interface LoginLimits {
   maxTracked: number;
 }
 
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perUserAndAddress: 5, perAddress: 50, windowSeconds: 300, maxTracked: 10_000 };
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
+  perUserAndAddress: 5,
+  perAddress: 50,
+  windowSeconds: 300,
+  maxTracked: 10_000,
+};
 
 interface Count {
   failures: number;
@@ -30,7 +35,8 @@ interface Count {
 const MAX_NAME = 256;
 
 /** `::ffff:10.0.0.1` and `10.0.0.1` are one address. */
-const normalAddress = (address: string | undefined) => (address ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+const normalAddress = (address: string | undefined) =>
+  (address ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 
 export class LoginLimiter {
   private readonly counts = new Map<string, Count>();

@@ -98,7 +98,9 @@ export function createServer(options: ServerOptions): SwitchboardServer {
     schemaErrorFormatter: (errors, dataVar) => {
       const first = errors[0];
       const where = `${dataVar}${first?.instancePath ?? ''}`;
-      return Object.assign(new Error(`Missing or invalid parameter: ${where} ${first?.message ?? ''}`.trim()), { statusCode: 400 });
+      return Object.assign(new Error(`Missing or invalid parameter: ${where} ${first?.message ?? ''}`.trim()), {
+        statusCode: 400,
+      });
     },
   });
 
@@ -117,16 +119,23 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   for (const user of config.users) devices.set(user.username, sb.agent({ phoneNumber: user.deviceDn }));
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, res) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return res.code(413).send({ statusCode: 1, statusMessage: 'Request body too large (limit 64 KiB)' });
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return res.code(413).send({ statusCode: 1, statusMessage: 'Request body too large (limit 64 KiB)' });
     if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
       return res.code(400).send({ statusCode: 1, statusMessage: 'Malformed JSON in the request body' });
     }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return res.code(415).send({ statusCode: 1, statusMessage: 'The request body must be application/json' });
-    if (error.statusCode && error.statusCode < 500) return res.code(error.statusCode).send({ statusCode: 1, statusMessage: error.message });
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return res.code(415).send({ statusCode: 1, statusMessage: 'The request body must be application/json' });
+    if (error.statusCode && error.statusCode < 500)
+      return res.code(error.statusCode).send({ statusCode: 1, statusMessage: error.message });
     request.log.error({ err: error }, 'request failed');
     return res.code(500).send({ statusCode: 4, statusMessage: 'Internal error' });
   });
-  app.setNotFoundHandler((request, res) => res.code(404).send({ statusCode: 1, statusMessage: `No such endpoint: ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, res) =>
+    res
+      .code(404)
+      .send({ statusCode: 1, statusMessage: `No such endpoint: ${request.method} ${request.url.split('?')[0]}` }),
+  );
 
   const webhooks = new WebhookDeliverer(config.webhooks, app.log, options.outbox).attach(anySb);
   app.get('/healthz', async () => ({ status: 'ok', ...sb.stats(), webhooks: webhooks.stats() }));
@@ -141,49 +150,74 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   const sessions = new SessionStore({ ttlSeconds: config.sessionSeconds, secure, now: options.now });
 
   // Everything under /api/v2 needs HTTP Basic authentication.
-  app.register(async (api) => {
-    api.addHook('onRequest', async (request: FastifyRequest, res: FastifyReply) => {
-      const user = authenticate(config.users, request.headers.authorization);
-      // No WWW-Authenticate: browsers would prompt and then send the credentials on their own.
-      if (!user) return res.code(401).send({ statusCode: 20, statusMessage: 'Authentication failed' });
-      request.user = user;
-      const cookie = sessions.cookieFor(request.headers.cookie, user, request.ip); // for the CometD handshake
-      if (cookie) void res.header('set-cookie', cookie);
-    });
-    const deviceOf = (request: FastifyRequest) => devices.get((request.user as UserConfig).username) as AgentDevice;
+  app.register(
+    async (api) => {
+      api.addHook('onRequest', async (request: FastifyRequest, res: FastifyReply) => {
+        const user = authenticate(config.users, request.headers.authorization);
+        // No WWW-Authenticate: browsers would prompt and then send the credentials on their own.
+        if (!user) return res.code(401).send({ statusCode: 20, statusMessage: 'Authentication failed' });
+        request.user = user;
+        const cookie = sessions.cookieFor(request.headers.cookie, user, request.ip); // for the CometD handshake
+        if (cookie) void res.header('set-cookie', cookie);
+      });
+      const deviceOf = (request: FastifyRequest) => devices.get((request.user as UserConfig).username) as AgentDevice;
 
-    api.get('/me', async (request) => {
-      const device = deviceOf(request);
-      return {
-        statusCode: 0,
-        user: { userName: request.user?.username, phoneNumber: device.phoneNumber, deviceId: device.deviceId, deviceUri: device.deviceUri },
-      };
-    });
-    api.get('/me/calls', async (request) => ({ statusCode: 0, calls: deviceOf(request).calls() }));
-    api.get<{ Params: { id: string } }>('/me/calls/:id', { schema: { params: callIdParams } }, async (request, res) =>
-      reply(res, deviceOf(request).call(request.params.id)),
-    );
-    api.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/me/calls/:id', { schema: operationSchema }, async (request, res) =>
-      reply(res, await deviceOf(request).operation(request.params.id, request.body)),
-    );
-    api.post<{ Params: { deviceId: string }; Body: Record<string, unknown> }>('/me/devices/:deviceId/calls', { schema: { body: DIAL_BODY_SCHEMA } }, async (request, res) => {
-      const device = deviceOf(request);
-      if (request.params.deviceId !== device.deviceId) {
-        return reply(res, { statusCode: 5, statusMessage: `No permission: device '${request.params.deviceId}' is not yours` });
-      }
-      return reply(res, await device.dial(request.body));
-    });
+      api.get('/me', async (request) => {
+        const device = deviceOf(request);
+        return {
+          statusCode: 0,
+          user: {
+            userName: request.user?.username,
+            phoneNumber: device.phoneNumber,
+            deviceId: device.deviceId,
+            deviceUri: device.deviceUri,
+          },
+        };
+      });
+      api.get('/me/calls', async (request) => ({ statusCode: 0, calls: deviceOf(request).calls() }));
+      api.get<{ Params: { id: string } }>('/me/calls/:id', { schema: { params: callIdParams } }, async (request, res) =>
+        reply(res, deviceOf(request).call(request.params.id)),
+      );
+      api.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
+        '/me/calls/:id',
+        { schema: operationSchema },
+        async (request, res) => reply(res, await deviceOf(request).operation(request.params.id, request.body)),
+      );
+      api.post<{ Params: { deviceId: string }; Body: Record<string, unknown> }>(
+        '/me/devices/:deviceId/calls',
+        { schema: { body: DIAL_BODY_SCHEMA } },
+        async (request, res) => {
+          const device = deviceOf(request);
+          if (request.params.deviceId !== device.deviceId) {
+            return reply(res, {
+              statusCode: 5,
+              statusMessage: `No permission: device '${request.params.deviceId}' is not yours`,
+            });
+          }
+          return reply(res, await device.dial(request.body));
+        },
+      );
 
-    if (config.simulator && sb.network instanceof SimulatedNetwork) simulatorRoutes(api, sb as Switchboard<SimulatedNetwork>, reply);
-    void api.register(webhookRoutes, { webhooks });
-  }, { prefix: '/api/v2' });
+      if (config.simulator && sb.network instanceof SimulatedNetwork)
+        simulatorRoutes(api, sb as Switchboard<SimulatedNetwork>, reply);
+      void api.register(webhookRoutes, { webhooks });
+    },
+    { prefix: '/api/v2' },
+  );
 
   // The live inspector at /inspect, for any configured user (it shows every call: turn it off where that matters).
   const inspector = config.inspector === 'off' ? null : new InspectorHub(anySb, { mode: config.inspector });
-  if (inspector) inspectorRoutes(app, { hub: inspector, authorized: (header) => authenticate(config.users, header) != null });
+  if (inspector)
+    inspectorRoutes(app, { hub: inspector, authorized: (header) => authenticate(config.users, header) != null });
 
   // CometD shares the HTTP server: faye answers its own path and WebSocket upgrades, fastify the rest.
-  const cometd = attachCometd(app.server, { users: config.users, devices, allowedOrigins: config.allowedOrigins, limiter: logins, sessions });
+  const cometd = attachCometd(app.server, {
+    users: config.users,
+    devices,
+    allowedOrigins: config.allowedOrigins,
+    limiter: logins,
+    sessions,
+  });
   // Before the server waits for its connections to end: CometD holds some open (long polls, WebSockets).
   app.addHook('preClose', async () => cometd.close());
 

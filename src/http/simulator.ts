@@ -49,7 +49,11 @@ interface SimulatorCall {
   transfer: { callId: string; to: string; result: { state: string; transferCause: string } | null } | null;
 }
 
-export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (res: FastifyReply, body: OperationResponse | Record<string, unknown>) => FastifyReply): void {
+export function simulatorRoutes(
+  api: FastifyInstance,
+  sb: Switchboard,
+  reply: (res: FastifyReply, body: OperationResponse | Record<string, unknown>) => FastifyReply,
+): void {
   /** The calls placed here and their transfers' target legs: live ones, then the last ENDED_CALLS_KEPT ended. */
   const calls = new Map<string, SimulatorCall>();
   const ended: string[] = [];
@@ -77,7 +81,10 @@ export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (r
     };
   };
   const unknown = (res: FastifyReply, callId: string) =>
-    reply(res, { statusCode: 6, statusMessage: `Call '${callId}' not found among the calls placed with the simulator` });
+    reply(res, {
+      statusCode: 6,
+      statusMessage: `Call '${callId}' not found among the calls placed with the simulator`,
+    });
 
   const simulate = (res: FastifyReply, fn: () => unknown) => {
     try {
@@ -88,21 +95,36 @@ export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (r
     }
   };
 
-  api.put<{ Params: { address: string }; Body: Behaviour }>('/simulator/endpoints/:address', { schema: behaviourSchema }, async (request, res) =>
-    simulate(res, () => {
-      sb.network.addEndpoint(request.params.address, request.body);
-      scripts.address.set(request.params.address, request.body);
-    }),
+  api.put<{ Params: { address: string }; Body: Behaviour }>(
+    '/simulator/endpoints/:address',
+    { schema: behaviourSchema },
+    async (request, res) =>
+      simulate(res, () => {
+        sb.network.addEndpoint(request.params.address, request.body);
+        scripts.address.set(request.params.address, request.body);
+      }),
   );
-  api.put<{ Params: { name: string }; Body: Behaviour }>('/simulator/services/:name', { schema: behaviourSchema }, async (request, res) =>
-    simulate(res, () => {
-      sb.network.addInboundService(request.params.name, request.body);
-      scripts.service.set(request.params.name, request.body);
-    }),
+  api.put<{ Params: { name: string }; Body: Behaviour }>(
+    '/simulator/services/:name',
+    { schema: behaviourSchema },
+    async (request, res) =>
+      simulate(res, () => {
+        sb.network.addInboundService(request.params.name, request.body);
+        scripts.service.set(request.params.name, request.body);
+      }),
   );
   api.post<{ Body: { from: string; to: string } }>(
     '/simulator/calls',
-    { schema: { body: { type: 'object', required: ['from', 'to'], additionalProperties: false, properties: { from: number, to: number } } } },
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['from', 'to'],
+          additionalProperties: false,
+          properties: { from: number, to: number },
+        },
+      },
+    },
     async (request, res) => {
       const { channel } = sb.network.placeCall(request.body);
       const callId = channel.callId as string;
@@ -112,13 +134,16 @@ export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (r
       return res.code(201).send({ statusCode: 0, callId });
     },
   );
-  api.get('/simulator/calls', async (_request, res) => reply(res, { statusCode: 0, calls: [...calls.values()].map(view) }));
+  api.get('/simulator/calls', async (_request, res) =>
+    reply(res, { statusCode: 0, calls: [...calls.values()].map(view) }),
+  );
   api.get<{ Params: { callId: string } }>('/simulator/calls/:callId', async (request, res) => {
     const call = calls.get(request.params.callId);
     return call ? reply(res, { statusCode: 0, call: view(call) }) : unknown(res, request.params.callId);
   });
   api.post<{ Params: { callId: string } }>('/simulator/calls/:callId/hangup', async (request, res) => {
-    if (!sb.hasCall(request.params.callId)) return reply(res, { statusCode: 6, statusMessage: `Call '${request.params.callId}' not found` });
+    if (!sb.hasCall(request.params.callId))
+      return reply(res, { statusCode: 6, statusMessage: `Call '${request.params.callId}' not found` });
     sb.network.farEnd(request.params.callId).hangUp();
     return reply(res, { statusCode: 0 });
   });
@@ -136,7 +161,10 @@ export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (r
     const call = calls.get(callId);
     if (!call || !sb.hasCall(callId)) return unknown(res, callId);
     if (call.transferOf !== null) {
-      return reply(res, { statusCode: 2, statusMessage: `Call '${callId}' is the target leg of ${call.transferOf}'s transfer; it has no application` });
+      return reply(res, {
+        statusCode: 2,
+        statusMessage: `Call '${callId}' is the target leg of ${call.transferOf}'s transfer; it has no application`,
+      });
     }
     const { channel } = call;
     try {
@@ -174,7 +202,8 @@ export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (r
         request.params.callId,
         (call) => {
           const { to } = request.body;
-          const options = request.body.secondsTimeout === undefined ? {} : { secondsTimeout: request.body.secondsTimeout };
+          const options =
+            request.body.secondsTimeout === undefined ? {} : { secondsTimeout: request.body.secondsTimeout };
           if (!call.channel.tonePlayer) call.channel.createTonePlayer(); // the caller hears ringback while the target rings
           const target = sb.createChannel();
           const settled = call.channel.retrievableTransfer(target, to, options);
@@ -183,9 +212,20 @@ export function simulatorRoutes(api: FastifyInstance, sb: Switchboard, reply: (r
           const transfer: NonNullable<SimulatorCall['transfer']> = { callId: targetId, to, result: null };
           call.transfer = transfer;
           const farEnd = scripts.address.get(to) ?? null;
-          calls.set(targetId, { callId: targetId, from: call.from, to, channel: target, farEnd, transferOf: call.callId, transfer: null });
+          calls.set(targetId, {
+            callId: targetId,
+            from: call.from,
+            to,
+            channel: target,
+            farEnd,
+            transferOf: call.callId,
+            transfer: null,
+          });
           if (!sb.hasCall(targetId)) hungUp(targetId); // refused by the network at once (unobtainable, busy)
-          void settled.then((state) => (transfer.result = { state, transferCause: call.channel.transferCause() }), () => undefined);
+          void settled.then(
+            (state) => (transfer.result = { state, transferCause: call.channel.transferCause() }),
+            () => undefined,
+          );
           return settled;
         },
         (call) => ({ transferCause: call.channel.transferCause(), transferCallId: call.transfer?.callId }),

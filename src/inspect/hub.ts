@@ -43,7 +43,8 @@ export interface CallDetail {
   dropped: number;
 }
 
-export type HubMessage = { type: 'entry'; callIds: string[]; entry: TimelineEntry } | { type: 'call'; call: InspectedCall };
+export type HubMessage =
+  { type: 'entry'; callIds: string[]; entry: TimelineEntry } | { type: 'call'; call: InspectedCall };
 
 interface Record_ {
   call: InspectedCall;
@@ -103,8 +104,15 @@ export class InspectorHub {
   calls(): InspectedCall[] {
     const live = new Map(this.sb.inspection.liveCalls().map((c) => [c.callId, c]));
     const out = new Map<string, InspectedCall>();
-    for (const c of live.values()) out.set(c.callId, { ...this.records.get(c.callId)?.call, ...fromLive(c), live: true, updated: this.records.get(c.callId)?.call.updated ?? c.startTime });
-    for (const r of this.records.values()) if (!out.has(r.call.callId)) out.set(r.call.callId, { ...r.call, live: false });
+    for (const c of live.values())
+      out.set(c.callId, {
+        ...this.records.get(c.callId)?.call,
+        ...fromLive(c),
+        live: true,
+        updated: this.records.get(c.callId)?.call.updated ?? c.startTime,
+      });
+    for (const r of this.records.values())
+      if (!out.has(r.call.callId)) out.set(r.call.callId, { ...r.call, live: false });
     return [...out.values()].sort((a, b) => (b.startTime ?? b.updated) - (a.startTime ?? a.updated));
   }
 
@@ -153,11 +161,19 @@ export class InspectorHub {
   private step(step: MachineStep): void {
     const { callIds, ...rest } = step;
     const entry: TimelineEntry = { kind: 'step', seq: ++this.seq, ...rest };
-    const state: ActorState = { machine: step.machine, actorId: step.actorId, callIds, value: step.value, active: step.active, status: step.status };
+    const state: ActorState = {
+      machine: step.machine,
+      actorId: step.actorId,
+      callIds,
+      value: step.value,
+      active: step.active,
+      status: step.status,
+    };
     for (const callId of callIds) {
       const record = this.record(callId, step.time);
       record.actors.set(step.actorId, state);
-      if (step.machine === 'channel' && step.actorId === callId && typeof step.value === 'string') record.call.state = step.value;
+      if (step.machine === 'channel' && step.actorId === callId && typeof step.value === 'string')
+        record.call.state = step.value;
     }
     this.add(callIds, entry);
   }
@@ -167,7 +183,14 @@ export class InspectorHub {
     const callIds = [payload.callId];
     if ('parentCallId' in payload && typeof payload.parentCallId === 'string') callIds.push(payload.parentCallId);
     for (const callId of callIds) this.record(callId, time);
-    this.add(callIds, { kind: 'callback', seq: ++this.seq, time, eventType: payload.eventType, callId: payload.callId, payload });
+    this.add(callIds, {
+      kind: 'callback',
+      seq: ++this.seq,
+      time,
+      eventType: payload.eventType,
+      callId: payload.callId,
+      payload,
+    });
   }
 
   private record(callId: string, time: number): Record_ {
@@ -176,7 +199,12 @@ export class InspectorHub {
       const live = this.sb.inspection.liveCall(callId);
       // What changes during a live call (remoteHold) is read afresh from the engine, never kept in the record.
       const kept = live && (({ remoteHold: _now, ...rest }) => rest)(fromLive(live));
-      record = { call: kept ? { ...kept, live: true, updated: time } : { callId, state: 'IDLE', live: false, updated: time }, actors: new Map(), timeline: [], dropped: 0 };
+      record = {
+        call: kept ? { ...kept, live: true, updated: time } : { callId, state: 'IDLE', live: false, updated: time },
+        actors: new Map(),
+        timeline: [],
+        dropped: 0,
+      };
       this.records.set(callId, record);
       this.prune();
     }

@@ -52,7 +52,8 @@ export function inspectorRoutes(app: FastifyInstance, options: InspectorRoutesOp
         }
       });
 
-      const page = (_request: FastifyRequest, res: FastifyReply) => res.type('text/html; charset=utf-8').send(asset('index.html'));
+      const page = (_request: FastifyRequest, res: FastifyReply) =>
+        res.type('text/html; charset=utf-8').send(asset('index.html'));
       inspect.get('/', page);
       inspect.get<{ Params: { file: string } }>('/assets/:file', async (request, res) => {
         const type = ASSETS[request.params.file];
@@ -63,13 +64,17 @@ export function inspectorRoutes(app: FastifyInstance, options: InspectorRoutesOp
       inspect.get('/api/calls', async () => ({ mode: hub.mode, recording: hub.recording, calls: hub.calls() }));
       inspect.get<{ Params: { id: string } }>('/api/calls/:id', async (request, res) => {
         const detail = hub.call(request.params.id);
-        if (!detail) return res.code(404).send({ statusCode: 6, statusMessage: `Call '${request.params.id}' not found` });
+        if (!detail)
+          return res.code(404).send({ statusCode: 6, statusMessage: `Call '${request.params.id}' not found` });
         return detail;
       });
-      inspect.get('/api/machines', async () => ({ machines: MACHINES.map((m) => ({ name: m.name, id: m.machine.id, summary: m.summary })) }));
+      inspect.get('/api/machines', async () => ({
+        machines: MACHINES.map((m) => ({ name: m.name, id: m.machine.id, summary: m.summary })),
+      }));
       inspect.get<{ Params: { name: string } }>('/api/machines/:name/svg', async (request, res) => {
         const entry = findMachine(request.params.name);
-        if (!entry) return res.code(404).send({ statusCode: 1, statusMessage: `No such machine: ${request.params.name}` });
+        if (!entry)
+          return res.code(404).send({ statusCode: 1, statusMessage: `No such machine: ${request.params.name}` });
         let svg = svgCache.get(entry.name);
         if (!svg) svgCache.set(entry.name, (svg = toSvg(entry.machine)));
         return res.type('image/svg+xml; charset=utf-8').send(await svg);
@@ -78,10 +83,17 @@ export function inspectorRoutes(app: FastifyInstance, options: InspectorRoutesOp
       inspect.get('/events', (request, res) => {
         res.hijack();
         const raw = res.raw;
-        raw.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        raw.writeHead(200, {
+          ...SECURITY_HEADERS,
+          'content-type': 'text/event-stream; charset=utf-8',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
         raw.write('retry: 2000\n\n');
         streams.add(raw);
-        const disconnect = hub.connect((message) => raw.write(`event: ${message.type}\ndata: ${JSON.stringify(message)}\n\n`));
+        const disconnect = hub.connect((message) =>
+          raw.write(`event: ${message.type}\ndata: ${JSON.stringify(message)}\n\n`),
+        );
         const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), (options.keepAliveSeconds ?? 15) * 1000);
         keepAlive.unref();
         request.raw.once('close', () => {

@@ -60,9 +60,7 @@ export const DEFAULT_RING_SECONDS = 2;
 
 /** What a far end does when one of its timers falls due (the `event` of a `farEnd` timer record). */
 export type FarEndAction =
-  | { type: 'answer'; hangUpAfter: number | null }
-  | { type: 'clear'; cause: 'rejected' | 'normal' }
-  | { type: 'hangUp' };
+  { type: 'answer'; hangUpAfter: number | null } | { type: 'clear'; cause: 'rejected' | 'normal' } | { type: 'hangUp' };
 
 const FAR_END = 'farEnd';
 
@@ -198,7 +196,10 @@ export class SimulatedNetwork implements Network {
   }
 
   unbridge(a: string, b: string): void {
-    for (const [leg, other] of [[a, b], [b, a]]) {
+    for (const [leg, other] of [
+      [a, b],
+      [b, a],
+    ]) {
       const media = this.mediaOf.get(leg);
       if (media?.bridgedTo === other) media.bridgedTo = null;
     }
@@ -285,7 +286,9 @@ function checkBehaviour(method: string, behaviour: Behaviour): Behaviour {
     throw new TypeError(`${method}(): behaviour must be an object like { outcome: 'answer', ringFor: 2 }`);
   }
   if (!(OUTCOMES as readonly string[]).includes(behaviour.outcome)) {
-    throw new TypeError(`${method}(): outcome must be one of ${OUTCOMES.join(', ')}, got ${JSON.stringify(behaviour.outcome)}`);
+    throw new TypeError(
+      `${method}(): outcome must be one of ${OUTCOMES.join(', ')}, got ${JSON.stringify(behaviour.outcome)}`,
+    );
   }
   for (const key of ['ringFor', 'hangUpAfter'] as const) {
     const value = behaviour[key];

@@ -68,7 +68,11 @@ function sdpOf(m: SipRequest | SipResponse): string | undefined {
 class Retransmitter {
   private timer: TimerHandle | undefined;
   private giveUp: TimerHandle | undefined;
-  constructor(private readonly layer: DialogLayer, private readonly send: () => void, onTimeout: () => void) {
+  constructor(
+    private readonly layer: DialogLayer,
+    private readonly send: () => void,
+    onTimeout: () => void,
+  ) {
     const { clock, t1, t2 } = layer;
     const step = (interval: number) => {
       this.timer = clock.setTimeout(() => {
@@ -113,7 +117,8 @@ export class Dialog {
    * offer asks for (hold: sendonly → recvonly, RFC 3264 6.1); an offer that does not parse gets 488.
    */
   onReinvite: (offer: string | undefined) => string | undefined | Promise<string | undefined> = (offer) =>
-    offer === undefined || this.localSdp === undefined ? this.localSdp
+    offer === undefined || this.localSdp === undefined
+      ? this.localSdp
       : withDirection(this.localSdp, answerDirection(parseSdp(offer).direction));
   private listeners: { [K in keyof DialogEvents]: DialogEvents[K][] } = { bye: [], modified: [] };
   /** Our re-INVITE's transaction is outstanding (a far-end re-INVITE meanwhile gets 491). */
@@ -129,9 +134,17 @@ export class Dialog {
     private readonly layer: DialogLayer,
     readonly role: 'uac' | 'uas',
     init: {
-      callId: string; localTag: string; remoteTag: string; localUri: NameAddr; remoteUri: NameAddr;
-      localSeq: number; remoteSeq: number; routeSet: NameAddr[]; remoteTarget: string;
-      localSdp?: string; remoteSdp?: string;
+      callId: string;
+      localTag: string;
+      remoteTag: string;
+      localUri: NameAddr;
+      remoteUri: NameAddr;
+      localSeq: number;
+      remoteSeq: number;
+      routeSet: NameAddr[];
+      remoteTarget: string;
+      localSdp?: string;
+      remoteSdp?: string;
     },
   ) {
     this.callId = init.callId;
@@ -163,8 +176,10 @@ export class Dialog {
   }
 
   /** A new in-dialog request (RFC 3261 12.2.1.1); ACK reuses the INVITE's CSeq number. */
-  request(method: string, extra: { content?: string; headers?: Record<string, unknown>; seq?: number } = {}):
-    SipRequest {
+  request(
+    method: string,
+    extra: { content?: string; headers?: Record<string, unknown>; seq?: number } = {},
+  ): SipRequest {
     const seq = extra.seq ?? ++this.localSeq;
     return {
       method,
@@ -262,11 +277,15 @@ export class Dialog {
       this.pendingAck = undefined;
       onAck(ack);
     };
-    this.retransmit = new Retransmitter(this.layer, () => this.layer.stack.sendResponse(rs), () => {
-      this.retransmit = undefined;
-      this.pendingAck = undefined;
-      onTimeout();
-    });
+    this.retransmit = new Retransmitter(
+      this.layer,
+      () => this.layer.stack.sendResponse(rs),
+      () => {
+        this.retransmit = undefined;
+        this.pendingAck = undefined;
+        onTimeout();
+      },
+    );
   }
 
   /** An in-dialog request from the far end. */
@@ -309,20 +328,26 @@ export class Dialog {
       this.remoteSdp = offer ?? this.remoteSdp;
       if (answer !== undefined) this.localSdp = answer;
       const rs = this.layer.okResponse(rq, this.localTag, answer);
-      this.awaitAck(rs, () => {
-        this.pendingIn = false;
-      }, () => {
-        this.pendingIn = false;
-        void this.bye({ cause: 41, text: 'no ACK' });
-        this.emit('bye', undefined);
-      });
+      this.awaitAck(
+        rs,
+        () => {
+          this.pendingIn = false;
+        },
+        () => {
+          this.pendingIn = false;
+          void this.bye({ cause: 41, text: 'no ACK' });
+          this.emit('bye', undefined);
+        },
+      );
       this.emit('modified', offer);
     } else if (rq.method === 'INFO' || rq.method === 'UPDATE' || rq.method === 'OPTIONS') {
       stack.sendResponse(makeResponse(rq, 200, 'OK'));
     } else {
-      stack.sendResponse(makeResponse(rq, 405, 'Method Not Allowed', {
-        headers: { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS' },
-      }));
+      stack.sendResponse(
+        makeResponse(rq, 405, 'Method Not Allowed', {
+          headers: { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS' },
+        }),
+      );
     }
   }
 
@@ -345,15 +370,18 @@ export class InboundCall {
   /** Called when the caller CANCELs before our final response (we already sent 200 + 487). */
   onCancel: (reason: ReasonCause | undefined) => void = () => {};
 
-  constructor(private readonly layer: DialogLayer, readonly request: SipRequest, readonly remote: Remote) {
+  constructor(
+    private readonly layer: DialogLayer,
+    readonly request: SipRequest,
+    readonly remote: Remote,
+  ) {
     this.localTag = tag(layer.random);
     this.callId = request.headers['call-id'] ?? '';
     this.offer = sdpOf(request);
     layer.stack.sendResponse(makeResponse(request, 100, 'Trying'));
   }
 
-  private response(status: number, reason: string, sdp?: string, headers: Record<string, unknown> = {}):
-    SipResponse {
+  private response(status: number, reason: string, sdp?: string, headers: Record<string, unknown> = {}): SipResponse {
     const rq = this.request;
     const to = { ...rq.headers.to!, params: { ...rq.headers.to!.params, tag: this.localTag } };
     return makeResponse(rq, status, reason, {
@@ -396,10 +424,14 @@ export class InboundCall {
     this.layer.remember(dialog);
     this.layer.settleInvite(this);
     return new Promise((resolve, reject) => {
-      dialog.awaitAck(rs, () => resolve(dialog), () => {
-        void dialog.bye({ cause: 41, text: 'no ACK' });
-        reject(new Error('no ACK for 200 after 64*T1'));
-      });
+      dialog.awaitAck(
+        rs,
+        () => resolve(dialog),
+        () => {
+          void dialog.bye({ cause: 41, text: 'no ACK' });
+          reject(new Error('no ACK for 200 after 64*T1'));
+        },
+      );
     });
   }
 
@@ -438,7 +470,10 @@ export class OutboundCall {
   private readonly invite: SipRequest;
   private readonly acks = new Map<string, SipRequest>();
 
-  constructor(private readonly layer: DialogLayer, private readonly options: InviteOptions) {
+  constructor(
+    private readonly layer: DialogLayer,
+    private readonly options: InviteOptions,
+  ) {
     this.callId = `${tag(layer.random)}@${layer.stack.host}`;
     this.localTag = tag(layer.random);
     this.outcome = new Promise((resolve) => (this.settle = resolve));
@@ -448,8 +483,10 @@ export class OutboundCall {
       uri: options.uri,
       headers: {
         to: { uri: options.to ?? options.uri.replace(/;.*$/, ''), params: {} },
-        from: { uri: options.from ?? `sip:${layer.user}@${layer.stack.host}:${layer.stack.port}`,
-          params: { tag: this.localTag } },
+        from: {
+          uri: options.from ?? `sip:${layer.user}@${layer.stack.host}:${layer.stack.port}`,
+          params: { tag: this.localTag },
+        },
         'call-id': this.callId,
         cseq: { seq: 1, method: 'INVITE' },
         'max-forwards': 70,
@@ -476,9 +513,11 @@ export class OutboundCall {
       return;
     }
     if (rs.status < 300) return this.onSuccess(rs);
-    this.finish(this.cancelRequested !== undefined
-      ? { kind: 'cancelled', crossed: false }
-      : { kind: 'failed', status: rs.status, reason: rs.reason, response: rs });
+    this.finish(
+      this.cancelRequested !== undefined
+        ? { kind: 'cancelled', crossed: false }
+        : { kind: 'failed', status: rs.status, reason: rs.reason, response: rs },
+    );
   }
 
   private onSuccess(rs: SipResponse): void {
@@ -526,21 +565,24 @@ export class OutboundCall {
     this.cancelSent = true;
     const inv = this.invite;
     const reason = this.cancelRequested ? { reason: formatReason(this.cancelRequested) } : {};
-    this.layer.stack.sendRequest({
-      method: 'CANCEL',
-      uri: inv.uri,
-      headers: {
-        via: inv.headers.via?.slice(0, 1),
-        to: inv.headers.to,
-        from: inv.headers.from,
-        'call-id': inv.headers['call-id'],
-        cseq: { seq: inv.headers.cseq!.seq, method: 'CANCEL' },
-        'max-forwards': 70,
-        ...(inv.headers.route ? { route: inv.headers.route } : {}),
-        ...reason,
+    this.layer.stack.sendRequest(
+      {
+        method: 'CANCEL',
+        uri: inv.uri,
+        headers: {
+          via: inv.headers.via?.slice(0, 1),
+          to: inv.headers.to,
+          from: inv.headers.from,
+          'call-id': inv.headers['call-id'],
+          cseq: { seq: inv.headers.cseq!.seq, method: 'CANCEL' },
+          'max-forwards': 70,
+          ...(inv.headers.route ? { route: inv.headers.route } : {}),
+          ...reason,
+        },
+        content: '',
       },
-      content: '',
-    }, () => {});
+      () => {},
+    );
   }
 }
 

@@ -59,8 +59,12 @@ export interface Remote {
 }
 
 /** A response to `rq` echoing its Via, From, To, Call-ID and CSeq (RFC 3261 8.2.6.2). */
-export function makeResponse(rq: SipRequest, status: number, reason: string, extra: Partial<SipResponse> = {}):
-  SipResponse {
+export function makeResponse(
+  rq: SipRequest,
+  status: number,
+  reason: string,
+  extra: Partial<SipResponse> = {},
+): SipResponse {
   const headers: SipHeaders = {
     via: rq.headers.via,
     from: rq.headers.from,

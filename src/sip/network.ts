@@ -125,8 +125,10 @@ export class SipNetwork implements Network {
     if (!engine) return call.reject(503, 'Service Unavailable');
     let ourSdp: string;
     try {
-      ourSdp = call.offer === undefined ? buildSdp(offerSdp(this.rtp()))
-        : buildSdp(answerSdp(parseSdp(call.offer), this.rtp()));
+      ourSdp =
+        call.offer === undefined
+          ? buildSdp(offerSdp(this.rtp()))
+          : buildSdp(answerSdp(parseSdp(call.offer), this.rtp()));
     } catch {
       return call.reject(488, 'Not Acceptable Here');
     }
@@ -152,8 +154,16 @@ export class SipNetwork implements Network {
   }
 
   private newLeg(callId: string, ourSdp: string): SipLeg {
-    return { callId, ourSdp, released: false, endCause: 'normal', remoteHeld: false, bridged: false,
-      media: { tone: null, bridgedTo: null }, chain: Promise.resolve() };
+    return {
+      callId,
+      ourSdp,
+      released: false,
+      endCause: 'normal',
+      remoteHeld: false,
+      bridged: false,
+      media: { tone: null, bridgedTo: null },
+      chain: Promise.resolve(),
+    };
   }
 
   /** The leg of a command; during an offer, the first unknown call id is the offered call's. */
@@ -179,17 +189,22 @@ export class SipNetwork implements Network {
     const call = leg?.inbound;
     if (!leg || !call) throw new Error(`answer(): no inbound call ${callId}`);
     if (!leg.ourSdp) {
-      leg.ourSdp = call.offer === undefined ? buildSdp(offerSdp(this.rtp()))
-        : buildSdp(answerSdp(parseSdp(call.offer), this.rtp()));
+      leg.ourSdp =
+        call.offer === undefined
+          ? buildSdp(offerSdp(this.rtp()))
+          : buildSdp(answerSdp(parseSdp(call.offer), this.rtp()));
     }
-    call.answer(leg.ourSdp).then((dialog) => {
-      leg.dialog = dialog;
-      if (leg.released) return this.bye(leg, leg.endCause);
-      this.watch(leg, dialog);
-      this.engine?.accepted(callId);
-    }, (e: Error) => {
-      if (!leg.released) this.engine?.failed(callId, e.message);
-    });
+    call.answer(leg.ourSdp).then(
+      (dialog) => {
+        leg.dialog = dialog;
+        if (leg.released) return this.bye(leg, leg.endCause);
+        this.watch(leg, dialog);
+        this.engine?.accepted(callId);
+      },
+      (e: Error) => {
+        if (!leg.released) this.engine?.failed(callId, e.message);
+      },
+    );
   }
 
   // ---- outbound ----
@@ -309,7 +324,10 @@ export class SipNetwork implements Network {
   }
 
   unbridge(a: string, b: string): void {
-    for (const [leg, other] of [[a, b], [b, a]]) {
+    for (const [leg, other] of [
+      [a, b],
+      [b, a],
+    ]) {
       const media = this.legs.get(leg)?.media;
       if (media?.bridgedTo === other) media.bridgedTo = null;
     }
@@ -390,8 +408,14 @@ export function createSipNetwork(options: SipNetworkOptions): SipNetwork {
 
 function reasonPhrase(cause: EndCause): string {
   const phrases: Partial<Record<EndCause, string>> = {
-    busy: 'Busy Here', rejected: 'Decline', noAnswer: 'Temporarily Unavailable', unobtainable: 'Not Found',
-    cancel: 'Request Terminated', timeout: 'Request Timeout', barred: 'Forbidden', changed: 'Gone',
+    busy: 'Busy Here',
+    rejected: 'Decline',
+    noAnswer: 'Temporarily Unavailable',
+    unobtainable: 'Not Found',
+    cancel: 'Request Terminated',
+    timeout: 'Request Timeout',
+    barred: 'Forbidden',
+    changed: 'Gone',
   };
   return phrases[cause] ?? 'Service Unavailable';
 }
@@ -403,7 +427,9 @@ function checkListen(listen: unknown): { protocol: 'UDP' | 'TCP'; host: string; 
   const parsed = listen.map((l: unknown) => {
     const m = typeof l === 'string' ? LISTEN.exec(l) : null;
     if (!m || Number(m[3]) > 65535) {
-      throw new TypeError(`createSipNetwork(): listen entry must be 'udp:HOST:PORT' or 'tcp:HOST:PORT', got ${JSON.stringify(l)}`);
+      throw new TypeError(
+        `createSipNetwork(): listen entry must be 'udp:HOST:PORT' or 'tcp:HOST:PORT', got ${JSON.stringify(l)}`,
+      );
     }
     return { protocol: m[1].toUpperCase() as 'UDP' | 'TCP', host: m[2].replace(/^\[|\]$/g, ''), port: Number(m[3]) };
   });
@@ -415,7 +441,9 @@ function checkListen(listen: unknown): { protocol: 'UDP' | 'TCP'; host: string; 
 
 function checkUri(what: string, uri: unknown): string {
   if (typeof uri !== 'string' || !/^sips?:[^\s]+$/i.test(uri)) {
-    throw new TypeError(`createSipNetwork(): ${what} must be a SIP URI like 'sip:127.0.0.2:5080', got ${JSON.stringify(uri)}`);
+    throw new TypeError(
+      `createSipNetwork(): ${what} must be a SIP URI like 'sip:127.0.0.2:5080', got ${JSON.stringify(uri)}`,
+    );
   }
   return uri;
 }
@@ -431,8 +459,11 @@ function checkServices(services: unknown): Record<string, string> {
 }
 
 function checkPorts(ports: unknown): readonly [number, number] {
-  const ok = Array.isArray(ports) && ports.length === 2 && ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)
-    && ports[0] <= ports[1];
+  const ok =
+    Array.isArray(ports) &&
+    ports.length === 2 &&
+    ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536) &&
+    ports[0] <= ports[1];
   if (!ok) throw new TypeError(`createSipNetwork(): media.ports must be [low, high], got ${JSON.stringify(ports)}`);
   return ports as [number, number];
 }

@@ -46,7 +46,13 @@ export function parseSdp(text: string): AudioSession {
   }
   if (address === undefined) throw new SdpError('no c= line');
   if (!media) throw new SdpError('no m=audio line');
-  return { address, port: media.port, payloads: media.payloads, direction, ...(telephoneEvent !== undefined ? { telephoneEvent } : {}) };
+  return {
+    address,
+    port: media.port,
+    payloads: media.payloads,
+    direction,
+    ...(telephoneEvent !== undefined ? { telephoneEvent } : {}),
+  };
 }
 
 export function buildSdp(s: AudioSession, sessionId = 1, version = 1): string {
@@ -68,7 +74,10 @@ export function buildSdp(s: AudioSession, sessionId = 1, version = 1): string {
 }
 
 const ANSWER_DIRECTION: Record<Direction, Direction> = {
-  sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive',
+  sendrecv: 'sendrecv',
+  sendonly: 'recvonly',
+  recvonly: 'sendonly',
+  inactive: 'inactive',
 };
 
 /** The direction an answer takes to an offer's (RFC 3264 6.1): sendonly → recvonly, recvonly → sendonly. */
@@ -100,6 +109,11 @@ export function answerSdp(offer: AudioSession, local: { address: string; port: n
 
 /** Our offer: PCMU, PCMA, telephone-event/101, with the given direction (sendonly/inactive to hold). */
 export function offerSdp(local: { address: string; port: number; direction?: Direction }): AudioSession {
-  return { address: local.address, port: local.port, payloads: [0, 8, 101], direction: local.direction ?? 'sendrecv',
-    telephoneEvent: 101 };
+  return {
+    address: local.address,
+    port: local.port,
+    payloads: [0, 8, 101],
+    direction: local.direction ?? 'sendrecv',
+    telephoneEvent: 101,
+  };
 }

@@ -22,7 +22,10 @@ declare module 'sip' {
     hostname?: string;
     logger?: { error?: (e: unknown) => void };
     // Added by the patch:
-    inspect?: { message(raw: string, stream: boolean): string | false | undefined; frame(head: string): number | string | false };
+    inspect?: {
+      message(raw: string, stream: boolean): string | false | undefined;
+      frame(head: string): number | string | false;
+    };
     onListening?: (protocol: string, address: unknown) => void;
     onTransportError?: (e: Error, protocol: string) => void;
   }

@@ -50,7 +50,8 @@ function uriString(u: unknown): string {
 function normalise<T extends SipRequest | SipResponse>(m: T): T {
   for (const name of ['route', 'record-route'] as const) {
     const list = m.headers[name] as NameAddr[] | undefined;
-    if (Array.isArray(list)) m.headers[name] = list.map((a) => ({ ...a, uri: uriString(a.uri), params: a.params ?? {} }));
+    if (Array.isArray(list))
+      m.headers[name] = list.map((a) => ({ ...a, uri: uriString(a.uri), params: a.params ?? {} }));
   }
   for (const name of ['from', 'to'] as const) {
     const a = m.headers[name];
@@ -136,7 +137,10 @@ export class SipJsStack implements SipStack {
 
   sendRequest(rq: SipRequest, onResponse?: (rs: SipResponse) => void): void {
     if (!this.stack || this.closed) throw new Error('SIP stack is not listening');
-    this.stack.send(rq as unknown as sip.SipJsMessage, onResponse && ((rs) => onResponse(normalise(rs as unknown as SipResponse))));
+    this.stack.send(
+      rq as unknown as sip.SipJsMessage,
+      onResponse && ((rs) => onResponse(normalise(rs as unknown as SipResponse))),
+    );
   }
 
   sendResponse(rs: SipResponse): void {

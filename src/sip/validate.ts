@@ -19,8 +19,16 @@ export const DEFAULT_MAX_BYTES = 16 * 1024;
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 const SINGLE = ['from', 'to', 'call-id', 'cseq', 'content-length', 'max-forwards', 'content-type'];
 const COMPACT: Record<string, string> = {
-  i: 'call-id', m: 'contact', l: 'content-length', c: 'content-type', f: 'from', t: 'to', v: 'via', k: 'supported',
-  s: 'subject', e: 'content-encoding',
+  i: 'call-id',
+  m: 'contact',
+  l: 'content-length',
+  c: 'content-type',
+  f: 'from',
+  t: 'to',
+  v: 'via',
+  k: 'supported',
+  s: 'subject',
+  e: 'content-encoding',
 };
 const SCHEMES = ['sip', 'sips', 'tel'];
 
@@ -33,7 +41,10 @@ interface Head {
 }
 
 class Invalid extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -154,8 +165,13 @@ export function frameStreamHead(head: string): number | string | false {
   const h = splitHead(head);
   if (!h) return false;
   const cl = h.headers.get('content-length');
-  const reason = !cl ? 'missing content-length header' : cl.length > 1 ? 'more than one content-length header'
-    : !/^\d{1,9}$/.test(cl[0]) ? 'bad content-length' : undefined;
+  const reason = !cl
+    ? 'missing content-length header'
+    : cl.length > 1
+      ? 'more than one content-length header'
+      : !/^\d{1,9}$/.test(cl[0])
+        ? 'bad content-length'
+        : undefined;
   if (reason === undefined) return Number(cl?.[0]);
   return buildReply(h, 400, reason) ?? false;
 }
@@ -216,8 +232,10 @@ function checkHeaders(h: Head, isRequest: boolean, method: string | undefined): 
   if (!vias || vias.length === 0) throw new Invalid(400, 'missing via header');
   for (const line of vias) {
     for (const v of splitList(line)) {
-      const m = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+)(?:\s*:\s*(\d{1,5}))?\s*(;.*)?$/
-        .exec(v);
+      const m =
+        /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+)(?:\s*:\s*(\d{1,5}))?\s*(;.*)?$/.exec(
+          v,
+        );
       if (!m) throw new Invalid(400, 'malformed via header');
     }
   }
@@ -265,8 +283,17 @@ function buildReply(h: Head, status: number, reason: string): string | undefined
   for (const name of ['via', 'from', 'to', 'call-id', 'cseq']) {
     if (!echoed.some((l) => l.name === name)) return undefined;
   }
-  const phrase = status === 505 ? 'Version Not Supported' : status === 416 ? 'Unsupported URI Scheme'
-    : status === 513 ? 'Message Too Large' : 'Bad Request';
-  return `SIP/2.0 ${status} ${phrase}\r\n` + echoed.map((l) => l.line + '\r\n').join('') +
-    `Warning: 399 switchboard "${reason.replace(/"/g, "'")}"\r\nContent-Length: 0\r\n\r\n`;
+  const phrase =
+    status === 505
+      ? 'Version Not Supported'
+      : status === 416
+        ? 'Unsupported URI Scheme'
+        : status === 513
+          ? 'Message Too Large'
+          : 'Bad Request';
+  return (
+    `SIP/2.0 ${status} ${phrase}\r\n` +
+    echoed.map((l) => l.line + '\r\n').join('') +
+    `Warning: 399 switchboard "${reason.replace(/"/g, "'")}"\r\nContent-Length: 0\r\n\r\n`
+  );
 }

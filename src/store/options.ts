@@ -42,7 +42,10 @@ export function leaseProblem(leaseMs: unknown): string | undefined {
 
 /** This machine's host name as a node id (the default), made fit for one. */
 export function defaultNodeId(): string {
-  const id = hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128);
+  const id = hostname()
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 128);
   return id || 'node';
 }
 

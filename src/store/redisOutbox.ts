@@ -21,7 +21,18 @@ export class RedisOutbox implements Outbox {
   ) {}
 
   async append(entry: OutboxEntry): Promise<string> {
-    const fields = ['d', entry.deliveryId, 'f', entry.family, 'k', entry.kind, 'u', entry.url, 'p', JSON.stringify(entry.payload)];
+    const fields = [
+      'd',
+      entry.deliveryId,
+      'f',
+      entry.family,
+      'k',
+      entry.kind,
+      'u',
+      entry.url,
+      'p',
+      JSON.stringify(entry.payload),
+    ];
     const ref = await this.redis.xadd(this.key, '*', ...fields);
     if (ref === null) throw new Error(`XADD to ${this.key} returned no entry id`);
     return ref;
@@ -33,7 +44,7 @@ export class RedisOutbox implements Outbox {
 
   async pending(): Promise<PendingEntry[]> {
     const found: PendingEntry[] = [];
-    for (let start = '-'; ; ) {
+    for (let start = '-'; ;) {
       const page = await this.redis.xrange(this.key, start, '+', 'COUNT', PAGE);
       for (const [ref, fields] of page) found.push({ ref, entry: parseEntry(ref, fields) });
       if (page.length < PAGE) return found;
@@ -46,6 +57,7 @@ function parseEntry(ref: string, fields: string[]): OutboxEntry {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
   const [deliveryId, family, kind, url, payload] = ['d', 'f', 'k', 'u', 'p'].map((name) => map.get(name));
-  if (!deliveryId || !family || !kind || !url || !payload) throw new Error(`outbox entry ${ref} lacks a field (has ${[...map.keys()].join(', ')})`);
+  if (!deliveryId || !family || !kind || !url || !payload)
+    throw new Error(`outbox entry ${ref} lacks a field (has ${[...map.keys()].join(', ')})`);
   return { deliveryId, family, kind: kind as UrlKind, url, payload: JSON.parse(payload) as OutboxEntry['payload'] };
 }

@@ -65,7 +65,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     ['prefix', prefixProblem(prefix)],
     ['leaseMs', leaseProblem(leaseMs)],
   ].filter(([, problem]) => problem);
-  if (problems.length) throw new StoreOptionsError(`createRedisStore: ${problems.map(([name, p]) => `${name} ${p}`).join('; ')}`);
+  if (problems.length)
+    throw new StoreOptionsError(`createRedisStore: ${problems.map(([name, p]) => `${name} ${p}`).join('; ')}`);
 
   const keys = storeKeys(prefix, nodeId);
   const shownUrl = redactUrl(url);

@@ -25,7 +25,10 @@ declare module 'faye' {
     addExtension<M>(extension: Extension<M>): void;
     getClient(): Client;
     on(event: 'handshake' | 'disconnect', listener: (clientId: string) => void): void;
-    on(event: 'subscribe' | 'unsubscribe' | 'publish', listener: (clientId: string, channel: string, data?: unknown) => void): void;
+    on(
+      event: 'subscribe' | 'unsubscribe' | 'publish',
+      listener: (clientId: string, channel: string, data?: unknown) => void,
+    ): void;
     close(): void;
   }
 

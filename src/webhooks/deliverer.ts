@@ -172,7 +172,8 @@ export class WebhookDeliverer {
     try {
       const found = await this.outbox.pending();
       for (const { ref, entry } of found) this.schedule(entry, Promise.resolve(ref));
-      if (found.length) this.log.info({ entries: found.length }, 'webhook outbox: re-delivering what a previous process left');
+      if (found.length)
+        this.log.info({ entries: found.length }, 'webhook outbox: re-delivering what a previous process left');
       return found.length;
     } finally {
       const held = this.held;
@@ -188,12 +189,16 @@ export class WebhookDeliverer {
 
   enqueue(payload: BandwidthCallback, meta: CallbackMeta = {}): void {
     const key = URL_KEY[payload.eventType];
-    const url = (meta.urls as Record<string, string | undefined> | undefined)?.[key] ?? (this.config[key] as string | undefined);
+    const url =
+      (meta.urls as Record<string, string | undefined> | undefined)?.[key] ?? (this.config[key] as string | undefined);
     if (!url) return; // no URL for this kind of callback: nothing to deliver
     const entry: OutboxEntry = { deliveryId: randomUUID(), family: familyKey(payload), kind: key, url, payload };
     // Appended now (appends keep their order), attempted once appended and its turn in the family has come.
     const appended = this.outbox.append(entry).catch((error: unknown) => {
-      this.log.error({ deliveryId: entry.deliveryId, error: String(error) }, 'webhook outbox append failed: delivering without it');
+      this.log.error(
+        { deliveryId: entry.deliveryId, error: String(error) },
+        'webhook outbox append failed: delivering without it',
+      );
       return undefined;
     });
     if (this.held) this.held.push(() => this.schedule(entry, appended));
@@ -292,8 +297,13 @@ export class WebhookDeliverer {
 
   private async deliver({ deliveryId, payload, url }: OutboxEntry): Promise<Outcome> {
     const body = JSON.stringify(payload);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-switchboard-delivery': deliveryId };
-    if (this.config.secret) headers['x-switchboard-signature'] = `sha256=${createHmac('sha256', this.config.secret).update(body).digest('hex')}`;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-switchboard-delivery': deliveryId,
+    };
+    if (this.config.secret)
+      headers['x-switchboard-signature'] =
+        `sha256=${createHmac('sha256', this.config.secret).update(body).digest('hex')}`;
     if (this.config.username !== undefined) {
       headers.authorization = `Basic ${Buffer.from(`${this.config.username}:${this.config.password ?? ''}`).toString('base64')}`;
     }
@@ -315,7 +325,10 @@ export class WebhookDeliverer {
         } catch (error) {
           lastError = (error as Error).message;
           if (!(error instanceof Retryable)) break; // a 4xx: retrying will not help; try the fallback
-          this.log.warn({ deliveryId, url: redact(target), attempt: attempts, error: lastError }, 'webhook delivery failed; will retry');
+          this.log.warn(
+            { deliveryId, url: redact(target), attempt: attempts, error: lastError },
+            'webhook delivery failed; will retry',
+          );
         }
       }
     }
@@ -324,7 +337,16 @@ export class WebhookDeliverer {
       this.log.warn({ deliveryId, url: redact(url) }, 'webhook delivery cut short by the shutdown: left in the outbox');
       return 'stopped';
     }
-    const failure: FailedDelivery = { deliveryId, time: new Date().toISOString(), cause: 'callback-error', eventType: payload.eventType, callId: payload.callId, url, error: lastError, attempts };
+    const failure: FailedDelivery = {
+      deliveryId,
+      time: new Date().toISOString(),
+      cause: 'callback-error',
+      eventType: payload.eventType,
+      callId: payload.callId,
+      url,
+      error: lastError,
+      attempts,
+    };
     this.counts.failed++;
     this.failed.add(failure);
     this.log.error({ ...failure, url: redact(url) }, 'webhook could not be delivered (callback-error)');
@@ -387,7 +409,9 @@ export class WebhookDeliverer {
     // fetch says only "fetch failed"; its cause says why (a code such as ECONNREFUSED, else a message).
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message;
-    const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `${prefix}${(error as Error).message}${why ? ` (${why})` : ''}`;
+    const message = timedOut
+      ? `no answer within ${this.timeoutMs} ms`
+      : `${prefix}${(error as Error).message}${why ? ` (${why})` : ''}`;
     return new Retryable(message, { cause: error });
   }
 }

@@ -9,7 +9,8 @@ export class FailureLog<T> {
   recorded = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError(`failureLogSize must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new TypeError(`failureLogSize must be a positive integer, got ${capacity}`);
   }
 
   get dropped(): number {

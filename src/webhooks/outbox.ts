@@ -9,12 +9,7 @@ import type { BandwidthCallback } from '../engine/callbacks';
 
 /** Which configured URL a callback goes to (`answerUrl`, `transferCompleteUrl`, …). */
 export type UrlKind =
-  | 'initiateUrl'
-  | 'answerUrl'
-  | 'disconnectUrl'
-  | 'transferAnswerUrl'
-  | 'transferCompleteUrl'
-  | 'transferDisconnectUrl';
+  'initiateUrl' | 'answerUrl' | 'disconnectUrl' | 'transferAnswerUrl' | 'transferCompleteUrl' | 'transferDisconnectUrl';
 
 export interface OutboxEntry {
   /** `X-Switchboard-Delivery`: the same on every attempt, before and after a restart. */

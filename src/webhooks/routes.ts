@@ -16,7 +16,9 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
   api.get<{ Querystring: { limit?: unknown } }>('/webhooks/errors', async (request, res) => {
     const { limit = String(DEFAULT_LIMIT) } = request.query;
     if (typeof limit !== 'string' || !/^[1-9][0-9]{0,8}$/.test(limit)) {
-      return res.code(400).send({ statusCode: 1, statusMessage: 'Missing or invalid parameter: limit must be a whole number from 1' });
+      return res
+        .code(400)
+        .send({ statusCode: 1, statusMessage: 'Missing or invalid parameter: limit must be a whole number from 1' });
     }
     const { failed, failuresDropped } = webhooks.stats();
     const errors = webhooks.recentFailures(Number(limit)).map((failure) => ({ ...failure, url: redact(failure.url) }));

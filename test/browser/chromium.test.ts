@@ -20,7 +20,7 @@ test('with no system Chromium, the one inside @sparticuz/chromium is picked, lau
     const page = await browser.newPage();
     await page.setContent('<p style="width:200px">Switchboard</p>');
     expect(await page.textContent('p')).toBe('Switchboard');
-    expect((await page.$eval('p', (p) => p.getBoundingClientRect().width))).toBe(200);
+    expect(await page.$eval('p', (p) => p.getBoundingClientRect().width)).toBe(200);
     expect(browser.version().split('.')[0]).toBe(bundledManifest().version.split('.')[0]); // the package's Chromium
   } finally {
     await browser.close();
@@ -33,10 +33,20 @@ test('a system Chromium is preferred when present; CHROMIUM_PATH over both', () 
   const custom = join(dir, 'my-chrome');
   writeFileSync(system, '');
   writeFileSync(custom, '');
-  expect(findChromium({ env: {}, systemPaths: [join(dir, 'absent'), system] })).toEqual({ path: system, source: 'system', args: [] });
-  expect(findChromium({ env: { CHROMIUM_PATH: custom }, systemPaths: [system] })).toEqual({ path: custom, source: 'CHROMIUM_PATH', args: [] });
+  expect(findChromium({ env: {}, systemPaths: [join(dir, 'absent'), system] })).toEqual({
+    path: system,
+    source: 'system',
+    args: [],
+  });
+  expect(findChromium({ env: { CHROMIUM_PATH: custom }, systemPaths: [system] })).toEqual({
+    path: custom,
+    source: 'CHROMIUM_PATH',
+    args: [],
+  });
 });
 
 test('a CHROMIUM_PATH with nothing there is an error naming it', () => {
-  expect(() => findChromium({ env: { CHROMIUM_PATH: '/no/such/chrome' } })).toThrow('CHROMIUM_PATH is set to /no/such/chrome, but there is no file there');
+  expect(() => findChromium({ env: { CHROMIUM_PATH: '/no/such/chrome' } })).toThrow(
+    'CHROMIUM_PATH is set to /no/such/chrome, but there is no file there',
+  );
 });

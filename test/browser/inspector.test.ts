@@ -22,18 +22,27 @@ beforeAll(async () => {
 });
 afterAll(() => browser?.close());
 
-const highlighted = (page: Page) => page.$$eval('figure[data-machine="channel"] g.node.active title', (ts) => ts.map((t) => t.textContent));
+const highlighted = (page: Page) =>
+  page.$$eval('figure[data-machine="channel"] g.node.active title', (ts) => ts.map((t) => t.textContent));
 
 test('the highlighted state follows a retrievable transfer, and the timeline shows transferDisconnect', async () => {
   const s = await startServer();
   const problems: string[] = [];
   try {
     await s.request('PUT', '/api/v2/simulator/endpoints/+15557770000', { body: { outcome: 'answer', ringFor: 2 } });
-    const callId = (await s.request('POST', '/api/v2/simulator/calls', { body: { from: '+15550001111', to: '+15559990000' } })).body.callId as string;
+    const callId = (
+      await s.request('POST', '/api/v2/simulator/calls', { body: { from: '+15550001111', to: '+15559990000' } })
+    ).body.callId as string;
     await s.request('POST', `/api/v2/simulator/calls/${callId}/answer`);
-    expect((await s.request('POST', `/api/v2/simulator/calls/${callId}/transfer`, { body: { to: '+15557770000' } })).body.state).toBe('TRANSFERRING');
+    expect(
+      (await s.request('POST', `/api/v2/simulator/calls/${callId}/transfer`, { body: { to: '+15557770000' } })).body
+        .state,
+    ).toBe('TRANSFERRING');
 
-    const context = await browser.newContext({ httpCredentials: { username: 'agent5005', password: 'pw-5005' }, viewport: { width: 1400, height: 1000 } });
+    const context = await browser.newContext({
+      httpCredentials: { username: 'agent5005', password: 'pw-5005' },
+      viewport: { width: 1400, height: 1000 },
+    });
     const page = await context.newPage();
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
     page.on('pageerror', (e) => problems.push(e.message));
@@ -45,7 +54,9 @@ test('the highlighted state follows a retrievable transfer, and the timeline sho
 
     await page.click(`button[data-call="${callId}"]`);
     await page.waitForSelector('figure[data-machine="channel"] g[id="state_channel.TRANSFERRING"].active');
-    await page.waitForSelector('figure[data-machine="retrievable-transfer"] g[id="state_retrievableTransfer.awaitingAnswer.ringing"].active');
+    await page.waitForSelector(
+      'figure[data-machine="retrievable-transfer"] g[id="state_retrievableTransfer.awaitingAnswer.ringing"].active',
+    );
     expect(await highlighted(page)).toEqual(['channel.TRANSFERRING']);
 
     s.clock.increment(2000); // the target answers
@@ -57,7 +68,9 @@ test('the highlighted state follows a retrievable transfer, and the timeline sho
     await page.waitForSelector('figure[data-machine="channel"] g[id="state_channel.ANSWERED"].active');
     expect(await highlighted(page)).toEqual(['channel.ANSWERED']);
     await page.waitForSelector('#timeline tr[data-event="transferDisconnect"]');
-    const rows = await page.$$eval('#timeline tbody tr.row', (trs) => trs.map((tr) => `${tr.getAttribute('data-kind')} ${tr.getAttribute('data-event')}`));
+    const rows = await page.$$eval('#timeline tbody tr.row', (trs) =>
+      trs.map((tr) => `${tr.getAttribute('data-kind')} ${tr.getAttribute('data-event')}`),
+    );
     expect(rows).toEqual([
       'watching recording started',
       'step TARGET.ANSWERED',
@@ -71,7 +84,11 @@ test('the highlighted state follows a retrievable transfer, and the timeline sho
     ]);
     // A row opens to its full payload.
     await page.click('#timeline tr[data-event="transferDisconnect"]');
-    expect(JSON.parse((await page.textContent('pre.payload')) as string)).toMatchObject({ eventType: 'transferDisconnect', parentCallId: callId, cause: 'hangup' });
+    expect(JSON.parse((await page.textContent('pre.payload')) as string)).toMatchObject({
+      eventType: 'transferDisconnect',
+      parentCallId: callId,
+      cause: 'hangup',
+    });
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'inspector.png'), fullPage: true });
@@ -90,10 +107,15 @@ test('a state reached while the chart’s SVG loads is the one highlighted; live
   let drift = 0;
   let ticking = false;
   s.clock.now = () => base() + (ticking ? ++drift : drift);
-  const context = await browser.newContext({ httpCredentials: { username: 'agent5005', password: 'pw-5005' }, viewport: { width: 1400, height: 1000 } });
+  const context = await browser.newContext({
+    httpCredentials: { username: 'agent5005', password: 'pw-5005' },
+    viewport: { width: 1400, height: 1000 },
+  });
   try {
     await s.request('PUT', '/api/v2/simulator/endpoints/+15557770000', { body: { outcome: 'answer', ringFor: 2 } });
-    const callId = (await s.request('POST', '/api/v2/simulator/calls', { body: { from: '+15550001111', to: '+15559990000' } })).body.callId as string;
+    const callId = (
+      await s.request('POST', '/api/v2/simulator/calls', { body: { from: '+15550001111', to: '+15559990000' } })
+    ).body.callId as string;
     await s.request('POST', `/api/v2/simulator/calls/${callId}/answer`);
     await s.request('POST', `/api/v2/simulator/calls/${callId}/transfer`, { body: { to: '+15557770000' } });
 
@@ -113,20 +135,32 @@ test('a state reached while the chart’s SVG loads is the one highlighted; live
     releaseSvg();
     await page.waitForSelector('figure[data-machine="retrievable-transfer"] .svg svg');
     const transfer = 'figure[data-machine="retrievable-transfer"] g.active title';
-    expect(await page.$$eval(transfer, (ts) => ts.map((t) => t.textContent))).toEqual(['retrievableTransfer.transferred']);
+    expect(await page.$$eval(transfer, (ts) => ts.map((t) => t.textContent))).toEqual([
+      'retrievableTransfer.transferred',
+    ]);
     expect(await page.textContent('figure[data-machine="retrievable-transfer"] .now b')).toBe('transferred');
 
     ticking = true;
     await s.request('POST', `/api/v2/simulator/calls/${callId}/retrieve`);
     ticking = false;
     await page.waitForSelector('#timeline tr[data-event="transferComplete"]');
-    const rows = await page.$$eval('#timeline tbody tr.row', (trs) => trs.map((tr) => ({ time: Number(tr.getAttribute('data-time')), what: tr.getAttribute('data-event') })));
+    const rows = await page.$$eval('#timeline tbody tr.row', (trs) =>
+      trs.map((tr) => ({ time: Number(tr.getAttribute('data-time')), what: tr.getAttribute('data-event') })),
+    );
     const times = rows.map((r) => r.time);
     expect(times).toEqual([...times].sort((x, y) => x - y));
-    expect(rows.map((r) => r.what).slice(-5)).toEqual(['RETRIEVE', 'transferDisconnect', 'TRANSFER.RECONNECT', 'NET.RECONNECTED', 'transferComplete']);
+    expect(rows.map((r) => r.what).slice(-5)).toEqual([
+      'RETRIEVE',
+      'transferDisconnect',
+      'TRANSFER.RECONNECT',
+      'NET.RECONNECTED',
+      'transferComplete',
+    ]);
     // The page shows what the hub recorded, in the same order.
     const recorded = (await s.request('GET', `/inspect/api/calls/${callId}`)).body.timeline as { seq: number }[];
-    expect(await page.$$eval('#timeline tbody tr.row', (trs) => trs.map((tr) => Number(tr.getAttribute('data-seq'))))).toEqual(recorded.map((e) => e.seq));
+    expect(
+      await page.$$eval('#timeline tbody tr.row', (trs) => trs.map((tr) => Number(tr.getAttribute('data-seq')))),
+    ).toEqual(recorded.map((e) => e.seq));
   } finally {
     await context.close();
     await s.close();

@@ -16,12 +16,21 @@ test('a switchboard on another network: /me/calls shows its call, /simulator/* i
   try {
     const address = server.app.server.address();
     const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const headers = { authorization: `Basic ${Buffer.from('agent5005:pw-5005').toString('base64')}`, 'content-type': 'application/json' };
+    const headers = {
+      authorization: `Basic ${Buffer.from('agent5005:pw-5005').toString('base64')}`,
+      'content-type': 'application/json',
+    };
     network.offer('5000', '5005');
     const calls = await fetch(`${base}/api/v2/me/calls`, { headers });
     expect(calls.status).toBe(200);
-    expect(((await calls.json()) as { calls: Array<{ state: string }> }).calls.map((c) => c.state)).toEqual(['Ringing']);
-    const sim = await fetch(`${base}/api/v2/simulator/calls`, { method: 'POST', headers, body: JSON.stringify({ from: '1', to: '2' }) });
+    expect(((await calls.json()) as { calls: Array<{ state: string }> }).calls.map((c) => c.state)).toEqual([
+      'Ringing',
+    ]);
+    const sim = await fetch(`${base}/api/v2/simulator/calls`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ from: '1', to: '2' }),
+    });
     expect(sim.status).toBe(404);
   } finally {
     await server.app.close();

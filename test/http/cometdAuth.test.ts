@@ -40,11 +40,16 @@ describe.each(['long-polling', 'websocket'] as Transport[])('CometD authenticati
     const theirs: Message[] = [];
     const agent = await connect(s.base, transport, await credentials('agent5005', 'pw-5005'));
     const other = await connect(s.base, transport, await credentials('agent5006', 'pw-5006'));
-    expect(await subscribe(agent, '/v2/me/calls', mine)).toMatchObject({ successful: true, subscription: '/v2/me/calls' });
+    expect(await subscribe(agent, '/v2/me/calls', mine)).toMatchObject({
+      successful: true,
+      subscription: '/v2/me/calls',
+    });
     expect(await subscribe(other, '/v2/me/calls', theirs)).toMatchObject({ successful: true });
     await s.request('POST', '/api/v2/simulator/calls', { body: { from: '5000', to: '5005' } });
     await until(() => mine.length === 1, 'the Ringing notification');
-    expect(mine.map((m) => ({ channel: m.channel, data: m.data }))).toEqual(s.notifications.map((n: CallNotification) => ({ channel: n.channel, data: n.data })));
+    expect(mine.map((m) => ({ channel: m.channel, data: m.data }))).toEqual(
+      s.notifications.map((n: CallNotification) => ({ channel: n.channel, data: n.data })),
+    );
     expect((mine[0].data as CallNotification['data']).call.state).toBe('Ringing');
     expect(theirs).toEqual([]);
     await disconnect(agent);
@@ -56,7 +61,9 @@ describe.each(['long-polling', 'websocket'] as Transport[])('CometD authenticati
   });
 
   test('the session cookie the agent API set: each agent receives only its own calls', async () => {
-    await isolation(async (user, password) => ({ headers: { cookie: pair((await sessionCookie(s, user, password)) as string) } }));
+    await isolation(async (user, password) => ({
+      headers: { cookie: pair((await sessionCookie(s, user, password)) as string) },
+    }));
   });
 
   test('ext.authentication still works', async () => {
@@ -64,13 +71,17 @@ describe.each(['long-polling', 'websocket'] as Transport[])('CometD authenticati
   });
 
   test('wrong Basic credentials, an unknown session, an expired session and no credentials are refused', async () => {
-    const refused = (credentials: Credentials) => expect(connect(s.base, transport, credentials)).rejects.toThrow(/handshake refused: 401::Authentication failed/);
+    const refused = (credentials: Credentials) =>
+      expect(connect(s.base, transport, credentials)).rejects.toThrow(/handshake refused: 401::Authentication failed/);
     await refused({ headers: { authorization: basic('agent5005', 'wrong') } });
     await refused({ headers: { authorization: basic('nobody', 'pw-5005') } });
     await refused({ headers: { cookie: `${SESSION_COOKIE}=${'A'.repeat(43)}` } });
     await refused({});
     // Right Basic credentials do not rescue wrong ext.authentication: the credentials given first decide.
-    await refused({ ext: { user: 'agent5005', password: 'wrong' }, headers: { authorization: basic('agent5005', 'pw-5005') } });
+    await refused({
+      ext: { user: 'agent5005', password: 'wrong' },
+      headers: { authorization: basic('agent5005', 'pw-5005') },
+    });
     const cookie = pair((await sessionCookie(s, 'agent5005', 'pw-5005')) as string);
     now += 8 * 3600 * 1000; // the session's lifetime (8 h by default) has passed
     await refused({ headers: { cookie } });
@@ -81,7 +92,9 @@ describe('the session cookie', () => {
   test('set on the answer to an authenticated request: opaque, HttpOnly, SameSite=Strict, path /api/v2, expiring', async () => {
     const s = await startServer();
     const first = (await sessionCookie(s, 'agent5005', 'pw-5005')) as string;
-    expect(first).toMatch(new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43}; Path=/api/v2; Max-Age=28800; HttpOnly; SameSite=Strict$`));
+    expect(first).toMatch(
+      new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43}; Path=/api/v2; Max-Age=28800; HttpOnly; SameSite=Strict$`),
+    );
     // A request carrying the live session gets no new one; another user's request gets its own.
     expect(await sessionCookie(s, 'agent5005', 'pw-5005', pair(first))).toBeNull();
     const other = (await sessionCookie(s, 'agent5006', 'pw-5006', pair(first))) as string;
@@ -97,7 +110,8 @@ describe('the session cookie', () => {
   test('one session per user and address: a client without cookies gets the same one again', async () => {
     const s = await startServer();
     const first = (await sessionCookie(s, 'agent5005', 'pw-5005')) as string;
-    for (let i = 0; i < 25; i++) expect(pair((await sessionCookie(s, 'agent5005', 'pw-5005')) as string)).toBe(pair(first));
+    for (let i = 0; i < 25; i++)
+      expect(pair((await sessionCookie(s, 'agent5005', 'pw-5005')) as string)).toBe(pair(first));
     expect(s.server.sessions.size()).toBe(1);
     // The desktop's cookie still opens a CometD session after a script polled without cookies.
     const cometd = await connect(s.base, 'long-polling', { headers: { cookie: pair(first) } });
@@ -127,8 +141,12 @@ describe('the session cookie', () => {
   test('a page of another origin cannot use Basic credentials or the cookie a browser holds', async () => {
     const s = await startServer();
     const cookie = pair((await sessionCookie(s, 'agent5005', 'pw-5005')) as string);
-    const handshake = JSON.stringify([{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }]);
-    for (const header of [{ cookie }, { authorization: basic('agent5005', 'pw-5005') }] as Array<Record<string, string>>) {
+    const handshake = JSON.stringify([
+      { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+    ]);
+    for (const header of [{ cookie }, { authorization: basic('agent5005', 'pw-5005') }] as Array<
+      Record<string, string>
+    >) {
       const res = await fetch(`${s.base}/api/v2/notifications`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', origin: 'https://evil.example', ...header },

@@ -17,7 +17,8 @@ export interface Credentials {
   headers?: Record<string, string>;
 }
 
-export const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 type WebSocketClass = new (url: string, protocols?: string | string[], options?: object) => object;
 const globalWindow = (global as unknown as { window: { WebSocket: WebSocketClass } }).window;
@@ -40,7 +41,11 @@ export function client(base: string, transport: Transport, credentials: Credenti
     cometd.unregisterTransport('long-polling');
     cometd.unregisterTransport('callback-polling');
   }
-  cometd.configure({ url: `${base}/api/v2/notifications`, logLevel: 'warn', requestHeaders: credentials.headers ?? {} });
+  cometd.configure({
+    url: `${base}/api/v2/notifications`,
+    logLevel: 'warn',
+    requestHeaders: credentials.headers ?? {},
+  });
   return cometd;
 }
 
@@ -64,7 +69,13 @@ export async function connect(base: string, transport: Transport, credentials: C
 }
 
 export async function subscribe(cometd: CometD, channel: string, into: Message[]): Promise<Message> {
-  return new Promise((resolve) => cometd.subscribe(channel, (m: Message) => into.push(m), (reply: Message) => resolve(reply)));
+  return new Promise((resolve) =>
+    cometd.subscribe(
+      channel,
+      (m: Message) => into.push(m),
+      (reply: Message) => resolve(reply),
+    ),
+  );
 }
 
 export const disconnect = (cometd: CometD) => new Promise<void>((resolve) => cometd.disconnect(() => resolve()));

@@ -38,14 +38,34 @@ export async function cycles(s: Server, n: number, during?: (user: string) => vo
   for (let i = 0; i < n; i++) {
     const [user, password] = i % 2 ? ['agent5006', 'pw-5006'] : ['agent5005', 'pw-5005'];
     const [hs] = await post(s, [
-      { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'], ext: { authentication: { user, password } } },
+      {
+        channel: '/meta/handshake',
+        version: '1.0',
+        supportedConnectionTypes: ['long-polling'],
+        ext: { authentication: { user, password } },
+      },
     ]);
     const clientId = hs.clientId as string;
-    const subscribed = await post(s, ['/v2/me/calls', '/v2/me/devices'].map((subscription) => ({ channel: '/meta/subscribe', clientId, subscription })));
-    if (!hs.successful || !subscribed.every((r) => r.successful)) throw new Error(`cycle ${i} refused: ${JSON.stringify([hs, subscribed])}`);
+    const subscribed = await post(
+      s,
+      ['/v2/me/calls', '/v2/me/devices'].map((subscription) => ({
+        channel: '/meta/subscribe',
+        clientId,
+        subscription,
+      })),
+    );
+    if (!hs.successful || !subscribed.every((r) => r.successful))
+      throw new Error(`cycle ${i} refused: ${JSON.stringify([hs, subscribed])}`);
     during?.(user);
     if (i % 10 === 9) {
-      await post(s, ['/v2/me/calls', '/v2/me/devices'].map((subscription) => ({ channel: '/meta/unsubscribe', clientId, subscription })));
+      await post(
+        s,
+        ['/v2/me/calls', '/v2/me/devices'].map((subscription) => ({
+          channel: '/meta/unsubscribe',
+          clientId,
+          subscription,
+        })),
+      );
     }
     // A connect that the disconnect in the same request answers (as a client leaving while polling).
     await post(s, [

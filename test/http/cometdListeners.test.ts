@@ -24,7 +24,14 @@ test('a device listener exists only while the device has subscribers, and closin
   ]);
   expect(records(s)).toEqual(EMPTY);
   // A client still subscribed when the server closes: its device listener goes too.
-  const [hs] = await post(s, [{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'], ext: { authentication: { user: 'agent5005', password: 'pw-5005' } } }]);
+  const [hs] = await post(s, [
+    {
+      channel: '/meta/handshake',
+      version: '1.0',
+      supportedConnectionTypes: ['long-polling'],
+      ext: { authentication: { user: 'agent5005', password: 'pw-5005' } },
+    },
+  ]);
   await post(s, [{ channel: '/meta/subscribe', clientId: hs.clientId, subscription: '/v2/me/calls' }]);
   expect(records(s).listeners.agent5005).toBe(2);
   await s.close();
@@ -32,8 +39,17 @@ test('a device listener exists only while the device has subscribers, and closin
 });
 
 test('10,000 connect/subscribe/disconnect cycles leave listener counts and records exact, and the heap flat', () => {
-  const out = execFileSync(process.execPath, ['--expose-gc', '-r', 'esbuild-register', 'test/http/cometdCycles.ts'], { encoding: 'utf8', timeout: 30_000 });
-  const result = JSON.parse(out) as { before: object; after: object; heapBefore: number; heapAfter: number; ms: number };
+  const out = execFileSync(process.execPath, ['--expose-gc', '-r', 'esbuild-register', 'test/http/cometdCycles.ts'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const result = JSON.parse(out) as {
+    before: object;
+    after: object;
+    heapBefore: number;
+    heapAfter: number;
+    ms: number;
+  };
   expect(result.before).toEqual(EMPTY);
   expect(result.after).toEqual(EMPTY);
   // Under 1 MiB for 10,000 cycles: a leak of a single 100-byte record per cycle would show.

@@ -44,9 +44,13 @@ function subscribe(base: string) {
   return {
     messages,
     opened,
-    entries: (callId: string) => messages.filter((m): m is Extract<HubMessage, { type: 'entry' }> => m.type === 'entry' && m.callIds.includes(callId)).map((m) => m.entry),
+    entries: (callId: string) =>
+      messages
+        .filter((m): m is Extract<HubMessage, { type: 'entry' }> => m.type === 'entry' && m.callIds.includes(callId))
+        .map((m) => m.entry),
     async until(fn: () => boolean) {
-      for (let i = 0; i < 200 && !fn(); i++) await new Promise<void>((resolve) => ((waiter = resolve), setTimeout(resolve, 10)));
+      for (let i = 0; i < 200 && !fn(); i++)
+        await new Promise<void>((resolve) => ((waiter = resolve), setTimeout(resolve, 10)));
       if (!fn()) throw new Error('SSE: timed out waiting for a message');
     },
     close: () => (response as IncomingMessage | null)?.destroy(),
@@ -54,14 +58,25 @@ function subscribe(base: string) {
 }
 
 const line = (e: TimelineEntry) =>
-  e.kind === 'step' ? `${e.machine} ${e.event.type} → ${JSON.stringify(e.value)}` : e.kind === 'callback' ? `callback ${e.eventType}` : 'watching';
+  e.kind === 'step'
+    ? `${e.machine} ${e.event.type} → ${JSON.stringify(e.value)}`
+    : e.kind === 'callback'
+      ? `callback ${e.eventType}`
+      : 'watching';
 
 async function answeredCallInTransfer(s: Server) {
   await s.request('PUT', '/api/v2/simulator/endpoints/+15557770000', { body: { outcome: 'answer', ringFor: 2 } });
-  const placed = await s.request('POST', '/api/v2/simulator/calls', { body: { from: '+15550001111', to: '+15559990000' } });
+  const placed = await s.request('POST', '/api/v2/simulator/calls', {
+    body: { from: '+15550001111', to: '+15559990000' },
+  });
   const callId = placed.body.callId as string;
-  expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/answer`)).toEqual({ status: 200, body: { statusCode: 0, state: 'ANSWERED' } });
-  expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/transfer`, { body: { to: '+15557770000' } })).toEqual({
+  expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/answer`)).toEqual({
+    status: 200,
+    body: { statusCode: 0, state: 'ANSWERED' },
+  });
+  expect(
+    await s.request('POST', `/api/v2/simulator/calls/${callId}/transfer`, { body: { to: '+15557770000' } }),
+  ).toEqual({
     status: 200,
     body: { statusCode: 0, state: 'TRANSFERRING', transferCause: 'NONE', transferCallId: expect.stringMatching(/^c-/) },
   });
@@ -78,7 +93,10 @@ describe('the page and its API', () => {
       const res = await raw(s.base, '/inspect', auth);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Basic realm="switchboard inspector", charset="UTF-8"');
-      expect(JSON.parse(res.text)).toEqual({ statusCode: 20, statusMessage: 'Authentication failed: log in with a configured user' });
+      expect(JSON.parse(res.text)).toEqual({
+        statusCode: 20,
+        statusMessage: 'Authentication failed: log in with a configured user',
+      });
     }
     expect((await raw(s.base, '/inspect/api/calls', null)).status).toBe(401);
     expect((await raw(s.base, '/inspect/events', null)).status).toBe(401);
@@ -88,7 +106,9 @@ describe('the page and its API', () => {
     const page = await raw(s.base, '/inspect');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self'; style-src 'self'/);
+    expect(page.headers.get('content-security-policy')).toMatch(
+      /default-src 'none'; script-src 'self'; style-src 'self'/,
+    );
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.text).toContain('<h1>Switchboard inspector</h1>');
     // Every script and stylesheet is this server's own.
@@ -98,13 +118,17 @@ describe('the page and its API', () => {
     const js = await raw(s.base, '/inspect/assets/inspector.js');
     expect([js.status, js.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
     expect(js.text).toContain("new EventSource('/inspect/events')");
-    expect((await raw(s.base, '/inspect/assets/inspector.css')).headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect((await raw(s.base, '/inspect/assets/inspector.css')).headers.get('content-type')).toBe(
+      'text/css; charset=utf-8',
+    );
     expect((await raw(s.base, '/inspect/assets/..%2Fhub.ts')).status).toBe(404);
     expect((await raw(s.base, '/inspect/assets/index.html')).status).toBe(404);
   });
 
   test('machines and their SVG diagrams', async () => {
-    const list = JSON.parse((await raw(s.base, '/inspect/api/machines')).text) as { machines: { name: string; id: string }[] };
+    const list = JSON.parse((await raw(s.base, '/inspect/api/machines')).text) as {
+      machines: { name: string; id: string }[];
+    };
     expect(list.machines.map((m) => [m.name, m.id])).toEqual([
       ['channel', 'channel'],
       ['retrievable-transfer', 'retrievableTransfer'],
@@ -115,7 +139,10 @@ describe('the page and its API', () => {
     expect(svg.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');
     expect(svg.text).toContain('id="state_channel.TRANSFERRED"');
     expect((await raw(s.base, '/inspect/api/machines/phone/svg')).status).toBe(404);
-    expect(JSON.parse((await raw(s.base, '/inspect/api/calls/c-nope')).text)).toEqual({ statusCode: 6, statusMessage: "Call 'c-nope' not found" });
+    expect(JSON.parse((await raw(s.base, '/inspect/api/calls/c-nope')).text)).toEqual({
+      statusCode: 6,
+      statusMessage: "Call 'c-nope' not found",
+    });
   });
 });
 
@@ -127,7 +154,13 @@ describe('on-demand recording (the default)', () => {
       expect(s.sb.inspection.watching).toBe(false);
       const calls = JSON.parse((await raw(s.base, '/inspect/api/calls')).text);
       expect(calls).toMatchObject({ mode: 'on-demand', recording: false });
-      expect(calls.calls.map((c: { callId: string; state: string; live: boolean }) => [c.callId === callId, c.state, c.live])).toEqual([
+      expect(
+        calls.calls.map((c: { callId: string; state: string; live: boolean }) => [
+          c.callId === callId,
+          c.state,
+          c.live,
+        ]),
+      ).toEqual([
         // Same start time on the simulated clock: registry order (the caller's leg, then the transfer's).
         [true, 'TRANSFERRING', true],
         [false, 'RING_OUTGOING', true],
@@ -146,8 +179,14 @@ describe('on-demand recording (the default)', () => {
       expect(s.sb.inspection.watching).toBe(true);
       s.clock.increment(2000); // the target answers
       await page.until(() => page.entries(callId).some((e) => e.kind === 'callback'));
-      expect((await s.request('POST', `/api/v2/simulator/calls/${callId}/retrieve`)).body).toEqual({ statusCode: 0, state: 'ANSWERED', transferCause: 'NORMAL' });
-      await page.until(() => page.entries(callId).some((e) => e.kind === 'callback' && e.eventType === 'transferComplete'));
+      expect((await s.request('POST', `/api/v2/simulator/calls/${callId}/retrieve`)).body).toEqual({
+        statusCode: 0,
+        state: 'ANSWERED',
+        transferCause: 'NORMAL',
+      });
+      await page.until(() =>
+        page.entries(callId).some((e) => e.kind === 'callback' && e.eventType === 'transferComplete'),
+      );
 
       expect(page.entries(callId).map(line)).toEqual([
         'watching',
@@ -165,8 +204,16 @@ describe('on-demand recording (the default)', () => {
       // The detail now holds the same timeline, and the call list says where each call is.
       const after = JSON.parse((await raw(s.base, `/inspect/api/calls/${callId}`)).text);
       expect(after.timeline.map(line)).toEqual(page.entries(callId).map(line));
-      expect(after.call).toMatchObject({ callId, state: 'ANSWERED', live: true, from: '+15550001111', to: '+15559990000' });
-      expect(after.actors.map((a: { machine: string; value: unknown; status: string }) => [a.machine, a.value, a.status])).toEqual([
+      expect(after.call).toMatchObject({
+        callId,
+        state: 'ANSWERED',
+        live: true,
+        from: '+15550001111',
+        to: '+15559990000',
+      });
+      expect(
+        after.actors.map((a: { machine: string; value: unknown; status: string }) => [a.machine, a.value, a.status]),
+      ).toEqual([
         ['channel', 'ANSWERED', 'active'],
         ['retrievable-transfer', 'ended', 'done'],
       ]);
@@ -238,11 +285,21 @@ describe('simulator application routes', () => {
       status: 404,
       body: { statusCode: 6, statusMessage: "Call 'c-nope' not found among the calls placed with the simulator" },
     });
-    const { body } = await s.request('POST', '/api/v2/simulator/calls', { body: { from: '+15550002222', to: '+15559990000' } });
+    const { body } = await s.request('POST', '/api/v2/simulator/calls', {
+      body: { from: '+15550002222', to: '+15559990000' },
+    });
     const callId = body.callId as string;
-    expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/retrieve`)).toMatchObject({ status: 409, body: { statusCode: 2, statusMessage: expect.stringMatching(/\(the call is CALL_INCOMING\)$/) } });
-    expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/transfer`, { body: {} })).toMatchObject({ status: 400, body: { statusCode: 1 } });
-    expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/transfer`, { body: { to: '1', secondsTimeout: 0 } })).toMatchObject({ status: 400 });
+    expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/retrieve`)).toMatchObject({
+      status: 409,
+      body: { statusCode: 2, statusMessage: expect.stringMatching(/\(the call is CALL_INCOMING\)$/) },
+    });
+    expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/transfer`, { body: {} })).toMatchObject({
+      status: 400,
+      body: { statusCode: 1 },
+    });
+    expect(
+      await s.request('POST', `/api/v2/simulator/calls/${callId}/transfer`, { body: { to: '1', secondsTimeout: 0 } }),
+    ).toMatchObject({ status: 400 });
     expect(JSON.parse((await raw(s.base, `/inspect/api/calls/${callId}`)).text).call.state).toBe('CALL_INCOMING');
     const agent = await s.request('POST', '/api/v2/simulator/calls', { body: { from: '5000', to: '5005' } });
     expect(await s.request('POST', `/api/v2/simulator/calls/${agent.body.callId as string}/answer`)).toMatchObject({

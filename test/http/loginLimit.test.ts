@@ -21,14 +21,30 @@ interface Answer {
 }
 
 /** One request from a given local (loopback) address, on a fresh connection. */
-function from(address: string, s: Server, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+function from(
+  address: string,
+  s: Server,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, s.base);
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method, headers, localAddress: address, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: text ? JSON.parse(text) : null }));
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method, headers, localAddress: address, agent: false },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: res.headers['retry-after'],
+            body: text ? JSON.parse(text) : null,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -94,7 +110,8 @@ describe('failed logins over HTTP and CometD', () => {
   afterEach(async () => {
     await s.close();
   });
-  const me = (address: string, password: string) => from(address, s, 'GET', '/api/v2/me', { authorization: basic('agent5005', password) });
+  const me = (address: string, password: string) =>
+    from(address, s, 'GET', '/api/v2/me', { authorization: basic('agent5005', password) });
 
   test('agent API: after 3 wrong passwords the right one gets 429 with Retry-After, from that address only, until the window ends', async () => {
     for (let i = 0; i < 3; i++) expect((await me('127.0.0.1', `wrong${i}`)).status).toBe(401);
@@ -104,7 +121,9 @@ describe('failed logins over HTTP and CometD', () => {
       body: { statusCode: 20, statusMessage: 'Too many failed logins: try again in 60 s' },
     });
     expect((await me('127.0.0.2', 'pw-5005')).status).toBe(200); // the real user, elsewhere
-    expect((await from('127.0.0.1', s, 'GET', '/api/v2/me', { authorization: basic('agent5006', 'pw-5006') })).status).toBe(200);
+    expect(
+      (await from('127.0.0.1', s, 'GET', '/api/v2/me', { authorization: basic('agent5006', 'pw-5006') })).status,
+    ).toBe(200);
     now += 59_000;
     expect((await me('127.0.0.1', 'pw-5005')).retryAfter).toBe('1');
     now += 1000;
@@ -112,7 +131,9 @@ describe('failed logins over HTTP and CometD', () => {
   });
 
   test('100 wrong passwords sent at once: 3 are checked, the rest refused; then the right one is refused too', async () => {
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => s.request('GET', '/api/v2/me', { user: `agent5005:wrong${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => s.request('GET', '/api/v2/me', { user: `agent5005:wrong${i}` })),
+    );
     expect(answers.filter((a) => a.status === 401)).toHaveLength(3);
     expect(answers.filter((a) => a.status === 429)).toHaveLength(97);
     expect((await s.request('GET', '/api/v2/me')).status).toBe(429);
@@ -132,28 +153,48 @@ describe('failed logins over HTTP and CometD', () => {
     const paths = ['/api/v%32/me', '/%61pi/v2/me', '/%69nspect/api/calls'];
     for (let i = 0; i < 3; i++) {
       const path = paths[i];
-      expect((await from('127.0.0.1', s, 'GET', path, { authorization: basic('agent5005', 'wrong') })).status).toBe(401);
+      expect((await from('127.0.0.1', s, 'GET', path, { authorization: basic('agent5005', 'wrong') })).status).toBe(
+        401,
+      );
     }
     for (const path of [...paths, '/api/v2/me']) {
-      expect(await from('127.0.0.1', s, 'GET', path, { authorization: basic('agent5005', 'pw-5005') })).toMatchObject({ status: 429, retryAfter: '60' });
+      expect(await from('127.0.0.1', s, 'GET', path, { authorization: basic('agent5005', 'pw-5005') })).toMatchObject({
+        status: 429,
+        retryAfter: '60',
+      });
     }
   });
 
   test('the inspector login is limited too', async () => {
-    const inspect = (password: string) => from('127.0.0.1', s, 'GET', '/inspect/api/calls', { authorization: basic('agent5005', password) });
+    const inspect = (password: string) =>
+      from('127.0.0.1', s, 'GET', '/inspect/api/calls', { authorization: basic('agent5005', password) });
     for (let i = 0; i < 3; i++) expect((await inspect('wrong')).status).toBe(401);
     expect(await inspect('pw-5005')).toMatchObject({ status: 429, retryAfter: '60' });
-    expect((await from('127.0.0.2', s, 'GET', '/inspect/api/calls', { authorization: basic('agent5005', 'pw-5005') })).status).toBe(200);
+    expect(
+      (await from('127.0.0.2', s, 'GET', '/inspect/api/calls', { authorization: basic('agent5005', 'pw-5005') }))
+        .status,
+    ).toBe(200);
   });
 
   test('CometD handshakes (separate requests, ext or Basic): refused with 429 and advice to wait; not from another address', async () => {
     const handshake = (address: string, ext: object, headers: Record<string, string> = {}) =>
-      from(address, s, 'POST', '/api/v2/notifications', { 'content-type': 'application/json', ...headers },
-        JSON.stringify([{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'], ext }]),
+      from(
+        address,
+        s,
+        'POST',
+        '/api/v2/notifications',
+        { 'content-type': 'application/json', ...headers },
+        JSON.stringify([
+          { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'], ext },
+        ]),
       ).then((a) => (a.body as Array<{ successful: boolean; error?: string; advice?: object }>)[0]);
     const right = { authentication: { user: 'agent5005', password: 'pw-5005' } };
-    expect(await handshake('127.0.0.1', { authentication: { user: 'agent5005', password: 'x' } })).toMatchObject({ error: '401::Authentication failed' });
-    expect(await handshake('127.0.0.1', {}, { authorization: basic('agent5005', 'y') })).toMatchObject({ error: '401::Authentication failed' });
+    expect(await handshake('127.0.0.1', { authentication: { user: 'agent5005', password: 'x' } })).toMatchObject({
+      error: '401::Authentication failed',
+    });
+    expect(await handshake('127.0.0.1', {}, { authorization: basic('agent5005', 'y') })).toMatchObject({
+      error: '401::Authentication failed',
+    });
     expect((await me('127.0.0.1', 'z')).status).toBe(401); // the same limiter as the agent API
     expect(await handshake('127.0.0.1', right)).toEqual({
       channel: '/meta/handshake',
@@ -163,7 +204,9 @@ describe('failed logins over HTTP and CometD', () => {
       version: '1.0',
       supportedConnectionTypes: expect.any(Array),
     });
-    expect(await handshake('127.0.0.1', {}, { authorization: basic('agent5005', 'pw-5005') })).toMatchObject({ error: '429::Too many failed logins: try again in 60 s' });
+    expect(await handshake('127.0.0.1', {}, { authorization: basic('agent5005', 'pw-5005') })).toMatchObject({
+      error: '429::Too many failed logins: try again in 60 s',
+    });
     expect(await handshake('127.0.0.2', right)).toMatchObject({ successful: true });
     now += 60_000;
     expect(await handshake('127.0.0.1', right)).toMatchObject({ successful: true });
@@ -171,8 +214,14 @@ describe('failed logins over HTTP and CometD', () => {
 
   test('failed handshakes from one address for any users, up to perAddress (10 here): the address is refused', async () => {
     for (let i = 0; i < 10; i++) {
-      await from('127.0.0.1', s, 'POST', '/api/v2/notifications', { 'content-type': 'application/json', authorization: basic(`user${i}`, 'x') },
-        JSON.stringify([{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }]));
+      await from(
+        '127.0.0.1',
+        s,
+        'POST',
+        '/api/v2/notifications',
+        { 'content-type': 'application/json', authorization: basic(`user${i}`, 'x') },
+        JSON.stringify([{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }]),
+      );
     }
     expect(await me('127.0.0.1', 'pw-5005')).toMatchObject({ status: 429, retryAfter: '60' });
     expect((await me('127.0.0.2', 'pw-5005')).status).toBe(200);
@@ -187,9 +236,19 @@ describe('loginLimits in the config file', () => {
   };
 
   test('defaults, and settings from the file', () => {
-    expect(loadConfig({ file: write({}), env: {} })).toMatchObject({ loginLimits: DEFAULT_LOGIN_LIMITS, sessionSeconds: 28_800 });
-    expect(DEFAULT_LOGIN_LIMITS).toEqual({ perUserAndAddress: 5, perAddress: 50, windowSeconds: 300, maxTracked: 10_000 });
-    expect(loadConfig({ file: write({ loginLimits: { perUserAndAddress: 2 }, sessionSeconds: 60 }), env: {} })).toMatchObject({
+    expect(loadConfig({ file: write({}), env: {} })).toMatchObject({
+      loginLimits: DEFAULT_LOGIN_LIMITS,
+      sessionSeconds: 28_800,
+    });
+    expect(DEFAULT_LOGIN_LIMITS).toEqual({
+      perUserAndAddress: 5,
+      perAddress: 50,
+      windowSeconds: 300,
+      maxTracked: 10_000,
+    });
+    expect(
+      loadConfig({ file: write({ loginLimits: { perUserAndAddress: 2 }, sessionSeconds: 60 }), env: {} }),
+    ).toMatchObject({
       loginLimits: { ...DEFAULT_LOGIN_LIMITS, perUserAndAddress: 2 },
       sessionSeconds: 60,
     });
@@ -197,7 +256,10 @@ describe('loginLimits in the config file', () => {
 
   test.each([
     [{ loginLimits: 5 }, /'loginLimits' must be an object/],
-    [{ loginLimits: { perUser: 5 } }, /unknown loginLimits setting 'perUser' \(known: perUserAndAddress, perAddress, windowSeconds, maxTracked\)/],
+    [
+      { loginLimits: { perUser: 5 } },
+      /unknown loginLimits setting 'perUser' \(known: perUserAndAddress, perAddress, windowSeconds, maxTracked\)/,
+    ],
     [{ loginLimits: { windowSeconds: 0 } }, /loginLimits\.windowSeconds must be a positive integer, got 0/],
     [{ loginLimits: { perAddress: '9' } }, /loginLimits\.perAddress must be a positive integer, got "9"/],
     [{ sessionSeconds: 1.5 }, /sessionSeconds must be a positive integer, got 1.5/],

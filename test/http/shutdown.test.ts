@@ -53,7 +53,9 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('%s with CometD clients connected'
       signalled = true;
       child.kill(signal);
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'still running'>((r) => (timer = setTimeout(() => r('still running'), DRAIN_BOUND_MS + 2000)));
+      const late = new Promise<'still running'>(
+        (r) => (timer = setTimeout(() => r('still running'), DRAIN_BOUND_MS + 2000)),
+      );
       const code = await Promise.race([exited, late]);
       clearTimeout(timer);
       const elapsed = Date.now() - started;
@@ -76,16 +78,20 @@ test('SIGTERM with an inspector page open: its event stream is ended cleanly, an
   const { child, base, exited } = await startChild();
   try {
     const { ended } = await new Promise<{ ended: Promise<string> }>((resolve, reject) => {
-      const request = get(`${base}/inspect/events`, { headers: { authorization: `Basic ${Buffer.from('ann:pw').toString('base64')}` } }, (res) => {
-        expect(res.statusCode).toBe(200);
-        const ended = new Promise<string>((done) => {
-          res.once('end', () => done('ended'));
-          res.once('aborted', () => done('cut'));
-          res.once('error', () => done('cut'));
-        });
-        res.resume();
-        resolve({ ended });
-      });
+      const request = get(
+        `${base}/inspect/events`,
+        { headers: { authorization: `Basic ${Buffer.from('ann:pw').toString('base64')}` } },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          const ended = new Promise<string>((done) => {
+            res.once('end', () => done('ended'));
+            res.once('aborted', () => done('cut'));
+            res.once('error', () => done('cut'));
+          });
+          res.resume();
+          resolve({ ended });
+        },
+      );
       request.once('error', reject);
     });
     child.kill('SIGTERM');

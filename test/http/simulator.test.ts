@@ -15,9 +15,14 @@ const CALL_ID = expect.stringMatching(/^c-/);
 
 /** A call from +15550001111 to the IVR's number, answered by the simulator's application. */
 async function answered(): Promise<string> {
-  const placed = await s.request('POST', '/api/v2/simulator/calls', { body: { from: '+15550001111', to: '+15559990000' } });
+  const placed = await s.request('POST', '/api/v2/simulator/calls', {
+    body: { from: '+15550001111', to: '+15559990000' },
+  });
   const callId = placed.body.callId as string;
-  expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/answer`)).toEqual({ status: 200, body: { statusCode: 0, state: 'ANSWERED' } });
+  expect(await s.request('POST', `/api/v2/simulator/calls/${callId}/answer`)).toEqual({
+    status: 200,
+    body: { statusCode: 0, state: 'ANSWERED' },
+  });
   return callId;
 }
 
@@ -26,7 +31,10 @@ test('a retrievable transfer over the simulator: each answer says what it came t
   await s.request('PUT', '/api/v2/simulator/endpoints/+15557770000', { body: script });
   const a = await answered();
   const started = await s.request('POST', `/api/v2/simulator/calls/${a}/transfer`, { body: { to: '+15557770000' } });
-  expect(started).toEqual({ status: 200, body: { statusCode: 0, state: 'TRANSFERRING', transferCause: 'NONE', transferCallId: CALL_ID } });
+  expect(started).toEqual({
+    status: 200,
+    body: { statusCode: 0, state: 'TRANSFERRING', transferCause: 'NONE', transferCallId: CALL_ID },
+  });
   const b = started.body.transferCallId as string;
   expect(await s.request('GET', `/api/v2/simulator/calls/${a}`)).toEqual({
     status: 200,
@@ -64,12 +72,25 @@ test('a retrievable transfer over the simulator: each answer says what it came t
     transferCause: 'NORMAL',
     transfer: { callId: b, state: 'ANSWERED', result: { state: 'TRANSFERRED', transferCause: 'NORMAL' } },
   });
-  expect(await s.request('POST', `/api/v2/simulator/calls/${a}/retrieve`)).toEqual({ status: 200, body: { statusCode: 0, state: 'ANSWERED', transferCause: 'NORMAL' } });
-  expect((await s.request('GET', `/api/v2/simulator/calls/${b}`)).body.call).toMatchObject({ state: 'IDLE', cause: 'NORMAL' });
+  expect(await s.request('POST', `/api/v2/simulator/calls/${a}/retrieve`)).toEqual({
+    status: 200,
+    body: { statusCode: 0, state: 'ANSWERED', transferCause: 'NORMAL' },
+  });
+  expect((await s.request('GET', `/api/v2/simulator/calls/${b}`)).body.call).toMatchObject({
+    state: 'IDLE',
+    cause: 'NORMAL',
+  });
 
-  expect(await s.request('POST', `/api/v2/simulator/calls/${a}/hangup`)).toEqual({ status: 200, body: { statusCode: 0 } });
+  expect(await s.request('POST', `/api/v2/simulator/calls/${a}/hangup`)).toEqual({
+    status: 200,
+    body: { statusCode: 0 },
+  });
   await flush();
-  expect((await s.request('GET', `/api/v2/simulator/calls/${a}`)).body.call).toMatchObject({ state: 'IDLE', cause: 'NORMAL', transfer: { state: 'IDLE' } });
+  expect((await s.request('GET', `/api/v2/simulator/calls/${a}`)).body.call).toMatchObject({
+    state: 'IDLE',
+    cause: 'NORMAL',
+    transfer: { state: 'IDLE' },
+  });
   const listed = (await s.request('GET', '/api/v2/simulator/calls')).body;
   expect(listed).toMatchObject({ statusCode: 0 });
   expect((listed.calls as Array<{ callId: string; state: string }>).map((c) => [c.callId, c.state])).toEqual([
@@ -82,16 +103,26 @@ test('a transfer that fails at once answers with its transferCause and the targe
   await s.request('PUT', '/api/v2/simulator/endpoints/+15556660000', { body: { outcome: 'busy' } });
   const a = await answered();
   const busy = await s.request('POST', `/api/v2/simulator/calls/${a}/transfer`, { body: { to: '+15556660000' } });
-  expect(busy).toEqual({ status: 200, body: { statusCode: 0, state: 'ANSWERED', transferCause: 'TARGETREJECT', transferCallId: CALL_ID } });
-  expect((await s.request('GET', `/api/v2/simulator/calls/${busy.body.transferCallId as string}`)).body.call).toMatchObject({
+  expect(busy).toEqual({
+    status: 200,
+    body: { statusCode: 0, state: 'ANSWERED', transferCause: 'TARGETREJECT', transferCallId: CALL_ID },
+  });
+  expect(
+    (await s.request('GET', `/api/v2/simulator/calls/${busy.body.transferCallId as string}`)).body.call,
+  ).toMatchObject({
     state: 'IDLE',
     cause: 'BUSY',
     farEnd: { outcome: 'busy' },
     transferOf: a,
   });
   const nowhere = await s.request('POST', `/api/v2/simulator/calls/${a}/transfer`, { body: { to: '+15550000000' } });
-  expect(nowhere).toEqual({ status: 200, body: { statusCode: 0, state: 'ANSWERED', transferCause: 'FAIL', transferCallId: CALL_ID } });
-  expect((await s.request('GET', `/api/v2/simulator/calls/${nowhere.body.transferCallId as string}`)).body.call).toMatchObject({
+  expect(nowhere).toEqual({
+    status: 200,
+    body: { statusCode: 0, state: 'ANSWERED', transferCause: 'FAIL', transferCallId: CALL_ID },
+  });
+  expect(
+    (await s.request('GET', `/api/v2/simulator/calls/${nowhere.body.transferCallId as string}`)).body.call,
+  ).toMatchObject({
     state: 'IDLE',
     cause: 'UNOBTAINABLE',
     farEnd: null,
@@ -99,7 +130,12 @@ test('a transfer that fails at once answers with its transferCause and the targe
   expect((await s.request('GET', `/api/v2/simulator/calls/${a}`)).body.call).toMatchObject({
     state: 'ANSWERED',
     transferCause: 'FAIL',
-    transfer: { callId: nowhere.body.transferCallId, to: '+15550000000', state: 'IDLE', result: { state: 'ANSWERED', transferCause: 'FAIL' } },
+    transfer: {
+      callId: nowhere.body.transferCallId,
+      to: '+15550000000',
+      state: 'IDLE',
+      result: { state: 'ANSWERED', transferCause: 'FAIL' },
+    },
   });
 });
 
@@ -108,20 +144,29 @@ test('unknown calls are 404 / 6; a target leg refuses the application routes; no
     status: 404,
     body: { statusCode: 6, statusMessage: "Call 'c-nope' not found among the calls placed with the simulator" },
   });
-  expect(await s.request('GET', '/api/v2/simulator/calls')).toEqual({ status: 200, body: { statusCode: 0, calls: [] } });
+  expect(await s.request('GET', '/api/v2/simulator/calls')).toEqual({
+    status: 200,
+    body: { statusCode: 0, calls: [] },
+  });
   await s.request('PUT', '/api/v2/simulator/endpoints/+15557770000', { body: { outcome: 'noAnswer' } });
   const a = await answered();
-  const b = (await s.request('POST', `/api/v2/simulator/calls/${a}/transfer`, { body: { to: '+15557770000' } })).body.transferCallId as string;
+  const b = (await s.request('POST', `/api/v2/simulator/calls/${a}/transfer`, { body: { to: '+15557770000' } })).body
+    .transferCallId as string;
   expect(await s.request('POST', `/api/v2/simulator/calls/${b}/transfer`, { body: { to: '+15557770000' } })).toEqual({
     status: 409,
     body: { statusCode: 2, statusMessage: `Call '${b}' is the target leg of ${a}'s transfer; it has no application` },
   });
-  expect((await s.request('GET', `/api/v2/simulator/calls/${a}`)).body.call).toMatchObject({ state: 'TRANSFERRING', transfer: { callId: b } });
+  expect((await s.request('GET', `/api/v2/simulator/calls/${a}`)).body.call).toMatchObject({
+    state: 'TRANSFERRING',
+    transfer: { callId: b },
+  });
   expect(await s.request('GET', '/api/v2/simulator/calls', { user: 'agent5005:wrong' })).toMatchObject({ status: 401 });
 });
 
 test(`ended calls are described until ${ENDED_CALLS_KEPT} more have ended; live ones always`, async () => {
-  const place = async () => (await s.request('POST', '/api/v2/simulator/calls', { body: { from: '+15550001111', to: '+15559990000' } })).body.callId as string;
+  const place = async () =>
+    (await s.request('POST', '/api/v2/simulator/calls', { body: { from: '+15550001111', to: '+15559990000' } })).body
+      .callId as string;
   const live = await place();
   const first = await place();
   await s.request('POST', `/api/v2/simulator/calls/${first}/hangup`);
@@ -136,6 +181,10 @@ test(`ended calls are described until ${ENDED_CALLS_KEPT} more have ended; live 
   await s.request('POST', `/api/v2/simulator/calls/${last}/hangup`);
   await flush();
   expect((await s.request('GET', `/api/v2/simulator/calls/${first}`)).status).toBe(404);
-  expect((await s.request('GET', `/api/v2/simulator/calls/${live}`)).body.call).toMatchObject({ state: 'CALL_INCOMING' });
-  expect(((await s.request('GET', '/api/v2/simulator/calls')).body.calls as unknown[]).length).toBe(ENDED_CALLS_KEPT + 1);
+  expect((await s.request('GET', `/api/v2/simulator/calls/${live}`)).body.call).toMatchObject({
+    state: 'CALL_INCOMING',
+  });
+  expect(((await s.request('GET', '/api/v2/simulator/calls')).body.calls as unknown[]).length).toBe(
+    ENDED_CALLS_KEPT + 1,
+  );
 });

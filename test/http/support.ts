@@ -6,7 +6,10 @@ import { createServer } from '../../src/http/server';
 export const USERS = 'agent5005:pw-5005:5005,agent5006:pw-5006:5006';
 
 /** `options.now`: the clock of login limits and sessions; `options.config`: settings over the loaded ones. */
-export async function startServer(env: Record<string, string> = {}, options: { now?: () => number; config?: Partial<ServerConfig> } = {}) {
+export async function startServer(
+  env: Record<string, string> = {},
+  options: { now?: () => number; config?: Partial<ServerConfig> } = {},
+) {
   const clock = new SimulatedClock();
   const config = { ...loadConfig({ env: { SWITCHBOARD_USERS: USERS, ...env }, port: 0 }), ...options.config };
   const sb: Switchboard = createSwitchboard({ clock, publicUrl: 'http://127.0.0.1:8080' });
@@ -16,7 +19,11 @@ export async function startServer(env: Record<string, string> = {}, options: { n
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const notifications: CallNotification[] = [];
   server.devices.get('agent5005')?.on('notification', (m) => notifications.push(m));
-  const request = async (method: string, path: string, options: { body?: unknown; raw?: string; user?: string | null; type?: string } = {}) => {
+  const request = async (
+    method: string,
+    path: string,
+    options: { body?: unknown; raw?: string; user?: string | null; type?: string } = {},
+  ) => {
     const user = options.user === undefined ? 'agent5005:pw-5005' : options.user;
     const headers: Record<string, string> = {};
     if (user) headers.authorization = `Basic ${Buffer.from(user).toString('base64')}`;

@@ -56,7 +56,11 @@ async function receiver(behave: (n: number, req: IncomingMessage) => 'ok' | 'fai
     base,
     acked,
     requests: () => n,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -133,9 +137,15 @@ test('a receiver that fails with 500s, times out and refuses connections, then r
   // Requests 0-5 fail with 500, 6-7 hang past callbackTimeout, the rest succeed.
   const rx = await receiver((n) => (n < 6 ? 'fail' : n < 8 ? 'hang' : 'ok'));
   const port = Number(new URL(rx.base).port);
-  const deliverer = new WebhookDeliverer({ ...urls(rx.base), callbackTimeout: 0.2, retryDelaysMs: [50, 100, 200, 400, 800, 1600] }, quiet);
+  const deliverer = new WebhookDeliverer(
+    { ...urls(rx.base), callbackTimeout: 0.2, retryDelaysMs: [50, 100, 200, 400, 800, 1600] },
+    quiet,
+  );
   const emitted = await scenario(deliverer);
-  await until(() => rx.acked.length === emitted.length && deliverer.stats().pending === 0, 'deliveries after 500s and timeouts');
+  await until(
+    () => rx.acked.length === emitted.length && deliverer.stats().pending === 0,
+    'deliveries after 500s and timeouts',
+  );
   expect(new Set(rx.acked.map((r) => r.deliveryId)).size).toBe(emitted.length);
   expectInOrderPerCall(rx.acked, emitted);
   expect(deliverer.stats()).toMatchObject({ delivered: emitted.length, failed: 0, pending: 0 });
@@ -143,7 +153,10 @@ test('a receiver that fails with 500s, times out and refuses connections, then r
   await rx.close();
 
   // Now nobody listens (connections refused) until the receiver comes back on the same port.
-  const deliverer2 = new WebhookDeliverer({ ...urls(`http://127.0.0.1:${port}`), retryDelaysMs: [100, 200, 400, 800, 1600] }, quiet);
+  const deliverer2 = new WebhookDeliverer(
+    { ...urls(`http://127.0.0.1:${port}`), retryDelaysMs: [100, 200, 400, 800, 1600] },
+    quiet,
+  );
   const emitted2 = await scenario(deliverer2);
   await new Promise((r) => setTimeout(r, 150));
   expect(deliverer2.stats().delivered).toBe(0);
@@ -159,7 +172,10 @@ test('a receiver that fails with 500s, times out and refuses connections, then r
 test('what its URL cannot take goes to the fallbackUrl; failing that it is recorded as callback-error', async () => {
   const broken = await receiver(() => 'fail');
   const fallback = await receiver();
-  const deliverer = new WebhookDeliverer({ ...urls(broken.base), fallbackUrl: `${fallback.base}/fallback`, retryDelaysMs: [10, 20] }, quiet);
+  const deliverer = new WebhookDeliverer(
+    { ...urls(broken.base), fallbackUrl: `${fallback.base}/fallback`, retryDelaysMs: [10, 20] },
+    quiet,
+  );
   const emitted = await scenario(deliverer);
   await until(() => fallback.acked.length === emitted.length, 'fallback deliveries');
   expect(fallback.acked.every((r) => r.path === '/fallback')).toBe(true);
@@ -170,7 +186,12 @@ test('what its URL cannot take goes to the fallbackUrl; failing that it is recor
   nowhere.onFailure((f) => reported.push(`${f.cause}:${f.eventType}`));
   const emitted2 = await scenario(nowhere);
   await until(() => nowhere.stats().failed === emitted2.length, 'recorded failures');
-  expect(nowhere.failures()[0]).toMatchObject({ cause: 'callback-error', error: 'HTTP 500', attempts: 2, url: `${broken.base}/${emitted2[0].eventType}` });
+  expect(nowhere.failures()[0]).toMatchObject({
+    cause: 'callback-error',
+    error: 'HTTP 500',
+    attempts: 2,
+    url: `${broken.base}/${emitted2[0].eventType}`,
+  });
   expect(reported).toHaveLength(emitted2.length);
   expect(await nowhere.drain(1000)).toBe(0);
   await broken.close();
@@ -188,18 +209,29 @@ test('a transfer can send its callbacks to URLs of its own', async () => {
   const { channel: a } = sb.network.placeCall({ from: '+1555', to: '+1666' });
   await a.answer();
   a.createTonePlayer();
-  await a.retrievableTransfer(sb.createChannel(), '+1888', { transferDisconnectUrl: `${own.base}/mine`, transferCompleteUrl: `${own.base}/mine-too` });
+  await a.retrievableTransfer(sb.createChannel(), '+1888', {
+    transferDisconnectUrl: `${own.base}/mine`,
+    transferCompleteUrl: `${own.base}/mine-too`,
+  });
   await until(() => own.acked.length === 2 && app.acked.length === 1, 'deliveries');
-  expect(own.acked.map((r) => `${r.path} ${r.body.eventType}`)).toEqual(['/mine transferDisconnect', '/mine-too transferComplete']);
+  expect(own.acked.map((r) => `${r.path} ${r.body.eventType}`)).toEqual([
+    '/mine transferDisconnect',
+    '/mine-too transferComplete',
+  ]);
   expect(app.acked.map((r) => r.body.eventType)).toEqual(['initiate']);
-  await expect(a.retrievableTransfer(sb.createChannel(), '+1888', { transferAnswerUrl: 'not a url' })).rejects.toThrow(/transferAnswerUrl must be an absolute URL/);
+  await expect(a.retrievableTransfer(sb.createChannel(), '+1888', { transferAnswerUrl: 'not a url' })).rejects.toThrow(
+    /transferAnswerUrl must be an absolute URL/,
+  );
   await app.close();
   await own.close();
 });
 
 test('a 4xx answer is not retried (it will not get better): recorded at once', async () => {
   const rx = await receiver();
-  const deliverer = new WebhookDeliverer({ disconnectUrl: `${rx.base.replace(/:\d+$/, ':1')}/x`, retryDelaysMs: [10] }, quiet);
+  const deliverer = new WebhookDeliverer(
+    { disconnectUrl: `${rx.base.replace(/:\d+$/, ':1')}/x`, retryDelaysMs: [10] },
+    quiet,
+  );
   // Port 1 refuses connections: retried, then recorded.
   const notFound = await receiver();
   const strict = new WebhookDeliverer({ disconnectUrl: `${notFound.base}/missing` }, quiet);
@@ -220,12 +252,14 @@ test('a 4xx answer is not retried (it will not get better): recorded at once', a
   await notFound.close();
 });
 
-
 test('a redirect is not a delivery: recorded as callback-error, never followed', async () => {
   const target = await receiver();
   const redirecting = createServer((_req, res) => res.writeHead(302, { location: `${target.base}/elsewhere` }).end());
   await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
-  const deliverer = new WebhookDeliverer({ disconnectUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hook` }, quiet);
+  const deliverer = new WebhookDeliverer(
+    { disconnectUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hook` },
+    quiet,
+  );
   deliverer.enqueue({ eventType: 'disconnect', callId: 'c-r' } as BandwidthCallback);
   await until(() => deliverer.stats().failed === 1, 'the failure');
   expect(deliverer.failures()[0]).toMatchObject({ error: 'HTTP 302', cause: 'callback-error' });
@@ -236,7 +270,10 @@ test('a redirect is not a delivery: recorded as callback-error, never followed',
 
 test('a failure listener that throws does not stop later deliveries for the same call', async () => {
   const rx = await receiver((n) => (n === 0 ? 'fail' : 'ok'));
-  const deliverer = new WebhookDeliverer({ disconnectUrl: `${rx.base}/d`, answerUrl: `${rx.base}/a`, retryDelaysMs: [] }, quiet);
+  const deliverer = new WebhookDeliverer(
+    { disconnectUrl: `${rx.base}/d`, answerUrl: `${rx.base}/a`, retryDelaysMs: [] },
+    quiet,
+  );
   deliverer.onFailure(() => {
     throw new Error('listener bug');
   });
@@ -250,14 +287,20 @@ test('a failure listener that throws does not stop later deliveries for the same
 
 test('a shutdown bound is kept: what is still under way is aborted and recorded, nothing keeps running', async () => {
   const rx = await receiver(() => 'hang');
-  const deliverer = new WebhookDeliverer({ disconnectUrl: `${rx.base}/d`, callbackTimeout: 60, retryDelaysMs: [60_000] }, quiet);
+  const deliverer = new WebhookDeliverer(
+    { disconnectUrl: `${rx.base}/d`, callbackTimeout: 60, retryDelaysMs: [60_000] },
+    quiet,
+  );
   deliverer.enqueue({ eventType: 'disconnect', callId: 'c-1' } as BandwidthCallback);
   deliverer.enqueue({ eventType: 'disconnect', callId: 'c-2' } as BandwidthCallback);
   const started = Date.now();
   expect(await deliverer.drain(200)).toBe(2);
   expect(Date.now() - started).toBeLessThan(2000);
   expect(deliverer.stats()).toMatchObject({ pending: 0, failed: 2 });
-  expect(deliverer.failures().map((f) => f.error)).toEqual(['shut down before it could be delivered', 'shut down before it could be delivered']);
+  expect(deliverer.failures().map((f) => f.error)).toEqual([
+    'shut down before it could be delivered',
+    'shut down before it could be delivered',
+  ]);
   await rx.close();
 });
 
@@ -267,7 +310,9 @@ test('deliveries and retries leave no listener behind on the shutdown signal (no
     const deliverer = new WebhookDeliverer({ disconnectUrl: `${rx.base}/d`, retryDelaysMs: [5, 5, 5] }, quiet);
     for (let i = 0; i < 30; i++) deliverer.enqueue({ eventType: 'disconnect', callId: `c-${i}` } as BandwidthCallback);
     await until(() => deliverer.stats().pending === 0, 'all deliveries');
-    const events = (await import('node:events')) as unknown as { getEventListeners(target: EventTarget, name: string): unknown[] };
+    const events = (await import('node:events')) as unknown as {
+      getEventListeners(target: EventTarget, name: string): unknown[];
+    };
     const signal = (deliverer as unknown as { stopping: AbortController }).stopping.signal;
     expect(events.getEventListeners(signal, 'abort')).toHaveLength(0);
     expect(deliverer.stats()).toMatchObject({ delivered: 30, failed: 0, retried: 10 });
@@ -280,7 +325,9 @@ test('deliveries and retries leave no listener behind on the shutdown signal (no
  * A receiver that records callbacks in the order it has handled them (when it answers: a slow endpoint is one
  * whose processing takes `slowMs`), and holds the requests `hold` picks until `release()`.
  */
-async function orderedReceiver(options: { slow?: string[]; slowMs?: number; hold?: (body: BandwidthCallback) => boolean } = {}) {
+async function orderedReceiver(
+  options: { slow?: string[]; slowMs?: number; hold?: (body: BandwidthCallback) => boolean } = {},
+) {
   const handled: BandwidthCallback[] = [];
   const held: Array<() => void> = [];
   let releasing = false;
@@ -307,11 +354,16 @@ async function orderedReceiver(options: { slow?: string[]; slowMs?: number; hold
       releasing = true;
       for (const answer of held.splice(0)) answer();
     },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
-const familiesOf = (deliverer: WebhookDeliverer) => (deliverer as unknown as { families: Map<string, unknown> }).families;
+const familiesOf = (deliverer: WebhookDeliverer) =>
+  (deliverer as unknown as { families: Map<string, unknown> }).families;
 
 describe('the callbacks of a call and its transfer or consult legs arrive in bus order', () => {
   test("row 5 (A's far end hangs up while B rings): transferDisconnect(B) before disconnect(A), though B's URL is slower", async () => {
@@ -332,7 +384,8 @@ describe('the callbacks of a call and its transfer or consult legs arrive in bus
     sb.network.farEnd(a.callId as string).hangUp();
     await result;
     await until(() => deliverer.stats().pending === 0, 'all deliveries');
-    const label = (p: BandwidthCallback) => `${p.eventType}(${p.callId === a.callId ? 'A' : p.callId === b.callId ? 'B' : p.callId})`;
+    const label = (p: BandwidthCallback) =>
+      `${p.eventType}(${p.callId === a.callId ? 'A' : p.callId === b.callId ? 'B' : p.callId})`;
     expect(emitted.map(label)).toEqual(['initiate(A)', 'transferDisconnect(B)', 'disconnect(A)']);
     expect(rx.handled.map(label)).toEqual(emitted.map(label));
     expect(familiesOf(deliverer).size).toBe(0); // the family is forgotten once its queue has drained
@@ -359,8 +412,15 @@ describe('the callbacks of a call and its transfer or consult legs arrive in bus
     const l2 = emitted.find((p) => p.callId !== channel.callId)?.callId as string;
     sb.network.farEnd(l2).hangUp();
     await until(() => emitted.length === 5 && deliverer.stats().pending === 0, 'all deliveries');
-    const label = (p: BandwidthCallback) => `${p.eventType}(${p.callId === channel.callId ? 'L1' : p.callId === l2 ? 'L2' : p.callId})`;
-    expect(emitted.map(label)).toEqual(['initiate(L1)', 'transferAnswer(L2)', 'transferDisconnect(L2)', 'transferComplete(L1)', 'disconnect(L1)']);
+    const label = (p: BandwidthCallback) =>
+      `${p.eventType}(${p.callId === channel.callId ? 'L1' : p.callId === l2 ? 'L2' : p.callId})`;
+    expect(emitted.map(label)).toEqual([
+      'initiate(L1)',
+      'transferAnswer(L2)',
+      'transferDisconnect(L2)',
+      'transferComplete(L1)',
+      'disconnect(L1)',
+    ]);
     expect(rx.handled.map(label)).toEqual(emitted.map(label));
     expect(familiesOf(deliverer).size).toBe(0);
     await rx.close();
@@ -379,13 +439,24 @@ describe('the callbacks of a call and its transfer or consult legs arrive in bus
     await one.hangUp();
     await two.hangUp();
     // Call two's initiate and disconnect are delivered while call one's initiate is held (its disconnect waits).
-    await until(() => rx.handled.filter((p) => p.callId === two.callId).length === 2 && deliverer.stats().delivered === 2, 'call two');
+    await until(
+      () => rx.handled.filter((p) => p.callId === two.callId).length === 2 && deliverer.stats().delivered === 2,
+      'call two',
+    );
     expect(rx.held).toHaveLength(1);
-    expect(rx.handled.map((p) => `${p.eventType}(${p.callId === first ? 1 : 2})`)).toEqual(['initiate(2)', 'disconnect(2)']);
+    expect(rx.handled.map((p) => `${p.eventType}(${p.callId === first ? 1 : 2})`)).toEqual([
+      'initiate(2)',
+      'disconnect(2)',
+    ]);
     expect(deliverer.stats().pending).toBe(2);
     rx.release();
     await until(() => deliverer.stats().pending === 0, 'call one');
-    expect(rx.handled.map((p) => `${p.eventType}(${p.callId === first ? 1 : 2})`)).toEqual(['initiate(2)', 'disconnect(2)', 'initiate(1)', 'disconnect(1)']);
+    expect(rx.handled.map((p) => `${p.eventType}(${p.callId === first ? 1 : 2})`)).toEqual([
+      'initiate(2)',
+      'disconnect(2)',
+      'initiate(1)',
+      'disconnect(1)',
+    ]);
     expect(familiesOf(deliverer).size).toBe(0);
     await rx.close();
   });
@@ -395,7 +466,8 @@ test('a callback that links two queued families (a leg of one, the parent in the
   const rx = await orderedReceiver({ hold: (p) => p.callId === 'c-a' || p.callId === 'c-c' });
   try {
     const deliverer = new WebhookDeliverer(urls(rx.base), quiet);
-    const leg = (callId: string, parentCallId: string) => ({ eventType: 'transferDisconnect', callId, parentCallId }) as BandwidthCallback;
+    const leg = (callId: string, parentCallId: string) =>
+      ({ eventType: 'transferDisconnect', callId, parentCallId }) as BandwidthCallback;
     deliverer.enqueue({ eventType: 'disconnect', callId: 'c-a' } as BandwidthCallback); // family {a}
     deliverer.enqueue(leg('c-c', 'c-b')); // family {b, c}: nothing links it to a yet
     deliverer.enqueue(leg('c-b', 'c-a')); // links them: waits for both
@@ -404,7 +476,12 @@ test('a callback that links two queued families (a leg of one, the parent in the
     expect(rx.handled.map((p) => p.callId)).toEqual(['c-x']);
     rx.release();
     await until(() => deliverer.stats().pending === 0, 'all deliveries');
-    expect(rx.handled.map((p) => p.callId).slice(1).sort()).toEqual(['c-a', 'c-b', 'c-c'].sort());
+    expect(
+      rx.handled
+        .map((p) => p.callId)
+        .slice(1)
+        .sort(),
+    ).toEqual(['c-a', 'c-b', 'c-c'].sort());
     expect(rx.handled.at(-1)?.callId).toBe('c-b');
     expect(familiesOf(deliverer).size).toBe(0);
   } finally {
@@ -438,10 +515,11 @@ async function truncatingReceiver(cut: number, stall = false) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     requests: () => requests,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -510,12 +588,19 @@ describe('callback-error records are bounded and readable', () => {
     expect(deliverer.failures().map((f) => f.callId)).toEqual(['c-3', 'c-4', 'c-5']);
     expect(deliverer.stats()).toMatchObject({ failed: 5, failuresDropped: 2 });
     expect(deliverer.recentFailures(2)).toEqual(deliverer.failures().slice(1).reverse());
-    expect(() => new WebhookDeliverer({ failureLogSize: 0 }, quiet)).toThrow(/failureLogSize must be a positive integer/);
-    expect(() => new WebhookDeliverer({ failureLogSize: 2.5 }, quiet)).toThrow(/failureLogSize must be a positive integer/);
+    expect(() => new WebhookDeliverer({ failureLogSize: 0 }, quiet)).toThrow(
+      /failureLogSize must be a positive integer/,
+    );
+    expect(() => new WebhookDeliverer({ failureLogSize: 2.5 }, quiet)).toThrow(
+      /failureLogSize must be a positive integer/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'sb-webhooks-'));
     try {
       const file = join(dir, 'config.json');
-      writeFileSync(file, JSON.stringify({ users: [{ username: 'a', password: 'b', deviceDn: '1' }], webhooks: { failureLogSize: -3 } }));
+      writeFileSync(
+        file,
+        JSON.stringify({ users: [{ username: 'a', password: 'b', deviceDn: '1' }], webhooks: { failureLogSize: -3 } }),
+      );
       expect(() => loadConfig({ file, env: {} })).toThrow(/webhooks\.failureLogSize must be a positive integer/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -524,7 +609,8 @@ describe('callback-error records are bounded and readable', () => {
 
   test('the default keeps 1,000', async () => {
     const deliverer = new WebhookDeliverer({ disconnectUrl: REFUSED, retryDelaysMs: [] }, quiet);
-    for (let i = 0; i < 1005; i++) deliverer.enqueue({ eventType: 'disconnect', callId: `c-${i}` } as BandwidthCallback);
+    for (let i = 0; i < 1005; i++)
+      deliverer.enqueue({ eventType: 'disconnect', callId: `c-${i}` } as BandwidthCallback);
     await until(() => deliverer.stats().pending === 0, 'the failures');
     expect(deliverer.failures()).toHaveLength(1000);
     expect(deliverer.stats()).toMatchObject({ failed: 1005, failuresDropped: 5 });
@@ -539,10 +625,16 @@ describe('callback-error records are bounded and readable', () => {
     try {
       const base = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
       const get = async (path: string, user: string | null = 'agent5006:pw-5006') => {
-        const res = await fetch(`${base}${path}`, user ? { headers: { authorization: `Basic ${Buffer.from(user).toString('base64')}` } } : {});
+        const res = await fetch(
+          `${base}${path}`,
+          user ? { headers: { authorization: `Basic ${Buffer.from(user).toString('base64')}` } } : {},
+        );
         return { status: res.status, body: (await res.json()) as Record<string, unknown> };
       };
-      expect(await get('/api/v2/webhooks/errors')).toEqual({ status: 200, body: { statusCode: 0, recorded: 0, dropped: 0, errors: [] } });
+      expect(await get('/api/v2/webhooks/errors')).toEqual({
+        status: 200,
+        body: { statusCode: 0, recorded: 0, dropped: 0, errors: [] },
+      });
       for (const callId of ['c-1', 'c-2', 'c-3']) {
         server.webhooks.enqueue({ eventType: 'disconnect', callId } as BandwidthCallback);
         await until(() => server.webhooks.stats().pending === 0, callId); // one at a time: a known order
@@ -569,9 +661,18 @@ describe('callback-error records are bounded and readable', () => {
           body: { statusCode: 1, statusMessage: 'Missing or invalid parameter: limit must be a whole number from 1' },
         });
       }
-      expect(await get('/api/v2/webhooks/errors', null)).toEqual({ status: 401, body: { statusCode: 20, statusMessage: 'Authentication failed' } });
+      expect(await get('/api/v2/webhooks/errors', null)).toEqual({
+        status: 401,
+        body: { statusCode: 20, statusMessage: 'Authentication failed' },
+      });
       expect((await get('/api/v2/webhooks/errors', 'agent5006:wrong')).status).toBe(401);
-      expect((await get('/healthz', null)).body.webhooks).toEqual({ delivered: 0, retried: 0, failed: 3, failuresDropped: 1, pending: 0 });
+      expect((await get('/healthz', null)).body.webhooks).toEqual({
+        delivered: 0,
+        retried: 0,
+        failed: 3,
+        failuresDropped: 1,
+        pending: 0,
+      });
     } finally {
       await server.app.close();
     }

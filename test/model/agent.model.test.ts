@@ -3,7 +3,15 @@
  * a two-step and as a single-step transfer) and the agent-call chart, on a manual network.
  */
 import type { AnyEventObject } from 'xstate';
-import { createSwitchboard, SimulatedClock, agentCallMachine, consultTransferMachine, type AgentDevice, type Channel, type Switchboard } from '../../src';
+import {
+  createSwitchboard,
+  SimulatedClock,
+  agentCallMachine,
+  consultTransferMachine,
+  type AgentDevice,
+  type Channel,
+  type Switchboard,
+} from '../../src';
 import { ManualNetwork } from '../support/manualNetwork';
 import { runModel, type Coverage, type Driver, type Probe } from './runner';
 
@@ -89,35 +97,35 @@ function consultDriver(blind: boolean): Driver<Ctx> {
   };
 
   async function performConsult(ctx: Ctx, event: AnyEventObject): Promise<void> {
-      const on = ctx.net.indications;
-      switch (event.type) {
-        case 'PARENT.HELD':
-          return ctx.net.held(ctx.caller?.callId as string);
-        case 'PARENT.HOLD_FAILED':
-          return on.holdResult(ctx.caller?.callId as string, { ok: false, status: 491 });
-        case 'TARGET.ANSWERED':
-          return ctx.net.connected(consultLeg(ctx));
-        case 'TARGET.CLEARED':
-          return on.cleared(consultLeg(ctx), 'busy');
-        case 'PARENT.CLEARED':
-          return on.hungUp(ctx.caller?.callId as string);
-        case 'COMPLETE':
-          return op(ctx, consultCall(ctx), { operationName: 'CompleteTransfer' });
-        case 'CANCEL':
-          return op(ctx, consultCall(ctx), { operationName: 'Hangup' });
-        case 'SWAP': {
-          // SwapCalls on a call that offers it (the one the agent talks to, or the consult call while it rings).
-          const offering = ctx.agent.calls().find((c) => c.capabilities.includes('SwapCalls'));
-          return op(ctx, offering?.id ?? ctx.c1, { operationName: 'SwapCalls' });
-        }
-        case 'ABANDON':
-          return op(ctx, ctx.c1, { operationName: 'Retrieve' }); // C1 is Held: the consult waited for it
-        case 'TIMEOUT':
-          ctx.clock.increment(30_000);
-          return;
-        default:
-          throw new Error(`no driver for ${event.type}`);
+    const on = ctx.net.indications;
+    switch (event.type) {
+      case 'PARENT.HELD':
+        return ctx.net.held(ctx.caller?.callId as string);
+      case 'PARENT.HOLD_FAILED':
+        return on.holdResult(ctx.caller?.callId as string, { ok: false, status: 491 });
+      case 'TARGET.ANSWERED':
+        return ctx.net.connected(consultLeg(ctx));
+      case 'TARGET.CLEARED':
+        return on.cleared(consultLeg(ctx), 'busy');
+      case 'PARENT.CLEARED':
+        return on.hungUp(ctx.caller?.callId as string);
+      case 'COMPLETE':
+        return op(ctx, consultCall(ctx), { operationName: 'CompleteTransfer' });
+      case 'CANCEL':
+        return op(ctx, consultCall(ctx), { operationName: 'Hangup' });
+      case 'SWAP': {
+        // SwapCalls on a call that offers it (the one the agent talks to, or the consult call while it rings).
+        const offering = ctx.agent.calls().find((c) => c.capabilities.includes('SwapCalls'));
+        return op(ctx, offering?.id ?? ctx.c1, { operationName: 'SwapCalls' });
       }
+      case 'ABANDON':
+        return op(ctx, ctx.c1, { operationName: 'Retrieve' }); // C1 is Held: the consult waited for it
+      case 'TIMEOUT':
+        ctx.clock.increment(30_000);
+        return;
+      default:
+        throw new Error(`no driver for ${event.type}`);
+    }
   }
 }
 
@@ -156,7 +164,10 @@ const role = (step: { before: { context: unknown } }) => (step.before.context as
  * Prerequisites that are operations (Answer before the leg connects, Hold before it is held) are supplied by
  * the driver, not required of the path.
  */
-function realizableCallPath(_events: AnyEventObject[], steps: Array<{ before: { value: unknown; context: unknown }; event: AnyEventObject }>): boolean {
+function realizableCallPath(
+  _events: AnyEventObject[],
+  steps: Array<{ before: { value: unknown; context: unknown }; event: AnyEventObject }>,
+): boolean {
   for (let i = 0; i < steps.length; i++) {
     const { event, before } = steps[i];
     const prev = steps[i - 1]?.event.type;
@@ -183,7 +194,8 @@ function realizableCallPath(_events: AnyEventObject[], steps: Array<{ before: { 
         if (state === 'Dialing') return false; // refused until the target answers (documented)
         break;
       case 'ROLE':
-        if (prev === 'InitiateTransfer' || (prev === 'LEG.HELD' && steps[i - 2]?.event.type === 'InitiateTransfer')) break;
+        if (prev === 'InitiateTransfer' || (prev === 'LEG.HELD' && steps[i - 2]?.event.type === 'InitiateTransfer'))
+          break;
         if ((event as { role?: string }).role !== 'none' || role(steps[i]) === 'none') return false;
         break;
       case 'LEG.CONNECTED':
@@ -307,7 +319,9 @@ function callDriver(kind: 'inbound' | 'dialled' | 'consult'): Driver<CallCtx> {
       }
       const type = COUPLED[event.type];
       if (!type) return undefined;
-      return type === 'ROLE' ? { type, role: 'parent', callType: kind === 'consult' ? 'Consult' : 'Internal' } : { type };
+      return type === 'ROLE'
+        ? { type, role: 'parent', callType: kind === 'consult' ? 'Consult' : 'Internal' }
+        : { type };
     },
     async setup(probe) {
       const net = new ManualNetwork();
@@ -315,7 +329,21 @@ function callDriver(kind: 'inbound' | 'dialled' | 'consult'): Driver<CallCtx> {
       const sb = createSwitchboard({ clock, network: net, inspect: probe.inspect });
       net.useChannels((callId) => sb.channel(callId));
       const agent = sb.agent({ phoneNumber: '5005', consultTimeout: 30 });
-      const ctx: CallCtx = { sb, net, clock, agent, caller: null, c1: '', failures: [], last: null, answered: false, holdPending: false, initiated: false, leg: () => '', callId: () => '' };
+      const ctx: CallCtx = {
+        sb,
+        net,
+        clock,
+        agent,
+        caller: null,
+        c1: '',
+        failures: [],
+        last: null,
+        answered: false,
+        holdPending: false,
+        initiated: false,
+        leg: () => '',
+        callId: () => '',
+      };
       if (kind === 'dialled') {
         await agent.dial({ destination: { phoneNumber: '5009' } });
         ctx.c1 = agent.calls()[0].id;

@@ -2,7 +2,14 @@
  * Model-based tests of the channel and retrievable-transfer statecharts, against the real engine: every
  * state reached and every transition taken, on a manual network that confirms nothing by itself.
  */
-import { createSwitchboard, SimulatedClock, channelMachine, retrievableTransferMachine, type Channel, type Switchboard } from '../../src';
+import {
+  createSwitchboard,
+  SimulatedClock,
+  channelMachine,
+  retrievableTransferMachine,
+  type Channel,
+  type Switchboard,
+} from '../../src';
 import { ManualNetwork } from '../support/manualNetwork';
 import { State } from '../../machines/vocabulary';
 import type { ChannelEvent } from '../../machines/channel';

@@ -8,7 +8,14 @@
  * (their `@xstate.microstep` inspection events), not on the model, and compared with every state and every
  * transition the chart defines.
  */
-import { initialTransition, transition, type AnyActorRef, type AnyEventObject, type AnyStateMachine, type InspectionEvent } from 'xstate';
+import {
+  initialTransition,
+  transition,
+  type AnyActorRef,
+  type AnyEventObject,
+  type AnyStateMachine,
+  type InspectionEvent,
+} from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 
 export interface Probe {
@@ -28,7 +35,10 @@ export interface Driver<Ctx> {
    * The event(s) the engine always produces right after `event` taken in state `before` (e.g. a hang-up is
    * followed by the release).
    */
-  followUp?: (event: AnyEventObject, before: { value: unknown; context: unknown }) => AnyEventObject | AnyEventObject[] | undefined;
+  followUp?: (
+    event: AnyEventObject,
+    before: { value: unknown; context: unknown },
+  ) => AnyEventObject | AnyEventObject[] | undefined;
   /** Which actor of `machine` is under test, counting from 0 in creation order (default 0). */
   subjectIndex?: number;
   /** How a model state is told apart from another (default: its value). */
@@ -82,13 +92,17 @@ function isFinal(_machine: AnyStateMachine, _prev: Step, step: Step): boolean {
 }
 
 /** Every path the model yields for a driver: shortest, simple, and one per enabled (state, event) pair. */
-export function pathsFor<Ctx>(driver: Driver<Ctx>): Array<{ kind: string; events: AnyEventObject[]; steps: Step[]; finalValue: unknown }> {
-  const serializeState = (s: { value: unknown; context: unknown }) => (driver.serialize ?? ((x) => JSON.stringify(x.value)))(s);
+export function pathsFor<Ctx>(
+  driver: Driver<Ctx>,
+): Array<{ kind: string; events: AnyEventObject[]; steps: Step[]; finalValue: unknown }> {
+  const serializeState = (s: { value: unknown; context: unknown }) =>
+    (driver.serialize ?? ((x) => JSON.stringify(x.value)))(s);
   const options = { events: driver.events, input: driver.input, serializeState } as never;
   const shortest = getShortestPaths(driver.machine, options);
   const simple = getSimplePaths(driver.machine, options);
   const out: Array<{ kind: string; events: AnyEventObject[]; steps: Step[]; finalValue: unknown }> = [];
-  const toEvents = (steps: Array<{ event: AnyEventObject }>) => steps.map((s) => s.event).filter((e) => !e.type.startsWith('xstate.'));
+  const toEvents = (steps: Array<{ event: AnyEventObject }>) =>
+    steps.map((s) => s.event).filter((e) => !e.type.startsWith('xstate.'));
   // Replay the events on the model to know the state before each.
   const withStates = (events: AnyEventObject[]): Step[] => {
     let snapshot = initialTransition(driver.machine, driver.input as never)[0];
@@ -172,7 +186,6 @@ async function runPaths<Ctx>(
   coveredTransitions: Set<TransitionDef>,
   coveredStates: Set<string>,
 ): Promise<void> {
-
   for (const path of paths) {
     let subject: AnyActorRef | null = null;
     const received: string[] = [];
@@ -203,10 +216,16 @@ async function runPaths<Ctx>(
       await flush();
       // The engine must have delivered this very event to the chart under test (one stimulus may deliver two).
       const count = (list: string[]) => list.filter((t) => t === event.type).length;
-      expect({ label, event: event.type, delivered: count(received) >= count(sent) }).toEqual({ label, event: event.type, delivered: true });
+      expect({ label, event: event.type, delivered: count(received) >= count(sent) }).toEqual({
+        label,
+        event: event.type,
+        delivered: true,
+      });
     }
     // No actor yet means nothing has happened: the chart's initial state.
-    const actual = (subject as AnyActorRef | null)?.getSnapshot().value ?? initialTransition(driver.machine, driver.input as never)[0].value;
+    const actual =
+      (subject as AnyActorRef | null)?.getSnapshot().value ??
+      initialTransition(driver.machine, driver.input as never)[0].value;
     expect({ label, value: actual }).toEqual({ label, value: path.finalValue });
     await driver.teardown(ctx);
   }

@@ -58,14 +58,31 @@ const SERVICES: Array<[string, Parameters<Switchboard['network']['addInboundServ
 const TARGETS = [...ENDPOINTS.map(([a]) => a), '+15559999999' /* unregistered */];
 const AGENTS = ['6001', '6002', '6003', '6004', '6005'];
 
-const ERROR_CAUSES = new Set(['error', 'unknown', 'callback-error', 'invalid-bxml', 'application-error', 'account-limit', 'node-capacity-exceeded']);
+const ERROR_CAUSES = new Set([
+  'error',
+  'unknown',
+  'callback-error',
+  'invalid-bxml',
+  'application-error',
+  'account-limit',
+  'node-capacity-exceeded',
+]);
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const FIELDS: Record<BandwidthCallback['eventType'], { required: string[]; optional: string[] }> = {
   initiate: { required: ['startTime'], optional: ['tag'] },
   answer: { required: ['startTime', 'answerTime'], optional: ['tag'] },
-  disconnect: { required: ['startTime', 'endTime', 'cause'], optional: ['answerTime', 'tag', 'errorMessage', 'errorId'] },
-  transferAnswer: { required: ['parentCallId', 'startTime', 'answerTime', 'transferCallerId', 'transferTo'], optional: ['tag'] },
-  transferComplete: { required: ['startTime', 'transferCallerId', 'transferTo', 'cause'], optional: ['answerTime', 'tag', 'errorMessage', 'errorId'] },
+  disconnect: {
+    required: ['startTime', 'endTime', 'cause'],
+    optional: ['answerTime', 'tag', 'errorMessage', 'errorId'],
+  },
+  transferAnswer: {
+    required: ['parentCallId', 'startTime', 'answerTime', 'transferCallerId', 'transferTo'],
+    optional: ['tag'],
+  },
+  transferComplete: {
+    required: ['startTime', 'transferCallerId', 'transferTo', 'cause'],
+    optional: ['answerTime', 'tag', 'errorMessage', 'errorId'],
+  },
   transferDisconnect: {
     required: ['parentCallId', 'startTime', 'endTime', 'transferCallerId', 'transferTo', 'cause'],
     optional: ['answerTime', 'tag', 'errorMessage', 'errorId'],
@@ -107,14 +124,16 @@ export async function simulate(options: { seed: number; calls: number }): Promis
   let transfersEnded = 0;
   sb.on('legState', (change) => {
     legsSeen.add(change.callId);
-    if (terminal.has(change.callId) && change.state !== 'IDLE') violate(`leg ${change.callId} changed state (${change.state}) after its terminal event`);
+    if (terminal.has(change.callId) && change.state !== 'IDLE')
+      violate(`leg ${change.callId} changed state (${change.state}) after its terminal event`);
   });
   sb.on('callback', (p) => {
     events++;
     checkPayload(p, violate);
     const ended = terminal.get(p.callId);
     if (ended) violate(`${p.eventType} for ${p.callId} after its terminal ${ended}`);
-    if (p.eventType === 'disconnect' && 'parentCallId' in (p as object)) violate(`disconnect on transfer leg ${p.callId}`);
+    if (p.eventType === 'disconnect' && 'parentCallId' in (p as object))
+      violate(`disconnect on transfer leg ${p.callId}`);
     switch (p.eventType) {
       case 'disconnect':
       case 'transferDisconnect':
@@ -150,7 +169,8 @@ export async function simulate(options: { seed: number; calls: number }): Promis
     const promise = fn().then(
       () => undefined,
       (error: unknown) => {
-        if (!(error instanceof HangupError || error instanceof CallChannelError)) violate(`${label} threw ${String(error)}`);
+        if (!(error instanceof HangupError || error instanceof CallChannelError))
+          violate(`${label} threw ${String(error)}`);
       },
     );
     pending.add(promise);
@@ -177,21 +197,41 @@ export async function simulate(options: { seed: number; calls: number }): Promis
       at(t0, () => {
         a = sb.network.placeCall({ from, to: '+15559990000' }).channel;
       });
-      at(t0 + seconds(2), () => a && (chance(0.1) ? act('reject', () => (a as Channel).reject()) : act('answer', () => (a as Channel).answer())));
+      at(
+        t0 + seconds(2),
+        () =>
+          a &&
+          (chance(0.1) ? act('reject', () => (a as Channel).reject()) : act('answer', () => (a as Channel).answer())),
+      );
       at(t0 + 2 + seconds(3), () => {
         if (!a) return;
         (a as Channel).createTonePlayer();
         const timeout = pick([null, 3, 10, 30, undefined]);
         const opts = timeout === undefined ? {} : { secondsTimeout: timeout };
         transfersStarted++;
-        if (chance(0.3)) act('transferToInboundService', () => (a as Channel).transferToInboundService(b, pick(['voicemail', 'queue', 'nowhere']), opts));
+        if (chance(0.3))
+          act('transferToInboundService', () =>
+            (a as Channel).transferToInboundService(b, pick(['voicemail', 'queue', 'nowhere']), opts),
+          );
         else act('retrievableTransfer', () => (a as Channel).retrievableTransfer(b, pick(TARGETS), opts));
       });
       for (let k = 0; k < 3; k++) {
         at(t0 + 2 + seconds(40), () => {
           if (!a) return;
           const A = a as Channel;
-          switch (pick(['callerHangs', 'appHangsA', 'appHangsB', 'retrieve', 'wait', 'farB', 'failA', 'failB', 'hold'] as const)) {
+          switch (
+            pick([
+              'callerHangs',
+              'appHangsA',
+              'appHangsB',
+              'retrieve',
+              'wait',
+              'farB',
+              'failA',
+              'failB',
+              'hold',
+            ] as const)
+          ) {
             case 'callerHangs':
               return A.callId && sb.network.farEnd(A.callId).hangUp();
             case 'appHangsA':
@@ -220,28 +260,51 @@ export async function simulate(options: { seed: number; calls: number }): Promis
     } else if (kind === 'outbound') {
       const c = sb.createChannel();
       at(t0, () => act('call', () => c.call(pick(TARGETS), { from, secondsTimeout: pick([null, 5, 30]) })));
-      at(t0 + seconds(20), () => (chance(0.5) ? act('hangUp', () => c.hangUp()) : c.callId && sb.network.farEnd(c.callId).fail('x')));
+      at(t0 + seconds(20), () =>
+        chance(0.5) ? act('hangUp', () => c.hangUp()) : c.callId && sb.network.farEnd(c.callId).fail('x'),
+      );
       at(end, () => act('final hangUp', () => c.hangUp()));
     } else {
       const agent = pick(agents);
       let c1: string | null = null;
-      const c2 = () => agent.calls().find((c) => c.callType === 'Consult' && c.parentCallUri?.endsWith(c1 ?? '-'))?.id ?? 'none';
+      const c2 = () =>
+        agent.calls().find((c) => c.callType === 'Consult' && c.parentCallUri?.endsWith(c1 ?? '-'))?.id ?? 'none';
       at(t0, () => {
         sb.network.placeCall({ from, to: agent.phoneNumber });
         c1 = agent.calls().find((c) => c.participants[0].phoneNumber === from)?.id ?? null;
       });
-      at(t0 + seconds(3), () => c1 && agentOp('Answer', () => agent.operation(c1 as string, { operationName: 'Answer' })));
+      at(
+        t0 + seconds(3),
+        () => c1 && agentOp('Answer', () => agent.operation(c1 as string, { operationName: 'Answer' })),
+      );
       at(t0 + 3 + seconds(3), () => {
         if (!c1) return;
         transfersStarted++;
         const operationName = kind === 'blind' ? 'SingleStepTransfer' : 'InitiateTransfer';
-        agentOp(operationName, () => agent.operation(c1 as string, { operationName, destination: { phoneNumber: pick(TARGETS) } }));
+        agentOp(operationName, () =>
+          agent.operation(c1 as string, { operationName, destination: { phoneNumber: pick(TARGETS) } }),
+        );
       });
       for (let k = 0; k < 4; k++) {
         at(t0 + 6 + seconds(40), () => {
           if (!c1) return;
           const C1 = c1;
-          const choice = pick(['complete1', 'complete2', 'swap1', 'swap2', 'hangup1', 'hangup2', 'retrieve1', 'farCaller', 'farConsult', 'data', 'dtmf', 'hold1', 'transfer1', 'blind1'] as const);
+          const choice = pick([
+            'complete1',
+            'complete2',
+            'swap1',
+            'swap2',
+            'hangup1',
+            'hangup2',
+            'retrieve1',
+            'farCaller',
+            'farConsult',
+            'data',
+            'dtmf',
+            'hold1',
+            'transfer1',
+            'blind1',
+          ] as const);
           const opOn = (id: string, body: object) => agentOp(choice, () => agent.operation(id, body));
           switch (choice) {
             case 'complete1':
@@ -309,10 +372,14 @@ export async function simulate(options: { seed: number; calls: number }): Promis
 
   // ---- invariants at the end ----
   for (const leg of legsSeen) if (!terminal.has(leg)) violate(`leg ${leg} never emitted a terminal event`);
-  for (const id of answeredTransfer) if (terminal.get(id) !== 'transferDisconnect') violate(`transfer leg ${id} answered but ended with ${terminal.get(id)}`);
+  for (const id of answeredTransfer)
+    if (terminal.get(id) !== 'transferDisconnect')
+      violate(`transfer leg ${id} answered but ended with ${terminal.get(id)}`);
   const stats = sb.stats();
-  if (stats.legs || stats.agentCalls || stats.transfers || stats.timers) violate(`left running at the end: ${JSON.stringify(stats)}`);
-  if (transfersEnded > transfersStarted) violate(`more transfers ended (${transfersEnded}) than were started (${transfersStarted})`);
+  if (stats.legs || stats.agentCalls || stats.transfers || stats.timers)
+    violate(`left running at the end: ${JSON.stringify(stats)}`);
+  if (transfersEnded > transfersStarted)
+    violate(`more transfers ended (${transfersEnded}) than were started (${transfersStarted})`);
   for (const agent of agents) if (agent.calls().length) violate(`agent ${agent.phoneNumber} still has calls`);
   return { seed: options.seed, calls: options.calls, violations, events };
 }
@@ -321,17 +388,23 @@ export async function simulate(options: { seed: number; calls: number }): Promis
 function checkPayload(p: BandwidthCallback, violate: (text: string) => void): void {
   const spec = FIELDS[p.eventType];
   const keys = Object.keys(p);
-  for (const key of [...COMMON, ...spec.required]) if (!keys.includes(key)) violate(`${p.eventType} ${p.callId} lacks ${key}`);
+  for (const key of [...COMMON, ...spec.required])
+    if (!keys.includes(key)) violate(`${p.eventType} ${p.callId} lacks ${key}`);
   for (const key of keys) {
-    if (!COMMON.includes(key) && !spec.required.includes(key) && !spec.optional.includes(key)) violate(`${p.eventType} ${p.callId} has unexpected field ${key}`);
+    if (!COMMON.includes(key) && !spec.required.includes(key) && !spec.optional.includes(key))
+      violate(`${p.eventType} ${p.callId} has unexpected field ${key}`);
     const value = (p as unknown as Record<string, unknown>)[key];
     if (value === undefined || value === null) violate(`${p.eventType} ${p.callId} has ${key} = ${String(value)}`);
-    if (key.endsWith('Time') && typeof value === 'string' && !ISO_MS.test(value)) violate(`${p.eventType} ${p.callId} ${key} not ISO with ms: ${value}`);
+    if (key.endsWith('Time') && typeof value === 'string' && !ISO_MS.test(value))
+      violate(`${p.eventType} ${p.callId} ${key} not ISO with ms: ${value}`);
   }
-  if (p.direction !== 'inbound' && p.direction !== 'outbound') violate(`${p.eventType} ${p.callId} direction ${String(p.direction)}`);
+  if (p.direction !== 'inbound' && p.direction !== 'outbound')
+    violate(`${p.eventType} ${p.callId} direction ${String(p.direction)}`);
   if ('cause' in p) {
-    if (!(BANDWIDTH_CAUSES as readonly string[]).includes(p.cause)) violate(`${p.eventType} ${p.callId} unknown cause ${p.cause}`);
-    if (ERROR_CAUSES.has(p.cause) && !('errorMessage' in p && 'errorId' in p)) violate(`${p.eventType} ${p.callId} cause ${p.cause} without errorMessage/errorId`);
+    if (!(BANDWIDTH_CAUSES as readonly string[]).includes(p.cause))
+      violate(`${p.eventType} ${p.callId} unknown cause ${p.cause}`);
+    if (ERROR_CAUSES.has(p.cause) && !('errorMessage' in p && 'errorId' in p))
+      violate(`${p.eventType} ${p.callId} cause ${p.cause} without errorMessage/errorId`);
   }
   if (!p.callId.startsWith('c-')) violate(`${p.eventType} callId ${p.callId} not c-…`);
 }

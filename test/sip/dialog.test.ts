@@ -4,7 +4,12 @@
 import { SimulatedClock } from 'xstate';
 import { EngineClock } from '../../src/engine/clock';
 import {
-  DialogLayer, formatReason, parseReason, type Dialog, type InboundCall, type UacOutcome,
+  DialogLayer,
+  formatReason,
+  parseReason,
+  type Dialog,
+  type InboundCall,
+  type UacOutcome,
 } from '../../src/sip/dialog';
 import { makeResponse, type SipRequest } from '../../src/sip/message';
 import { buildSdp, offerSdp } from '../../src/sip/sdp';
@@ -62,8 +67,8 @@ test('a basic call: INVITE, 100, 180, 200, ACK; dialogs mirror each other; BYE w
     call.progress(180);
     answered = call.answer(SDP_B);
   });
-  const outcome = await a.invite({ uri: 'sip:b@10.0.0.2:5060', sdp: SDP_A,
-    onProvisional: (s) => provisional.push(s) }).outcome;
+  const outcome = await a.invite({ uri: 'sip:b@10.0.0.2:5060', sdp: SDP_A, onProvisional: (s) => provisional.push(s) })
+    .outcome;
   if (outcome.kind !== 'answered') throw new Error(outcome.kind);
   const da = outcome.dialog;
   const db = await answered!;
@@ -109,8 +114,15 @@ test('our 200 is retransmitted at T1, 2T1, 4T1 … until the ACK; then never aga
   expect(confirmed).toBe(true);
   // A ACKs every copy of the 200 it receives; the ACKs before 3.5 s are lost.
   expect(net.lines(true).filter((l) => !l.includes('100 INVITE'))).toEqual([
-    '0 A→B INVITE', '0 B→A 200 INVITE', '0 A→B ACK (lost)', '500 B→A 200 INVITE', '500 A→B ACK (lost)',
-    '1500 B→A 200 INVITE', '1500 A→B ACK (lost)', '3500 B→A 200 INVITE', '3500 A→B ACK',
+    '0 A→B INVITE',
+    '0 B→A 200 INVITE',
+    '0 A→B ACK (lost)',
+    '500 B→A 200 INVITE',
+    '500 A→B ACK (lost)',
+    '1500 B→A 200 INVITE',
+    '1500 A→B ACK (lost)',
+    '3500 B→A 200 INVITE',
+    '3500 A→B ACK',
   ]);
   expect(clock.pendingTimers).toBe(0);
 });
@@ -142,9 +154,16 @@ test('a retransmitted 200 is ACKed again and the call is answered once', async (
   await advance(2000);
   expect(outcomes).toEqual(['answered']);
   expect(net.lines(true).filter((l) => /200 INVITE|ACK/.test(l))).toEqual([
-    '0 B→A 200 INVITE', '0 A→B ACK (lost)', '500 B→A 200 INVITE', '500 A→B ACK']);
+    '0 B→A 200 INVITE',
+    '0 A→B ACK (lost)',
+    '500 B→A 200 INVITE',
+    '500 A→B ACK',
+  ]);
   const acks = net.wire.filter((w) => w.what === 'ACK').map((w) => (w.message as SipRequest).headers.cseq);
-  expect(acks).toEqual([{ seq: 1, method: 'ACK' }, { seq: 1, method: 'ACK' }]);
+  expect(acks).toEqual([
+    { seq: 1, method: 'ACK' },
+    { seq: 1, method: 'ACK' },
+  ]);
 });
 
 test('the caller CANCELs before the answer: 200 for the CANCEL, 487 for the INVITE, with its Reason', async () => {
@@ -158,8 +177,14 @@ test('the caller CANCELs before the answer: 200 for the CANCEL, 487 for the INVI
   const call = a.invite({ uri: 'sip:b@10.0.0.2:5060', sdp: SDP_A, onProvisional: () => call.cancel({ cause: 16 }) });
   expect(await call.outcome).toEqual({ kind: 'cancelled', crossed: false });
   await flush();
-  expect(net.lines()).toEqual(['A→B INVITE', 'B→A 100 INVITE', 'B→A 180 INVITE', 'A→B CANCEL', 'B→A 200 CANCEL',
-    'B→A 487 INVITE']);
+  expect(net.lines()).toEqual([
+    'A→B INVITE',
+    'B→A 100 INVITE',
+    'B→A 180 INVITE',
+    'A→B CANCEL',
+    'B→A 200 CANCEL',
+    'B→A 487 INVITE',
+  ]);
   expect(cancels).toEqual([{ cause: 16 }]);
   // The CANCEL's 200 carries the To tag of our responses to the INVITE (RFC 3261 9.2).
   const tags = net.wire.filter((w) => w.from === 'B').map((w) => w.message.headers.to?.params.tag);
@@ -188,19 +213,32 @@ test('CANCEL/200 race: the 200 that crossed our CANCEL is ACKed and BYEd, report
   const outcomes: UacOutcome[] = [];
   let answered: Promise<Dialog> | undefined;
   const byes: unknown[] = [];
-  const call = a.invite({ uri: 'sip:b@10.0.0.2:5060', sdp: SDP_A, onProvisional: () => {
-    // B's 200 and A's CANCEL are in flight at once.
-    answered = inbound!.answer(SDP_B).then((d) => d.on('bye', (r) => byes.push(r)));
-    call.cancel();
-  } });
+  const call = a.invite({
+    uri: 'sip:b@10.0.0.2:5060',
+    sdp: SDP_A,
+    onProvisional: () => {
+      // B's 200 and A's CANCEL are in flight at once.
+      answered = inbound!.answer(SDP_B).then((d) => d.on('bye', (r) => byes.push(r)));
+      call.cancel();
+    },
+  });
   void call.outcome.then((o) => outcomes.push(o));
   await advance(0);
   await answered;
   await advance(32_000);
   expect(outcomes).toEqual([{ kind: 'cancelled', crossed: true }]);
   // B's INVITE transaction is answered but kept 64*T1: the CANCEL gets 200 and changes nothing (RFC 3261 9.2).
-  expect(net.lines()).toEqual(['A→B INVITE', 'B→A 100 INVITE', 'B→A 180 INVITE', 'B→A 200 INVITE', 'A→B CANCEL',
-    'A→B ACK', 'A→B BYE', 'B→A 200 CANCEL', 'B→A 200 BYE']);
+  expect(net.lines()).toEqual([
+    'A→B INVITE',
+    'B→A 100 INVITE',
+    'B→A 180 INVITE',
+    'B→A 200 INVITE',
+    'A→B CANCEL',
+    'A→B ACK',
+    'A→B BYE',
+    'B→A 200 CANCEL',
+    'B→A 200 BYE',
+  ]);
   expect(byes).toEqual([{ cause: 16, text: 'cancelled' }]);
   expect([a.dialogCount, b.dialogCount, clock.pendingTimers]).toEqual([0, 0, 0]);
 });
@@ -221,7 +259,10 @@ test('re-INVITE from A (hold): B answers through onReinvite, emits modified; CSe
   expect(modified).toEqual([HOLD_A]);
   expect(net.lines().slice(5)).toEqual(['A→B INVITE', 'B→A 200 INVITE', 'A→B ACK']);
   const [inv, , ack] = net.wire.slice(5).map((w) => w.message as SipRequest);
-  expect([inv.headers.cseq, ack.headers.cseq]).toEqual([{ seq: 2, method: 'INVITE' }, { seq: 2, method: 'ACK' }]);
+  expect([inv.headers.cseq, ack.headers.cseq]).toEqual([
+    { seq: 2, method: 'INVITE' },
+    { seq: 2, method: 'ACK' },
+  ]);
   expect([da.localSdp, db.remoteSdp]).toEqual([HOLD_A, HOLD_A]);
   await advance(40_000);
   expect(net.wire).toHaveLength(8); // the ACK stopped B's retransmissions
@@ -247,9 +288,16 @@ test('491 glare: both re-INVITE at once; B (not the Call-ID owner) retries after
   for (let t = 0; t < 5000; t += 50) await advance(50);
   // The delays are RFC 3261 14.1's with random() = 0.5: 0-2 s for B, 2.1-4 s for A.
   expect(net.lines(true).slice(5)).toEqual([
-    '0 A→B INVITE', '0 B→A INVITE', '0 B→A 491 INVITE', '0 A→B 491 INVITE',
-    '1000 B→A INVITE', '1000 A→B 200 INVITE', '1000 B→A ACK',
-    '3050 A→B INVITE', '3050 B→A 200 INVITE', '3050 A→B ACK',
+    '0 A→B INVITE',
+    '0 B→A INVITE',
+    '0 B→A 491 INVITE',
+    '0 A→B 491 INVITE',
+    '1000 B→A INVITE',
+    '1000 A→B 200 INVITE',
+    '1000 B→A ACK',
+    '3050 A→B INVITE',
+    '3050 B→A 200 INVITE',
+    '3050 A→B ACK',
   ]);
   expect(results).toEqual(['B 200 1000', 'A 200 3050']);
   expect(da.localSdp).toBe(HOLD_A);
@@ -300,20 +348,40 @@ test('in-dialog OPTIONS/INFO get 200, other methods 405, an old CSeq 500', async
 test('requests in no dialog: 481 for BYE, CANCEL and a To-tagged request; 480 with no handler; 405 otherwise', async () => {
   const statuses: string[] = [];
   const rq = (method: string, toTag?: string): SipRequest => ({
-    method, uri: 'sip:b@10.0.0.2:5060', content: '',
-    headers: { to: { uri: 'sip:b@10.0.0.2', params: toTag ? { tag: toTag } : {} },
-      from: { uri: 'sip:a@10.0.0.1', params: { tag: 'x' } }, 'call-id': 'nodialog', cseq: { seq: 1, method },
-      contact: [{ uri: 'sip:a@10.0.0.1:5060', params: {} }] },
+    method,
+    uri: 'sip:b@10.0.0.2:5060',
+    content: '',
+    headers: {
+      to: { uri: 'sip:b@10.0.0.2', params: toTag ? { tag: toTag } : {} },
+      from: { uri: 'sip:a@10.0.0.1', params: { tag: 'x' } },
+      'call-id': 'nodialog',
+      cseq: { seq: 1, method },
+      contact: [{ uri: 'sip:a@10.0.0.1:5060', params: {} }],
+    },
   });
-  for (const [method, tag] of [['BYE', 'gone'], ['BYE'], ['INFO', 'gone'], ['CANCEL'], ['INVITE'], ['OPTIONS'],
-    ['MESSAGE']] as [string, string?][]) {
+  for (const [method, tag] of [
+    ['BYE', 'gone'],
+    ['BYE'],
+    ['INFO', 'gone'],
+    ['CANCEL'],
+    ['INVITE'],
+    ['OPTIONS'],
+    ['MESSAGE'],
+  ] as [string, string?][]) {
     stackA.sendRequest(rq(method, tag), (rs) => statuses.push(`${method} ${rs.status}`));
     await flush();
   }
   stackA.sendRequest(rq('ACK', 'gone')); // an ACK in no dialog is absorbed
   await flush();
-  expect(statuses).toEqual(['BYE 481', 'BYE 481', 'INFO 481', 'CANCEL 481', 'INVITE 480', 'OPTIONS 200',
-    'MESSAGE 405']);
+  expect(statuses).toEqual([
+    'BYE 481',
+    'BYE 481',
+    'INFO 481',
+    'CANCEL 481',
+    'INVITE 480',
+    'OPTIONS 200',
+    'MESSAGE 405',
+  ]);
   expect(net.wire.filter((w) => w.from === 'B')).toHaveLength(7);
 });
 
@@ -349,10 +417,17 @@ test('183 with SDP reaches onProvisional as early media', async () => {
 });
 
 test('Record-Route becomes the route set (reversed at the UAC) and Route on in-dialog requests', async () => {
-  const rr = [{ uri: 'sip:p1.example;lr', params: {} }, { uri: 'sip:p2.example;lr', params: {} }];
+  const rr = [
+    { uri: 'sip:p1.example;lr', params: {} },
+    { uri: 'sip:p2.example;lr', params: {} },
+  ];
   const relay = stackB.sendResponse.bind(stackB);
-  stackB.sendResponse = (rs) => relay(rs.status === 200 && rs.headers.cseq?.method === 'INVITE'
-    ? { ...rs, headers: { ...rs.headers, 'record-route': rr } } : rs);
+  stackB.sendResponse = (rs) =>
+    relay(
+      rs.status === 200 && rs.headers.cseq?.method === 'INVITE'
+        ? { ...rs, headers: { ...rs.headers, 'record-route': rr } }
+        : rs,
+    );
   const { da } = await connect();
   expect(da.routeSet.map((r) => r.uri)).toEqual(['sip:p2.example;lr', 'sip:p1.example;lr']);
   expect(da.request('BYE').headers.route?.map((r) => r.uri)).toEqual(['sip:p2.example;lr', 'sip:p1.example;lr']);
@@ -367,8 +442,10 @@ test('close() forgets every dialog and pending INVITE without sending anything',
 });
 
 test('Reason headers: parsed with and without text, formatted with quotes escaped', () => {
-  expect(parseReason('Q.850;cause=16;text="Normal call clearing"')).toEqual({ cause: 16,
-    text: 'Normal call clearing' });
+  expect(parseReason('Q.850;cause=16;text="Normal call clearing"')).toEqual({
+    cause: 16,
+    text: 'Normal call clearing',
+  });
   expect(parseReason('Q.850 ; cause = 41')).toEqual({ cause: 41 });
   expect(parseReason('SIP;cause=200')).toBeUndefined();
   expect(parseReason(undefined)).toBeUndefined();

@@ -60,8 +60,12 @@ function expectClean(r: Run): void {
 }
 
 /** SIPp calls in; the application rings, answers and starts `transfer`; returns A, B and the transfer's result. */
-async function callAndTransfer(r: Run, caller: string, transport: Transport,
-  transfer: (a: Channel, b: Channel) => Promise<State>) {
+async function callAndTransfer(
+  r: Run,
+  caller: string,
+  transport: Transport,
+  transfer: (a: Channel, b: Channel) => Promise<State>,
+) {
   const callerRun = await startSipp(caller, { target: `127.0.0.1:${r.port}`, transport });
   const a = await r.a;
   expect(a.state).toBe(State.CALL_INCOMING);
@@ -83,8 +87,9 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
   test('row 1a: B answers (A re-INVITEd to B), then B hangs up: A retrieved (re-INVITEd back), NORMAL', async () => {
     const farEnd = await startSipp('uas-answer-hangup.xml', { transport });
     const r = await start(transport, farEnd);
-    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-transfer.xml', transport,
-      (a, b) => a.transferToInboundService(b, 'voicemail'));
+    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-transfer.xml', transport, (a, b) =>
+      a.transferToInboundService(b, 'voicemail'),
+    );
     expect(await result).toBe(State.TRANSFERRED);
     expect(a.state).toBe(State.TRANSFERRED);
     expect(b.state).toBe(State.ANSWERED);
@@ -94,7 +99,10 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     expect(a.transferCause()).toBe(TransferCause.NORMAL);
     expect(await a.hangUp()).toBe(State.IDLE);
     expect(summary(r)).toEqual([
-      ['initiate', undefined], ['transferAnswer', undefined], ['transferDisconnect', 'hangup'], ['transferComplete', 'hangup'],
+      ['initiate', undefined],
+      ['transferAnswer', undefined],
+      ['transferDisconnect', 'hangup'],
+      ['transferComplete', 'hangup'],
       ['disconnect', 'hangup'],
     ]);
     expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
@@ -105,16 +113,20 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
   test('row 1b: B answers, the app retrieves A: A re-INVITEd back, B BYEd, NORMAL', async () => {
     const farEnd = await startSipp('uas-basic.xml', { transport });
     const r = await start(transport, farEnd);
-    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-transfer.xml', transport,
-      (a, b) => a.transferToInboundService(b, 'voicemail'));
+    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-transfer.xml', transport, (a, b) =>
+      a.transferToInboundService(b, 'voicemail'),
+    );
     expect(await result).toBe(State.TRANSFERRED);
     expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
     expect(b.state).toBe(State.IDLE);
     expect(a.transferCause()).toBe(TransferCause.NORMAL);
     expect(await a.hangUp()).toBe(State.IDLE);
     expect(summary(r)).toEqual([
-      ['initiate', undefined], ['transferAnswer', undefined], ['transferDisconnect', 'hangup'],
-      ['transferComplete', 'hangup'], ['disconnect', 'hangup'],
+      ['initiate', undefined],
+      ['transferAnswer', undefined],
+      ['transferDisconnect', 'hangup'],
+      ['transferComplete', 'hangup'],
+      ['disconnect', 'hangup'],
     ]);
     expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
@@ -124,14 +136,17 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
   test('row 1c: B answers, then A hangs up (BYE): B BYEd, both IDLE, NORMAL', async () => {
     const farEnd = await startSipp('uas-basic.xml', { transport });
     const r = await start(transport, farEnd);
-    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-transferred-hangup.xml', transport,
-      (a, b) => a.transferToInboundService(b, 'voicemail'));
+    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-transferred-hangup.xml', transport, (a, b) =>
+      a.transferToInboundService(b, 'voicemail'),
+    );
     expect(await result).toBe(State.TRANSFERRED);
     expect(await a.waitForIdle()).toBe(State.IDLE);
     expect(b.state).toBe(State.IDLE);
     expect(a.transferCause()).toBe(TransferCause.NORMAL);
     expect(summary(r)).toEqual([
-      ['initiate', undefined], ['transferAnswer', undefined], ['transferDisconnect', 'hangup'],
+      ['initiate', undefined],
+      ['transferAnswer', undefined],
+      ['transferDisconnect', 'hangup'],
       ['disconnect', 'hangup'],
     ]);
     expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
@@ -142,17 +157,24 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
   test('row 6: the app hangs up A while B rings: B CANCELled (487), A BYEd, HANGUP', async () => {
     const farEnd = await startSipp('uas-cancel.xml', { transport });
     const r = await start(transport, farEnd);
-    const ringing = new Promise<void>((resolve) => r.sb.on('legState', (c) => {
-      if (c.state === State.RING_OUTGOING) resolve();
-    }));
-    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-bye-from-sut.xml', transport,
-      (a, b) => a.transferToInboundService(b, 'voicemail'));
+    const ringing = new Promise<void>((resolve) =>
+      r.sb.on('legState', (c) => {
+        if (c.state === State.RING_OUTGOING) resolve();
+      }),
+    );
+    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-bye-from-sut.xml', transport, (a, b) =>
+      a.transferToInboundService(b, 'voicemail'),
+    );
     await ringing;
     expect(await a.hangUp()).toBe(State.IDLE);
     expect(await result).toBe(State.IDLE);
     expect(b.state).toBe(State.IDLE);
     expect(a.transferCause()).toBe(TransferCause.HANGUP);
-    expect(summary(r)).toEqual([['initiate', undefined], ['transferDisconnect', 'cancel'], ['disconnect', 'hangup']]);
+    expect(summary(r)).toEqual([
+      ['initiate', undefined],
+      ['transferDisconnect', 'cancel'],
+      ['disconnect', 'hangup'],
+    ]);
     expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expectClean(r);
@@ -160,16 +182,23 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
 
   test('row 8: unknown service: no INVITE, FAIL, transferDisconnect(error + errorMessage)', async () => {
     const r = await inboundOnly();
-    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-bye-from-sut.xml', transport,
-      (a, b) => a.transferToInboundService(b, 'nosuch'));
+    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-bye-from-sut.xml', transport, (a, b) =>
+      a.transferToInboundService(b, 'nosuch'),
+    );
     expect(await result).toBe(State.ANSWERED);
     expect(b.state).toBe(State.IDLE);
     expect(a.transferCause()).toBe(TransferCause.FAIL);
-    expect(r.callbacks[1]).toMatchObject({ eventType: 'transferDisconnect', cause: 'error',
-      errorMessage: "No inbound service named 'nosuch'" });
+    expect(r.callbacks[1]).toMatchObject({
+      eventType: 'transferDisconnect',
+      cause: 'error',
+      errorMessage: "No inbound service named 'nosuch'",
+    });
     expect(await a.hangUp()).toBe(State.IDLE);
     expect(summary(r)).toEqual([
-      ['initiate', undefined], ['transferDisconnect', 'error'], ['transferComplete', 'error'], ['disconnect', 'hangup'],
+      ['initiate', undefined],
+      ['transferDisconnect', 'error'],
+      ['transferComplete', 'error'],
+      ['disconnect', 'hangup'],
     ]);
     expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expectClean(r);
@@ -181,19 +210,26 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     const a = await r.a;
     await a.answer();
     await r.sb.close();
-    expect(summary(r)).toEqual([['initiate', undefined], ['disconnect', 'hangup']]);
+    expect(summary(r)).toEqual([
+      ['initiate', undefined],
+      ['disconnect', 'hangup'],
+    ]);
     expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     const again = createSipNetwork({ listen: [`${transport}:127.0.0.1:${r.port}`] });
-    await expect(again.listening).resolves.toEqual([{ protocol: transport.toUpperCase(), host: '127.0.0.1', port: r.port }]);
+    await expect(again.listening).resolves.toEqual([
+      { protocol: transport.toUpperCase(), host: '127.0.0.1', port: r.port },
+    ]);
     await again.close();
   }, 20000);
 
   test('sb.close() while an outgoing call rings: CANCEL, 487 ACKed before the sockets close', async () => {
     const farEnd = await startSipp('uas-cancel.xml', { transport });
     const r = await start(transport, farEnd);
-    const ringing = new Promise<void>((resolve) => r.sb.on('legState', (c) => {
-      if (c.state === State.RING_OUTGOING) resolve();
-    }));
+    const ringing = new Promise<void>((resolve) =>
+      r.sb.on('legState', (c) => {
+        if (c.state === State.RING_OUTGOING) resolve();
+      }),
+    );
     const c = r.sb.createChannel();
     const dialled = c.call('+15557770000');
     await ringing;
@@ -207,39 +243,58 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
   test.each([
     ['row 2: B busy (486)', 'uas-busy.xml', {}, TransferCause.TARGETREJECT, 'busy'],
     ['row 3: B rejects (180, then 603)', 'uas-reject.xml', {}, TransferCause.TARGETREJECT, 'rejected'],
-    ['row 4: no answer within secondsTimeout (our CANCEL, 487)', 'uas-cancel.xml', { secondsTimeout: 1 },
-      TransferCause.TIMEOUT, 'timeout'],
-  ] as const)('%s: A retrieved, app hangs up A', async (_label, farEndScenario, options, tc, cause) => {
-    const farEnd = await startSipp(farEndScenario, { transport });
-    const r = await start(transport, farEnd);
-    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-bye-from-sut.xml', transport,
-      (a, b) => a.retrievableTransfer(b, '+15557770000', options));
-    expect(await result).toBe(State.ANSWERED);
-    expect(a.state).toBe(State.ANSWERED);
-    expect(b.state).toBe(State.IDLE);
-    expect(a.transferCause()).toBe(tc);
-    expect(await a.hangUp()).toBe(State.IDLE);
-    expect(summary(r)).toEqual([
-      ['initiate', undefined], ['transferDisconnect', cause], ['transferComplete', cause], ['disconnect', 'hangup'],
-    ]);
-    // B's INVITE went to sip:{to}@gateway.
-    expect(r.callbacks[1]).toMatchObject({ transferTo: '+15557770000' });
-    expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expectClean(r);
-  }, 20000);
+    [
+      'row 4: no answer within secondsTimeout (our CANCEL, 487)',
+      'uas-cancel.xml',
+      { secondsTimeout: 1 },
+      TransferCause.TIMEOUT,
+      'timeout',
+    ],
+  ] as const)(
+    '%s: A retrieved, app hangs up A',
+    async (_label, farEndScenario, options, tc, cause) => {
+      const farEnd = await startSipp(farEndScenario, { transport });
+      const r = await start(transport, farEnd);
+      const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-bye-from-sut.xml', transport, (a, b) =>
+        a.retrievableTransfer(b, '+15557770000', options),
+      );
+      expect(await result).toBe(State.ANSWERED);
+      expect(a.state).toBe(State.ANSWERED);
+      expect(b.state).toBe(State.IDLE);
+      expect(a.transferCause()).toBe(tc);
+      expect(await a.hangUp()).toBe(State.IDLE);
+      expect(summary(r)).toEqual([
+        ['initiate', undefined],
+        ['transferDisconnect', cause],
+        ['transferComplete', cause],
+        ['disconnect', 'hangup'],
+      ]);
+      // B's INVITE went to sip:{to}@gateway.
+      expect(r.callbacks[1]).toMatchObject({ transferTo: '+15557770000' });
+      expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+      expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+      expectClean(r);
+    },
+    20000,
+  );
 
   test('row 5: A hangs up (BYE) while B rings: B CANCELled (487), HANGUP, both IDLE', async () => {
     const farEnd = await startSipp('uas-cancel.xml', { transport });
     const r = await start(transport, farEnd);
-    const { a, b, callerRun, result } = await callAndTransfer(r, 'uac-hangup-while-transferred.xml', transport,
-      (a, b) => a.transferToInboundService(b, 'voicemail'));
+    const { a, b, callerRun, result } = await callAndTransfer(
+      r,
+      'uac-hangup-while-transferred.xml',
+      transport,
+      (a, b) => a.transferToInboundService(b, 'voicemail'),
+    );
     expect(await result).toBe(State.IDLE);
     expect(a.state).toBe(State.IDLE);
     expect(b.state).toBe(State.IDLE);
     expect(a.transferCause()).toBe(TransferCause.HANGUP);
     expect(summary(r)).toEqual([
-      ['initiate', undefined], ['transferDisconnect', 'cancel'], ['disconnect', 'hangup'],
+      ['initiate', undefined],
+      ['transferDisconnect', 'cancel'],
+      ['disconnect', 'hangup'],
     ]);
     expect(await callerRun.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
@@ -251,7 +306,10 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     const caller = await startSipp('uac-busy.xml', { target: `127.0.0.1:${r.port}`, transport });
     const a = await r.a;
     expect(await a.reject({ cause: Cause.BUSY })).toBe(State.IDLE);
-    expect(summary(r)).toEqual([['initiate', undefined], ['disconnect', 'busy']]);
+    expect(summary(r)).toEqual([
+      ['initiate', undefined],
+      ['disconnect', 'busy'],
+    ]);
     expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(r.sb.stats()).toMatchObject({ legs: 0, transfers: 0, timers: 0, terminalEvents: 1 });
     expect(r.network.legCount).toBe(0);
@@ -263,7 +321,10 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     const a = await r.a;
     await a.ring();
     expect(await a.waitForIdle()).toBe(State.IDLE);
-    expect(summary(r)).toEqual([['initiate', undefined], ['disconnect', 'cancel']]);
+    expect(summary(r)).toEqual([
+      ['initiate', undefined],
+      ['disconnect', 'cancel'],
+    ]);
     expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(r.network.legCount).toBe(0);
   }, 20000);
@@ -278,7 +339,10 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     const remoteHold = jest.spyOn(engine, 'remoteHold');
     expect(await a.waitForIdle()).toBe(State.IDLE);
     expect(remoteHold.mock.calls).toEqual([[expect.any(String)]]);
-    expect(summary(r)).toEqual([['initiate', undefined], ['disconnect', 'hangup']]);
+    expect(summary(r)).toEqual([
+      ['initiate', undefined],
+      ['disconnect', 'hangup'],
+    ]);
     expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(r.network.dialogCount).toBe(0);
   }, 20000);
@@ -290,7 +354,10 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     expect(await c.call('+15557770000')).toBe(State.ANSWERED);
     expect(await c.hold()).toBe(State.ON_HOLD);
     expect(await c.hangUp()).toBe(State.IDLE);
-    expect(summary(r)).toEqual([['answer', undefined], ['disconnect', 'hangup']]);
+    expect(summary(r)).toEqual([
+      ['answer', undefined],
+      ['disconnect', 'hangup'],
+    ]);
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(r.network.legCount).toBe(0);
     expect(r.network.dialogCount).toBe(0);
@@ -307,7 +374,10 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     expect(await c.hold()).toBe(State.ON_HOLD);
     expect(await c.unhold()).toBe(State.ANSWERED);
     expect(await c.hangUp()).toBe(State.IDLE);
-    expect(summary(r)).toEqual([['answer', undefined], ['disconnect', 'hangup']]);
+    expect(summary(r)).toEqual([
+      ['answer', undefined],
+      ['disconnect', 'hangup'],
+    ]);
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(r.network.dialogCount).toBe(0);
   }, 20000);

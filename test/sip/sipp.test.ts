@@ -23,10 +23,11 @@ async function open(t1 = 500, beforeRequest?: (rq: SipRequest) => void): Promise
   await stack.listening;
   if (beforeRequest) {
     const register = stack.onRequest.bind(stack);
-    stack.onRequest = (handler) => register((rq, remote) => {
-      beforeRequest(rq);
-      handler(rq, remote);
-    });
+    stack.onRequest = (handler) =>
+      register((rq, remote) => {
+        beforeRequest(rq);
+        handler(rq, remote);
+      });
   }
   const send = stack.sendResponse.bind(stack);
   sent200s = 0;
@@ -44,7 +45,8 @@ afterEach(async () => {
   consoleLog.mockRestore();
 });
 
-const answerWith = (call: InboundCall) => buildSdp(answerSdp(parseSdp(call.offer!), { address: '127.0.0.1', port: 20002 }));
+const answerWith = (call: InboundCall) =>
+  buildSdp(answerSdp(parseSdp(call.offer!), { address: '127.0.0.1', port: 20002 }));
 
 describe.each(['udp', 'tcp'] as const)('SIPp over %s', (transport) => {
   const target = () => `127.0.0.1:${stack.port}`;
@@ -88,8 +90,11 @@ describe.each(['udp', 'tcp'] as const)('SIPp over %s', (transport) => {
     await open();
     const sipp = await startSipp('uas-basic.xml', { transport });
     const provisional: number[] = [];
-    const call = layer.invite({ uri: `sip:service@127.0.0.2:${sipp.port}${transport === 'tcp' ? ';transport=tcp' : ''}`,
-      sdp: OUR_SDP, onProvisional: (s) => provisional.push(s) });
+    const call = layer.invite({
+      uri: `sip:service@127.0.0.2:${sipp.port}${transport === 'tcp' ? ';transport=tcp' : ''}`,
+      sdp: OUR_SDP,
+      onProvisional: (s) => provisional.push(s),
+    });
     const outcome = await call.outcome;
     expect(outcome.kind).toBe('answered');
     if (outcome.kind !== 'answered') return;
@@ -121,9 +126,9 @@ describe.each(['udp', 'tcp'] as const)('SIPp over %s', (transport) => {
     const byes: unknown[] = [];
     layer.onInvite((call) => {
       call.progress(180);
-      void call.answer(answerWith(call)).then((d) => d
-        .on('modified', (sdp) => modified.push(parseSdp(sdp!).direction))
-        .on('bye', (r) => byes.push(r)));
+      void call
+        .answer(answerWith(call))
+        .then((d) => d.on('modified', (sdp) => modified.push(parseSdp(sdp!).direction)).on('bye', (r) => byes.push(r)));
     });
     const r = await (await startSipp('uac-hold.xml', { target: target(), transport })).done;
     expect(r).toMatchObject({ code: 0, successful: 1, failed: 0 });
@@ -144,17 +149,22 @@ describe.each(['udp', 'tcp'] as const)('SIPp over %s', (transport) => {
   });
 
   test.each(['uas-cancel-race.xml', 'uas-cancel-race-481.xml'])(
-    'CANCEL/200 race (%s): we CANCEL on 180, SIPp\'s 200 crosses it; we ACK and BYE it, one outcome', async (sc) => {
+    "CANCEL/200 race (%s): we CANCEL on 180, SIPp's 200 crosses it; we ACK and BYE it, one outcome",
+    async (sc) => {
       await open();
       const sipp = await startSipp(sc, { transport });
       const outcomes: unknown[] = [];
-      const call = layer.invite({ uri: uriOf(sipp.port, transport), sdp: OUR_SDP,
-        onProvisional: (s) => s === 180 && call.cancel() });
+      const call = layer.invite({
+        uri: uriOf(sipp.port, transport),
+        sdp: OUR_SDP,
+        onProvisional: (s) => s === 180 && call.cancel(),
+      });
       void call.outcome.then((o) => outcomes.push(o));
       expect(await sipp.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
       expect(outcomes).toEqual([{ kind: 'cancelled', crossed: true }]);
       expect(layer.dialogCount).toBe(0);
-    });
+    },
+  );
 
   test('CANCEL/200 race, SIPp calling: its CANCEL crosses our 200; the CANCEL gets 200, the call goes on', async () => {
     let pending: InboundCall | undefined;

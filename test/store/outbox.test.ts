@@ -9,7 +9,13 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createRedisStore, createSwitchboard, SimulatedClock, type BandwidthCallback, type RedisStore } from '../../src';
+import {
+  createRedisStore,
+  createSwitchboard,
+  SimulatedClock,
+  type BandwidthCallback,
+  type RedisStore,
+} from '../../src';
 import { WebhookDeliverer, type WebhookConfig } from '../../src/webhooks/deliverer';
 import type { OutboxEntry } from '../../src/webhooks/outbox';
 import { ROOT } from '../support/builtCli';
@@ -37,7 +43,11 @@ async function receiver(mode: (n: number) => Mode) {
       const m = mode(requests++);
       if (m === 'hang') return;
       if (m === 'notFound') return void res.writeHead(404).end('no');
-      acked.push({ deliveryId: String(req.headers['x-switchboard-delivery']), path: req.url ?? '', body: JSON.parse(raw) as BandwidthCallback });
+      acked.push({
+        deliveryId: String(req.headers['x-switchboard-delivery']),
+        path: req.url ?? '',
+        body: JSON.parse(raw) as BandwidthCallback,
+      });
       res.writeHead(200).end('ok');
     });
   });
@@ -46,7 +56,11 @@ async function receiver(mode: (n: number) => Mode) {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     acked,
     requests: () => requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -100,14 +114,22 @@ describe('in one process', () => {
     const client = redis().client();
     let hang = true;
     const rx = await receiver((n) => (hang ? 'hang' : n % 2 ? 'notFound' : 'ok'));
-    const deliverer = new WebhookDeliverer({ ...urls(rx.base), callbackTimeout: 0.3, retryDelaysMs: [] }, quiet, store.outbox());
+    const deliverer = new WebhookDeliverer(
+      { ...urls(rx.base), callbackTimeout: 0.3, retryDelaysMs: [] },
+      quiet,
+      store.outbox(),
+    );
     const emitted = await calls(deliverer);
     expect(emitted.length).toBeGreaterThanOrEqual(4);
     // The first attempt of each family hangs: every callback is in the stream meanwhile, in bus order.
     await until(async () => (await client.xlen(store.keys.outbox)) === emitted.length, 'every callback appended');
     const stored = await client.xrange(store.keys.outbox, '-', '+');
-    expect(stored.map(([, fields]) => JSON.parse(fields[fields.indexOf('p') + 1]) as BandwidthCallback)).toEqual(emitted);
-    expect(stored.map(([, fields]) => fields.filter((_, i) => i % 2 === 0))).toEqual(emitted.map(() => ['d', 'f', 'k', 'u', 'p']));
+    expect(stored.map(([, fields]) => JSON.parse(fields[fields.indexOf('p') + 1]) as BandwidthCallback)).toEqual(
+      emitted,
+    );
+    expect(stored.map(([, fields]) => fields.filter((_, i) => i % 2 === 0))).toEqual(
+      emitted.map(() => ['d', 'f', 'k', 'u', 'p']),
+    );
     hang = false; // the hanging attempts time out and are given up (no retries); the rest: 200 or 404
     await until(() => deliverer.stats().pending === 0, 'every delivery settled');
     expect(deliverer.stats().delivered + deliverer.stats().failed).toBe(emitted.length);
@@ -139,7 +161,8 @@ describe('in one process', () => {
     await until(() => next.stats().pending === 0, 'the recovered deliveries');
     // The same ids, each once; per call (each call is a family here) in bus order.
     expect(rx.acked.map((a) => a.deliveryId).sort()).toEqual([...ids].sort());
-    const perCall = (list: BandwidthCallback[]) => list.map((p) => `${p.callId} ${p.eventType}`).sort((a, b) => a.split(' ')[0].localeCompare(b.split(' ')[0]));
+    const perCall = (list: BandwidthCallback[]) =>
+      list.map((p) => `${p.callId} ${p.eventType}`).sort((a, b) => a.split(' ')[0].localeCompare(b.split(' ')[0]));
     expect(perCall(rx.acked.map((a) => a.body))).toEqual(perCall(emitted));
     expect(await client.xlen(store.keys.outbox)).toBe(0);
     await rx.close();

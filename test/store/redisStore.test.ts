@@ -102,5 +102,7 @@ test('Redis not reachable: start fails saying where, and nothing keeps reconnect
   await new Promise<void>((resolve) => server.close(() => resolve()));
   const node = store({ url: `redis://:secret@127.0.0.1:${port}`, nodeId: 'node-1' });
   expect(node.url).toBe(`redis://***@127.0.0.1:${port}`);
-  await expect(node.start()).rejects.toThrow(new RegExp(`^cannot connect to Redis at redis://\\*\\*\\*@127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+  await expect(node.start()).rejects.toThrow(
+    new RegExp(`^cannot connect to Redis at redis://\\*\\*\\*@127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
+  );
 });

@@ -47,16 +47,20 @@ describe('finding redis-server', () => {
   });
 });
 
-test('a redis-server of its own: answers on loopback, persists nothing, and is gone after stop()', async () => {
-  const redis = await startRedis();
-  const client = redis.client();
-  expect(await client.ping()).toBe('PONG');
-  expect(await client.config('GET', 'save')).toEqual(['save', '']);
-  expect(await client.config('GET', 'appendonly')).toEqual(['appendonly', 'no']);
-  expect(await client.config('GET', 'bind')).toEqual(['bind', '127.0.0.1']);
-  await client.set('k', 'v');
-  expect(readdirSync(redis.dir)).toEqual([]);
-  await redis.stop();
-  expect(redis.process.exitCode ?? redis.process.signalCode).not.toBeNull();
-  expect(existsSync(redis.dir)).toBe(false);
-}, 10 * 60_000);
+test(
+  'a redis-server of its own: answers on loopback, persists nothing, and is gone after stop()',
+  async () => {
+    const redis = await startRedis();
+    const client = redis.client();
+    expect(await client.ping()).toBe('PONG');
+    expect(await client.config('GET', 'save')).toEqual(['save', '']);
+    expect(await client.config('GET', 'appendonly')).toEqual(['appendonly', 'no']);
+    expect(await client.config('GET', 'bind')).toEqual(['bind', '127.0.0.1']);
+    await client.set('k', 'v');
+    expect(readdirSync(redis.dir)).toEqual([]);
+    await redis.stop();
+    expect(redis.process.exitCode ?? redis.process.signalCode).not.toBeNull();
+    expect(existsSync(redis.dir)).toBe(false);
+  },
+  10 * 60_000,
+);

@@ -12,8 +12,12 @@ export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 /** Throws, naming a source file, when dist/ lacks it or is older than it. */
 export function assertBuilt(dirs = ['src', 'examples', 'machines']): void {
   const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-  for (const source of dirs.flatMap((d) => walk(join(ROOT, d))).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))) {
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+    );
+  for (const source of dirs
+    .flatMap((d) => walk(join(ROOT, d)))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))) {
     const built = join(ROOT, 'dist', relative(ROOT, source)).replace(/\.ts$/, '.js');
     if (!existsSync(built) || statSync(built).mtimeMs < statSync(source).mtimeMs) {
       throw new Error(`dist/ is older than ${relative(ROOT, source)}: run npm run build before these tests`);
@@ -41,7 +45,11 @@ export interface Running {
 export function start(script: string, args: string[], env: Record<string, string | undefined> = {}): Running {
   const childEnv = { ...process.env, ...env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
-  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const waiters: Array<() => void> = [];

@@ -59,7 +59,8 @@ export function bundledChromium(): ChromiumChoice {
   const lock = `${dir}.lock`;
   const deadline = Date.now() + 180_000;
   while (!existsSync(ready)) {
-    if (Date.now() > deadline) throw new Error(`@sparticuz/chromium: timed out waiting for ${ready} (remove ${lock} if no test runs)`);
+    if (Date.now() > deadline)
+      throw new Error(`@sparticuz/chromium: timed out waiting for ${ready} (remove ${lock} if no test runs)`);
     try {
       mkdirSync(lock);
     } catch {
@@ -94,14 +95,21 @@ function unpack(dir: string, ready: string): void {
   const script = `const { default: c } = await import(${JSON.stringify(entry)});
     process.stdout.write(JSON.stringify({ path: await c.executablePath(), args: c.args }));`;
   const env = { ...process.env, TMPDIR: dir, TMP: dir, TEMP: dir };
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env, timeout: 120_000 });
-  if (run.status !== 0) throw new Error(`@sparticuz/chromium could not unpack its Chromium: ${run.stderr || run.error?.message}`);
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env,
+    timeout: 120_000,
+  });
+  if (run.status !== 0)
+    throw new Error(`@sparticuz/chromium could not unpack its Chromium: ${run.stderr || run.error?.message}`);
   writeFileSync(`${ready}.tmp`, run.stdout);
   renameSync(`${ready}.tmp`, ready);
 }
 
 /** Which Chromium to launch (see the header for the order). */
-export function findChromium(options: { env?: NodeJS.ProcessEnv; systemPaths?: readonly string[] } = {}): ChromiumChoice {
+export function findChromium(
+  options: { env?: NodeJS.ProcessEnv; systemPaths?: readonly string[] } = {},
+): ChromiumChoice {
   const env = options.env ?? process.env;
   const fromEnv = env.CHROMIUM_PATH;
   if (fromEnv !== undefined && fromEnv !== '') {

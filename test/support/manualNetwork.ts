@@ -9,7 +9,18 @@ import type { EngineClock } from '../../src/engine/clock';
 import type { Destination, Network, NetworkIndications } from '../../src/engine/network';
 
 export interface NetworkCommand {
-  type: 'dial' | 'ring' | 'answer' | 'hold' | 'unhold' | 'reconnect' | 'release' | 'bridge' | 'unbridge' | 'playTone' | 'stopTone';
+  type:
+    | 'dial'
+    | 'ring'
+    | 'answer'
+    | 'hold'
+    | 'unhold'
+    | 'reconnect'
+    | 'release'
+    | 'bridge'
+    | 'unbridge'
+    | 'playTone'
+    | 'stopTone';
   callId: string;
   to?: string;
 }
@@ -51,7 +62,9 @@ export class ManualNetwork implements Network {
    * `accepted` or `reconnected` (`accepted` when there was none: the engine ignores it where not awaited).
    */
   connected(callId: string): void {
-    const last = [...this.commands].reverse().find((c) => c.callId === callId && ['dial', 'answer', 'reconnect'].includes(c.type));
+    const last = [...this.commands]
+      .reverse()
+      .find((c) => c.callId === callId && ['dial', 'answer', 'reconnect'].includes(c.type));
     if (last?.type === 'dial') this.indications.answered(callId);
     else if (last?.type === 'reconnect') this.indications.reconnected(callId);
     else this.indications.accepted(callId);

@@ -56,7 +56,11 @@ export class MemorySipStack implements SipStack {
   private handler: (rq: SipRequest, remote: Remote) => void = () => {};
   private readonly clients = new Map<string, (rs: SipResponse) => void>();
 
-  constructor(private readonly net: MemoryNet, readonly name: string, readonly host: string) {
+  constructor(
+    private readonly net: MemoryNet,
+    readonly name: string,
+    readonly host: string,
+  ) {
     this.listening = Promise.resolve([{ protocol: 'UDP', host, port: this.port }]);
   }
 

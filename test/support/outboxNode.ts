@@ -11,11 +11,19 @@ import { WebhookDeliverer } from '../../src/webhooks/deliverer';
 import type { Outbox } from '../../src/webhooks/outbox';
 
 const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
-const quiet = { info: () => undefined, warn: () => undefined, error: (o: object, m?: string) => say({ error: m, ...o }) };
+const quiet = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: (o: object, m?: string) => say({ error: m, ...o }),
+};
 
 async function main(): Promise<void> {
   const env = process.env;
-  const store = createRedisStore({ url: env.REDIS_URL as string, nodeId: env.NODE_ID, leaseMs: Number(env.LEASE_MS ?? 1000) });
+  const store = createRedisStore({
+    url: env.REDIS_URL as string,
+    nodeId: env.NODE_ID,
+    leaseMs: Number(env.LEASE_MS ?? 1000),
+  });
   await store.start();
   const inner = store.outbox();
   let appended = 0;

@@ -52,14 +52,17 @@ export async function ensureRedisServer(options: EnsureOptions = {}): Promise<st
   if (found) return found;
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
   if (!isRoot) {
-    throw new Error(`redis-server not found on PATH: install the Debian package '${REDIS_PACKAGE}' (apt-get install -y ${REDIS_PACKAGE})`);
+    throw new Error(
+      `redis-server not found on PATH: install the Debian package '${REDIS_PACKAGE}' (apt-get install -y ${REDIS_PACKAGE})`,
+    );
   }
   return withAptLock(() => {
     const again = findRedisServer(options.pathEnv); // another process may have installed it meanwhile
     if (again) return again;
     (options.install ?? aptInstall)();
     const installed = findRedisServer(options.pathEnv);
-    if (!installed) throw new Error(`installed the Debian package '${REDIS_PACKAGE}' but found no redis-server on PATH`);
+    if (!installed)
+      throw new Error(`installed the Debian package '${REDIS_PACKAGE}' but found no redis-server on PATH`);
     return installed;
   });
 }
@@ -109,7 +112,20 @@ export async function startRedis(options: { aof?: boolean } = {}): Promise<Runni
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'sb-redis-'));
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--logfile', ''];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--logfile',
+      '',
+    ];
     args.push('--appendonly', options.aof ? 'yes' : 'no');
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -134,7 +150,8 @@ export async function startRedis(options: { aof?: boolean } = {}): Promise<Runni
     };
     const deadline = Date.now() + 10_000;
     while (alive && Date.now() < deadline && !(await ping(port))) await new Promise((r) => setTimeout(r, 20));
-    if (alive && Date.now() < deadline) return { url: `redis://127.0.0.1:${port}`, port, dir, process: child, client, stop };
+    if (alive && Date.now() < deadline)
+      return { url: `redis://127.0.0.1:${port}`, port, dir, process: child, client, stop };
     await stop();
     // The port may have been taken between freePort() and the bind: try another once or twice.
     if (attempt >= 3) throw new Error(`redis-server did not answer PING on port ${port}:\n${output}`);

@@ -21,9 +21,13 @@ export function findSipp(): string {
     found = withAptLock(() => {
       const again = which(); // another worker may have installed it meanwhile
       if (again) return again;
-      execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester'], {
-        stdio: 'ignore',
-      });
+      execFileSync(
+        'sh',
+        ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester'],
+        {
+          stdio: 'ignore',
+        },
+      );
       return which();
     });
   }
@@ -47,14 +51,39 @@ export interface SippRun {
 }
 
 /** Starts SIPp with `scenario` (a file in test/sip/scenarios), as caller of `target` or (target undefined) server. */
-export async function startSipp(scenario: string, options: { target?: string; transport?: 'udp' | 'tcp';
-  calls?: number; extra?: string[]; port?: number; timeoutSeconds?: number } = {}): Promise<SippRun> {
+export async function startSipp(
+  scenario: string,
+  options: {
+    target?: string;
+    transport?: 'udp' | 'tcp';
+    calls?: number;
+    extra?: string[];
+    port?: number;
+    timeoutSeconds?: number;
+  } = {},
+): Promise<SippRun> {
   const port = options.port ?? (await freePort('127.0.0.2'));
   const args = [
-    '-sf', join(__dirname, '../sip/scenarios', scenario), '-i', '127.0.0.2', '-p', String(port),
-    '-m', String(options.calls ?? 1), '-t', options.transport === 'tcp' ? 't1' : 'u1', '-nostdin',
-    '-timeout', `${options.timeoutSeconds ?? 15}s`, '-timeout_error', '-mp', String(await freePort('127.0.0.2')), '-s', 'sut',
-    ...(options.extra ?? []), ...(options.target ? [options.target] : []),
+    '-sf',
+    join(__dirname, '../sip/scenarios', scenario),
+    '-i',
+    '127.0.0.2',
+    '-p',
+    String(port),
+    '-m',
+    String(options.calls ?? 1),
+    '-t',
+    options.transport === 'tcp' ? 't1' : 'u1',
+    '-nostdin',
+    '-timeout',
+    `${options.timeoutSeconds ?? 15}s`,
+    '-timeout_error',
+    '-mp',
+    String(await freePort('127.0.0.2')),
+    '-s',
+    'sut',
+    ...(options.extra ?? []),
+    ...(options.target ? [options.target] : []),
   ];
   // SIPP_TRACE_DIR=/tmp/x keeps SIPp's message and error traces there (for debugging a scenario).
   const traceDir = process.env.SIPP_TRACE_DIR;

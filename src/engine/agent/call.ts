@@ -75,7 +75,12 @@ export class AgentCall implements Inspectable {
   /** The consult view last sent to the chart (see consultChanged()). */
   private consultSent: ConsultView | null = null;
   /** What the desk last saw of the call (see changed()). */
-  private seen: { state: string; callType: CallType; parentCallUri: string | undefined; capabilities: readonly OperationName[] } | null = null;
+  private seen: {
+    state: string;
+    callType: CallType;
+    parentCallUri: string | undefined;
+    capabilities: readonly OperationName[];
+  } | null = null;
 
   constructor(
     readonly owner: AgentCallOwner,
@@ -237,8 +242,18 @@ export class AgentCall implements Inspectable {
     if (this.parentCallUri !== undefined) {
       // Keep Genesys's field order: parentCallUri comes right after capabilities.
       const { duration, mute, supervisorListeningIn, monitoredUserMuted, uri, path, userData, ...head } = call;
-      Object.assign(head, { parentCallUri: this.parentCallUri, duration, mute, supervisorListeningIn, monitoredUserMuted });
-      return Object.assign(head, state === 'Released' ? { monitoring: false } : {}, { uri, path, userData }) as AgentCallObject;
+      Object.assign(head, {
+        parentCallUri: this.parentCallUri,
+        duration,
+        mute,
+        supervisorListeningIn,
+        monitoredUserMuted,
+      });
+      return Object.assign(head, state === 'Released' ? { monitoring: false } : {}, {
+        uri,
+        path,
+        userData,
+      }) as AgentCallObject;
     }
     if (state === 'Released') {
       const { uri, path, userData, ...head } = call;
@@ -254,7 +269,14 @@ export class AgentCall implements Inspectable {
     const { callType } = snapshot.context;
     const capabilities = this.allowed();
     const seen = this.seen;
-    if (seen && seen.state === state && seen.callType === callType && seen.parentCallUri === this.parentCallUri && sameList(seen.capabilities, capabilities)) return;
+    if (
+      seen &&
+      seen.state === state &&
+      seen.callType === callType &&
+      seen.parentCallUri === this.parentCallUri &&
+      sameList(seen.capabilities, capabilities)
+    )
+      return;
     this.seen = { state, callType, parentCallUri: this.parentCallUri, capabilities };
     this.owner.notify(this, 'StatusChange');
     if (snapshot.status !== 'active') this.owner.released(this);

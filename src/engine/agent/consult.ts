@@ -23,7 +23,12 @@ import type { MediaCommands } from '../transfer';
 /** What a consult run needs from the engine and the agent's device. */
 export interface ConsultHost extends MediaCommands {
   /** Open the consult leg (outbound, parent = the caller's leg) and its agent call unless `blind`. */
-  openConsultLeg(device: AgentDevice, parent: Leg, destination: string, consultOf: AgentCall | null): { leg: Leg; call: AgentCall | null };
+  openConsultLeg(
+    device: AgentDevice,
+    parent: Leg,
+    destination: string,
+    consultOf: AgentCall | null,
+  ): { leg: Leg; call: AgentCall | null };
   transferCompleted(parent: Leg, target: Leg): void;
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
 }
@@ -107,7 +112,12 @@ export class ConsultRun implements LegTransfer {
           this.mediaOff(host);
           if (target) {
             target.transfer = null;
-            target.actor.send({ type: 'CLEAR', cause: command.cause, by: command.by, errorMessage: command.errorMessage });
+            target.actor.send({
+              type: 'CLEAR',
+              cause: command.cause,
+              by: command.by,
+              errorMessage: command.errorMessage,
+            });
           }
           break;
         case 'clearParent':

@@ -26,10 +26,17 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     if (typeof phoneNumber !== 'string' || phoneNumber.trim() === '') {
       throw new TypeError(`agent(): phoneNumber must be a non-empty string, got ${JSON.stringify(phoneNumber)}`);
     }
-    if (this.devices.has(phoneNumber)) throw new Error(`agent(): an agent device with phoneNumber ${phoneNumber} exists already`);
+    if (this.devices.has(phoneNumber))
+      throw new Error(`agent(): an agent device with phoneNumber ${phoneNumber} exists already`);
     const timeout = options.consultTimeout;
-    if (timeout !== undefined && timeout !== null && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
-      throw new TypeError(`agent(): consultTimeout must be a positive number of seconds or null, got ${String(timeout)}`);
+    if (
+      timeout !== undefined &&
+      timeout !== null &&
+      !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)
+    ) {
+      throw new TypeError(
+        `agent(): consultTimeout must be a positive number of seconds or null, got ${String(timeout)}`,
+      );
     }
     const device = new AgentDevice(this, options, this.core.publicUrl);
     this.devices.set(phoneNumber, device);
@@ -40,7 +47,13 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
   offer(device: AgentDevice, leg: Leg): void {
     const call = new AgentCall(
       device,
-      { leg, start: 'Ringing', callType: isInternalNumber(leg.from) ? 'Internal' : 'Inbound', party: leg.from, dnis: leg.to },
+      {
+        leg,
+        start: 'Ringing',
+        callType: isInternalNumber(leg.from) ? 'Internal' : 'Inbound',
+        party: leg.from,
+        dnis: leg.to,
+      },
       this.core.actorOptions,
     );
     this.adopt(device, call);
@@ -52,7 +65,10 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     device.adopt(call);
   }
 
-  private openLeg(device: AgentDevice, spec: { from: string; to: string; parent?: Leg }): { leg: Leg; channel: Channel } {
+  private openLeg(
+    device: AgentDevice,
+    spec: { from: string; to: string; parent?: Leg },
+  ): { leg: Leg; channel: Channel } {
     const channel = this.core.createChannel();
     channel.lockToAgent(device.phoneNumber);
     const leg = new Leg(
@@ -117,7 +133,17 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     if (!call.leg) return;
     const device = call.owner as AgentDevice;
     const id = `consult:${++this.consultSeq}`;
-    const run = new ConsultRun(id, device, call.leg, call, destination, blind, device.consultTimeout, this, this.core.actorOptions);
+    const run = new ConsultRun(
+      id,
+      device,
+      call.leg,
+      call,
+      destination,
+      blind,
+      device.consultTimeout,
+      this,
+      this.core.actorOptions,
+    );
     this.core.transfers.add(run);
     this.core.inspection.created(run);
     run.start();
@@ -127,7 +153,13 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     const { leg } = this.openLeg(device, { from: device.phoneNumber, to: destination });
     const call = new AgentCall(
       device,
-      { leg, start: 'Dialing', callType: isInternalNumber(destination) ? 'Internal' : 'Outbound', party: destination, dnis: destination },
+      {
+        leg,
+        start: 'Dialing',
+        callType: isInternalNumber(destination) ? 'Internal' : 'Outbound',
+        party: destination,
+        dnis: destination,
+      },
       this.core.actorOptions,
     );
     this.adopt(device, call);
@@ -136,14 +168,27 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
 
   // ---- ConsultHost ----
 
-  openConsultLeg(device: AgentDevice, parent: Leg, destination: string, consultOf: AgentCall | null): { leg: Leg; call: AgentCall | null } {
+  openConsultLeg(
+    device: AgentDevice,
+    parent: Leg,
+    destination: string,
+    consultOf: AgentCall | null,
+  ): { leg: Leg; call: AgentCall | null } {
     // A consult call comes from the agent's DN; a single-step transfer presents the caller's number.
     const from = consultOf ? device.phoneNumber : parent.from;
     const { leg } = this.openLeg(device, { from, to: destination, parent });
     if (!consultOf) return { leg, call: null };
     const call = new AgentCall(
       device,
-      { leg, start: 'Dialing', callType: 'Consult', role: 'consult', party: destination, dnis: destination, parentCallUri: consultOf.uri },
+      {
+        leg,
+        start: 'Dialing',
+        callType: 'Consult',
+        role: 'consult',
+        party: destination,
+        dnis: destination,
+        parentCallUri: consultOf.uri,
+      },
       this.core.actorOptions,
     );
     this.adopt(device, call);

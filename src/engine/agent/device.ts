@@ -122,7 +122,8 @@ export class AgentDevice implements AgentCallOwner {
   call(callId: string): CallResponse {
     const call = this.host.findCall(callId);
     if (!call) return { statusCode: 6, statusMessage: `Call '${callId}' not found` };
-    if (call.owner !== this) return { statusCode: 5, statusMessage: `No permission: call '${callId}' belongs to another agent's device` };
+    if (call.owner !== this)
+      return { statusCode: 5, statusMessage: `No permission: call '${callId}' belongs to another agent's device` };
     return { statusCode: 0, call: call.view() };
   }
 
@@ -158,7 +159,11 @@ export class AgentDevice implements AgentCallOwner {
   notify(call: AgentCall, type: NotificationType): void {
     const view = call.view();
     const queued = this.queued.get(call.id);
-    if (type === 'StatusChange' && queued?.data.notificationType === 'StatusChange' && queued.data.call.state === view.state) {
+    if (
+      type === 'StatusChange' &&
+      queued?.data.notificationType === 'StatusChange' &&
+      queued.data.call.state === view.state
+    ) {
       queued.data.call = view;
       return;
     }
@@ -219,14 +224,26 @@ export class AgentDevice implements AgentCallOwner {
 
     // The chart decides whether the operation is valid now (its capabilities) and what it does.
     if (!call.can(event)) {
-      return fail(2, `${op} is not valid for a call in state ${call.state} (capabilities: ${call.capabilities().join(', ') || 'none'})`);
+      return fail(
+        2,
+        `${op} is not valid for a call in state ${call.state} (capabilities: ${call.capabilities().join(', ') || 'none'})`,
+      );
     }
     // Parameters that name the other call of the pair must name it.
     const consult = call.consult;
-    if ((op === 'SwapCalls' || op === 'Retrieve') && consult && typeof request.otherCallUri === 'string' && request.otherCallUri !== consult.otherOf(call)?.uri) {
+    if (
+      (op === 'SwapCalls' || op === 'Retrieve') &&
+      consult &&
+      typeof request.otherCallUri === 'string' &&
+      request.otherCallUri !== consult.otherOf(call)?.uri
+    ) {
       return fail(2, `otherCallUri '${request.otherCallUri}' is not the other call of this consult`);
     }
-    if (op === 'CompleteTransfer' && typeof request.consultCallUri === 'string' && request.consultCallUri !== consult?.consultCall?.uri) {
+    if (
+      op === 'CompleteTransfer' &&
+      typeof request.consultCallUri === 'string' &&
+      request.consultCallUri !== consult?.consultCall?.uri
+    ) {
       return fail(2, `consultCallUri '${request.consultCallUri}' is not this call's consult call`);
     }
 

@@ -64,7 +64,11 @@ export function isInternalNumber(number: string): boolean {
   return /^[0-9]{1,6}$/.test(number);
 }
 
-export function notification(notificationType: NotificationType, call: AgentCallObject, phoneNumber: string): CallNotification {
+export function notification(
+  notificationType: NotificationType,
+  call: AgentCallObject,
+  phoneNumber: string,
+): CallNotification {
   return {
     data: {
       notificationType,

@@ -107,7 +107,9 @@ function operationNameProblem(name: string, valid: readonly string[]): Invalid |
   const hint = near ? ` (did you mean '${near}'?)` : '';
   const where = valid === OPERATIONS ? '' : ' on this route';
   const callOperation = valid !== OPERATIONS && (OPERATIONS as readonly string[]).includes(name);
-  const why = callOperation ? `'${name}' is a call operation (POST /api/v2/me/calls/{id})` : `unknown operation '${name}'${hint}`;
+  const why = callOperation
+    ? `'${name}' is a call operation (POST /api/v2/me/calls/{id})`
+    : `unknown operation '${name}'${hint}`;
   return bad('operationName', `${why}; valid operations${where}: ${[...valid].sort().join(', ')}`);
 }
 
@@ -134,7 +136,10 @@ function checkFields(body: Record<string, unknown>): Fields | Invalid {
     const digits = body.digits;
     if (typeof digits !== 'string' || !DTMF.test(digits) || digits.length > LIMITS.dtmfDigits) {
       const long = typeof digits === 'string' && digits.length > LIMITS.dtmfDigits;
-      return bad('digits', long ? `is ${digits.length} digits long (at most ${LIMITS.dtmfDigits})` : 'DTMF digits only (0-9, *, #, A-D)');
+      return bad(
+        'digits',
+        long ? `is ${digits.length} digits long (at most ${LIMITS.dtmfDigits})` : 'DTMF digits only (0-9, *, #, A-D)',
+      );
     }
     fields.digits = digits;
   }
@@ -163,7 +168,8 @@ function checkFields(body: Record<string, unknown>): Fields | Invalid {
 function checkUserData(value: unknown): UserData | Invalid {
   if (!isObject(value)) return bad('userData', 'must be an object of string, number or boolean values');
   const keys = Object.keys(value);
-  if (keys.length > LIMITS.userDataPairs) return bad('userData', `has ${keys.length} pairs (at most ${LIMITS.userDataPairs})`);
+  if (keys.length > LIMITS.userDataPairs)
+    return bad('userData', `has ${keys.length} pairs (at most ${LIMITS.userDataPairs})`);
   const copy: UserData = {};
   for (const [index, key] of keys.entries()) {
     const problem = keyProblem(key);
@@ -171,13 +177,21 @@ function checkUserData(value: unknown): UserData | Invalid {
     const field = `userData.${key}`;
     const item = value[key];
     if (typeof item === 'string') {
-      if (item.length > LIMITS.userDataValue) return bad(field, `is ${item.length} characters long (at most ${LIMITS.userDataValue})`);
+      if (item.length > LIMITS.userDataValue)
+        return bad(field, `is ${item.length} characters long (at most ${LIMITS.userDataValue})`);
       const forbidden = FORBIDDEN_IN_TEXT.exec(item);
-      if (forbidden) return bad(field, `contains ${codePoint(forbidden[0])} (a control or bidirectional character) at position ${forbidden.index + 1}`);
+      if (forbidden)
+        return bad(
+          field,
+          `contains ${codePoint(forbidden[0])} (a control or bidirectional character) at position ${forbidden.index + 1}`,
+        );
     } else if (typeof item === 'number') {
       if (!Number.isFinite(item)) return bad(field, 'must be a finite number');
     } else if (typeof item !== 'boolean') {
-      return bad(field, `must be a string, number or boolean, got ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}`);
+      return bad(
+        field,
+        `must be a string, number or boolean, got ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}`,
+      );
     }
     Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
   }
@@ -195,7 +209,9 @@ function keyProblem(key: unknown): string | null {
 
 /** A key as an error shows it: quoted when it is short printable ASCII, else by its place in the object. */
 function describeKey(key: string, index: number): string {
-  return key.length <= LIMITS.userDataKey && printableAsciiProblem(key) === null ? `key '${key}'` : `key number ${index + 1}`;
+  return key.length <= LIMITS.userDataKey && printableAsciiProblem(key) === null
+    ? `key '${key}'`
+    : `key number ${index + 1}`;
 }
 
 /** The bounds above as JSON schemas, for the HTTP routes (characters and keys are checked by the device). */

@@ -4,7 +4,10 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const api = (path) => fetch(`/inspect/api/${path}`, { credentials: 'same-origin' }).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${r.status} ${path}`))));
+  const api = (path) =>
+    fetch(`/inspect/api/${path}`, { credentials: 'same-origin' }).then((r) =>
+      r.ok ? r.json() : Promise.reject(new Error(`${r.status} ${path}`)),
+    );
   const MACHINE_ORDER = ['channel', 'retrievable-transfer', 'consult-transfer', 'agent-call'];
   const TITLES = {
     channel: 'Call leg (channel)',
@@ -42,14 +45,24 @@
     list.replaceChildren();
     const sorted = [...calls.values()].sort((a, b) => (b.startTime ?? b.updated) - (a.startTime ?? a.updated));
     $('no-calls').hidden = sorted.length > 0;
-    $('no-calls').querySelector('code').textContent = $('no-calls').querySelector('code').textContent.replace('HOST', location.host);
+    $('no-calls').querySelector('code').textContent = $('no-calls')
+      .querySelector('code')
+      .textContent.replace('HOST', location.host);
     for (const c of sorted) {
       const who = c.from || c.to ? `${c.from ?? '?'} → ${c.to ?? '?'}` : c.callId;
       const button = el(
         'button',
-        { type: 'button', 'data-call': c.callId, 'aria-current': String(selected?.callId === c.callId), onclick: () => select(c.callId) },
+        {
+          type: 'button',
+          'data-call': c.callId,
+          'aria-current': String(selected?.callId === c.callId),
+          onclick: () => select(c.callId),
+        },
         el('div', { class: 'call-line' }, el('span', { text: who }), el('span', { class: 'state', text: c.state })),
-        el('div', { class: 'call-id', text: `${c.callId}${c.parentCallId ? ` · transfer of ${c.parentCallId}` : ''} · ${c.live ? 'live' : 'ended'}` }),
+        el('div', {
+          class: 'call-id',
+          text: `${c.callId}${c.parentCallId ? ` · transfer of ${c.parentCallId}` : ''} · ${c.live ? 'live' : 'ended'}`,
+        }),
       );
       list.append(el('li', { class: c.live ? 'live' : 'ended' }, button));
     }
@@ -68,7 +81,8 @@
     if (selecting !== pending) return; // another call was picked meanwhile
     selecting = null;
     if (!detail) {
-      $('pick').textContent = `Call ${callId} is not known to this server (it may have ended before the inspector was recording).`;
+      $('pick').textContent =
+        `Call ${callId} is not known to this server (it may have ended before the inspector was recording).`;
       return;
     }
     selected = { callId, actors: new Map(detail.actors.map((a) => [a.actorId, a])), seen: new Set() };
@@ -82,7 +96,11 @@
     const note = [];
     if (detail.dropped > 0) note.push(`${detail.dropped} older entries were dropped.`);
     if (detail.timeline.length === 0 || detail.timeline[0].kind === 'watching') {
-      note.push(mode === 'on-demand' ? 'Recording starts when an inspector page is open: the first row shows where the call was at that moment.' : '');
+      note.push(
+        mode === 'on-demand'
+          ? 'Recording starts when an inspector page is open: the first row shows where the call was at that moment.'
+          : '',
+      );
     }
     $('timeline-note').textContent = note.join(' ');
     $('timeline-note').hidden = note.join('').length === 0;
@@ -94,12 +112,23 @@
 
   function renderHead(call) {
     $('call-title').textContent = `${call.from ?? ''} → ${call.to ?? ''}`;
-    const facts = [`call ${call.callId}`, call.direction, call.parentCallId ? `transfer target of ${call.parentCallId}` : '', `state ${call.state}`, call.live && call.remoteHold ? 'held by the far end' : '', call.live ? 'live' : 'ended'];
+    const facts = [
+      `call ${call.callId}`,
+      call.direction,
+      call.parentCallId ? `transfer target of ${call.parentCallId}` : '',
+      `state ${call.state}`,
+      call.live && call.remoteHold ? 'held by the far end' : '',
+      call.live ? 'live' : 'ended',
+    ];
     $('call-facts').textContent = facts.filter(Boolean).join(' · ');
   }
 
   function svgOf(machine) {
-    if (!svgs.has(machine)) svgs.set(machine, fetch(`/inspect/api/machines/${machine}/svg`).then((r) => r.text()));
+    if (!svgs.has(machine))
+      svgs.set(
+        machine,
+        fetch(`/inspect/api/machines/${machine}/svg`).then((r) => r.text()),
+      );
     return svgs.get(machine);
   }
 
@@ -107,27 +136,35 @@
   // actor's state *then* (the state may have changed while it loaded).
   function renderCharts() {
     const box = $('charts');
-    const actors = [...selected.actors.values()].sort((a, b) => MACHINE_ORDER.indexOf(a.machine) - MACHINE_ORDER.indexOf(b.machine));
+    const actors = [...selected.actors.values()].sort(
+      (a, b) => MACHINE_ORDER.indexOf(a.machine) - MACHINE_ORDER.indexOf(b.machine),
+    );
     const wanted = new Set(actors.map((a) => a.actorId));
     for (const panel of [...box.children]) if (!wanted.has(panel.dataset.actor)) panel.remove();
     for (const actor of actors) {
       let panel = [...box.children].find((p) => p.dataset.actor === actor.actorId);
       if (!panel) {
-        panel = el('figure', { class: 'chart', 'data-actor': actor.actorId, 'data-machine': actor.machine },
+        panel = el(
+          'figure',
+          { class: 'chart', 'data-actor': actor.actorId, 'data-machine': actor.machine },
           el('h3', { text: `${TITLES[actor.machine] ?? actor.machine}` }),
           el('p', { class: 'now' }),
-          el('div', { class: 'svg' }));
+          el('div', { class: 'svg' }),
+        );
         box.append(panel);
         const made = panel;
-        void svgOf(actor.machine).then((svg) => {
-          if (!made.isConnected) return; // the selected call (or its actors) changed meanwhile
-          // The SVG is this server's own Graphviz rendering of the machine (no user data in it).
-          made.querySelector('.svg').innerHTML = svg.slice(svg.indexOf('<svg'));
-          highlight(made, selected.actors.get(actor.actorId) ?? actor);
-        }, () => {
-          svgs.delete(actor.machine); // fetched again for the next panel
-          made.querySelector('.svg').textContent = 'The diagram could not be loaded.';
-        });
+        void svgOf(actor.machine).then(
+          (svg) => {
+            if (!made.isConnected) return; // the selected call (or its actors) changed meanwhile
+            // The SVG is this server's own Graphviz rendering of the machine (no user data in it).
+            made.querySelector('.svg').innerHTML = svg.slice(svg.indexOf('<svg'));
+            highlight(made, selected.actors.get(actor.actorId) ?? actor);
+          },
+          () => {
+            svgs.delete(actor.machine); // fetched again for the next panel
+            made.querySelector('.svg').textContent = 'The diagram could not be loaded.';
+          },
+        );
       }
       highlight(panel, actor);
     }
@@ -135,7 +172,12 @@
 
   function highlight(panel, actor) {
     const now = panel.querySelector('.now');
-    now.replaceChildren('now: ', el('b', { text: valueText(actor.value) }), actor.status === 'active' ? '' : ` (${actor.status})`, ` · ${actor.actorId}`);
+    now.replaceChildren(
+      'now: ',
+      el('b', { text: valueText(actor.value) }),
+      actor.status === 'active' ? '' : ` (${actor.status})`,
+      ` · ${actor.actorId}`,
+    );
     panel.dataset.active = actor.active.join(' ');
     for (const g of panel.querySelectorAll('g.active')) g.classList.remove('active');
     for (const id of actor.active) {
@@ -165,19 +207,43 @@
       value = entry.actors.map((a) => `${a.machine}: ${valueText(a.value)}`).join(', ');
       cls = 'row watching';
     }
-    const row = el('tr', { class: cls, 'data-seq': String(entry.seq), 'data-time': String(entry.time), 'data-kind': entry.kind, 'data-event': what },
-      el('td', { class: 'time', text: time(entry.time) }), el('td', {}, from), el('td', { class: 'event', text: what }), el('td', { class: 'value', text: value }));
+    const row = el(
+      'tr',
+      {
+        class: cls,
+        'data-seq': String(entry.seq),
+        'data-time': String(entry.time),
+        'data-kind': entry.kind,
+        'data-event': what,
+      },
+      el('td', { class: 'time', text: time(entry.time) }),
+      el('td', {}, from),
+      el('td', { class: 'event', text: what }),
+      el('td', { class: 'value', text: value }),
+    );
     row.addEventListener('click', () => {
       const next = row.nextElementSibling;
       if (next && next.classList.contains('payload-row')) return next.remove();
-      const payload = entry.kind === 'step' ? { event: entry.event, value: entry.value, active: entry.active, actor: entry.actorId, status: entry.status } : entry.kind === 'callback' ? entry.payload : entry.actors;
-      row.after(el('tr', { class: 'payload-row' }, el('td', { colspan: '4' }, el('pre', { class: 'payload', text: JSON.stringify(payload, null, 2) }))));
+      const payload =
+        entry.kind === 'step'
+          ? { event: entry.event, value: entry.value, active: entry.active, actor: entry.actorId, status: entry.status }
+          : entry.kind === 'callback'
+            ? entry.payload
+            : entry.actors;
+      row.after(
+        el(
+          'tr',
+          { class: 'payload-row' },
+          el('td', { colspan: '4' }, el('pre', { class: 'payload', text: JSON.stringify(payload, null, 2) })),
+        ),
+      );
     });
     const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
     // In time order, as the hub keeps it: after every row at the same time or earlier (a callback is delivered
     // after the engine's turn, so it can arrive after steps that came later than it).
     let after = body.lastElementChild;
-    while (after && (after.classList.contains('payload-row') || Number(after.dataset.time) > entry.time)) after = after.previousElementSibling;
+    while (after && (after.classList.contains('payload-row') || Number(after.dataset.time) > entry.time))
+      after = after.previousElementSibling;
     while (after && after.nextElementSibling?.classList.contains('payload-row')) after = after.nextElementSibling;
     if (after) after.after(row);
     else body.prepend(row);
