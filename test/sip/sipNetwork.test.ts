@@ -13,6 +13,7 @@ import {
   type NetworkIndications,
   type Switchboard,
 } from '../../src';
+import { userOf } from '../../src/sip/network';
 import { startSipp, type SippRun } from '../support/sipp';
 
 type Transport = 'udp' | 'tcp';
@@ -301,6 +302,21 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     expectClean(r);
   }, 20000);
 
+  test('inbound: ring and answer from inside the incomingCall listener (before offer returns); caller BYE', async () => {
+    const r = await inboundOnly();
+    r.sb.on('incomingCall', (a) => {
+      void a.ring();
+      void a.answer();
+    });
+    const caller = await startSipp('uac-basic.xml', { target: `127.0.0.1:${r.port}`, transport });
+    const a = await r.a;
+    expect(await a.waitForIdle()).toBe(State.IDLE);
+    expect(summary(r)).toEqual([['initiate', undefined], ['disconnect', 'hangup']]);
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(r.network.legCount).toBe(0);
+    expect(r.network.dialogCount).toBe(0);
+  }, 20000);
+
   test('inbound: the application rejects with cause BUSY → 486, leg IDLE, disconnect(busy)', async () => {
     const r = await inboundOnly();
     const caller = await startSipp('uac-busy.xml', { target: `127.0.0.1:${r.port}`, transport });
@@ -411,4 +427,14 @@ describe('createSipNetwork options', () => {
   ])('bad options %j: a clear error', (options, message) => {
     expect(() => createSipNetwork(options as never)).toThrow(message);
   });
+});
+
+test.each([
+  ['sip:+15551234567@carrier.example;user=phone', '+15551234567'],
+  ['sips:alice%20b@example.com', 'alice b'],
+  ['sip:bad%zz@example.com', 'bad%zz'],
+  ['sip:example.com', 'sip:example.com'],
+  [undefined, ''],
+])('callback from/to: the user part of %s is %j', (uri, user) => {
+  expect(userOf(uri)).toBe(user);
 });
