@@ -311,7 +311,10 @@ describe.each(['udp', 'tcp'] as const)('SIP network over %s', (transport) => {
     const caller = await startSipp('uac-basic.xml', { target: `127.0.0.1:${r.port}`, transport });
     const a = await r.a;
     expect(await a.waitForIdle()).toBe(State.IDLE);
-    expect(summary(r)).toEqual([['initiate', undefined], ['disconnect', 'hangup']]);
+    expect(summary(r)).toEqual([
+      ['initiate', undefined],
+      ['disconnect', 'hangup'],
+    ]);
     expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(r.network.legCount).toBe(0);
     expect(r.network.dialogCount).toBe(0);

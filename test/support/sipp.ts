@@ -1,6 +1,7 @@
 // SIPp for the SIP tests: finds `sipp` (installs Debian's sip-tester once when missing and root), runs a committed
 // scenario (test/sip/scenarios) on a free port of 127.0.0.2 against us, and returns its verdict and call counts.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/sip/sipJsStack';
 import { withAptLock } from './aptLock';
@@ -101,7 +102,23 @@ export async function startSipp(
       resolve({ code, successful: count('Successful call'), failed: count('Failed call'), output });
     });
   });
-  // A server scenario needs a moment to bind before we call it.
-  if (!options.target) await new Promise((r) => setTimeout(r, 150));
+  // A server scenario must have bound its port before we call it (on a loaded machine that takes a while).
+  if (!options.target) await boundOn127002(port, options.transport === 'tcp' ? 'tcp' : 'udp', child);
   return { port, done };
+}
+
+/** Waits until a socket of this machine is bound (UDP) or listening (TCP) on 127.0.0.2:port (Linux /proc). */
+async function boundOn127002(port: number, transport: 'udp' | 'tcp', child: ChildProcess): Promise<void> {
+  const local = `0200007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const table = readFileSync(`/proc/net/${transport}`, 'utf8').split('\n').slice(1);
+    const bound = table.some((line) => {
+      const [, address, , state] = line.trim().split(/\s+/);
+      return address === local && (transport === 'udp' || state === '0A');
+    });
+    if (bound || child.exitCode !== null) return;
+    if (Date.now() > deadline) throw new Error(`SIPp did not bind ${transport} 127.0.0.2:${port} within 10 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
