@@ -47,6 +47,16 @@ export interface RejectOptions {
 }
 
 /** What a channel needs from the engine. */
+/** What a channel hands the engine to start a transfer, once its preconditions hold. */
+export interface TransferStart {
+  callFrom: string;
+  secondsTimeout: number | null;
+  tag?: string;
+  player: TonePlayer;
+  tone: string;
+  urls?: CallbackUrls;
+}
+
 export interface ChannelHost {
   readonly clock: EngineClock;
   dial(
@@ -58,19 +68,7 @@ export interface ChannelHost {
   hangUp(leg: Leg): void;
   /** Send an application event to a leg (as an engine turn). */
   signal(leg: Leg, event: ChannelEvent): void;
-  startTransfer(
-    parent: Leg,
-    other: Channel,
-    destination: Destination,
-    options: {
-      callFrom: string;
-      secondsTimeout: number | null;
-      tag?: string;
-      player: TonePlayer;
-      tone: string;
-      urls?: CallbackUrls;
-    },
-  ): void;
+  startTransfer(parent: Leg, other: Channel, destination: Destination, options: TransferStart): void;
   retrieve(parent: Leg): void;
   owns(channel: Channel): boolean;
 }

@@ -9,14 +9,13 @@
  */
 import { State, type ClearedBy, type EndCause } from '../../machines/vocabulary';
 import type { ChannelEmitted, ChannelEvent } from '../../machines/channel';
-import { Channel, type ChannelHost } from './channel';
+import { Channel, type ChannelHost, type TransferStart } from './channel';
 import type { EngineClock } from './clock';
 import { newCallId } from './ids';
 import { Leg, type ActorOptions, type LegTransfer } from './leg';
-import type { CallbackUrls, TransferEndedInfo } from './events';
+import type { TransferEndedInfo } from './events';
 import type { CommandResult, ConfirmedCommand, Destination, Network, NetworkIndications } from './network';
 import type { Supervisor } from './supervisor';
-import type { TonePlayer } from './tonePlayer';
 import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
 import { AgentDesk } from './agent/desk';
 import { Inspection, type Inspectable, type LiveCall } from './inspection';
@@ -267,19 +266,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     this.turn(() => leg.actor.send(event));
   }
 
-  startTransfer(
-    parent: Leg,
-    other: Channel,
-    destination: Destination,
-    options: {
-      callFrom: string;
-      secondsTimeout: number | null;
-      tag?: string;
-      player: TonePlayer;
-      tone: string;
-      urls?: CallbackUrls;
-    },
-  ): void {
+  startTransfer(parent: Leg, other: Channel, destination: Destination, options: TransferStart): void {
     const target = new Leg(
       {
         callId: newCallId(),
