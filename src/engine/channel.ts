@@ -97,7 +97,7 @@ export class Channel {
 
   /** The channel's state (Aculab `State`); IDLE when it has no live leg. */
   get state(): State {
-    return this.#leg ? (this.#leg.actor.getSnapshot().value as State) : State.IDLE;
+    return this.#leg ? this.#leg.state : State.IDLE;
   }
 
   /**
