@@ -14,6 +14,7 @@ import type { CommandResult, Destination, Network, NetworkIndications } from '..
 import { DialogLayer, type Dialog, type InboundCall, type OutboundCall } from './dialog';
 import { LegMedia, rtpTarget } from './media/legMedia';
 import { RtpPortPool } from './media/ports';
+import { TONES } from './media/tones';
 import { answerSdp, buildSdp, offerSdp, parseSdp, withDirection } from './sdp';
 import { SipJsStack } from './sipJsStack';
 import type { ListenAddress } from './stack';
@@ -154,7 +155,7 @@ export class SipNetwork implements Network {
     try {
       rtp = this.rtp();
     } catch (e) {
-      return call.reject(503, `Service Unavailable (${(e as Error).message})`);
+      return call.reject(503, 'Service Unavailable', { warning: `399 switchboard "${(e as Error).message}"` });
     }
     let ourSdp: string;
     try {
@@ -374,6 +375,9 @@ export class SipNetwork implements Network {
       if (media?.bridgedTo === other) media.bridgedTo = null;
     }
   }
+
+  /** The tones `playTone` plays (media/tones.ts). */
+  readonly tones: readonly string[] = Object.keys(TONES);
 
   /** Plays `tone` (media/tones.ts) over RTP to the address and codec of the leg's SDP; throws for an unknown tone. */
   playTone(callId: string, tone: string): void {

@@ -89,7 +89,7 @@ function expectStream(packets: ParsedRtp[], payloadType: number): void {
 /** Real time for packets still in flight to arrive (there is no event for "nothing more comes"). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
 
-test('ringback over RTP while B rings (PCMA, 20 ms, 440 + 480 Hz), stopped by the answer; again after retrieval', async () => {
+test('ringback over RTP while B rings (PCMA, 20 ms, 440 + 480 Hz), stopped by the answer; after retrieval, RINGBACK_EU', async () => {
   const rtp = await rtpListener();
   const farEnd = await startSipp('uas-ring-answer.xml', { calls: 2 });
   const r = await start(farEnd);
@@ -100,7 +100,8 @@ test('ringback over RTP while B rings (PCMA, 20 ms, 440 + 480 Hz), stopped by th
   for (let round = 0; round < 2; round++) {
     const before = rtp.packets.length;
     const b = r.sb.createChannel();
-    expect(await a.transferToInboundService(b, 'voicemail')).toBe(State.TRANSFERRED);
+    const ringbackTone = round === 0 ? undefined : 'RINGBACK_EU';
+    expect(await a.transferToInboundService(b, 'voicemail', { ringbackTone })).toBe(State.TRANSFERRED);
     expect(r.network.media(a.callId!)).toMatchObject({ tone: null, bridgedTo: b.callId });
     await settle();
     const stream = rtp.packets.slice(before);
@@ -110,9 +111,15 @@ test('ringback over RTP while B rings (PCMA, 20 ms, 440 + 480 Hz), stopped by th
     expect(r.network.media(a.callId!).rtpPacketsSent).toBe(rtp.packets.length);
     expectStream(stream, 8);
     const samples = concat(stream.slice(0, 50).map((p) => p.samples)); // the first second: the tone is on
-    expect(powerShare(samples, 440)).toBeGreaterThan(0.4);
-    expect(powerShare(samples, 480)).toBeGreaterThan(0.4);
-    expect(powerShare(samples, 350)).toBeLessThan(0.02);
+    if (round === 0) {
+      // The default: the US ringback.
+      expect(powerShare(samples, 440)).toBeGreaterThan(0.4);
+      expect(powerShare(samples, 480)).toBeGreaterThan(0.4);
+      expect(powerShare(samples, 425)).toBeLessThan(0.05);
+    } else {
+      expect(powerShare(samples, 425)).toBeGreaterThan(0.8);
+      expect(powerShare(samples, 480)).toBeLessThan(0.05);
+    }
     streams.push(stream);
     expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
     expect(a.transferCause()).toBe(TransferCause.NORMAL);
@@ -152,7 +159,7 @@ test("early media: B's 183 SDP is re-INVITEd to A at once (no ringback), then B'
   expect(r.network.rtpPortsInUse).toBe(0);
 }, 30000);
 
-test('media.ports exhausted: B fails in the same turn with a clear error, A stays up, no INVITE is sent', async () => {
+test('media.ports exhausted: B fails in the same turn with a clear error, A stays up; a new call gets 503', async () => {
   const rtp = await rtpListener();
   const low = 2 * Math.floor((await freePort('127.0.0.1')) / 2);
   const r = await start(undefined, { ports: [low, low + 1] }); // one RTP port: A's
@@ -171,6 +178,30 @@ test('media.ports exhausted: B fails in the same turn with a clear error, A stay
     errorMessage: `The network's dial failed: ${message}`,
   });
   expect(errors.map((e) => e.message)).toEqual([message]);
+  // Another call while A holds the one port: 503 with a Warning saying why (SIPp checks it), no offer.
+  let offers = 0;
+  r.sb.on('incomingCall', () => offers++);
+  const second = await startSipp('uac-no-rtp-port.xml', { target: `127.0.0.1:${r.port}` });
+  expect(await second.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(offers).toBe(0);
+  expect(await a.hangUp()).toBe(State.IDLE);
+  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(r.network.rtpPortsInUse).toBe(0);
+}, 30000);
+
+test('an unknown ringbackTone is refused before anything happens: a TypeError naming the tones it plays', async () => {
+  const rtp = await rtpListener();
+  const r = await start(undefined);
+  const { caller, a } = await callIn(r, 'uac-bye-from-sut.xml', rtp.port);
+  const b = r.sb.createChannel();
+  await expect(a.transferToInboundService(b, 'voicemail', { ringbackTone: 'BEEP' })).rejects.toThrow(
+    new TypeError(
+      "transferToInboundService(): ringbackTone 'BEEP' is not a tone the network plays " +
+        '(RINGBACK, RINGBACK_US, RINGBACK_UK, RINGBACK_EU, DIAL)',
+    ),
+  );
+  expect([a.state, b.state]).toEqual([State.ANSWERED, State.IDLE]);
+  expect(r.sb.stats()).toMatchObject({ legs: 1, transfers: 0 });
   expect(await a.hangUp()).toBe(State.IDLE);
   expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
   expect(r.network.rtpPortsInUse).toBe(0);
