@@ -1,10 +1,11 @@
 // The SIP network's tone player: tone samples (frequencies by Goertzel, cadence in samples), the RTP sender on
 // the engine clock over a SimulatedClock (one G.711 packet per 20 ms of media time), the port pool and the
 // negotiated codec.
+import { createSocket, type Socket } from 'node:dgram';
 import { SimulatedClock } from '../../src';
 import { EngineClock } from '../../src/engine/clock';
 import type { SipClock } from '../../src/sip/clock';
-import { rtpTarget } from '../../src/sip/media/legMedia';
+import { LegMedia, rtpTarget } from '../../src/sip/media/legMedia';
 import { RtpPortPool, RtpPortsExhausted } from '../../src/sip/media/ports';
 import { PCMA, PCMU, RtpToneSender } from '../../src/sip/media/rtpTone';
 import { TONES, toneNamed, toneOn, toneSamples } from '../../src/sip/media/tones';
@@ -180,4 +181,92 @@ describe('rtpTarget: the far end address and the negotiated G.711 codec', () => 
   test('no common codec is a clear error', () => {
     expect(() => rtpTarget(ours, theirs('18 9'))).toThrow('No common G.711 codec: we offer 0 8 101, the far end 18 9');
   });
+});
+
+describe('LegMedia: a leg port, its socket and tone', () => {
+  async function listener(): Promise<{
+    port: number;
+    got: (n: number) => Promise<{ from: number; rtp: ParsedRtp }[]>;
+  }> {
+    const socket = createSocket('udp4');
+    const seen: { from: number; rtp: ParsedRtp }[] = [];
+    let waiting: (() => void) | undefined;
+    socket.on('message', (m, rinfo) => {
+      seen.push({ from: rinfo.port, rtp: parseRtp(m) });
+      waiting?.();
+    });
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    sockets.push(socket);
+    const got = (n: number) =>
+      new Promise<typeof seen>((resolve) => {
+        const check = () => seen.length >= n && resolve(seen);
+        waiting = check;
+        check();
+      });
+    return { port: socket.address().port, got };
+  }
+  const sockets: Socket[] = [];
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.close();
+  });
+
+  test('plays from its own port to the target, on the engine clock; close stops it and returns the port', async () => {
+    const sim = new SimulatedClock();
+    const clock = new EngineClock(sim);
+    const pool = new RtpPortPool(40000, 49999);
+    const far = await listener();
+    const media = new LegMedia(pool, '127.0.0.1', pool.allocate(), clock);
+    media.play('RINGBACK', { address: '127.0.0.1', port: far.port, payloadType: PCMU });
+    sim.increment(40);
+    const seen = await far.got(3);
+    expect(seen.map((s) => [s.from, s.rtp.payloadType])).toEqual([
+      [media.port, 0],
+      [media.port, 0],
+      [media.port, 0],
+    ]);
+    expect([media.tone, media.packetsSent]).toEqual(['RINGBACK', 3]);
+    media.close();
+    media.close();
+    expect([media.tone, pool.used, clock.pendingTimers]).toEqual([null, 0, 0]);
+    expect(() => media.play('BEEP', { address: '127.0.0.1', port: far.port, payloadType: PCMU })).toThrow(/BEEP/);
+  });
+
+  test('a port another process holds: the tone is sent from a free port of the host instead', async () => {
+    const sim = new SimulatedClock();
+    const clock = new EngineClock(sim);
+    const taken = createSocket('udp4');
+    sockets.push(taken);
+    await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', resolve));
+    const port = taken.address().port;
+    const pool = new RtpPortPool(port, port + 1);
+    const far = await listener();
+    const errors: Error[] = [];
+    const media = new LegMedia(pool, '127.0.0.1', port, clock, (e) => errors.push(e));
+    media.play('RINGBACK_UK', { address: '127.0.0.1', port: far.port, payloadType: PCMA });
+    // The bind fails and is retried on a free port; packets sent meanwhile are lost: play on until one arrives.
+    const arrived = far.got(1);
+    let first: { from: number; rtp: ParsedRtp } | undefined;
+    void arrived.then((seen) => (first = seen[0]));
+    for (let i = 0; i < 100 && !first; i++) {
+      sim.increment(20);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(first?.from).not.toBe(port);
+    expect(first?.rtp.payloadType).toBe(8);
+    expect(errors).toEqual([]);
+    media.close();
+  });
+});
+
+test('RtpToneSender: start while running and stop while stopped change nothing', () => {
+  const sim = new SimulatedClock();
+  const clock = new EngineClock(sim);
+  let sent = 0;
+  const s = new RtpToneSender({ clock, tone: TONES.DIAL, payloadType: PCMU, send: () => sent++ });
+  s.stop();
+  s.start();
+  s.start();
+  expect([s.running, sent, clock.pendingTimers]).toEqual([true, 1, 1]);
+  s.stop();
+  expect([s.running, clock.pendingTimers]).toEqual([false, 0]);
 });
