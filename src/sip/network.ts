@@ -10,6 +10,7 @@ import { fromSipResponse, toQ850, toSip } from '../causes';
 import type { EngineClock } from '../engine/clock';
 import type { CommandResult, Destination, Network, NetworkIndications } from '../engine/network';
 import { DialogLayer, type Dialog, type InboundCall, type OutboundCall } from './dialog';
+import { checkLimits, InviteRateLimiter, type SipLimits } from './limits';
 import { answerSdp, buildSdp, offerSdp, parseSdp, withDirection } from './sdp';
 import { SipJsStack } from './sipJsStack';
 import type { ListenAddress } from './stack';
@@ -23,6 +24,8 @@ export interface SipNetworkOptions {
   gateway?: string;
   /** The RTP address and port range put in our SDP. Default: the listen host, ports 20000-20999. */
   media?: { host?: string; ports?: readonly [number, number] };
+  /** The largest message, and new INVITEs per source address (limits.ts; docs/sip.md "Bad and hostile input"). */
+  limits?: SipLimits;
 }
 
 /** What the SIP network's media is doing for one live leg (signalling only: no RTP is sent yet). */
@@ -74,6 +77,8 @@ export class SipNetwork implements Network {
   private readonly ports: readonly [number, number];
   private nextPort: number;
   private engine: NetworkIndications | null = null;
+  private clock: EngineClock | undefined;
+  private readonly limiter: InviteRateLimiter;
   private readonly legs = new Map<string, SipLeg>();
   /** The inbound call being offered to the engine (its commands may come before `offer` returns its call id). */
   private offering: { call: InboundCall; leg?: SipLeg } | undefined;
@@ -84,6 +89,8 @@ export class SipNetwork implements Network {
     const listen = checkListen(options?.listen);
     this.services = checkServices(options.services);
     this.gateway = options.gateway === undefined ? undefined : checkUri('gateway', options.gateway);
+    const limits = checkLimits(options.limits);
+    this.limiter = new InviteRateLimiter(limits, () => this.clock?.now() ?? Date.now());
     const host = listen[0].host;
     this.mediaHost = options.media?.host ?? host;
     this.ports = checkPorts(options.media?.ports ?? [20000, 20999]);
@@ -93,6 +100,7 @@ export class SipNetwork implements Network {
       port: listen[0].port,
       udp: listen.some((l) => l.protocol === 'UDP'),
       tcp: listen.some((l) => l.protocol === 'TCP'),
+      maxBytes: limits.maxMessageBytes,
     });
     this.layer = new DialogLayer({ stack: this.stack });
     this.layer.onInvite((call) => this.onInvite(call));
@@ -114,8 +122,9 @@ export class SipNetwork implements Network {
     return { ...(this.legs.get(callId)?.media ?? { tone: null, bridgedTo: null }) };
   }
 
-  attach(engine: NetworkIndications, _clock: EngineClock): void {
+  attach(engine: NetworkIndications, clock: EngineClock): void {
     this.engine = engine;
+    this.clock = clock;
   }
 
   // ---- inbound ----
@@ -123,6 +132,8 @@ export class SipNetwork implements Network {
   private onInvite(call: InboundCall): void {
     const engine = this.engine;
     if (!engine) return call.reject(503, 'Service Unavailable');
+    const admitted = this.limiter.admit(call.remote.address);
+    if (admitted !== true) return call.reject(503, 'Service Unavailable', { 'retry-after': admitted.retryAfter });
     let ourSdp: string;
     try {
       ourSdp =
@@ -147,6 +158,7 @@ export class SipNetwork implements Network {
     leg.callId = callId;
     leg.ourSdp = ourSdp;
     leg.inbound = call;
+    if (leg.released) return;
     this.legs.set(callId, leg);
     call.onCancel = () => {
       if (!leg.released) engine.hungUp(callId);
@@ -344,7 +356,8 @@ export class SipNetwork implements Network {
   }
 
   release(callId: string, cause: EndCause, by: 'local' | 'remote'): void {
-    const leg = this.legs.get(callId);
+    // A reject from inside the offer (the application's incomingCall listener) comes before offer returns.
+    const leg = this.legs.get(callId) ?? (this.offering ? this.leg(callId) : undefined);
     if (!leg) {
       // An `answered` for a call we had forgotten: the engine asks again to end it.
       return;
