@@ -204,7 +204,7 @@ describe.each(['udp', 'tcp'] as const)('hostile input over %s', (transport) => {
     await expectSettled(r, 1);
   }, 20000);
 
-  test('a flood of INVITEs from one address: beyond the burst, 503 with Retry-After; other addresses still get in', async () => {
+  test('an INVITE flood from one address: 503 + Retry-After beyond the burst; other sources get in', async () => {
     const r = await start(transport, { limits: { invitesPerSecond: 0.01, inviteBurst: 3 } });
     const p = await peer(r, transport);
     const ids = Array.from({ length: 6 }, (_, i) => `flood-${i}`);
@@ -279,7 +279,7 @@ describe.each(['udp', 'tcp'] as const)('hostile input over %s', (transport) => {
 });
 
 describe('hostile input over tcp only', () => {
-  test('a head announcing a body over the limit gets 513 at once; the connection is closed, the body never read', async () => {
+  test('a head announcing a body over the limit: 513 at once, the connection closed, the body never read', async () => {
     const r = await start('tcp');
     const p = await peer(r, 'tcp');
     p.send(inviteText(p, r.target, { callId: 'huge' }).replace('Content-Length: 0', 'Content-Length: 100000000'));

@@ -127,7 +127,8 @@ export async function rawPeer(
           waiters.delete(look);
           reject(
             new Error(
-              `no matching SIP message within ${timeoutMs} ms; got:\n${received.map((m) => m.raw.split('\r\n')[0]).join('\n')}`,
+              `no matching SIP message within ${timeoutMs} ms; got:\n` +
+                received.map((m) => m.raw.split('\r\n')[0]).join('\n'),
             ),
           );
         }, timeoutMs);
@@ -188,9 +189,10 @@ export function inDialog(
   const t = peer.transport.toUpperCase();
   const contact = (ok.headers.contact as { uri: unknown }[] | undefined)?.[0]?.uri;
   const target = o.remoteTarget ?? (typeof contact === 'string' ? contact : sip.stringifyUri(contact));
+  const branch = o.branch ?? `z9hG4bK-${method}-${Math.random().toString(36).slice(2)}`;
   return (
     `${method} ${target} SIP/2.0\r\n` +
-    `Via: SIP/2.0/${t} ${peer.address}:${peer.port};branch=${o.branch ?? `z9hG4bK-${method}-${Math.random().toString(36).slice(2)}`};rport\r\n` +
+    `Via: SIP/2.0/${t} ${peer.address}:${peer.port};branch=${branch};rport\r\n` +
     `${line(ok.raw, 'From')}\r\n${line(ok.raw, 'To')}\r\n${line(ok.raw, 'Call-ID')}\r\n` +
     `CSeq: ${o.cseq} ${method}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`
   );
