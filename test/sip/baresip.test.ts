@@ -1,7 +1,8 @@
 // End to end with a real softphone on both sides: baresip A calls an IVR-like application on the SIP network,
-// which answers and does a retrievable transfer to baresip B; B rings, then answers (A is re-INVITEd with B's
-// SDP, so A's RTP reaches B: B decodes A's 600 Hz tone); B hangs up, A is retrieved (re-INVITEd back), A hangs
-// up. Asserts the states, transferCause(), the callbacks in order, both phones' view, and nothing left behind.
+// which answers and does a retrievable transfer to baresip B; A hears ringback (decoded from our RTP) while B
+// rings; B then answers (A is re-INVITEd with B's SDP, so A's RTP reaches B: B decodes A's 600 Hz tone); B hangs
+// up, A is retrieved (re-INVITEd back), A hangs up. Asserts the states, transferCause(), the callbacks in order,
+// both phones' view and RTP counts, and nothing left behind.
 import {
   createSipNetwork,
   createSwitchboard,
@@ -94,6 +95,15 @@ test('baresip calls in, is answered and transferred to a second baresip, which a
   await bRinging;
   expect(b.state).toBe(State.RING_OUTGOING);
 
+  // While B rings, A hears ringback: RTP from the tone player reaches A's SDP port and A decodes it as the US
+  // ringback (440 + 480 Hz, the first 2 s of its cadence are on), not as anything of B's or its own.
+  await until(() => caller.decodedFrames() >= 25, 'A to decode 25 frames (0.5 s) of ringback');
+  const ringback = caller.decodedSamples();
+  expect(toneShare(ringback, 440)).toBeGreaterThan(0.3);
+  expect(toneShare(ringback, 480)).toBeGreaterThan(0.3);
+  expect(toneShare(ringback, 600)).toBeLessThan(0.05);
+  expect(b.state).toBe(State.RING_OUTGOING);
+
   // B answers: the transfer is complete and A is re-INVITEd with B's SDP (RFC 3725), so A's RTP goes to B.
   await target.accept();
   expect(await transfer).toBe(State.TRANSFERRED);
@@ -130,8 +140,10 @@ test('baresip calls in, is answered and transferred to a second baresip, which a
   expect(network.legCount).toBe(0);
   expect(network.dialogCount).toBe(0);
 
-  // Each phone's own RTP counts for its one call: B received what A sent it after the bridge.
+  // Each phone's own RTP counts for its one call: A received at least the ringback it decoded (the jitter
+  // buffer holds a few packets back), B what A sent it after the bridge.
   const [[aStats], [bStats]] = await Promise.all([caller.stop(), target.stop()]);
+  expect(aStats.rxPackets).toBeGreaterThanOrEqual(ringback.length / 160);
   expect(aStats.txPackets).toBeGreaterThan(25);
   expect(bStats.rxPackets).toBeGreaterThanOrEqual(25);
 }, 30_000);
