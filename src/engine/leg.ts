@@ -88,7 +88,11 @@ export class Leg implements LegFacts, Inspectable {
     if (spec.destination !== undefined) this.destination = spec.destination;
     if (spec.parent !== undefined) this.parent = spec.parent;
     this.startTime = spec.startTime;
-    this.actor = createActor(channelMachine, { ...options, input: { direction: spec.direction }, id: spec.callId });
+    this.actor = createActor(channelMachine, {
+      ...options,
+      input: { direction: spec.direction, callId: spec.callId, transferTarget: spec.parent !== undefined },
+      id: spec.callId,
+    });
     recordTimers(this.actor, options.clock, 'leg', spec.callId);
   }
 
