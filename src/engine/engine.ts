@@ -98,6 +98,10 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     return this.ownChannels.has(channel);
   }
 
+  tones(): readonly string[] | undefined {
+    return this.network.tones;
+  }
+
   // ---- legs ----
 
   /** @internal Register a leg, attach it to its channel and start its actor. */
