@@ -284,6 +284,7 @@ export class SipNetwork implements Network {
     });
     dialog.on('modified', (sdp) => {
       if (leg.released || sdp === undefined) return;
+      leg.rtp?.retarget(leg.ourSdp, sdp); // a tone playing follows the far end to its new address
       let direction: string;
       try {
         direction = parseSdp(sdp).direction;

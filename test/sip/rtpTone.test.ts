@@ -231,6 +231,36 @@ describe('LegMedia: a leg port, its socket and tone', () => {
     expect(() => media.play('BEEP', { address: '127.0.0.1', port: far.port, payloadType: PCMU })).toThrow(/BEEP/);
   });
 
+  test('retarget: a new codec starts a new stream to the new address; an SDP without G.711 changes nothing', async () => {
+    const sim = new SimulatedClock();
+    const clock = new EngineClock(sim);
+    const pool = new RtpPortPool(40000, 49999);
+    const one = await listener();
+    const two = await listener();
+    const sdp = (port: number, pt: number) =>
+      `v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP ${pt}\r\n`;
+    const ours = buildSdp(offerSdp({ address: '127.0.0.1', port: 40000 }));
+    const media = new LegMedia(pool, '127.0.0.1', pool.allocate(), clock);
+    media.retarget(ours, sdp(two.port, 8)); // no tone: nothing to move
+    media.play('RINGBACK', rtpTarget(ours, sdp(one.port, 0)));
+    media.retarget(ours, sdp(two.port, 18)); // no common codec: stays
+    sim.increment(20);
+    const before = await one.got(2);
+    media.retarget(ours, sdp(two.port, 8));
+    sim.increment(20);
+    const after = await two.got(2);
+    expect(before.map((p) => [p.rtp.payloadType, p.rtp.marker])).toEqual([
+      [0, true],
+      [0, false],
+    ]);
+    expect(after.map((p) => [p.rtp.payloadType, p.rtp.marker])).toEqual([
+      [8, true],
+      [8, false],
+    ]);
+    expect(after[0].rtp.ssrc).not.toBe(before[0].rtp.ssrc);
+    media.close();
+  });
+
   test('a port another process holds: the tone is sent from a free port of the host instead', async () => {
     const sim = new SimulatedClock();
     const clock = new EngineClock(sim);

@@ -135,6 +135,31 @@ test('ringback over RTP while B rings (PCMA, 20 ms, 440 + 480 Hz), stopped by th
   expect(r.network.legCount).toBe(0);
 }, 30000);
 
+test('the caller re-INVITEs to a new RTP port while B rings: the ringback follows it there, one stream', async () => {
+  const first = await rtpListener();
+  const moved = await rtpListener();
+  const farEnd = await startSipp('uas-ring-answer.xml');
+  const r = await start(farEnd);
+  const caller = await startSipp('uac-media-move.xml', {
+    target: `127.0.0.1:${r.port}`,
+    extra: ['-key', 'rtp_port', `${first.port}`, '-key', 'rtp_port2', `${moved.port}`],
+  });
+  const a = await r.a;
+  await a.ring();
+  expect(await a.answer()).toBe(State.ANSWERED);
+  a.createTonePlayer();
+  expect(await a.transferToInboundService(r.sb.createChannel(), 'voicemail')).toBe(State.TRANSFERRED);
+  await settle();
+  // About 0.7 s of ringback at the first port, then 0.8 s at the new one.
+  expect(first.packets.length).toBeGreaterThanOrEqual(15);
+  expect(moved.packets.length).toBeGreaterThanOrEqual(15);
+  expectStream([...first.packets, ...moved.packets], 8); // the same stream, moved
+  expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
+  expect(await a.hangUp()).toBe(State.IDLE);
+  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+}, 30000);
+
 test("early media: B's 183 SDP is re-INVITEd to A at once (no ringback), then B's answer, then ours on retrieval", async () => {
   const rtp = await rtpListener();
   const farEnd = await startSipp('uas-early-answer.xml');

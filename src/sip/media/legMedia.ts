@@ -70,6 +70,20 @@ export class LegMedia {
     this.sender.start();
   }
 
+  /** The far end's SDP changed (its re-INVITE): a tone playing goes on to the new address and codec. */
+  retarget(ourSdp: string, remoteSdp: string): void {
+    const tone = this.tone;
+    if (tone === null || !this.target) return;
+    let target: RtpTarget;
+    try {
+      target = rtpTarget(ourSdp, remoteSdp);
+    } catch {
+      return; // no usable media in the new SDP: the tone goes on where it went
+    }
+    if (target.payloadType !== this.target.payloadType) this.play(tone, target);
+    else this.target = target;
+  }
+
   stop(): void {
     this.sender?.stop();
     this.sender = undefined;
