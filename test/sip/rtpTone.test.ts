@@ -176,7 +176,20 @@ describe('rtpTarget: the far end address and the negotiated G.711 codec', () => 
     ['0 8', 0],
     ['18 8 101', 8],
   ])('far end %s → payload type %i', (payloads, pt) => {
-    expect(rtpTarget(ours, theirs(payloads))).toEqual({ address: '10.0.0.9', port: 4000, payloadType: pt });
+    expect(rtpTarget(ours, theirs(payloads))).toEqual({
+      address: '10.0.0.9',
+      port: 4000,
+      payloadType: pt,
+      receives: true,
+    });
+  });
+  test.each([
+    ['sendrecv', true],
+    ['recvonly', true],
+    ['sendonly', false],
+    ['inactive', false],
+  ])('a=%s: the far end takes media: %s', (direction, receives) => {
+    expect(rtpTarget(ours, theirs('8') + `a=${direction}\r\n`).receives).toBe(receives);
   });
   test('no common codec is a clear error', () => {
     expect(() => rtpTarget(ours, theirs('18 9'))).toThrow('No common G.711 codec: we offer 0 8 101, the far end 18 9');
@@ -216,7 +229,7 @@ describe('LegMedia: a leg port, its socket and tone', () => {
     const pool = new RtpPortPool(40000, 49999);
     const far = await listener();
     const media = new LegMedia(pool, '127.0.0.1', pool.allocate(), clock);
-    media.play('RINGBACK', { address: '127.0.0.1', port: far.port, payloadType: PCMU });
+    media.play('RINGBACK', { address: '127.0.0.1', port: far.port, payloadType: PCMU, receives: true });
     sim.increment(40);
     const seen = await far.got(3);
     expect(seen.map((s) => [s.from, s.rtp.payloadType])).toEqual([
@@ -228,10 +241,12 @@ describe('LegMedia: a leg port, its socket and tone', () => {
     media.close();
     media.close();
     expect([media.tone, pool.used, clock.pendingTimers]).toEqual([null, 0, 0]);
-    expect(() => media.play('BEEP', { address: '127.0.0.1', port: far.port, payloadType: PCMU })).toThrow(/BEEP/);
+    expect(() =>
+      media.play('BEEP', { address: '127.0.0.1', port: far.port, payloadType: PCMU, receives: true }),
+    ).toThrow(/BEEP/);
   });
 
-  test('retarget: a new codec starts a new stream to the new address; an SDP without G.711 changes nothing', async () => {
+  test('retarget: held (inactive) nothing sent; a new codec starts a new stream to the new address; no G.711: no change', async () => {
     const sim = new SimulatedClock();
     const clock = new EngineClock(sim);
     const pool = new RtpPortPool(40000, 49999);
@@ -246,6 +261,9 @@ describe('LegMedia: a leg port, its socket and tone', () => {
     media.retarget(ours, sdp(two.port, 18)); // no common codec: stays
     sim.increment(20);
     const before = await one.got(2);
+    media.retarget(ours, sdp(one.port, 0) + 'a=inactive\r\n'); // the far end holds: nothing is sent
+    sim.increment(100);
+    expect(media.packetsSent).toBe(2);
     media.retarget(ours, sdp(two.port, 8));
     sim.increment(20);
     const after = await two.got(2);
@@ -272,7 +290,7 @@ describe('LegMedia: a leg port, its socket and tone', () => {
     const far = await listener();
     const errors: Error[] = [];
     const media = new LegMedia(pool, '127.0.0.1', port, clock, (e) => errors.push(e));
-    media.play('RINGBACK_UK', { address: '127.0.0.1', port: far.port, payloadType: PCMA });
+    media.play('RINGBACK_UK', { address: '127.0.0.1', port: far.port, payloadType: PCMA, receives: true });
     // The bind fails and is retried on a free port; packets sent meanwhile are lost: play on until one arrives.
     const arrived = far.got(1);
     let first: { from: number; rtp: ParsedRtp } | undefined;
