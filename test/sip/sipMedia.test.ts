@@ -98,7 +98,7 @@ function expectStream(packets: ParsedRtp[], payloadType: number): void {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
 
 describe.each(['udp', 'tcp'] as const)('signalling over %s', (transport) => {
-  test('ringback over RTP while B rings (PCMA, 20 ms, 440 + 480 Hz), stopped by the answer; after retrieval, RINGBACK_EU', async () => {
+  test('ringback over RTP while B rings (PCMA, 20 ms, 440 + 480 Hz), none after the answer; RINGBACK_EU', async () => {
     const rtp = await rtpListener();
     const farEnd = await startSipp('uas-ring-answer.xml', { calls: 2, transport });
     const r = await start(farEnd, undefined, transport);
@@ -144,7 +144,7 @@ describe.each(['udp', 'tcp'] as const)('signalling over %s', (transport) => {
     expect(r.network.legCount).toBe(0);
   }, 30000);
 
-  test("early media: B's 183 SDP is re-INVITEd to A at once (no ringback), then B's answer, then ours on retrieval", async () => {
+  test("early media: A re-INVITEd with B's 183 SDP (no ringback), then its answer, then ours on retrieval", async () => {
     const rtp = await rtpListener();
     const farEnd = await startSipp('uas-early-answer.xml', { transport });
     const r = await start(farEnd, undefined, transport);
@@ -184,9 +184,9 @@ test('the caller re-INVITEs to a new RTP port while B rings: the ringback follow
   a.createTonePlayer();
   expect(await a.transferToInboundService(r.sb.createChannel(), 'voicemail')).toBe(State.TRANSFERRED);
   await settle();
-  // About 0.7 s of ringback at the first port, then 0.8 s at the new one.
-  expect(first.packets.length).toBeGreaterThanOrEqual(15);
-  expect(moved.packets.length).toBeGreaterThanOrEqual(15);
+  // About 0.9 s of ringback at the first port (less the time B takes to ring), then 0.6 s at the new one.
+  expect(first.packets.length).toBeGreaterThanOrEqual(10);
+  expect(moved.packets.length).toBeGreaterThanOrEqual(10);
   expectStream([...first.packets, ...moved.packets], 8); // the same stream, moved
   expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
   expect(await a.hangUp()).toBe(State.IDLE);
@@ -194,7 +194,7 @@ test('the caller re-INVITEs to a new RTP port while B rings: the ringback follow
   expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
 }, 30000);
 
-test('media.ports exhausted: B fails in the same turn with a clear error, A stays up; a new call gets 503', async () => {
+test('media.ports exhausted: B fails in the same turn, clearly; A stays up; a new call gets 503', async () => {
   const rtp = await rtpListener();
   const low = 2 * Math.floor((await freePort('127.0.0.1')) / 2);
   const r = await start(undefined, { ports: [low, low + 1] }); // one RTP port: A's

@@ -1,9 +1,9 @@
 /**
  * The media of one SIP leg: its RTP port from the pool (the port our SDP names), the UDP socket on it (bound the
  * first time a tone plays, so legs that never play one hold no socket), and the tone sender playing to the far
- * end's address and payload type from the SDP (not sent while that SDP says it takes no media: sendonly, inactive). If another process holds the port, the tone is sent from a free
- * port of the same host instead (the far end still gets it; symmetric RTP aside). `close` stops the tone, closes
- * the socket and returns the port.
+ * end's address and payload type from the SDP (not sent while that SDP takes no media: sendonly, inactive). If
+ * another process holds the port, the tone is sent from a free port of the same host instead (the far end still
+ * gets it; symmetric RTP aside). `close` stops the tone, closes the socket and returns the port.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
