@@ -516,7 +516,7 @@ function checkPorts(ports: unknown): readonly [number, number] {
     ports[0] + (ports[0] % 2) < ports[1];
   if (!ok) {
     throw new TypeError(
-      `createSipNetwork(): media.ports must be [low, high] with an even port and the next, got ${JSON.stringify(ports)}`,
+      `createSipNetwork(): media.ports must be [low, high] (an even port and the next), got ${JSON.stringify(ports)}`,
     );
   }
   return ports as [number, number];

@@ -246,7 +246,7 @@ describe('LegMedia: a leg port, its socket and tone', () => {
     ).toThrow(/BEEP/);
   });
 
-  test('retarget: nothing sent while held; a new codec: a new stream to the new port; no G.711: no change', async () => {
+  test('retarget: nothing sent while held; a new codec: a new stream to the new port; no G.711: kept', async () => {
     const sim = new SimulatedClock();
     const clock = new EngineClock(sim);
     const pool = new RtpPortPool(40000, 49999);

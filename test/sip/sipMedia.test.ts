@@ -144,7 +144,7 @@ describe.each(['udp', 'tcp'] as const)('signalling over %s', (transport) => {
     expect(r.network.legCount).toBe(0);
   }, 30000);
 
-  test("early media: A re-INVITEd with B's 183 SDP (no ringback), then its answer, then ours on retrieval", async () => {
+  test("early media: A re-INVITEd with B's 183 SDP (no ringback), its answer, ours on retrieval", async () => {
     const rtp = await rtpListener();
     const farEnd = await startSipp('uas-early-answer.xml', { transport });
     const r = await start(farEnd, undefined, transport);
@@ -241,3 +241,16 @@ test('an unknown ringbackTone is refused before anything happens: a TypeError na
   expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
   expect(r.network.rtpPortsInUse).toBe(0);
 }, 30000);
+
+test.each([[[20001, 20002]], [[20000, 20000]], [[0, 1]], [[20000.5, 20010]]])(
+  'media.ports %j without an even port and the one above it: a TypeError naming the option',
+  (ports) => {
+    expect(() =>
+      createSipNetwork({ listen: ['udp:127.0.0.1:0'], media: { ports: ports as [number, number] } }),
+    ).toThrow(
+      new TypeError(
+        `createSipNetwork(): media.ports must be [low, high] (an even port and the next), got ${JSON.stringify(ports)}`,
+      ),
+    );
+  },
+);
