@@ -99,7 +99,7 @@ export class Channel {
 
   /** The channel's state (Aculab `State`); IDLE when it has no live leg. */
   get state(): State {
-    return this.#leg ? (this.#leg.actor.getSnapshot().value as State) : State.IDLE;
+    return this.#leg ? this.#leg.state : State.IDLE;
   }
 
   /**
@@ -253,6 +253,11 @@ export class Channel {
   /** @internal This channel's leg is operated from agent `phoneNumber`'s desk. */
   lockToAgent(phoneNumber: string): void {
     this.#agent = phoneNumber;
+  }
+
+  /** @internal The agent whose desk operates this channel's calls, or null. */
+  get agentLock(): string | null {
+    return this.#agent;
   }
 
   #refuseIfAgents(method: string): void {

@@ -12,6 +12,7 @@ import type { EngineClock } from '../engine/clock';
 import { realClock, type SipClock } from './clock';
 import type { CommandResult, Destination, Network, NetworkIndications } from '../engine/network';
 import { DialogLayer, type Dialog, type InboundCall, type OutboundCall } from './dialog';
+import { checkLimits, InviteRateLimiter, type SipLimits } from './limits';
 import { LegMedia, rtpTarget } from './media/legMedia';
 import { RtpPortPool } from './media/ports';
 import { TONES } from './media/tones';
@@ -28,6 +29,8 @@ export interface SipNetworkOptions {
   gateway?: string;
   /** The RTP address and port range put in our SDP. Default: the listen host, ports 20000-20999. */
   media?: { host?: string; ports?: readonly [number, number] };
+  /** The largest message, and new INVITEs per source address (limits.ts; docs/sip.md "Bad and hostile input"). */
+  limits?: SipLimits;
 }
 
 /** What the SIP network's media is doing for one live leg. */
@@ -90,6 +93,7 @@ export class SipNetwork implements Network {
   private readonly ports: RtpPortPool;
   private clock: SipClock = realClock;
   private engine: NetworkIndications | null = null;
+  private readonly limiter: InviteRateLimiter;
   private readonly legs = new Map<string, SipLeg>();
   /** The inbound call being offered to the engine (its commands may come before `offer` returns its call id). */
   private offering: { call: InboundCall; ourSdp: string; rtp: LegMedia; leg?: SipLeg } | undefined;
@@ -100,6 +104,8 @@ export class SipNetwork implements Network {
     const listen = checkListen(options?.listen);
     this.services = checkServices(options.services);
     this.gateway = options.gateway === undefined ? undefined : checkUri('gateway', options.gateway);
+    const limits = checkLimits(options.limits);
+    this.limiter = new InviteRateLimiter(limits, () => this.clock.now());
     const host = listen[0].host;
     this.mediaHost = options.media?.host ?? host;
     const ports = checkPorts(options.media?.ports ?? [20000, 20999]);
@@ -109,6 +115,7 @@ export class SipNetwork implements Network {
       port: listen[0].port,
       udp: listen.some((l) => l.protocol === 'UDP'),
       tcp: listen.some((l) => l.protocol === 'TCP'),
+      maxBytes: limits.maxMessageBytes,
     });
     this.layer = new DialogLayer({ stack: this.stack });
     this.layer.onInvite((call) => this.onInvite(call));
@@ -151,6 +158,8 @@ export class SipNetwork implements Network {
   private onInvite(call: InboundCall): void {
     const engine = this.engine;
     if (!engine) return call.reject(503, 'Service Unavailable');
+    const admitted = this.limiter.admit(call.remote.address);
+    if (admitted !== true) return call.reject(503, 'Service Unavailable', { 'retry-after': admitted.retryAfter });
     let rtp: LegMedia;
     try {
       rtp = this.rtp();
@@ -180,6 +189,7 @@ export class SipNetwork implements Network {
     this.offering = undefined;
     leg.callId = callId;
     leg.inbound = call;
+    if (leg.released) return;
     this.legs.set(callId, leg);
     call.onCancel = () => {
       if (!leg.released) engine.hungUp(callId);
@@ -394,7 +404,8 @@ export class SipNetwork implements Network {
   }
 
   release(callId: string, cause: EndCause, by: 'local' | 'remote'): void {
-    const leg = this.legs.get(callId);
+    // A reject from inside the offer (the application's incomingCall listener) comes before offer returns.
+    const leg = this.legs.get(callId) ?? (this.offering ? this.leg(callId) : undefined);
     if (!leg) {
       // An `answered` for a call we had forgotten: the engine asks again to end it.
       return;
