@@ -10,16 +10,17 @@ import { RtpPortPool, RtpPortsExhausted } from '../../src/sip/media/ports';
 import { PCMA, PCMU, RtpToneSender } from '../../src/sip/media/rtpTone';
 import { TONES, toneNamed, toneOn, toneSamples } from '../../src/sip/media/tones';
 import { buildSdp, offerSdp } from '../../src/sip/sdp';
-import { concat, parseRtp, powerShare, type ParsedRtp } from '../support/rtp';
+import { concat, parseRtp, type ParsedRtp } from '../support/rtp';
+import { toneShare } from '../support/toneDetect';
 
 describe('tones', () => {
   test('RINGBACK is the US ringback: 440 + 480 Hz and nothing else', () => {
     const samples = toneSamples(TONES.RINGBACK, 0, 8000); // the first second (on)
-    const share440 = powerShare(samples, 440);
-    const share480 = powerShare(samples, 480);
+    const share440 = toneShare(samples, 440);
+    const share480 = toneShare(samples, 480);
     expect(share440).toBeGreaterThan(0.45);
     expect(share480).toBeGreaterThan(0.45);
-    for (const f of [350, 400, 425, 450, 620]) expect(powerShare(samples, f)).toBeLessThan(0.01);
+    for (const f of [350, 400, 425, 450, 620]) expect(toneShare(samples, f)).toBeLessThan(0.01);
   });
 
   test('RINGBACK cadence: 2 s on, 4 s off, exact in samples', () => {
@@ -40,8 +41,8 @@ describe('tones', () => {
 
   test('RINGBACK_UK is 400 + 450 Hz, 0.4 on, 0.2 off, 0.4 on, 2 off; RINGBACK_EU 425 Hz', () => {
     const uk = toneSamples(TONES.RINGBACK_UK, 0, 3200); // 0.4 s
-    expect(powerShare(uk, 400)).toBeGreaterThan(0.45);
-    expect(powerShare(uk, 450)).toBeGreaterThan(0.45);
+    expect(toneShare(uk, 400)).toBeGreaterThan(0.45);
+    expect(toneShare(uk, 450)).toBeGreaterThan(0.45);
     const on = (ms: number) => toneOn(TONES.RINGBACK_UK, ms);
     expect([on(399), on(400), on(599), on(600), on(999), on(1000), on(2999), on(3000)]).toEqual([
       true,
@@ -53,7 +54,7 @@ describe('tones', () => {
       false,
       true,
     ]);
-    expect(powerShare(toneSamples(TONES.RINGBACK_EU, 0, 8000), 425)).toBeGreaterThan(0.95);
+    expect(toneShare(toneSamples(TONES.RINGBACK_EU, 0, 8000), 425)).toBeGreaterThan(0.95);
     expect(toneOn(TONES.DIAL, 123456)).toBe(true);
   });
 
@@ -114,9 +115,9 @@ describe('RtpToneSender on the engine clock (SimulatedClock)', () => {
     expect(packets).toHaveLength(300);
     expect(packets.every((p) => p.payloadType === 8)).toBe(true);
     const on = concat(packets.slice(0, 100).map((p) => p.samples));
-    expect(powerShare(on, 440)).toBeGreaterThan(0.45);
-    expect(powerShare(on, 480)).toBeGreaterThan(0.45);
-    expect(powerShare(on, 620)).toBeLessThan(0.01);
+    expect(toneShare(on, 440)).toBeGreaterThan(0.45);
+    expect(toneShare(on, 480)).toBeGreaterThan(0.45);
+    expect(toneShare(on, 620)).toBeLessThan(0.01);
     // A-law has no exact zero: silence decodes to ±8.
     expect(packets.slice(100).every((p) => p.samples.every((v) => Math.abs(v) <= 8))).toBe(true);
   });
