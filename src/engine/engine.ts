@@ -19,6 +19,7 @@ import type { Supervisor } from './supervisor';
 import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
 import { AgentDesk } from './agent/desk';
 import { Inspection, type Inspectable, type LiveCall } from './inspection';
+import type { Durability } from './durable';
 
 /** What the agent desk uses of the engine. */
 export interface EngineCore extends MediaCommands {
@@ -28,6 +29,8 @@ export interface EngineCore extends MediaCommands {
   readonly supervisor: Supervisor;
   readonly transfers: Set<LegTransfer>;
   readonly inspection: Inspection;
+  /** Writes each turn's changes to the store (null: in memory only). */
+  readonly durable: Durability | null;
   createChannel(): Channel;
   open(channel: Channel, leg: Leg): void;
   turn<T>(fn: () => T): T;
@@ -43,6 +46,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   private readonly channels = new WeakMap<Leg, Channel>();
   private readonly ownChannels = new WeakSet<Channel>();
   closed = false;
+  /** Set by a switchboard with a store: writes each turn's changes (durable.ts); null keeps everything in memory. */
+  durable: Durability | null = null;
 
   readonly actorOptions: ActorOptions;
   /** Steps of every actor, for whoever watches (nothing is attached while nobody does). */
@@ -116,6 +121,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       channel.changed();
     });
     this.inspection.created(leg);
+    this.durable?.track(leg);
     leg.actor.start();
   }
 
@@ -191,6 +197,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       }
       leg.outstanding.add(confirmed); // before the command: the network may confirm it from inside
     }
+    this.durable?.mark(leg);
     try {
       fn(this.network);
     } catch (error) {
@@ -222,6 +229,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       this.supervisor.networkError('release', leg.callId, error);
     }
     this.legs.delete(leg.callId);
+    this.durable?.mark(leg);
     this.channels.get(leg)?.detach(leg);
     this.supervisor.ended(leg, ended.callback, ended.error);
     leg.actor.stop();
@@ -302,6 +310,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       );
       this.transfers.add(run);
       this.inspection.created(run);
+      this.durable?.track(run);
       run.start();
     });
   }
@@ -324,6 +333,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void {
     this.transfers.delete(run);
+    this.durable?.mark(run);
     this.supervisor.transferEnded(ended);
   }
 
@@ -473,7 +483,9 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   /** An indication for a live leg, as a turn; indications for ended legs are ignored. */
   private toLeg(callId: string, fn: (leg: Leg) => void): void {
     const leg = this.legs.get(callId);
-    if (leg) this.turn(() => fn(leg));
+    if (!leg) return;
+    this.durable?.mark(leg);
+    this.turn(() => fn(leg));
   }
 
   // ---- shutdown ----
