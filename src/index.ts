@@ -10,8 +10,15 @@ export {
   type SwitchboardOptions,
   type SwitchboardOptionsWithNetwork,
   type SwitchboardStats,
+  type ConferenceInfo,
 } from './engine/switchboard';
-export { Channel, type CallOptions, type TransferOptions, type RejectOptions } from './engine/channel';
+export {
+  Channel,
+  type CallOptions,
+  type TransferOptions,
+  type ConferenceRoomOptions,
+  type RejectOptions,
+} from './engine/channel';
 export { HangupError, CallChannelError } from './engine/errors';
 export { TonePlayer, DEFAULT_RINGBACK_TONE } from './engine/tonePlayer';
 export type { SwitchboardEvents, SwitchboardEventName, LegStateChange } from './engine/events';
@@ -25,6 +32,13 @@ export type {
   TransferDisconnectCallback,
   CatapultHangupEvent,
 } from './engine/callbacks';
+export type {
+  ConferenceCallback,
+  ConferenceCreatedCallback,
+  ConferenceMemberJoinCallback,
+  ConferenceMemberExitCallback,
+  ConferenceCompletedCallback,
+} from './engine/conferenceCallbacks';
 export type { Network, NetworkIndications, Destination } from './engine/network';
 export { createSipNetwork, SipNetwork, type SipNetworkOptions, type SipMedia } from './sip/network';
 export {
@@ -62,6 +76,7 @@ export { channelMachine } from '../machines/channel';
 export { agentCallMachine } from '../machines/agentCall';
 export { consultTransferMachine } from '../machines/consultTransfer';
 export { retrievableTransferMachine } from '../machines/retrievableTransfer';
+export { conferenceMachine } from '../machines/conference';
 export type {
   SwitchboardInspection,
   MachineStep,
