@@ -108,6 +108,10 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     return this.ownChannels.has(channel);
   }
 
+  tones(): readonly string[] | undefined {
+    return this.network.tones;
+  }
+
   // ---- legs ----
 
   /** @internal Register a leg, attach it to its channel and start its actor. */
@@ -127,7 +131,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   /** Report a leg's state change once, before anything the change caused (its emitted events run first). */
   private noteState(leg: Leg): void {
-    const state = leg.actor.getSnapshot().value as State;
+    const state = leg.state;
     if (state === leg.lastState) return;
     const previous = leg.lastState;
     leg.lastState = state;
@@ -497,7 +501,7 @@ function commandFailure(name: string, result: { status: number; reason?: string 
   return new Error(`${name} failed with ${result.status}${result.reason ? ` ${result.reason}` : ''}`);
 }
 
-const stateOf = (leg: Leg): State => leg.actor.getSnapshot().value as State;
+const stateOf = (leg: Leg): State => leg.state;
 
 /** The application hangs up: `cancel` before an outgoing leg is answered, `error` from ERROR. */
 function localHangupCause(leg: Leg): EndCause {

@@ -3,8 +3,8 @@
  * statechart. The engine keeps live legs in its registry; a leg leaves the registry, and its actor stops,
  * the moment it goes IDLE.
  */
-import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
-import { channelMachine } from '../../machines/channel';
+import { createActor, type Actor, type InspectionEvent, type Observer, type StateValue } from 'xstate';
+import { channelMachine, channelState } from '../../machines/channel';
 import { State, type Direction, type EndCause } from '../../machines/vocabulary';
 import type { LegFacts } from './callbacks';
 import type { EngineClock } from './clock';
@@ -92,6 +92,11 @@ export class Leg implements LegFacts, Inspectable {
     recordTimers(this.actor, options.clock, 'leg', spec.callId);
   }
 
+  /** The leg's channel state now (Aculab `State`). */
+  get state(): State {
+    return channelState(this.actor.getSnapshot().value);
+  }
+
   get parentCallId(): string | undefined {
     return this.parent?.callId;
   }
@@ -102,6 +107,10 @@ export class Leg implements LegFacts, Inspectable {
 
   get inspectedId(): string {
     return this.callId;
+  }
+
+  inspectedValue(value: StateValue): State {
+    return channelState(value);
   }
 
   inspectedCallIds(): string[] {

@@ -3,9 +3,10 @@
  * views, and the call object the desk sees. It follows its leg (answered, held, ended) and tells its device
  * whenever what the agent can see changes: state, call type, capabilities, linkage or user data.
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type StateValue } from 'xstate';
 import {
   agentCallMachine,
+  agentCallState,
   OPERATIONS,
   type AgentCallEmitted,
   type AgentCallEvent,
@@ -116,6 +117,10 @@ export class AgentCall implements Inspectable {
     return this.id;
   }
 
+  inspectedValue(value: StateValue): AgentCallState {
+    return agentCallState(value);
+  }
+
   inspectedCallIds(): string[] {
     return [this.legCallId];
   }
@@ -129,7 +134,7 @@ export class AgentCall implements Inspectable {
   }
 
   get state(): AgentCallState {
-    return this.actor.getSnapshot().value as AgentCallState;
+    return agentCallState(this.actor.getSnapshot().value);
   }
 
   get callType(): CallType {
@@ -163,7 +168,7 @@ export class AgentCall implements Inspectable {
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return NONE;
     const { role, consult } = snapshot.context;
-    const key = `${String(snapshot.value)}|${role}|${consult ? `${+consult.targetAnswered}${+consult.talking}` : '-'}`;
+    const key = `${agentCallState(snapshot.value)}|${role}|${consult ? `${+consult.targetAnswered}${+consult.talking}` : '-'}`;
     let capabilities = CAPABILITIES.get(key);
     if (!capabilities) {
       capabilities = OPERATIONS.filter((name) => snapshot.can({ type: name } as AgentCallEvent));
@@ -265,7 +270,7 @@ export class AgentCall implements Inspectable {
   /** Notify the desk when what it can see has changed (never twice for the same view). */
   private changed(): void {
     const snapshot = this.actor.getSnapshot();
-    const state = String(snapshot.value);
+    const state = agentCallState(snapshot.value);
     const { callType } = snapshot.context;
     const capabilities = this.allowed();
     const seen = this.seen;

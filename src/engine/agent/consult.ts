@@ -263,6 +263,5 @@ export class ConsultRun implements LegTransfer {
 
 /** On hold, with no unhold under way (a HOLD would change nothing). */
 function isHeld(leg: Leg): boolean {
-  const snapshot = leg.actor.getSnapshot();
-  return snapshot.value === State.ON_HOLD && !snapshot.context.unholdPending;
+  return leg.state === State.ON_HOLD && !leg.actor.getSnapshot().context.unholdPending;
 }
