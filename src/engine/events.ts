@@ -24,7 +24,8 @@ import type { EndCause, State, TransferCause } from '../../machines/vocabulary';
 
 /** A transfer has ended (all its legs are settled): its kind, legs and TransferCause. */
 export interface TransferEndedInfo {
-  kind: 'retrievable' | 'consult' | 'blind';
+  /** `conference`: an agent desk's conference (InitiateConference or SingleStepConference). */
+  kind: 'retrievable' | 'consult' | 'blind' | 'conference';
   parentCallId: string;
   /** The target (consult) leg; null when the transfer ended before dialling one. */
   targetCallId: string | null;

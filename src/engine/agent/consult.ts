@@ -34,7 +34,15 @@ export interface ConsultHost extends MediaCommands {
 }
 
 /** The consult chart's event for each command an agent call's chart gives its consult. */
-const COMMANDS = { cancel: 'CANCEL', complete: 'COMPLETE', swap: 'SWAP', abandon: 'ABANDON' } as const;
+const COMMANDS = {
+  cancel: 'CANCEL',
+  complete: 'COMPLETE',
+  swap: 'SWAP',
+  abandon: 'ABANDON',
+  conference: 'CONFERENCE',
+  leave: 'LEAVE',
+  remove: 'REMOVE',
+} as const;
 
 export class ConsultRun implements LegTransfer {
   readonly actor: Actor<typeof consultTransferMachine>;
@@ -44,6 +52,8 @@ export class ConsultRun implements LegTransfer {
   private toneOn = false;
   /** Whether the caller's and the target's media are connected (or the caller hears the target's early media). */
   private bridged = false;
+  /** Whether the target has joined the caller's call (a conference). */
+  private conferenced = false;
   constructor(
     /** Unique among this switchboard's consults (for inspection): `consult:N`. */
     readonly inspectedId: string,
@@ -56,8 +66,13 @@ export class ConsultRun implements LegTransfer {
     secondsTimeout: number | null,
     private readonly host: ConsultHost,
     actorOptions: ActorOptions,
+    /** InitiateConference (with `blind`, SingleStepConference). */
+    readonly conference = false,
   ) {
-    this.actor = createActor(consultTransferMachine, { ...actorOptions, input: { secondsTimeout, blind } });
+    this.actor = createActor(consultTransferMachine, {
+      ...actorOptions,
+      input: { secondsTimeout, blind, conference },
+    });
     recordTimers(this.actor, actorOptions.clock, 'consult', inspectedId);
     this.actor.subscribe(() => this.syncMedia(host));
     parent.transfer = this;
@@ -95,6 +110,15 @@ export class ConsultRun implements LegTransfer {
           opened.leg.actor.send({ type: 'DIAL', secondsTimeout: null });
           break;
         }
+        case 'releaseConsultCall':
+          this.leaveCall(this.consultCall);
+          this.consultCall = null;
+          break;
+        case 'conferenceJoined':
+          this.conferenced = true;
+          this.parentCall?.setRole('conference', this.parentCall.callType);
+          if (this.parentCall) this.parentCall.owner.notify(this.parentCall, 'ParticipantsUpdated');
+          break;
         case 'releaseAgentCalls':
           this.leaveCall(this.parentCall);
           this.leaveCall(this.consultCall);
@@ -135,10 +159,13 @@ export class ConsultRun implements LegTransfer {
           if (this.parentCall) {
             this.parentCall.consult = null;
             this.parentCall.setRole('none', this.parentCall.callType);
+            // The target has left the conference: the caller's call goes on with its one participant.
+            if (this.conferenced && !this.parentCall.released)
+              this.parentCall.owner.notify(this.parentCall, 'ParticipantsUpdated');
           }
           if (this.consultCall?.consult === this) this.consultCall.consult = null;
           host.transferFinished(this, {
-            kind: blind ? 'blind' : 'consult',
+            kind: conference ? 'conference' : blind ? 'blind' : 'consult',
             parentCallId: parent.callId,
             targetCallId: target?.callId ?? null,
             transferCause: command.transferCause,
@@ -185,8 +212,9 @@ export class ConsultRun implements LegTransfer {
     if (!snapshot.matches('consulting')) return;
     const targetAnswered = snapshot.matches({ consulting: 'connected' });
     const active = snapshot.context.active;
-    this.parentCall?.consultChanged({ targetAnswered, talking: active === 'parent' });
-    this.consultCall?.consultChanged({ targetAnswered, talking: active === 'consult' });
+    const { conference } = this;
+    this.parentCall?.consultChanged({ targetAnswered, talking: active === 'parent', conference });
+    this.consultCall?.consultChanged({ targetAnswered, talking: active === 'consult', conference });
   }
 
   legCleared(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage?: string): void {
@@ -218,7 +246,7 @@ export class ConsultRun implements LegTransfer {
     const target = this.target;
     const snapshot = this.actor.getSnapshot();
     if (!target || snapshot.status !== 'active') return;
-    if (snapshot.matches({ completed: 'bridged' })) {
+    if (snapshot.matches({ completed: 'bridged' }) || snapshot.matches({ conference: 'joined' })) {
       this.stopTone(host);
       this.bridge(host, target);
     } else if (snapshot.matches({ completed: 'awaitingTarget' }) && target.lastState === State.RING_OUTGOING) {

@@ -129,7 +129,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     call.leg?.actor.send({ type: 'UNHOLD' });
   }
 
-  startTransfer(call: AgentCall, destination: string, blind: boolean): void {
+  startTransfer(call: AgentCall, destination: string, blind: boolean, conference = false): void {
     if (!call.leg) return;
     const device = call.owner as AgentDevice;
     const id = `consult:${++this.consultSeq}`;
@@ -143,6 +143,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
       device.consultTimeout,
       this,
       this.core.actorOptions,
+      conference,
     );
     this.core.transfers.add(run);
     this.core.inspection.created(run);
