@@ -12,6 +12,7 @@ export {
   type SwitchboardStats,
   type ConferenceInfo,
 } from './engine/switchboard';
+export type { StateStore, RestoreSummary } from './engine/durable';
 export {
   Channel,
   type CallOptions,
@@ -41,6 +42,7 @@ export type {
 } from './engine/conferenceCallbacks';
 export type { Network, NetworkIndications, Destination } from './engine/network';
 export { createSipNetwork, SipNetwork, type SipNetworkOptions, type SipMedia } from './sip/network';
+export { type SipLimits } from './sip/limits';
 export {
   SimulatedNetwork,
   OUTCOMES,

@@ -276,6 +276,11 @@ export class Channel {
     this.#agent = phoneNumber;
   }
 
+  /** @internal The agent whose desk operates this channel's calls, or null. */
+  get agentLock(): string | null {
+    return this.#agent;
+  }
+
   #refuseIfAgents(method: string): void {
     if (this.#agent !== null) {
       throw new CallChannelError(

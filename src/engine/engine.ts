@@ -20,6 +20,7 @@ import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
 import { AgentDesk } from './agent/desk';
 import { Inspection, type Inspectable, type LiveCall } from './inspection';
 import { Conferences } from './conference';
+import type { Durability } from './durable';
 
 /** What the agent desk uses of the engine. */
 export interface EngineCore extends MediaCommands {
@@ -29,6 +30,8 @@ export interface EngineCore extends MediaCommands {
   readonly supervisor: Supervisor;
   readonly transfers: Set<LegTransfer>;
   readonly inspection: Inspection;
+  /** Writes each turn's changes to the store (null: in memory only). */
+  readonly durable: Durability | null;
   createChannel(): Channel;
   open(channel: Channel, leg: Leg): void;
   turn<T>(fn: () => T): T;
@@ -46,6 +49,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   private readonly channels = new WeakMap<Leg, Channel>();
   private readonly ownChannels = new WeakSet<Channel>();
   closed = false;
+  /** Set by a switchboard with a store: writes each turn's changes (durable.ts); null keeps everything in memory. */
+  durable: Durability | null = null;
 
   readonly actorOptions: ActorOptions;
   /** Steps of every actor, for whoever watches (nothing is attached while nobody does). */
@@ -126,6 +131,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       channel.changed();
     });
     this.inspection.created(leg);
+    this.durable?.track(leg);
     leg.actor.start();
   }
 
@@ -201,6 +207,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       }
       leg.outstanding.add(confirmed); // before the command: the network may confirm it from inside
     }
+    this.durable?.mark(leg);
     try {
       fn(this.network);
     } catch (error) {
@@ -231,6 +238,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       this.supervisor.networkError('release', leg.callId, error);
     }
     this.legs.delete(leg.callId);
+    this.durable?.mark(leg);
     this.channels.get(leg)?.detach(leg);
     this.supervisor.ended(leg);
     leg.actor.stop();
@@ -308,6 +316,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       if (options.room) this.conferences.attach(run, options.room);
       this.transfers.add(run);
       this.inspection.created(run);
+      this.durable?.track(run);
       run.start();
     });
   }
@@ -330,6 +339,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void {
     this.transfers.delete(run);
+    this.durable?.mark(run);
     this.supervisor.transferEnded(ended);
   }
 
@@ -479,7 +489,9 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   /** An indication for a live leg, as a turn; indications for ended legs are ignored. */
   private toLeg(callId: string, fn: (leg: Leg) => void): void {
     const leg = this.legs.get(callId);
-    if (leg) this.turn(() => fn(leg));
+    if (!leg) return;
+    this.durable?.mark(leg);
+    this.turn(() => fn(leg));
   }
 
   // ---- shutdown ----

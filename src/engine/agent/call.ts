@@ -3,7 +3,7 @@
  * views, and the call object the desk sees. It follows its leg (answered, held, ended) and tells its device
  * whenever what the agent can see changes: state, call type, capabilities, linkage or user data.
  */
-import { createActor, type Actor, type StateValue } from 'xstate';
+import { createActor, type Actor, type Snapshot, type StateValue } from 'xstate';
 import {
   agentCallMachine,
   agentCallState,
@@ -56,11 +56,22 @@ export interface AgentCallSpec {
   party: string;
   dnis: string;
   parentCallUri?: string;
+  /** When a restarted node restores the call (durable.ts): its ids, age, chart snapshot and consult view. */
+  restore?: AgentCallRestore;
+}
+
+export interface AgentCallRestore {
+  id: string;
+  connId: string;
+  createdAt: number;
+  legCallId: string;
+  snapshot: unknown;
+  consultSent: ConsultView | null;
 }
 
 export class AgentCall implements Inspectable {
-  readonly id = newAgentCallId();
-  readonly connId = newConnId();
+  readonly id: string;
+  readonly connId: string;
   readonly actor: AgentCallActor;
   readonly createdAt: number;
   /** The leg this call views; null once the agent has left it. */
@@ -70,12 +81,12 @@ export class AgentCall implements Inspectable {
   /** The consult this call is part of, while it runs. */
   consult: ConsultRun | null = null;
   parentCallUri: string | undefined;
-  private readonly party: string;
-  private readonly dnis: string;
+  readonly party: string;
+  readonly dnis: string;
   /** Effects the chart has emitted and send() has not carried out yet. */
   private readonly effects: AgentCallCommand[] = [];
   /** The consult view last sent to the chart (see consultChanged()). */
-  private consultSent: ConsultView | null = null;
+  consultSent: ConsultView | null = null;
   /** What the desk last saw of the call (see changed()). */
   private seen: {
     state: string;
@@ -89,18 +100,23 @@ export class AgentCall implements Inspectable {
     spec: AgentCallSpec,
     actorOptions: ActorOptions,
   ) {
+    const restore = spec.restore;
+    this.id = restore?.id ?? newAgentCallId();
+    this.connId = restore?.connId ?? newConnId();
     this.leg = spec.leg;
-    this.legCallId = spec.leg.callId;
+    this.legCallId = restore?.legCallId ?? spec.leg.callId;
     this.party = spec.party;
     this.dnis = spec.dnis;
     this.parentCallUri = spec.parentCallUri;
     // A call born into a consult (C2) starts, as its chart does, from nothing answered, not talking.
     if (spec.role && spec.role !== 'none') this.consultSent = NO_CONSULT;
-    this.createdAt = owner.now();
+    if (restore) this.consultSent = restore.consultSent;
+    this.createdAt = restore?.createdAt ?? owner.now();
     spec.leg.agentCall = this;
     this.actor = createActor(agentCallMachine, {
       ...actorOptions,
       input: { start: spec.start, callType: spec.callType, role: spec.role ?? 'none' },
+      ...(restore ? { snapshot: restore.snapshot as Snapshot<unknown> } : {}),
     });
     recordTimers(this.actor, actorOptions.clock, 'agentCall', this.id);
     this.actor.on('*', (emitted) => {

@@ -6,7 +6,7 @@
  * while the caller waits for the target, ringback (or the target's early media); once both are up, the
  * caller and the target connected; nothing of ours while the agent consults (the caller is on hold).
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type Snapshot } from 'xstate';
 import { consultTransferMachine } from '../../../machines/consultTransfer';
 import { State, type ClearedBy, type EndCause } from '../../../machines/vocabulary';
 import type { TransferEndedInfo } from '../events';
@@ -44,14 +44,23 @@ const COMMANDS = {
   remove: 'REMOVE',
 } as const;
 
+/** What a restarted node gives a consult it restores (durable.ts): its chart snapshot, target and media. */
+export interface ConsultRestore {
+  snapshot: unknown;
+  target: Leg | null;
+  consultCall: AgentCall | null;
+  toneOn: boolean;
+  bridged: boolean;
+}
+
 export class ConsultRun implements LegTransfer {
   readonly actor: Actor<typeof consultTransferMachine>;
   target: Leg | null = null;
   consultCall: AgentCall | null = null;
   /** Whether our ringback plays to the caller (it waits for a target that rings without early media). */
-  private toneOn = false;
+  toneOn = false;
   /** Whether the caller's and the target's media are connected (or the caller hears the target's early media). */
-  private bridged = false;
+  bridged = false;
   /** Whether the target has joined the caller's call (a conference). */
   private conferenced = false;
   constructor(
@@ -66,13 +75,22 @@ export class ConsultRun implements LegTransfer {
     secondsTimeout: number | null,
     private readonly host: ConsultHost,
     actorOptions: ActorOptions,
-    /** InitiateConference (with `blind`, SingleStepConference). */
-    readonly conference = false,
+    restore?: ConsultRestore,
+    /** InitiateConference (with `blind`, SingleStepConference); a restored run's chart knows it already. */
+    conference = false,
   ) {
     this.actor = createActor(consultTransferMachine, {
       ...actorOptions,
       input: { secondsTimeout, blind, conference },
+      ...(restore ? { snapshot: restore.snapshot as Snapshot<unknown> } : {}),
     });
+    if (restore) {
+      this.target = restore.target;
+      this.consultCall = restore.consultCall;
+      this.toneOn = restore.toneOn;
+      this.bridged = restore.bridged;
+      this.conferenced = this.actor.getSnapshot().matches({ conference: 'joined' });
+    }
     recordTimers(this.actor, actorOptions.clock, 'consult', inspectedId);
     this.actor.subscribe(() => this.syncMedia(host));
     parent.transfer = this;
@@ -165,7 +183,7 @@ export class ConsultRun implements LegTransfer {
           }
           if (this.consultCall?.consult === this) this.consultCall.consult = null;
           host.transferFinished(this, {
-            kind: conference ? 'conference' : blind ? 'blind' : 'consult',
+            kind: this.conference ? 'conference' : blind ? 'blind' : 'consult',
             parentCallId: parent.callId,
             targetCallId: target?.callId ?? null,
             transferCause: command.transferCause,
@@ -178,6 +196,11 @@ export class ConsultRun implements LegTransfer {
 
   get inspectedMachine(): MachineName {
     return 'consult-transfer';
+  }
+
+  /** A conference (InitiateConference or SingleStepConference), as its chart was started. */
+  get conference(): boolean {
+    return this.actor.getSnapshot().context.conference;
   }
 
   inspectedCallIds(): string[] {
