@@ -108,6 +108,8 @@ async function sipp(scenario: string, o: SippOptions): Promise<Sipp> {
 interface SutStats {
   rss: number;
   heap: number;
+  /** CPU time (user + system) of the process so far, µs. */
+  cpuUs: number;
   legs: number;
   dialogs: number;
   errors: number;
@@ -192,6 +194,8 @@ interface System {
   route: { target: string; rsa?: string };
   /** After a step: true when the system is clean again (a B2BUA with no leg left). */
   settle(passed: boolean): Promise<void>;
+  /** CPU time of the system's process so far, µs (B2BUAs only). */
+  cpuUs?(): Promise<number>;
 }
 
 interface Measured {
@@ -199,25 +203,37 @@ interface Measured {
   trials: { rate: number; ok: boolean }[];
   /** SIPp's RTD timers at the highest passing rate (1: INVITE to 200; 2: INVITE to the bridging re-INVITE). */
   rtt: Map<number, number[]>;
+  /** The system's CPU per call at that rate, µs (B2BUAs only; NaN otherwise). */
+  cpuUsPerCall: number;
 }
 
 /** Offers rate × STEP_SECONDS calls; ok when both SIPp sides report every call successful, in time. */
-async function offer(system: System, rate: number): Promise<{ ok: boolean; why: string; rtt: Map<number, number[]> }> {
+interface Offered {
+  ok: boolean;
+  why: string;
+  rtt: Map<number, number[]>;
+  /** The system's CPU per call during the step, µs (NaN when unknown). */
+  cpuUsPerCall: number;
+}
+
+async function offer(system: System, rate: number): Promise<Offered> {
   const calls = rate * STEP_SECONDS;
+  const cpuBefore = (await system.cpuUs?.()) ?? NaN;
   // Room for retransmissions to repair a lost datagram; a system that cannot keep up times out.
   const timeoutSeconds = STEP_SECONDS + 10;
   const uas = await sipp(system.uas, { calls, port: system.uasPort, timeoutSeconds });
   const uac = await sipp(system.uac, { calls, rate, timeoutSeconds, rtt: true, ...system.route });
   const c = await uac.done;
   const s = await stopSipp(uas, c.code === 0 ? 3000 : 500);
+  const cpuUsPerCall = (((await system.cpuUs?.()) ?? NaN) - cpuBefore) / calls;
   const seconds = c.wallMs / 1000;
   const ok = c.code === 0 && s.code === 0 && c.counts.failed === 0 && c.counts.successful === calls;
   const why = `${c.counts.successful}/${calls} ok, ${c.counts.failed} failed, ${seconds.toFixed(1)} s, exit ${c.code}/${s.code}`;
-  return { ok, why, rtt: c.rtt };
+  return { ok, why, rtt: c.rtt, cpuUsPerCall };
 }
 
 /** One search step: the calls, then the system made clean again. */
-async function step(system: System, rate: number): Promise<{ ok: boolean; why: string; rtt: Map<number, number[]> }> {
+async function step(system: System, rate: number): Promise<Offered> {
   const r = await offer(system, rate);
   await system.settle(r.ok);
   return r;
@@ -225,13 +241,14 @@ async function step(system: System, rate: number): Promise<{ ok: boolean; why: s
 
 async function measure(system: System, start: number, log: (line: string) => void): Promise<Measured> {
   let rtt = new Map<number, number[]>();
+  let cpuUsPerCall = NaN;
   let best = 0;
   const why = new Map<number, string>();
   await system.settle(false); // a fresh, warmed-up system
   const search = await searchMaxRate(
     async (rate) => {
       const r = await step(system, rate);
-      if (r.ok && rate > best) [best, rtt] = [rate, r.rtt];
+      if (r.ok && rate > best) [best, rtt, cpuUsPerCall] = [rate, r.rtt, r.cpuUsPerCall];
       why.set(rate, r.why);
       return r.ok;
     },
@@ -239,7 +256,7 @@ async function measure(system: System, start: number, log: (line: string) => voi
   );
   const trials = search.trials.map((t) => `${t.rate}${t.ok ? '' : ` (failed: ${why.get(t.rate)})`}`).join(', ');
   log(`  ${system.name}: ${search.rate} calls/s with 0 failed calls (steps: ${trials})`);
-  return { ...search, rtt };
+  return { ...search, rtt, cpuUsPerCall };
 }
 
 /**
@@ -268,38 +285,46 @@ async function b2buaSystem(
       await offer(system, WARM_UP_RATE);
       await sut.idle(5000);
     },
+    cpuUs: async () => (await sut.stats()).cpuUs,
   };
   return { system, stop: () => sut.stop() };
 }
 
+/**
+ * HELD_CALLS concurrent calls through Switchboard (the caller pauses an hour before its BYE). SIPp offers 10%
+ * more, since on a loaded machine a few setups fail; RSS is read once HELD_CALLS calls are up (both dialogs).
+ */
 async function held(rate: number, log: (line: string) => void): Promise<Record<string, number>> {
   const uasPort = await freePort('127.0.0.2');
   const sut = await SutProcess.start('switchboard', uasPort);
   const before = await sut.stats();
-  const uas = await sipp('uas.xml', { calls: HELD_CALLS, port: uasPort });
+  const offered = Math.round(HELD_CALLS * 1.1);
+  const uas = await sipp('uas.xml', { calls: offered, port: uasPort });
   const uac = await sipp('uac-b2bua.xml', {
-    calls: HELD_CALLS,
+    calls: offered,
     rate,
     durationMs: 3_600_000,
     target: `127.0.0.1:${sut.port}`,
   });
   try {
-    const deadline = Date.now() + (HELD_CALLS / rate) * 1000 + 30_000;
+    const deadline = Date.now() + (offered / rate) * 1000 + 30_000;
     let now = before;
     while (now.legs < 2 * HELD_CALLS || now.dialogs < 2 * HELD_CALLS) {
       if (Date.now() > deadline || uac.child.exitCode !== null) {
         throw new Error(`held calls: only ${now.legs} legs, ${now.dialogs} dialogs up (${JSON.stringify(now)})`);
       }
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 500));
       now = await sut.stats();
     }
-    const perCall = Math.round((now.rss - before.rss) / HELD_CALLS);
-    const heapPerCall = Math.round((now.heap - before.heap) / HELD_CALLS);
+    const calls = Math.min(now.legs, now.dialogs) / 2;
+    const perCall = Math.round((now.rss - before.rss) / calls);
+    const heapPerCall = Math.round((now.heap - before.heap) / calls);
     log(
-      `  ${HELD_CALLS} concurrent calls held through Switchboard (${now.legs} legs, ${now.dialogs} dialogs): RSS ${(before.rss / 2 ** 20).toFixed(0)} → ${(now.rss / 2 ** 20).toFixed(0)} MiB, ${perCall} B/call RSS, ${heapPerCall} B/call heap`,
+      `  ${calls} concurrent calls held through Switchboard at ${rate} calls/s (${now.legs} legs, ${now.dialogs} dialogs; ${now.errors} setups failed): RSS ${(before.rss / 2 ** 20).toFixed(0)} → ${(now.rss / 2 ** 20).toFixed(0)} MiB, ${perCall} B/call RSS, ${heapPerCall} B/call heap`,
     );
     return {
-      'sip.held_calls': HELD_CALLS,
+      'sip.held_calls': calls,
+      'sip.held_failed_setups': now.errors,
       'sip.held_rss_bytes_before': before.rss,
       'sip.held_rss_bytes_10k': now.rss,
       'sip.held_bytes_per_call': perCall,
@@ -371,6 +396,9 @@ export async function sipBench(log: (line: string) => void): Promise<Record<stri
     log(
       `  ratios: vs Kamailio ${ratio(sbRate.rate, proxy.rate)} (target >= 0.5), vs bare B2BUA ${ratio(sbRate.rate, bareRate.rate)} (target >= 0.8)`,
     );
+    log(
+      `  CPU per call of the B2BUA process at its highest rate: Switchboard ${sbRate.cpuUsPerCall.toFixed(0)} µs, bare B2BUA ${bareRate.cpuUsPerCall.toFixed(0)} µs (bare / Switchboard ${ratio(bareRate.cpuUsPerCall, sbRate.cpuUsPerCall)})`,
+    );
     const setup = sbRate.rtt.get(1);
     const connect = sbRate.rtt.get(2);
     log(
@@ -379,7 +407,7 @@ export async function sipBench(log: (line: string) => void): Promise<Record<stri
     log(
       `  Kamailio at ${proxy.rate} calls/s: INVITE to 200 p50 ${ms(proxy.rtt.get(1), 50)} ms, p99 ${ms(proxy.rtt.get(1), 99)} ms; bare B2BUA at ${bareRate.rate}: p50 ${ms(bareRate.rtt.get(1), 50)} ms, p99 ${ms(bareRate.rtt.get(1), 99)} ms`,
     );
-    const heldRate = Math.max(50, Math.min(500, Math.round(sbRate.rate / 2 / 10) * 10));
+    const heldRate = Math.max(50, Math.round((sbRate.rate * 0.8) / 10) * 10);
     const memory = await held(heldRate, log);
     return {
       'sip.calls_per_s': sbRate.rate,
@@ -388,6 +416,10 @@ export async function sipBench(log: (line: string) => void): Promise<Record<stri
       'sip.ratio_vs_kamailio': ratio(sbRate.rate, proxy.rate),
       'sip.ratio_vs_bare_b2bua': ratio(sbRate.rate, bareRate.rate),
       'sip.transfer_calls_per_s': trRate.rate,
+      'sip.cpu_us_per_call': Math.round(sbRate.cpuUsPerCall),
+      'sip.bare_b2bua_cpu_us_per_call': Math.round(bareRate.cpuUsPerCall),
+      'sip.cpu_ratio_bare_vs_switchboard': ratio(bareRate.cpuUsPerCall, sbRate.cpuUsPerCall),
+      'sip.transfer_cpu_us_per_call': Math.round(trRate.cpuUsPerCall),
       'sip.setup_p50_ms': ms(setup, 50),
       'sip.setup_p99_ms': ms(setup, 99),
       'sip.connect_p50_ms': ms(connect, 50),

@@ -8,6 +8,7 @@
  *   application hangs up.
  * - `bare`: bench/sipBareB2bua.ts, the same SIP messages with no engine.
  * Prints `{"port":N}` once listening; each `stats` line on stdin gets one JSON line (after a GC: RSS, heap, live
+ * CPU µs so far,
  * legs and dialogs, errors, callbacks). End of stdin closes everything and exits.
  */
 import { createInterface } from 'node:readline';
@@ -78,7 +79,9 @@ async function main(): Promise<void> {
     if (line.trim() !== 'stats') return;
     gc?.();
     const memory = process.memoryUsage();
-    console.log(JSON.stringify({ rss: memory.rss, heap: memory.heapUsed, ...sut.counts() }));
+    const cpu = process.cpuUsage();
+    const stats = { rss: memory.rss, heap: memory.heapUsed, cpuUs: cpu.user + cpu.system, ...sut.counts() };
+    console.log(JSON.stringify(stats));
   });
   lines.on('close', () => {
     void sut.close().then(() => process.exit(0));
