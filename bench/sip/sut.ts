@@ -76,8 +76,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ port: sut.port }));
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
-    if (line.trim() !== 'stats') return;
-    gc?.();
+    const command = line.trim();
+    if (command !== 'stats' && command !== 'count') return;
+    if (command === 'stats') gc?.();
     const memory = process.memoryUsage();
     const cpu = process.cpuUsage();
     const stats = { rss: memory.rss, heap: memory.heapUsed, cpuUs: cpu.user + cpu.system, ...sut.counts() };
