@@ -6,15 +6,35 @@
  * `leg.*` reports a fact the supervisor turns into callbacks. The only timer is a dialled call's own
  * `secondsTimeout`, an XState delay on the engine's clock. The engine stops the actor once it is IDLE again.
  */
-import { setup, assign, emit, enqueueActions, cancel, and, not, or, stateIn } from 'xstate';
-import { State, TransferCause, type ClearedBy, type Direction, type EndCause } from './vocabulary';
+import { setup, assign, emit, enqueueActions, cancel, and, not, or, stateIn, type StateValue } from 'xstate';
+import { ERROR_END_CAUSES, State, TransferCause, type ClearedBy, type Direction, type EndCause } from './vocabulary';
+import { activeLeaf } from './stateValue';
 
 export interface ChannelInput {
   direction: Direction;
+  /** The leg's call id (named in the error message of a leg that ends in error). */
+  callId: string;
+  /** A transfer's target leg: its answer and its end are reported to the transfer's parent. */
+  transferTarget?: boolean;
+}
+
+/** The callback that reports a leg's answer (none for an inbound leg) and the one that reports its end. */
+export type AnswerCallback = 'answer' | 'transferAnswer';
+export type EndCallback = 'disconnect' | 'transferDisconnect';
+
+/**
+ * The chart's table of hang-up causes, in its states' `meta`: why the leg ends when `local` (the application)
+ * or `remote` (the far end, giving no cause) hangs up in that state. The innermost active state that names a
+ * side decides (`hangUpCause`).
+ */
+export interface ChannelMeta {
+  hangUp?: Partial<Record<ClearedBy, EndCause>>;
 }
 
 export interface ChannelContext {
   direction: Direction;
+  callId: string;
+  transferTarget: boolean;
   /** Set once, when the leg goes IDLE. */
   endCause: EndCause | null;
   clearedBy: ClearedBy | null;
@@ -88,12 +108,31 @@ export type ChannelEmitted =
   | { type: 'signal.reconnect' }
   | { type: 'leg.offered' }
   | { type: 'leg.progress' }
-  | { type: 'leg.answered' }
-  | { type: 'leg.ended'; cause: EndCause; by: ClearedBy; errorMessage: string | null }
+  /** The leg was answered; `callback` says which callback reports it (null: none does). */
+  | { type: 'leg.answered'; callback: AnswerCallback | null }
+  /**
+   * The leg went IDLE. `error`: the cause is an error cause (the callbacks carry `errorMessage`, given or a
+   * default one, and an `errorId`); `callback`: the leg's one terminal callback.
+   */
+  | {
+      type: 'leg.ended';
+      cause: EndCause;
+      by: ClearedBy;
+      errorMessage: string | null;
+      error: boolean;
+      callback: EndCallback;
+    }
   /** The far end or the network ended the leg (NET.END, in its turn): the engine routes the end. */
   | { type: 'leg.remoteEnd'; cause: EndCause | null; errorMessage?: string; failure: boolean };
 
 const CALL_TIMER = 'callTimeout';
+
+// The groups of states that share transitions. They are no channel state of their own: a leg's `State` is
+// its one active leaf (`channelState`).
+const SIGNALLING = 'signalling';
+const INCOMING = 'incoming';
+const OUTGOING = 'outgoing';
+const ANSWERED = `${SIGNALLING}.${State.ANSWERED}`;
 
 export const channelMachine = setup({
   types: {
@@ -101,10 +140,27 @@ export const channelMachine = setup({
     context: {} as ChannelContext,
     events: {} as ChannelEvent,
     emitted: {} as ChannelEmitted,
+    meta: {} as ChannelMeta,
   },
   actions: {
     markAnswered: assign({ answered: true }),
-    reportAnswered: emit({ type: 'leg.answered' } as const),
+    reportAnswered: emit(({ context }) => ({
+      type: 'leg.answered' as const,
+      callback: context.transferTarget ? 'transferAnswer' : context.direction === 'outbound' ? 'answer' : null,
+    })),
+    /** Used once the context has the leg's end (endCause, clearedBy, errorMessage). */
+    reportEnded: emit(({ context }) => {
+      const cause = context.endCause as EndCause;
+      const error = ERROR_END_CAUSES.has(cause);
+      return {
+        type: 'leg.ended' as const,
+        cause,
+        by: context.clearedBy as ClearedBy,
+        errorMessage: context.errorMessage ?? (error ? `Call ${context.callId} ended with cause ${cause}` : null),
+        error,
+        callback: context.transferTarget ? 'transferDisconnect' : 'disconnect',
+      };
+    }),
     cancelCallTimer: cancel(CALL_TIMER),
     /** Used only on NET.FAILURE transitions. */
     recordFailure: assign({
@@ -121,6 +177,8 @@ export const channelMachine = setup({
   id: 'channel',
   context: ({ input }) => ({
     direction: input.direction,
+    callId: input.callId,
+    transferTarget: input.transferTarget ?? false,
     endCause: null,
     clearedBy: null,
     errorMessage: null,
@@ -130,6 +188,8 @@ export const channelMachine = setup({
     rehold: false,
   }),
   initial: State.IDLE,
+  // Hanging up is a normal end, but where a state below says otherwise.
+  meta: { hangUp: { local: 'normal', remote: 'normal' } },
   on: {
     'NET.END': {
       guard: 'isLive',
@@ -144,7 +204,6 @@ export const channelMachine = setup({
       guard: 'isLive',
       target: `.${State.IDLE}`,
       actions: [
-        'cancelCallTimer',
         assign(({ context, event }) => ({
           endCause: event.cause,
           clearedBy: event.by,
@@ -153,12 +212,7 @@ export const channelMachine = setup({
           unholdPending: false,
           rehold: false,
         })),
-        emit(({ context, event }) => ({
-          type: 'leg.ended' as const,
-          cause: event.cause,
-          by: event.by,
-          errorMessage: context.errorMessage,
-        })),
+        'reportEnded',
       ],
     },
   },
@@ -167,7 +221,7 @@ export const channelMachine = setup({
       on: {
         WAIT: State.WAITING,
         DIAL: {
-          target: State.CALL_OUTGOING,
+          target: `${SIGNALLING}.${OUTGOING}`,
           actions: enqueueActions(({ event, enqueue }) => {
             if (event.secondsTimeout !== null) {
               enqueue.raise({ type: 'CALL_TIMEOUT' }, { delay: event.secondsTimeout * 1000, id: CALL_TIMER });
@@ -178,126 +232,124 @@ export const channelMachine = setup({
       },
     },
     [State.WAITING]: {
-      on: { 'NET.OFFER': { target: State.CALL_INCOMING, actions: emit({ type: 'leg.offered' } as const) } },
-    },
-    [State.CALL_INCOMING]: {
       on: {
-        RING: { target: State.RING_INCOMING, actions: emit({ type: 'signal.ring' } as const) },
-        ANSWER: { target: State.ANSWERING, actions: emit({ type: 'signal.answer' } as const) },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
-    [State.RING_INCOMING]: {
-      on: {
-        ANSWER: { target: State.ANSWERING, actions: emit({ type: 'signal.answer' } as const) },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
-    [State.ANSWERING]: {
-      on: {
-        'NET.ACCEPTED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
-    [State.CALL_OUTGOING]: {
-      on: {
-        'NET.PROGRESS': { target: State.RING_OUTGOING, actions: emit({ type: 'leg.progress' } as const) },
-        'NET.ANSWERED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
-        CALL_TIMEOUT: {
-          description: "after the call's secondsTimeout",
-          target: State.IDLE,
-          actions: [
-            assign({ endCause: 'noAnswer', clearedBy: 'local' }),
-            emit({ type: 'leg.ended', cause: 'noAnswer', by: 'local', errorMessage: null } as const),
-          ],
-        },
-        'NET.FAILURE': {
-          target: State.ERROR,
-          actions: ['cancelCallTimer', 'recordFailure'],
+        'NET.OFFER': {
+          target: SIGNALLING,
+          actions: emit({ type: 'leg.offered' } as const),
         },
       },
     },
-    [State.RING_OUTGOING]: {
-      on: {
-        'NET.ANSWERED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
-        CALL_TIMEOUT: {
-          description: "after the call's secondsTimeout",
-          target: State.IDLE,
-          actions: [
-            assign({ endCause: 'noAnswer', clearedBy: 'local' }),
-            emit({ type: 'leg.ended', cause: 'noAnswer', by: 'local', errorMessage: null } as const),
-          ],
-        },
-        'NET.FAILURE': {
-          target: State.ERROR,
-          actions: ['cancelCallTimer', 'recordFailure'],
-        },
-      },
-    },
-    [State.ANSWERED]: {
-      on: {
-        HOLD: { target: State.HOLDING, actions: emit({ type: 'signal.hold' } as const) },
-        'TRANSFER.START': { target: State.TRANSFERRING, actions: assign({ transferCause: TransferCause.NONE }) },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
-    [State.HOLDING]: {
-      on: {
-        'NET.HELD': [
-          // Taken off hold before the network confirmed the hold: the unhold is sent now the hold has taken.
-          {
-            guard: 'unholdPending',
-            target: State.ON_HOLD,
-            actions: emit({ type: 'signal.unhold' } as const),
+    /** The leg's own dialog, not handed to a transfer: a signalling failure sends it to ERROR. */
+    [SIGNALLING]: {
+      on: { 'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' } },
+      initial: INCOMING, // where an offered call (NET.OFFER) enters
+      states: {
+        /** An offered call the application has not answered yet. */
+        [INCOMING]: {
+          meta: { hangUp: { remote: 'cancel' } }, // the caller gave up before the answer
+          on: { ANSWER: { target: State.ANSWERING, actions: emit({ type: 'signal.answer' } as const) } },
+          initial: State.CALL_INCOMING,
+          states: {
+            [State.CALL_INCOMING]: {
+              on: { RING: { target: State.RING_INCOMING, actions: emit({ type: 'signal.ring' } as const) } },
+            },
+            [State.RING_INCOMING]: {},
           },
-          { target: State.ON_HOLD },
-        ],
-        // The hold did not take: the leg is off hold already, and a pending unhold has nothing left to do.
-        'NET.HOLD_FAILED': { target: State.ANSWERED, actions: assign({ unholdPending: false }) },
-        UNHOLD: {
-          description: 'waits for the hold to be confirmed',
-          guard: not('unholdPending'),
-          actions: assign({ unholdPending: true }),
         },
-        // Held again before the waiting unhold was sent: the unhold is dropped (the last wish counts).
-        HOLD: { guard: 'unholdPending', actions: assign({ unholdPending: false }) },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
+        [State.ANSWERING]: {
+          meta: { hangUp: { remote: 'cancel' } }, // the caller gave up before the answer took
+          on: { 'NET.ACCEPTED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] } },
+        },
+        /** A dialled call the far end has not answered yet; its own timer runs exactly while it is here. */
+        [OUTGOING]: {
+          meta: { hangUp: { local: 'cancel' } }, // the application gave up on its own dial
+          exit: 'cancelCallTimer',
+          on: {
+            'NET.ANSWERED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] },
+            CALL_TIMEOUT: {
+              description: "after the call's secondsTimeout",
+              target: `#channel.${State.IDLE}`,
+              actions: [assign({ endCause: 'noAnswer', clearedBy: 'local' }), 'reportEnded'],
+            },
+          },
+          initial: State.CALL_OUTGOING,
+          states: {
+            [State.CALL_OUTGOING]: {
+              on: { 'NET.PROGRESS': { target: State.RING_OUTGOING, actions: emit({ type: 'leg.progress' } as const) } },
+            },
+            [State.RING_OUTGOING]: {},
+          },
+        },
+        [State.ANSWERED]: {
+          on: {
+            HOLD: { target: State.HOLDING, actions: emit({ type: 'signal.hold' } as const) },
+            'TRANSFER.START': {
+              target: `#channel.${State.TRANSFERRING}`,
+              actions: assign({ transferCause: TransferCause.NONE }),
+            },
+          },
+        },
+        [State.HOLDING]: {
+          on: {
+            'NET.HELD': [
+              // Taken off hold before the network confirmed the hold: the unhold is sent now the hold has taken.
+              {
+                guard: 'unholdPending',
+                target: State.ON_HOLD,
+                actions: emit({ type: 'signal.unhold' } as const),
+              },
+              { target: State.ON_HOLD },
+            ],
+            // The hold did not take: the leg is off hold already, and a pending unhold has nothing left to do.
+            'NET.HOLD_FAILED': { target: State.ANSWERED, actions: assign({ unholdPending: false }) },
+            UNHOLD: {
+              description: 'waits for the hold to be confirmed',
+              guard: not('unholdPending'),
+              actions: assign({ unholdPending: true }),
+            },
+            // Held again before the waiting unhold was sent: the unhold is dropped (the last wish counts).
+            HOLD: { guard: 'unholdPending', actions: assign({ unholdPending: false }) },
+          },
+        },
+        [State.ON_HOLD]: {
+          on: {
+            // Held again while the unhold is unconfirmed: sent once the unhold has taken (one re-INVITE at a time).
+            HOLD: {
+              description: 'waits for the unhold to be confirmed',
+              guard: and(['unholdPending', not('rehold')]),
+              actions: assign({ rehold: true }),
+            },
+            UNHOLD: [
+              {
+                guard: not('unholdPending'),
+                actions: [assign({ unholdPending: true }), emit({ type: 'signal.unhold' } as const)],
+              },
+              // The re-hold still waiting is dropped: the unhold under way is what is wanted.
+              { guard: 'rehold', actions: assign({ rehold: false }) },
+            ],
+            'NET.UNHELD': [
+              {
+                guard: 'rehold',
+                target: State.HOLDING,
+                actions: [assign({ unholdPending: false, rehold: false }), emit({ type: 'signal.hold' } as const)],
+              },
+              { guard: 'unholdPending', target: State.ANSWERED, actions: assign({ unholdPending: false }) },
+            ],
+            // Still held, as a waiting re-hold wanted.
+            'NET.UNHOLD_FAILED': { guard: 'unholdPending', actions: assign({ unholdPending: false, rehold: false }) },
+          },
+        },
+        [State.RECONNECTING]: {
+          on: { 'NET.RECONNECTED': State.ANSWERED },
+        },
       },
     },
-    [State.ON_HOLD]: {
-      on: {
-        // Held again while the unhold is unconfirmed: sent once the unhold has taken (one re-INVITE at a time).
-        HOLD: {
-          description: 'waits for the unhold to be confirmed',
-          guard: and(['unholdPending', not('rehold')]),
-          actions: assign({ rehold: true }),
-        },
-        UNHOLD: [
-          {
-            guard: not('unholdPending'),
-            actions: [assign({ unholdPending: true }), emit({ type: 'signal.unhold' } as const)],
-          },
-          // The re-hold still waiting is dropped: the unhold under way is what is wanted.
-          { guard: 'rehold', actions: assign({ rehold: false }) },
-        ],
-        'NET.UNHELD': [
-          {
-            guard: 'rehold',
-            target: State.HOLDING,
-            actions: [assign({ unholdPending: false, rehold: false }), emit({ type: 'signal.hold' } as const)],
-          },
-          { guard: 'unholdPending', target: State.ANSWERED, actions: assign({ unholdPending: false }) },
-        ],
-        // Still held, as a waiting re-hold wanted.
-        'NET.UNHOLD_FAILED': { guard: 'unholdPending', actions: assign({ unholdPending: false, rehold: false }) },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
+    // A transfer holds the leg: a failure of its dialog is an end, which the engine routes to the transfer.
     [State.TRANSFERRING]: {
       on: {
         'TRANSFER.CONNECTED': { target: State.TRANSFERRED, actions: assign({ transferCause: TransferCause.NORMAL }) },
         'TRANSFER.FAILED': {
-          target: State.ANSWERED,
+          target: ANSWERED,
           actions: assign({ transferCause: ({ event }) => event.transferCause }),
         },
       },
@@ -305,7 +357,7 @@ export const channelMachine = setup({
     [State.TRANSFERRED]: {
       on: {
         'TRANSFER.RECONNECT': {
-          target: State.RECONNECTING,
+          target: `${SIGNALLING}.${State.RECONNECTING}`,
           actions: [
             assign({ transferCause: ({ event }) => event.transferCause }),
             emit({ type: 'signal.reconnect' } as const),
@@ -313,14 +365,29 @@ export const channelMachine = setup({
         },
       },
     },
-    [State.RECONNECTING]: {
-      on: {
-        'NET.RECONNECTED': State.ANSWERED,
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
-    [State.ERROR]: {},
+    [State.ERROR]: { meta: { hangUp: { local: 'error', remote: 'error' } } },
   },
 });
 
 export type ChannelMachine = typeof channelMachine;
+
+/**
+ * Why the leg ends if `by` hangs up now (with no cause of its own): the innermost active state's entry in the
+ * chart's hang-up table (`ChannelMeta`): `cancel` when the side that started the call gives up before the
+ * answer, `error` from ERROR, else `normal`.
+ */
+export function hangUpCause(snapshot: { getMeta(): Record<string, ChannelMeta | undefined> }, by: ClearedBy): EndCause {
+  let depth = -1;
+  let cause: EndCause = 'normal';
+  for (const [id, meta] of Object.entries(snapshot.getMeta())) {
+    const here = meta?.hangUp?.[by];
+    const level = id.split('.').length;
+    if (here !== undefined && level > depth) [depth, cause] = [level, here];
+  }
+  return cause;
+}
+
+/** The Aculab state of a channel chart's state value (its active leaf: the groups are no state of their own). */
+export function channelState(value: StateValue): State {
+  return activeLeaf(value) as State;
+}

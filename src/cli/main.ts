@@ -57,9 +57,9 @@ Stops on Ctrl-C or SIGTERM.
 Options:
   --config FILE       the JSON config file (see config/demo.json); the SWITCHBOARD_* environment wins over it
   --port N            the port (default SWITCHBOARD_PORT, the config's, else 8080; 0 picks a free one)
-  --redis URL         redis://host:port: the webhook outbox and the node lease in Redis (default
-                      SWITCHBOARD_REDIS_URL, the config's "redis"; none: all in memory). Call state itself
-                      is not durable yet
+  --redis URL         redis://host:port: call state, the webhook outbox and the node lease in Redis
+                      (default SWITCHBOARD_REDIS_URL, the config's "redis"; none: all in memory). A node
+                      restarted with the same node id resumes its calls
   --node-id ID        this node's id in Redis (default SWITCHBOARD_NODE_ID, the config's, else the host name)
   --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default SWITCHBOARD_LOG_LEVEL, else info;
                       one line per HTTP request at debug)
