@@ -346,7 +346,9 @@ const ms = (values: number[] | undefined, p: number) => Number(percentile(values
 /** Kills what is still running when the bench exits or is interrupted (Kamailio, SIPp, the SUT). */
 function killChildrenOnExit(): () => void {
   const kill = () => {
-    for (const child of [...children, ...kamailios]) child.kill('SIGKILL');
+    for (const child of children) child.kill('SIGKILL');
+    // SIGTERM: Kamailio's main process then ends its workers (killed with SIGKILL, it would orphan them).
+    for (const child of kamailios) child.kill('SIGTERM');
   };
   const interrupted = () => process.exit(130);
   process.on('exit', kill);
