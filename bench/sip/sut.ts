@@ -24,7 +24,14 @@ interface Sut {
 }
 
 async function switchboard(farEnd: string, row1a: boolean): Promise<Sut> {
-  const network = createSipNetwork({ listen: [`udp:${HOST}:0`], services: { far: farEnd } });
+  const network = createSipNetwork({
+    listen: [`udp:${HOST}:0`],
+    services: { far: farEnd },
+    // One SIPp caller is one source address: the per-source INVITE limit (100/s) would refuse the load with 503.
+    limits: { invitesPerSecond: 0 },
+    // Two RTP ports a leg, two legs a call: the default 20000-20999 holds 250 calls, not 10,000.
+    media: { host: HOST, ports: [10000, 59999] },
+  });
   const [bound] = await network.listening;
   const sb = createSwitchboard({ network });
   let callbacks = 0;
