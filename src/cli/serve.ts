@@ -9,6 +9,11 @@
  * lease (an error if a live node has its id) and its webhook callbacks go through the Redis outbox: what a
  * killed process left undelivered is delivered by the next start with the same node id. Call state is not
  * durable yet: it says so at start-up.
+ *
+ * With SIP configured (`--sip udp:HOST:PORT`, SWITCHBOARD_SIP_LISTEN or the config's "sip"), the server runs on
+ * a SIP network (`createSipNetwork`) instead of the simulated one, so there is no simulator API: a SIP call to
+ * an agent's DN rings that agent's device (and its phone, when the DN is mapped to a SIP URI); a call to any
+ * other number is refused as unobtainable (404), since the server has no application of its own.
  */
 import { createSwitchboard, type Switchboard } from '../engine/switchboard';
 import type { Network } from '../engine/network';
@@ -17,6 +22,9 @@ import { ConfigError, loadConfig } from '../http/config';
 import { createServer } from '../http/server';
 import { resolveLogging, serverLogger, type Logging } from './logging';
 import { createRedisStore, type RedisStore } from '../store/redisStore';
+import { createSipNetwork, SipNetwork } from '../sip/network';
+import { Cause } from '../../machines/vocabulary';
+import type { SipConfig } from '../http/sipConfig';
 
 /** The longest a shutdown takes: pending webhook deliveries, and connections that do not close. */
 const DRAIN_MS = 10_000;
@@ -37,6 +45,8 @@ async function closeWithin(app: ReturnType<typeof createServer>['app'], ms: numb
 export interface ServeOptions {
   config?: string;
   port?: number;
+  /** `--sip` addresses (they win over SWITCHBOARD_SIP_LISTEN and the config file's sip.listen). */
+  sip?: readonly string[];
   /** `--redis URL` and `--node-id ID` (they win over the environment and the config file). */
   redisUrl?: string;
   nodeId?: string;
@@ -54,6 +64,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     config = loadConfig({
       file: options.config,
       port: options.port,
+      sip: options.sip,
       redisUrl: options.redisUrl,
       nodeId: options.nodeId,
     });
@@ -73,7 +84,13 @@ export async function serve(options: ServeOptions): Promise<number> {
   }
   const publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
   const identity = { publicUrl, accountId: config.accountId, applicationId: config.applicationId };
-  const sb: Switchboard<Network> = options.switchboard ? options.switchboard(identity) : createSwitchboard(identity);
+  let sb: Switchboard<Network>;
+  if (options.switchboard) sb = options.switchboard(identity);
+  else if (config.sip) {
+    const started = await startSip(config.sip, identity, options.err);
+    if (typeof started === 'number') return started;
+    sb = started;
+  } else sb = createSwitchboard(identity);
   const isTTY = process.stdout.isTTY === true;
   const logger = serverLogger(options.logging ?? resolveLogging({ env: process.env, isTTY }), isTTY);
   const store: RedisStore | undefined = config.redis ? createRedisStore(config.redis) : undefined;
@@ -95,7 +112,7 @@ export async function serve(options: ServeOptions): Promise<number> {
       await store.start();
     } catch (error) {
       options.err(`switchboard serve: ${(error as Error).message}`);
-      sb.close();
+      await sb.close();
       return 1;
     }
   }
@@ -107,6 +124,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     options.err(`switchboard serve: cannot ${step}: ${(error as Error).message}`);
+    await sb.close();
     await store?.close();
     return 1;
   }
@@ -119,6 +137,9 @@ export async function serve(options: ServeOptions): Promise<number> {
   );
   if (config.simulator && sb.network instanceof SimulatedNetwork)
     options.out(`  simulator API ${base}/api/v2/simulator/…`);
+  if (config.sip && sb.network instanceof SipNetwork) {
+    for (const line of sipBanner(config.sip, await sb.network.listening)) options.out(line);
+  }
   if (config.inspector !== 'off') options.out(`  inspector     ${base}/inspect   (log in as a configured user)`);
   options.out(`  health        ${base}/healthz`);
   if (store) {
@@ -140,14 +161,14 @@ export async function serve(options: ServeOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       app.log.info({ signal }, 'shutting down');
-      sb.close(); // every live call ends, and emits its terminal callback
+      const closed = sb.close(); // every live call ends, and emits its terminal callback (SIP: BYE/CANCEL)
       const drained = webhooks.drain(DRAIN_MS).then((left) => {
         if (left > 0 && webhooks.durable)
           app.log.warn({ pending: left }, 'webhook deliveries left in the Redis outbox for the next start');
         else if (left > 0)
           app.log.error({ pending: left }, 'webhook deliveries still pending at shutdown (callback-error)');
       });
-      void Promise.all([drained, closeWithin(app, DRAIN_MS - 1000)])
+      void Promise.all([drained, closed, closeWithin(app, DRAIN_MS - 1000)])
         .then(() => store?.close())
         .then(() => resolve());
     };
@@ -157,4 +178,46 @@ export async function serve(options: ServeOptions): Promise<number> {
     else onLeaseLost = () => stop('lease lost');
   });
   return leaseLost ? 1 : 0;
+}
+
+/**
+ * The switchboard on a SIP network, listening; or the exit code after saying what is wrong (2: a bad option,
+ * 1: an address that cannot be bound, e.g. a port in use).
+ */
+async function startSip(
+  sip: SipConfig,
+  identity: { publicUrl: string; accountId?: string; applicationId?: string },
+  err: (l: string) => void,
+): Promise<Switchboard<Network> | number> {
+  let network: SipNetwork;
+  try {
+    network = createSipNetwork(sip);
+  } catch (error) {
+    err(`switchboard serve: ${(error as Error).message.replace(/^createSipNetwork\(\): /, 'sip: ')}`);
+    return 2;
+  }
+  try {
+    await network.listening;
+  } catch (error) {
+    err(`switchboard serve: cannot listen for SIP on ${sip.listen.join(', ')}: ${(error as Error).message}`);
+    await network.close();
+    return 1;
+  }
+  const sb = createSwitchboard({ ...identity, network });
+  // No application runs in the server: a call for no agent's DN is refused (404).
+  sb.on('incomingCall', (channel) => void channel.reject({ cause: Cause.UNOBTAINABLE }).catch(() => undefined));
+  return sb;
+}
+
+/** The banner's SIP lines: the bound addresses, the agents' phones, the gateway and services. */
+function sipBanner(sip: SipConfig, bound: readonly { protocol: string; host: string; port: number }[]): string[] {
+  const lines = [`  sip           ${bound.map((b) => `${b.protocol.toLowerCase()}:${b.host}:${b.port}`).join(', ')}`];
+  const agents = Object.entries(sip.agents ?? {});
+  if (agents.length)
+    lines.push(`                agents' phones: ${agents.map(([dn, uri]) => `${dn} → ${uri}`).join(', ')}`);
+  if (sip.gateway) lines.push(`                numbers go to ${sip.gateway}`);
+  const services = Object.entries(sip.services ?? {});
+  if (services.length)
+    lines.push(`                services: ${services.map(([n, uri]) => `${n} → ${uri}`).join(', ')}`);
+  return lines;
 }

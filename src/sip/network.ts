@@ -23,6 +23,8 @@ export interface SipNetworkOptions {
   gateway?: string;
   /** The RTP address and port range put in our SDP. Default: the listen host, ports 20000-20999. */
   media?: { host?: string; ports?: readonly [number, number] };
+  /** Agent DN → the SIP URI of the agent's phone (see agentPhone.ts): a call to that DN rings the phone. */
+  agents?: Readonly<Record<string, string>>;
 }
 
 /** What the SIP network's media is doing for one live leg (signalling only: no RTP is sent yet). */
@@ -147,7 +149,7 @@ export class SipNetwork implements Network {
     leg.callId = callId;
     leg.ourSdp = ourSdp;
     leg.inbound = call;
-    this.legs.set(callId, leg);
+    if (!leg.released) this.legs.set(callId, leg); // released already if rejected from inside the offer
     call.onCancel = () => {
       if (!leg.released) engine.hungUp(callId);
     };
@@ -344,7 +346,8 @@ export class SipNetwork implements Network {
   }
 
   release(callId: string, cause: EndCause, by: 'local' | 'remote'): void {
-    const leg = this.legs.get(callId);
+    // During an offer the offered call may be rejected before `offer` has returned its call id.
+    const leg = this.legs.get(callId) ?? (this.offering ? this.leg(callId) : undefined);
     if (!leg) {
       // An `answered` for a call we had forgotten: the engine asks again to end it.
       return;
