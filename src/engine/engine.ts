@@ -33,6 +33,8 @@ export interface EngineCore extends MediaCommands {
   turn<T>(fn: () => T): T;
   hangUp(leg: Leg): void;
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
+  /** The agent has left a leg that goes on: tell the network (it ends the agent's phone's side). */
+  agentLeft(callId: string): void;
 }
 
 export class Engine implements ChannelHost, NetworkIndications, TransferHost, EngineCore {
@@ -416,6 +418,19 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       if (!result.ok) this.supervisor.networkError('unhold', callId, commandFailure('unhold', result));
       leg.actor.send(result.ok ? { type: 'NET.UNHELD' } : { type: 'NET.UNHOLD_FAILED' });
     });
+  }
+
+  agentAnswered(callId: string): void {
+    this.toLeg(callId, (leg) => leg.agentCall?.phoneOperation('Answer'));
+  }
+
+  agentHungUp(callId: string): void {
+    this.toLeg(callId, (leg) => leg.agentCall?.phoneOperation('Hangup'));
+  }
+
+  agentLeft(callId: string): void {
+    const leg = this.legs.get(callId);
+    if (leg) this.command(leg, 'agentLeft', (n) => n.agentLeft?.(callId));
   }
 
   remoteHold(callId: string): void {

@@ -71,6 +71,11 @@ export interface Network {
   stopTone(callId: string): void;
   /** The leg has ended (cleared `by` this side or the far end): release it; the last command for it. */
   release(callId: string, cause: EndCause, by: 'local' | 'remote'): void;
+  /**
+   * Optional: the agent has left a call that goes on (its agent call is Released while the leg lives: a completed
+   * or single-step transfer). A network that rings agents' phones ends the phone's side of the call.
+   */
+  agentLeft?(callId: string): void;
   /** Optional: free the network's resources (sockets) once the switchboard has ended every leg (`sb.close()`). */
   close?(): Promise<void>;
 }
@@ -98,4 +103,11 @@ export interface NetworkIndications {
   hungUp(callId: string): void;
   /** A signalling failure on the leg (it goes to ERROR; the application must hang up). */
   failed(callId: string, message: string): void;
+  /**
+   * The agent's own phone answered this inbound call for an agent's DN (a network that rings agents' phones):
+   * as if the agent had posted Answer. Ignored unless the agent call is Ringing.
+   */
+  agentAnswered(callId: string): void;
+  /** The agent's phone hung up this call: as if the agent had posted Hangup (ignored where Hangup is not offered). */
+  agentHungUp(callId: string): void;
 }

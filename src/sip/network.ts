@@ -9,6 +9,7 @@ import type { EndCause } from '../../machines/vocabulary';
 import { fromSipResponse, toQ850, toSip } from '../causes';
 import type { EngineClock } from '../engine/clock';
 import type { CommandResult, Destination, Network, NetworkIndications } from '../engine/network';
+import { AgentPhone } from './agentPhone';
 import { DialogLayer, type Dialog, type InboundCall, type OutboundCall } from './dialog';
 import { answerSdp, buildSdp, offerSdp, parseSdp, withDirection } from './sdp';
 import { SipJsStack } from './sipJsStack';
@@ -50,6 +51,8 @@ interface SipLeg {
   media: SipMedia;
   /** Re-INVITEs of this leg, one at a time. */
   chain: Promise<unknown>;
+  /** The agent's phone, for a call to an agent DN mapped to a SIP URI (agentPhone.ts). */
+  phone?: AgentPhone;
 }
 
 const LISTEN = /^(udp|tcp):([^:\s]+|\[[0-9a-f:]+\]):(\d{1,5})$/i;
@@ -72,6 +75,7 @@ export class SipNetwork implements Network {
   private readonly layer: DialogLayer;
   private readonly services: Record<string, string>;
   private readonly gateway: string | undefined;
+  private readonly agents: Record<string, string>;
   private readonly mediaHost: string;
   private readonly ports: readonly [number, number];
   private nextPort: number;
@@ -85,6 +89,7 @@ export class SipNetwork implements Network {
   constructor(options: SipNetworkOptions) {
     const listen = checkListen(options?.listen);
     this.services = checkServices(options.services);
+    this.agents = checkAgents(options.agents);
     this.gateway = options.gateway === undefined ? undefined : checkUri('gateway', options.gateway);
     const host = listen[0].host;
     this.mediaHost = options.media?.host ?? host;
@@ -153,6 +158,51 @@ export class SipNetwork implements Network {
     call.onCancel = () => {
       if (!leg.released) engine.hungUp(callId);
     };
+    const phone = this.agents[userOf(rq.headers.to?.uri ?? rq.uri)];
+    if (phone && !leg.released) this.ringPhone(leg, call, phone);
+  }
+
+  /** A call for an agent DN mapped to a SIP URI rings the agent's phone (agentPhone.ts). */
+  private ringPhone(leg: SipLeg, call: InboundCall, uri: string): void {
+    const own = leg.ourSdp;
+    const user = userOf(call.request.headers.from?.uri);
+    leg.phone = new AgentPhone(
+      this.layer,
+      uri,
+      `sip:${/^[\w+.\-*#]+$/.test(user) ? user : 'switchboard'}@${this.stack.host}:${this.stack.port}`,
+      call.offer ?? buildSdp(offerSdp(this.rtp())),
+      {
+        ringing: () => {
+          if (!leg.released && !call.final) call.progress(180);
+        },
+        answered: (sdp) => {
+          if (leg.released || leg.dialog) return;
+          leg.ourSdp = sdp ?? own; // the caller talks to the phone
+          this.engine?.agentAnswered(leg.callId);
+        },
+        failed: (cause, message) => {
+          if (!leg.released && !leg.dialog) this.engine?.cleared(leg.callId, cause, message);
+        },
+        hungUp: () => {
+          leg.ourSdp = own;
+          if (!leg.released) this.engine?.agentHungUp(leg.callId);
+        },
+      },
+    );
+    leg.phone.restore = () => (leg.ourSdp = own);
+  }
+
+  /** The agent has left a call that goes on (a completed or single-step transfer): the phone gets BYE. */
+  agentLeft(callId: string): void {
+    const leg = this.legs.get(callId);
+    if (!leg?.phone) return;
+    leg.phone.restore?.();
+    this.endPhone(leg.phone, 'normal');
+  }
+
+  private endPhone(phone: AgentPhone, cause: EndCause): void {
+    phone.end(cause);
+    if (phone.ending) this.ending(phone.ending);
   }
 
   private newLeg(callId: string, ourSdp: string): SipLeg {
@@ -241,6 +291,7 @@ export class SipNetwork implements Network {
 
   private uriOf(d: Destination): string | { error: string } {
     if (d.kind === 'service') return this.services[d.to] ?? { error: `No inbound service named '${d.to}'` };
+    if (Object.hasOwn(this.agents, d.to)) return this.agents[d.to]; // an agent's phone
     if (!this.gateway) return { error: `The number ${d.to} is unobtainable (no SIP gateway configured)` };
     if (!/^[\w+.\-*#]+$/.test(d.to)) return { error: `The number ${d.to} is unobtainable` };
     return this.gateway.replace(/^(sips?:)/i, `$1${d.to}@`);
@@ -289,6 +340,7 @@ export class SipNetwork implements Network {
   hold(callId: string): void {
     const leg = this.leg(callId);
     if (!leg) throw new Error(`hold(): no call ${callId}`);
+    leg.phone?.direction('sendonly');
     void this.reinvite(leg, withDirection(leg.ourSdp, 'sendonly')).then((r) => {
       if (!leg.released) this.engine?.holdResult(callId, r);
     });
@@ -297,6 +349,7 @@ export class SipNetwork implements Network {
   unhold(callId: string): void {
     const leg = this.leg(callId);
     if (!leg) throw new Error(`unhold(): no call ${callId}`);
+    leg.phone?.direction('sendrecv');
     void this.reinvite(leg, withDirection(leg.ourSdp, 'sendrecv')).then((r) => {
       if (!leg.released) this.engine?.unholdResult(callId, r);
     });
@@ -356,6 +409,7 @@ export class SipNetwork implements Network {
     leg.released = true;
     leg.endCause = cause;
     leg.media = { tone: null, bridgedTo: null };
+    if (leg.phone) this.endPhone(leg.phone, cause);
     if (leg.dialog) {
       if (by === 'local') this.bye(leg, cause);
       return;
@@ -458,6 +512,16 @@ function checkServices(services: unknown): Record<string, string> {
   }
   const out: Record<string, string> = Object.create(null);
   for (const [name, uri] of Object.entries(services)) out[name] = checkUri(`service '${name}'`, uri);
+  return out;
+}
+
+function checkAgents(agents: unknown): Record<string, string> {
+  if (agents === undefined) return {};
+  if (typeof agents !== 'object' || agents === null || Array.isArray(agents)) {
+    throw new TypeError(`createSipNetwork(): 'agents' must be an object of agent DN → SIP URI`);
+  }
+  const out: Record<string, string> = Object.create(null);
+  for (const [dn, uri] of Object.entries(agents)) out[dn] = checkUri(`agent '${dn}'`, uri);
   return out;
 }
 
