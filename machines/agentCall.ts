@@ -10,7 +10,8 @@
  * (`role`) and what it knows of that consult (`consult`: target answered, the call the agent talks to),
  * which shape its capabilities. Pure: no I/O, no clock.
  */
-import { setup, assign, emit, not } from 'xstate';
+import { setup, assign, emit, not, type StateValue } from 'xstate';
+import { activeLeaf } from './stateValue';
 
 export const AGENT_CALL_STATES = ['Ringing', 'Dialing', 'Established', 'Held', 'Released'] as const;
 export type AgentCallState = (typeof AGENT_CALL_STATES)[number];
@@ -118,6 +119,12 @@ export type AgentCallEmitted =
   | { type: 'startTransfer'; destination: string; blind: boolean }
   | { type: 'consult'; command: ConsultCommand };
 
+// The groups of states that share operations. They are no Genesys state of their own: a call's state is its
+// one active leaf (`agentCallState`).
+const LIVE = 'live';
+const UNHELD = 'unheld';
+const ESTABLISHED = `#agentCall.${LIVE}.${UNHELD}.Established`;
+
 export const agentCallMachine = setup({
   types: {
     input: {} as AgentCallInput,
@@ -204,82 +211,102 @@ export const agentCallMachine = setup({
   states: {
     /** Where a new call starts: Ringing or Dialing, chosen by input. */
     offered: {
-      always: [{ guard: 'startsRinging', target: 'Ringing' }, { target: 'Dialing' }],
+      always: [{ guard: 'startsRinging', target: 'Ringing' }, { target: LIVE }],
     },
     Ringing: {
       on: {
         Answer: { actions: emit({ type: 'answerLeg' } as const) },
-        'LEG.CONNECTED': 'Established',
+        'LEG.CONNECTED': ESTABLISHED,
       },
     },
-    Dialing: {
+    /** A call the agent has placed or answered, until it is released: the agent can hang it up. */
+    [LIVE]: {
+      initial: UNHELD,
       on: {
         // Hanging up the consult call cancels the consult.
         Hangup: [
           { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } },
           { actions: emit({ type: 'hangUpLeg' } as const) },
         ],
-        SendDtmf: { actions: emit({ type: 'sendDtmf' } as const) },
-        // While the target rings: the agent goes back to the caller (or, again, to the ringing consult).
-        SwapCalls: { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'swap' } } },
-        // Completed before the target answers: the caller is connected when (if) it does.
-        CompleteTransfer: { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'complete' } } },
-        'LEG.CONNECTED': 'Established',
       },
-    },
-    Established: {
-      on: {
-        Hangup: [
-          { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } },
-          { actions: emit({ type: 'hangUpLeg' } as const) },
-        ],
-        SendDtmf: { actions: emit({ type: 'sendDtmf' } as const) },
-        Hold: { guard: not('inConsult'), actions: emit({ type: 'holdLeg' } as const) },
-        SingleStepTransfer: { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: true } } },
-        InitiateTransfer: { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: false } } },
-        // The call of the pair the agent talks to: to the other call, and back.
-        SwapCalls: { guard: 'talking', actions: { type: 'toConsult', params: { command: 'swap' } } },
-        CompleteTransfer: { guard: 'targetAnswered', actions: { type: 'toConsult', params: { command: 'complete' } } },
-        'LEG.HELD': 'Held',
-      },
-    },
-    Held: {
-      on: {
-        Hangup: [
-          { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } },
-          { actions: emit({ type: 'hangUpLeg' } as const) },
-        ],
-        Retrieve: [
-          { guard: not('inConsult'), actions: emit({ type: 'retrieveLeg' } as const) },
-          // Retrieve of the held call of a pair swaps the calls once the target has answered…
-          { guard: 'targetAnswered', actions: { type: 'toConsult', params: { command: 'swap' } } },
-          // …and, while it still rings, abandons the consult and takes the caller back.
-          { guard: 'isParent', actions: { type: 'toConsult', params: { command: 'abandon' } } },
-        ],
-        SwapCalls: { guard: 'targetAnswered', actions: { type: 'toConsult', params: { command: 'swap' } } },
-        CompleteTransfer: { guard: 'targetAnswered', actions: { type: 'toConsult', params: { command: 'complete' } } },
-        // The held caller while a consult runs: the consult is cancelled first, then the new transfer starts.
-        SingleStepTransfer: [
-          { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: true } } },
-          {
-            guard: 'isParent',
-            actions: [
-              { type: 'toConsult', params: { command: 'cancel' } },
-              { type: 'startTransfer', params: { blind: true } },
-            ],
+      states: {
+        /** Not on hold: the agent can send DTMF. */
+        [UNHELD]: {
+          initial: 'Dialing',
+          on: { SendDtmf: { actions: emit({ type: 'sendDtmf' } as const) } },
+          states: {
+            Dialing: {
+              on: {
+                // While the target rings: the agent goes back to the caller (or, again, to the ringing consult).
+                SwapCalls: { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'swap' } } },
+                // Completed before the target answers: the caller is connected when (if) it does.
+                CompleteTransfer: {
+                  guard: 'isConsultCall',
+                  actions: { type: 'toConsult', params: { command: 'complete' } },
+                },
+                'LEG.CONNECTED': 'Established',
+              },
+            },
+            Established: {
+              on: {
+                Hold: { guard: not('inConsult'), actions: emit({ type: 'holdLeg' } as const) },
+                SingleStepTransfer: {
+                  guard: not('inConsult'),
+                  actions: { type: 'startTransfer', params: { blind: true } },
+                },
+                InitiateTransfer: {
+                  guard: not('inConsult'),
+                  actions: { type: 'startTransfer', params: { blind: false } },
+                },
+                // The call of the pair the agent talks to: to the other call, and back.
+                SwapCalls: { guard: 'talking', actions: { type: 'toConsult', params: { command: 'swap' } } },
+                CompleteTransfer: {
+                  guard: 'targetAnswered',
+                  actions: { type: 'toConsult', params: { command: 'complete' } },
+                },
+                'LEG.HELD': '#agentCall.live.Held',
+              },
+            },
           },
-        ],
-        InitiateTransfer: [
-          { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: false } } },
-          {
-            guard: 'isParent',
-            actions: [
-              { type: 'toConsult', params: { command: 'cancel' } },
-              { type: 'startTransfer', params: { blind: false } },
+        },
+        Held: {
+          on: {
+            Retrieve: [
+              { guard: not('inConsult'), actions: emit({ type: 'retrieveLeg' } as const) },
+              // Retrieve of the held call of a pair swaps the calls once the target has answered…
+              { guard: 'targetAnswered', actions: { type: 'toConsult', params: { command: 'swap' } } },
+              // …and, while it still rings, abandons the consult and takes the caller back.
+              { guard: 'isParent', actions: { type: 'toConsult', params: { command: 'abandon' } } },
             ],
+            SwapCalls: { guard: 'targetAnswered', actions: { type: 'toConsult', params: { command: 'swap' } } },
+            CompleteTransfer: {
+              guard: 'targetAnswered',
+              actions: { type: 'toConsult', params: { command: 'complete' } },
+            },
+            // The held caller while a consult runs: the consult is cancelled first, then the new transfer starts.
+            SingleStepTransfer: [
+              { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: true } } },
+              {
+                guard: 'isParent',
+                actions: [
+                  { type: 'toConsult', params: { command: 'cancel' } },
+                  { type: 'startTransfer', params: { blind: true } },
+                ],
+              },
+            ],
+            InitiateTransfer: [
+              { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: false } } },
+              {
+                guard: 'isParent',
+                actions: [
+                  { type: 'toConsult', params: { command: 'cancel' } },
+                  { type: 'startTransfer', params: { blind: false } },
+                ],
+              },
+            ],
+            'LEG.CONNECTED': ESTABLISHED,
           },
-        ],
-        'LEG.CONNECTED': 'Established',
+        },
       },
     },
     Released: {
@@ -289,3 +316,8 @@ export const agentCallMachine = setup({
 });
 
 export type AgentCallMachine = typeof agentCallMachine;
+
+/** The Genesys state of an agent-call chart's state value (its active leaf: the groups are no state of their own). */
+export function agentCallState(value: StateValue): AgentCallState {
+  return activeLeaf(value) as AgentCallState;
+}

@@ -6,8 +6,9 @@
  * `leg.*` reports a fact the supervisor turns into callbacks. The only timer is a dialled call's own
  * `secondsTimeout`, an XState delay on the engine's clock. The engine stops the actor once it is IDLE again.
  */
-import { setup, assign, emit, enqueueActions, cancel, and, not, or, stateIn } from 'xstate';
+import { setup, assign, emit, enqueueActions, cancel, and, not, or, stateIn, type StateValue } from 'xstate';
 import { State, TransferCause, type ClearedBy, type Direction, type EndCause } from './vocabulary';
+import { activeLeaf } from './stateValue';
 
 export interface ChannelInput {
   direction: Direction;
@@ -95,6 +96,13 @@ export type ChannelEmitted =
 
 const CALL_TIMER = 'callTimeout';
 
+// The groups of states that share transitions. They are no channel state of their own: a leg's `State` is
+// its one active leaf (`channelState`).
+const SIGNALLING = 'signalling';
+const INCOMING = 'incoming';
+const OUTGOING = 'outgoing';
+const ANSWERED = `${SIGNALLING}.${State.ANSWERED}`;
+
 export const channelMachine = setup({
   types: {
     input: {} as ChannelInput,
@@ -144,7 +152,6 @@ export const channelMachine = setup({
       guard: 'isLive',
       target: `.${State.IDLE}`,
       actions: [
-        'cancelCallTimer',
         assign(({ context, event }) => ({
           endCause: event.cause,
           clearedBy: event.by,
@@ -167,7 +174,7 @@ export const channelMachine = setup({
       on: {
         WAIT: State.WAITING,
         DIAL: {
-          target: State.CALL_OUTGOING,
+          target: `${SIGNALLING}.${OUTGOING}`,
           actions: enqueueActions(({ event, enqueue }) => {
             if (event.secondsTimeout !== null) {
               enqueue.raise({ type: 'CALL_TIMEOUT' }, { delay: event.secondsTimeout * 1000, id: CALL_TIMER });
@@ -178,126 +185,124 @@ export const channelMachine = setup({
       },
     },
     [State.WAITING]: {
-      on: { 'NET.OFFER': { target: State.CALL_INCOMING, actions: emit({ type: 'leg.offered' } as const) } },
-    },
-    [State.CALL_INCOMING]: {
       on: {
-        RING: { target: State.RING_INCOMING, actions: emit({ type: 'signal.ring' } as const) },
-        ANSWER: { target: State.ANSWERING, actions: emit({ type: 'signal.answer' } as const) },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
-    [State.RING_INCOMING]: {
-      on: {
-        ANSWER: { target: State.ANSWERING, actions: emit({ type: 'signal.answer' } as const) },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
-    [State.ANSWERING]: {
-      on: {
-        'NET.ACCEPTED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
-    [State.CALL_OUTGOING]: {
-      on: {
-        'NET.PROGRESS': { target: State.RING_OUTGOING, actions: emit({ type: 'leg.progress' } as const) },
-        'NET.ANSWERED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
-        CALL_TIMEOUT: {
-          description: "after the call's secondsTimeout",
-          target: State.IDLE,
-          actions: [
-            assign({ endCause: 'noAnswer', clearedBy: 'local' }),
-            emit({ type: 'leg.ended', cause: 'noAnswer', by: 'local', errorMessage: null } as const),
-          ],
-        },
-        'NET.FAILURE': {
-          target: State.ERROR,
-          actions: ['cancelCallTimer', 'recordFailure'],
+        'NET.OFFER': {
+          target: SIGNALLING,
+          actions: emit({ type: 'leg.offered' } as const),
         },
       },
     },
-    [State.RING_OUTGOING]: {
-      on: {
-        'NET.ANSWERED': { target: State.ANSWERED, actions: ['cancelCallTimer', 'markAnswered', 'reportAnswered'] },
-        CALL_TIMEOUT: {
-          description: "after the call's secondsTimeout",
-          target: State.IDLE,
-          actions: [
-            assign({ endCause: 'noAnswer', clearedBy: 'local' }),
-            emit({ type: 'leg.ended', cause: 'noAnswer', by: 'local', errorMessage: null } as const),
-          ],
-        },
-        'NET.FAILURE': {
-          target: State.ERROR,
-          actions: ['cancelCallTimer', 'recordFailure'],
-        },
-      },
-    },
-    [State.ANSWERED]: {
-      on: {
-        HOLD: { target: State.HOLDING, actions: emit({ type: 'signal.hold' } as const) },
-        'TRANSFER.START': { target: State.TRANSFERRING, actions: assign({ transferCause: TransferCause.NONE }) },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
-    [State.HOLDING]: {
-      on: {
-        'NET.HELD': [
-          // Taken off hold before the network confirmed the hold: the unhold is sent now the hold has taken.
-          {
-            guard: 'unholdPending',
-            target: State.ON_HOLD,
-            actions: emit({ type: 'signal.unhold' } as const),
+    /** The leg's own dialog, not handed to a transfer: a signalling failure sends it to ERROR. */
+    [SIGNALLING]: {
+      on: { 'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' } },
+      initial: INCOMING, // where an offered call (NET.OFFER) enters
+      states: {
+        /** An offered call the application has not answered yet. */
+        [INCOMING]: {
+          on: { ANSWER: { target: State.ANSWERING, actions: emit({ type: 'signal.answer' } as const) } },
+          initial: State.CALL_INCOMING,
+          states: {
+            [State.CALL_INCOMING]: {
+              on: { RING: { target: State.RING_INCOMING, actions: emit({ type: 'signal.ring' } as const) } },
+            },
+            [State.RING_INCOMING]: {},
           },
-          { target: State.ON_HOLD },
-        ],
-        // The hold did not take: the leg is off hold already, and a pending unhold has nothing left to do.
-        'NET.HOLD_FAILED': { target: State.ANSWERED, actions: assign({ unholdPending: false }) },
-        UNHOLD: {
-          description: 'waits for the hold to be confirmed',
-          guard: not('unholdPending'),
-          actions: assign({ unholdPending: true }),
         },
-        // Held again before the waiting unhold was sent: the unhold is dropped (the last wish counts).
-        HOLD: { guard: 'unholdPending', actions: assign({ unholdPending: false }) },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
+        [State.ANSWERING]: {
+          on: { 'NET.ACCEPTED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] } },
+        },
+        /** A dialled call the far end has not answered yet; its own timer runs exactly while it is here. */
+        [OUTGOING]: {
+          exit: 'cancelCallTimer',
+          on: {
+            'NET.ANSWERED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] },
+            CALL_TIMEOUT: {
+              description: "after the call's secondsTimeout",
+              target: `#channel.${State.IDLE}`,
+              actions: [
+                assign({ endCause: 'noAnswer', clearedBy: 'local' }),
+                emit({ type: 'leg.ended', cause: 'noAnswer', by: 'local', errorMessage: null } as const),
+              ],
+            },
+          },
+          initial: State.CALL_OUTGOING,
+          states: {
+            [State.CALL_OUTGOING]: {
+              on: { 'NET.PROGRESS': { target: State.RING_OUTGOING, actions: emit({ type: 'leg.progress' } as const) } },
+            },
+            [State.RING_OUTGOING]: {},
+          },
+        },
+        [State.ANSWERED]: {
+          on: {
+            HOLD: { target: State.HOLDING, actions: emit({ type: 'signal.hold' } as const) },
+            'TRANSFER.START': {
+              target: `#channel.${State.TRANSFERRING}`,
+              actions: assign({ transferCause: TransferCause.NONE }),
+            },
+          },
+        },
+        [State.HOLDING]: {
+          on: {
+            'NET.HELD': [
+              // Taken off hold before the network confirmed the hold: the unhold is sent now the hold has taken.
+              {
+                guard: 'unholdPending',
+                target: State.ON_HOLD,
+                actions: emit({ type: 'signal.unhold' } as const),
+              },
+              { target: State.ON_HOLD },
+            ],
+            // The hold did not take: the leg is off hold already, and a pending unhold has nothing left to do.
+            'NET.HOLD_FAILED': { target: State.ANSWERED, actions: assign({ unholdPending: false }) },
+            UNHOLD: {
+              description: 'waits for the hold to be confirmed',
+              guard: not('unholdPending'),
+              actions: assign({ unholdPending: true }),
+            },
+            // Held again before the waiting unhold was sent: the unhold is dropped (the last wish counts).
+            HOLD: { guard: 'unholdPending', actions: assign({ unholdPending: false }) },
+          },
+        },
+        [State.ON_HOLD]: {
+          on: {
+            // Held again while the unhold is unconfirmed: sent once the unhold has taken (one re-INVITE at a time).
+            HOLD: {
+              description: 'waits for the unhold to be confirmed',
+              guard: and(['unholdPending', not('rehold')]),
+              actions: assign({ rehold: true }),
+            },
+            UNHOLD: [
+              {
+                guard: not('unholdPending'),
+                actions: [assign({ unholdPending: true }), emit({ type: 'signal.unhold' } as const)],
+              },
+              // The re-hold still waiting is dropped: the unhold under way is what is wanted.
+              { guard: 'rehold', actions: assign({ rehold: false }) },
+            ],
+            'NET.UNHELD': [
+              {
+                guard: 'rehold',
+                target: State.HOLDING,
+                actions: [assign({ unholdPending: false, rehold: false }), emit({ type: 'signal.hold' } as const)],
+              },
+              { guard: 'unholdPending', target: State.ANSWERED, actions: assign({ unholdPending: false }) },
+            ],
+            // Still held, as a waiting re-hold wanted.
+            'NET.UNHOLD_FAILED': { guard: 'unholdPending', actions: assign({ unholdPending: false, rehold: false }) },
+          },
+        },
+        [State.RECONNECTING]: {
+          on: { 'NET.RECONNECTED': State.ANSWERED },
+        },
       },
     },
-    [State.ON_HOLD]: {
-      on: {
-        // Held again while the unhold is unconfirmed: sent once the unhold has taken (one re-INVITE at a time).
-        HOLD: {
-          description: 'waits for the unhold to be confirmed',
-          guard: and(['unholdPending', not('rehold')]),
-          actions: assign({ rehold: true }),
-        },
-        UNHOLD: [
-          {
-            guard: not('unholdPending'),
-            actions: [assign({ unholdPending: true }), emit({ type: 'signal.unhold' } as const)],
-          },
-          // The re-hold still waiting is dropped: the unhold under way is what is wanted.
-          { guard: 'rehold', actions: assign({ rehold: false }) },
-        ],
-        'NET.UNHELD': [
-          {
-            guard: 'rehold',
-            target: State.HOLDING,
-            actions: [assign({ unholdPending: false, rehold: false }), emit({ type: 'signal.hold' } as const)],
-          },
-          { guard: 'unholdPending', target: State.ANSWERED, actions: assign({ unholdPending: false }) },
-        ],
-        // Still held, as a waiting re-hold wanted.
-        'NET.UNHOLD_FAILED': { guard: 'unholdPending', actions: assign({ unholdPending: false, rehold: false }) },
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
+    // A transfer holds the leg: a failure of its dialog is an end, which the engine routes to the transfer.
     [State.TRANSFERRING]: {
       on: {
         'TRANSFER.CONNECTED': { target: State.TRANSFERRED, actions: assign({ transferCause: TransferCause.NORMAL }) },
         'TRANSFER.FAILED': {
-          target: State.ANSWERED,
+          target: ANSWERED,
           actions: assign({ transferCause: ({ event }) => event.transferCause }),
         },
       },
@@ -305,7 +310,7 @@ export const channelMachine = setup({
     [State.TRANSFERRED]: {
       on: {
         'TRANSFER.RECONNECT': {
-          target: State.RECONNECTING,
+          target: `${SIGNALLING}.${State.RECONNECTING}`,
           actions: [
             assign({ transferCause: ({ event }) => event.transferCause }),
             emit({ type: 'signal.reconnect' } as const),
@@ -313,14 +318,13 @@ export const channelMachine = setup({
         },
       },
     },
-    [State.RECONNECTING]: {
-      on: {
-        'NET.RECONNECTED': State.ANSWERED,
-        'NET.FAILURE': { target: State.ERROR, actions: 'recordFailure' },
-      },
-    },
     [State.ERROR]: {},
   },
 });
 
 export type ChannelMachine = typeof channelMachine;
+
+/** The Aculab state of a channel chart's state value (its active leaf: the groups are no state of their own). */
+export function channelState(value: StateValue): State {
+  return activeLeaf(value) as State;
+}

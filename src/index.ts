@@ -11,6 +11,7 @@ export {
   type SwitchboardOptionsWithNetwork,
   type SwitchboardStats,
 } from './engine/switchboard';
+export type { StateStore, RestoreSummary } from './engine/durable';
 export { Channel, type CallOptions, type TransferOptions, type RejectOptions } from './engine/channel';
 export { HangupError, CallChannelError } from './engine/errors';
 export { TonePlayer, DEFAULT_RINGBACK_TONE } from './engine/tonePlayer';

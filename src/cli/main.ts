@@ -62,9 +62,9 @@ Options:
   --sip ADDRESS       udp:HOST:PORT or tcp:HOST:PORT: take SIP calls there (repeatable, one host and port for
                       every transport; default SWITCHBOARD_SIP_LISTEN, comma separated, else the config's
                       "sip": { listen, services, gateway, media, agents }); no SIP: the simulated network
-  --redis URL         redis://host:port: the webhook outbox and the node lease in Redis (default
-                      SWITCHBOARD_REDIS_URL, the config's "redis"; none: all in memory). Call state itself
-                      is not durable yet
+  --redis URL         redis://host:port: call state, the webhook outbox and the node lease in Redis
+                      (default SWITCHBOARD_REDIS_URL, the config's "redis"; none: all in memory). A node
+                      restarted with the same node id resumes its calls
   --node-id ID        this node's id in Redis (default SWITCHBOARD_NODE_ID, the config's, else the host name)
   --log-level LEVEL   ${LOG_LEVELS.join(', ')} (default SWITCHBOARD_LOG_LEVEL, else info;
                       one line per HTTP request at debug)

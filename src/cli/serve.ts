@@ -6,9 +6,9 @@
  * elsewhere); connections still open at the bound are cut.
  *
  * With Redis configured (`--redis URL`, SWITCHBOARD_REDIS_URL or the config's "redis"), the node takes its
- * lease (an error if a live node has its id) and its webhook callbacks go through the Redis outbox: what a
- * killed process left undelivered is delivered by the next start with the same node id. Call state is not
- * durable yet: it says so at start-up.
+ * lease (an error if a live node has its id), restores the calls a killed process with the same node id left
+ * (their timers at their original deadlines), writes every turn's changes to Redis, and its webhook callbacks go
+ * through the Redis outbox: what a killed process left undelivered is delivered by the next start.
  *
  * With SIP configured (`--sip udp:HOST:PORT`, SWITCHBOARD_SIP_LISTEN or the config's "sip"), the server runs on
  * a SIP network (`createSipNetwork`) instead of the simulated one, so there is no simulator API: a SIP call to
@@ -54,8 +54,16 @@ export interface ServeOptions {
   logging?: Logging;
   out: (l: string) => void;
   err: (l: string) => void;
-  /** The switchboard to serve, on any network; default: a new one on the simulated network. */
-  switchboard?: (base: { publicUrl: string; accountId?: string; applicationId?: string }) => Switchboard<Network>;
+  /**
+   * The switchboard to serve, on any network; default: a new one on the simulated network. `store` is the
+   * started Redis store when one is configured (give it to createSwitchboard to restore and keep call state).
+   */
+  switchboard?: (base: {
+    publicUrl: string;
+    accountId?: string;
+    applicationId?: string;
+    store?: RedisStore;
+  }) => Switchboard<Network>;
 }
 
 export async function serve(options: ServeOptions): Promise<number> {
@@ -83,23 +91,15 @@ export async function serve(options: ServeOptions): Promise<number> {
     return 2;
   }
   const publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
-  const identity = { publicUrl, accountId: config.accountId, applicationId: config.applicationId };
-  let sb: Switchboard<Network>;
-  if (options.switchboard) sb = options.switchboard(identity);
-  else if (config.sip) {
-    const started = await startSip(config.sip, identity, options.err);
-    if (typeof started === 'number') return started;
-    sb = started;
-  } else sb = createSwitchboard(identity);
   const isTTY = process.stdout.isTTY === true;
   const logger = serverLogger(options.logging ?? resolveLogging({ env: process.env, isTTY }), isTTY);
   const store: RedisStore | undefined = config.redis ? createRedisStore(config.redis) : undefined;
-  const { app, webhooks } = createServer({ switchboard: sb, config, logger, outbox: store?.outbox() });
   let leaseLost = false;
   let onLeaseLost = () => undefined as void;
+  let redisErrors = (error: Error) => options.err(`switchboard serve: Redis: ${error.message}`);
   if (store) {
     const { nodeId } = store;
-    store.onError((error) => app.log.warn({ error: error.message }, 'Redis'));
+    store.onError((error) => redisErrors(error));
     store.onLeaseLost(() => {
       leaseLost = true;
       options.err(`switchboard serve: the lease of node id '${nodeId}' was taken by another process: stopping`);
@@ -112,14 +112,40 @@ export async function serve(options: ServeOptions): Promise<number> {
       await store.start();
     } catch (error) {
       options.err(`switchboard serve: ${(error as Error).message}`);
-      await sb.close();
       return 1;
     }
   }
+  // With a store, the switchboard restores the calls a killed process of this node left (timers armed, firing
+  // no sooner than the next macrotask), and the outbox recovery below starts in the same tick: what that process
+  // left undelivered goes out before anything the restored calls do next.
+  const identity = { publicUrl, accountId: config.accountId, applicationId: config.applicationId };
+  let network: SipNetwork | undefined;
+  if (config.sip && !options.switchboard) {
+    const started = await startSip(config.sip, options.err);
+    if (typeof started === 'number') {
+      await store?.close();
+      return started;
+    }
+    network = started;
+  }
+  let sb: Switchboard<Network>;
+  try {
+    const base = { ...identity, ...(store ? { store } : {}) };
+    if (options.switchboard) sb = options.switchboard(base);
+    else if (network) sb = refuseCallsForNoAgent(createSwitchboard({ ...base, network }));
+    else sb = createSwitchboard(base);
+  } catch (error) {
+    await network?.close();
+    options.err(`switchboard serve: cannot restore the calls in Redis: ${(error as Error).message}`);
+    await store?.close();
+    return 1;
+  }
+  const { app, webhooks } = createServer({ switchboard: sb, config, logger, outbox: store?.outbox() });
+  redisErrors = (error) => app.log.warn({ error: error.message }, 'Redis');
   let recovered: number;
   let step = 'read the webhook outbox';
   try {
-    recovered = await webhooks.recover(); // before any call: what a killed process left goes out first
+    recovered = await webhooks.recover(); // before any new call: what a killed process left goes out first
     step = `listen on ${config.host}:${config.port}`;
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -147,8 +173,11 @@ export async function serve(options: ServeOptions): Promise<number> {
     options.out(
       `                webhook outbox in Redis (${recovered} left by a previous process re-delivered); node lease ${store.leaseMs / 1000} s`,
     );
+    const restored = sb.restored;
     options.out(
-      '                call state is NOT durable yet: live calls and their timers are lost if this process dies',
+      restored
+        ? `                call state in Redis: ${restored.legs} legs, ${restored.transfers} transfers, ${restored.agentCalls} agent calls and ${restored.timers} timers restored`
+        : '                call state is NOT durable with this network: live calls are lost if this process dies',
     );
   }
   options.out(
@@ -181,14 +210,10 @@ export async function serve(options: ServeOptions): Promise<number> {
 }
 
 /**
- * The switchboard on a SIP network, listening; or the exit code after saying what is wrong (2: a bad option,
- * 1: an address that cannot be bound, e.g. a port in use).
+ * The SIP network, listening; or the exit code after saying what is wrong (2: a bad option, 1: an address that
+ * cannot be bound, e.g. a port in use).
  */
-async function startSip(
-  sip: SipConfig,
-  identity: { publicUrl: string; accountId?: string; applicationId?: string },
-  err: (l: string) => void,
-): Promise<Switchboard<Network> | number> {
+async function startSip(sip: SipConfig, err: (l: string) => void): Promise<SipNetwork | number> {
   let network: SipNetwork;
   try {
     network = createSipNetwork(sip);
@@ -203,8 +228,11 @@ async function startSip(
     await network.close();
     return 1;
   }
-  const sb = createSwitchboard({ ...identity, network });
-  // No application runs in the server: a call for no agent's DN is refused (404).
+  return network;
+}
+
+/** No application runs in the server: a call for no agent's DN is refused (404). */
+function refuseCallsForNoAgent(sb: Switchboard<SipNetwork>): Switchboard<SipNetwork> {
   sb.on('incomingCall', (channel) => void channel.reject({ cause: Cause.UNOBTAINABLE }).catch(() => undefined));
   return sb;
 }

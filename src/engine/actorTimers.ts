@@ -73,6 +73,16 @@ class ActorTimers {
     };
   }
 
+  /** The pending timers of one actor, as data (send id, absolute deadline, event). */
+  records(kind: ActorTimerKind, id: string): ActorTimerRecord[] {
+    const entry = this.actors.get(`${kind}:${id}`);
+    if (!entry) return [];
+    return [...entry.handles].map(([sendId, handle]) => {
+      const { deadline, event } = handle as TimerRecord;
+      return { sendId, deadline, event: structuredClone(event) };
+    });
+  }
+
   private fire(record: TimerRecord): void {
     // A pending actor record always has its entry and send id (cancel and fire remove both together).
     const { kind, id, sendId } = record.target as Required<TimerRecord['target']>;
@@ -91,7 +101,29 @@ class ActorTimers {
   }
 }
 
+/** One pending delayed event of an actor, as a store keeps it. */
+export interface ActorTimerRecord {
+  sendId: string;
+  deadline: number;
+  event: TimerEvent;
+}
+
 const byClock = new WeakMap<EngineClock, ActorTimers>();
+
+/** The pending delayed events of the actor with registry key `{ kind, id }` on `clock`. */
+export function actorTimerRecords(clock: EngineClock, kind: ActorTimerKind, id: string): ActorTimerRecord[] {
+  return byClock.get(clock)?.records(kind, id) ?? [];
+}
+
+/**
+ * Arm a restored actor's stored delayed events at their original deadlines (at once for one that has passed),
+ * through its scheduler, so the chart can still cancel them by send id. Call after `recordTimers` and `start()`.
+ */
+export function rearmTimers(actor: AnyActorRef, clock: EngineClock, timers: readonly ActorTimerRecord[]): void {
+  const scheduler = (actor.system as unknown as XStateSystem).scheduler;
+  for (const { sendId, deadline, event } of timers)
+    scheduler.schedule(actor, actor, event, Math.max(0, deadline - clock.now()), sendId);
+}
 
 /** Make the delayed events a root actor sends itself records on `clock`, addressed as `{ kind, id }`. */
 export function recordTimers(actor: AnyActorRef, clock: EngineClock, kind: ActorTimerKind, id: string): void {

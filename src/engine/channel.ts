@@ -71,6 +71,8 @@ export interface ChannelHost {
   startTransfer(parent: Leg, other: Channel, destination: Destination, options: TransferStart): void;
   retrieve(parent: Leg): void;
   owns(channel: Channel): boolean;
+  /** The tones the network plays, when it says (a `ringbackTone` outside them is refused). */
+  tones(): readonly string[] | undefined;
 }
 
 interface Waiter {
@@ -97,7 +99,7 @@ export class Channel {
 
   /** The channel's state (Aculab `State`); IDLE when it has no live leg. */
   get state(): State {
-    return this.#leg ? (this.#leg.actor.getSnapshot().value as State) : State.IDLE;
+    return this.#leg ? this.#leg.state : State.IDLE;
   }
 
   /**
@@ -253,6 +255,11 @@ export class Channel {
     this.#agent = phoneNumber;
   }
 
+  /** @internal The agent whose desk operates this channel's calls, or null. */
+  get agentLock(): string | null {
+    return this.#agent;
+  }
+
   #refuseIfAgents(method: string): void {
     if (this.#agent !== null) {
       throw new CallChannelError(
@@ -306,6 +313,10 @@ export class Channel {
     const tone = options.ringbackTone ?? DEFAULT_RINGBACK_TONE;
     if (typeof tone !== 'string' || tone === '') {
       throw new TypeError(`${method}(): ringbackTone must be a non-empty string`);
+    }
+    const tones = this.host.tones();
+    if (tones && !tones.includes(tone)) {
+      throw new TypeError(`${method}(): ringbackTone '${tone}' is not a tone the network plays (${tones.join(', ')})`);
     }
     const urls: CallbackUrls = {};
     for (const key of ['transferAnswerUrl', 'transferCompleteUrl', 'transferDisconnectUrl'] as const) {

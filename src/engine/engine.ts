@@ -19,6 +19,7 @@ import type { Supervisor } from './supervisor';
 import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
 import { AgentDesk } from './agent/desk';
 import { Inspection, type Inspectable, type LiveCall } from './inspection';
+import type { Durability } from './durable';
 
 /** What the agent desk uses of the engine. */
 export interface EngineCore extends MediaCommands {
@@ -28,6 +29,8 @@ export interface EngineCore extends MediaCommands {
   readonly supervisor: Supervisor;
   readonly transfers: Set<LegTransfer>;
   readonly inspection: Inspection;
+  /** Writes each turn's changes to the store (null: in memory only). */
+  readonly durable: Durability | null;
   createChannel(): Channel;
   open(channel: Channel, leg: Leg): void;
   turn<T>(fn: () => T): T;
@@ -45,6 +48,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   private readonly channels = new WeakMap<Leg, Channel>();
   private readonly ownChannels = new WeakSet<Channel>();
   closed = false;
+  /** Set by a switchboard with a store: writes each turn's changes (durable.ts); null keeps everything in memory. */
+  durable: Durability | null = null;
 
   readonly actorOptions: ActorOptions;
   /** Steps of every actor, for whoever watches (nothing is attached while nobody does). */
@@ -100,6 +105,10 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     return this.ownChannels.has(channel);
   }
 
+  tones(): readonly string[] | undefined {
+    return this.network.tones;
+  }
+
   // ---- legs ----
 
   /** @internal Register a leg, attach it to its channel and start its actor. */
@@ -114,12 +123,13 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       channel.changed();
     });
     this.inspection.created(leg);
+    this.durable?.track(leg);
     leg.actor.start();
   }
 
   /** Report a leg's state change once, before anything the change caused (its emitted events run first). */
   private noteState(leg: Leg): void {
-    const state = leg.actor.getSnapshot().value as State;
+    const state = leg.state;
     if (state === leg.lastState) return;
     const previous = leg.lastState;
     leg.lastState = state;
@@ -189,6 +199,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       }
       leg.outstanding.add(confirmed); // before the command: the network may confirm it from inside
     }
+    this.durable?.mark(leg);
     try {
       fn(this.network);
     } catch (error) {
@@ -219,6 +230,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       this.supervisor.networkError('release', leg.callId, error);
     }
     this.legs.delete(leg.callId);
+    this.durable?.mark(leg);
     this.channels.get(leg)?.detach(leg);
     this.supervisor.ended(leg);
     leg.actor.stop();
@@ -295,6 +307,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       );
       this.transfers.add(run);
       this.inspection.created(run);
+      this.durable?.track(run);
       run.start();
     });
   }
@@ -317,6 +330,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void {
     this.transfers.delete(run);
+    this.durable?.mark(run);
     this.supervisor.transferEnded(ended);
   }
 
@@ -479,7 +493,9 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   /** An indication for a live leg, as a turn; indications for ended legs are ignored. */
   private toLeg(callId: string, fn: (leg: Leg) => void): void {
     const leg = this.legs.get(callId);
-    if (leg) this.turn(() => fn(leg));
+    if (!leg) return;
+    this.durable?.mark(leg);
+    this.turn(() => fn(leg));
   }
 
   // ---- shutdown ----
@@ -501,7 +517,7 @@ function commandFailure(name: string, result: { status: number; reason?: string 
   return new Error(`${name} failed with ${result.status}${result.reason ? ` ${result.reason}` : ''}`);
 }
 
-const stateOf = (leg: Leg): State => leg.actor.getSnapshot().value as State;
+const stateOf = (leg: Leg): State => leg.state;
 
 /** The application hangs up: `cancel` before an outgoing leg is answered, `error` from ERROR. */
 function localHangupCause(leg: Leg): EndCause {

@@ -22,6 +22,8 @@ export interface Inspectable {
   readonly inspectedId: string;
   /** The legs (call ids) this actor concerns now: a transfer concerns both its legs. */
   inspectedCallIds(): string[];
+  /** The state a person sees, for a chart whose compound states only group its states (its active leaf). */
+  inspectedValue?(value: StateValue): StateValue;
 }
 
 /** Where one actor is: its machine, its state value and the full ids of its active states. */
@@ -29,6 +31,10 @@ export interface ActorState {
   machine: MachineName;
   actorId: string;
   callIds: string[];
+  /**
+   * The state: the Aculab (channel) or Genesys (agent call) state name, whose chart groups its states only to
+   * share transitions; XState's state value for the transfer charts, whose parent states are states too.
+   */
   value: StateValue;
   /** Full XState ids of every active state, outermost first (`retrievableTransfer.awaitingAnswer`, …`.ringing`). */
   active: string[];
@@ -183,7 +189,7 @@ function stateOf(subject: Inspectable, callIds: string[], value: StateValue, sta
     machine: subject.inspectedMachine,
     actorId: subject.inspectedId,
     callIds,
-    value,
+    value: subject.inspectedValue ? subject.inspectedValue(value) : value,
     active: activeIds((subject.actor as unknown as { logic: { id: string } }).logic, value),
     status,
   };

@@ -3,8 +3,8 @@
  * statechart. The engine keeps live legs in its registry; a leg leaves the registry, and its actor stops,
  * the moment it goes IDLE.
  */
-import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
-import { channelMachine } from '../../machines/channel';
+import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot, type StateValue } from 'xstate';
+import { channelMachine, channelState } from '../../machines/channel';
 import { State, type Direction, type EndCause } from '../../machines/vocabulary';
 import type { LegFacts } from './callbacks';
 import type { EngineClock } from './clock';
@@ -47,6 +47,8 @@ export interface LegSpec {
   /** For a transfer's target leg: the parent leg. */
   parent?: Leg;
   startTime: number;
+  /** A persisted snapshot of the leg's actor, when the leg is restored after a restart (durable.ts). */
+  snapshot?: unknown;
 }
 
 export class Leg implements LegFacts, Inspectable {
@@ -88,8 +90,18 @@ export class Leg implements LegFacts, Inspectable {
     if (spec.destination !== undefined) this.destination = spec.destination;
     if (spec.parent !== undefined) this.parent = spec.parent;
     this.startTime = spec.startTime;
-    this.actor = createActor(channelMachine, { ...options, input: { direction: spec.direction }, id: spec.callId });
+    this.actor = createActor(channelMachine, {
+      ...options,
+      input: { direction: spec.direction },
+      id: spec.callId,
+      ...(spec.snapshot === undefined ? {} : { snapshot: spec.snapshot as Snapshot<unknown> }),
+    });
     recordTimers(this.actor, options.clock, 'leg', spec.callId);
+  }
+
+  /** The leg's channel state now (Aculab `State`). */
+  get state(): State {
+    return channelState(this.actor.getSnapshot().value);
   }
 
   get parentCallId(): string | undefined {
@@ -102,6 +114,10 @@ export class Leg implements LegFacts, Inspectable {
 
   get inspectedId(): string {
     return this.callId;
+  }
+
+  inspectedValue(value: StateValue): State {
+    return channelState(value);
   }
 
   inspectedCallIds(): string[] {

@@ -68,6 +68,8 @@ export interface Network {
   unbridge(a: string, b: string): void;
   /** Play `tone` (e.g. `RINGBACK`) to a leg until `stopTone`. */
   playTone(callId: string, tone: string): void;
+  /** Optional: the tones `playTone` plays; a transfer's `ringbackTone` outside them is refused up front. */
+  readonly tones?: readonly string[];
   stopTone(callId: string): void;
   /** The leg has ended (cleared `by` this side or the far end): release it; the last command for it. */
   release(callId: string, cause: EndCause, by: 'local' | 'remote'): void;

@@ -13,6 +13,7 @@ import { Supervisor } from './supervisor';
 import { SimulatedNetwork } from '../network/simulated';
 import type { Network } from './network';
 import type { SwitchboardInspection } from './inspection';
+import { restoreEngine, type RestoreSummary, type StateStore } from './durable';
 
 export interface SwitchboardOptions {
   /** Time source for every timer: XState's `SimulatedClock` in tests; the real clock by default. */
@@ -25,6 +26,11 @@ export interface SwitchboardOptions {
   publicUrl?: string;
   /** XState inspection observer, given to every leg and transfer actor (off by default: costs nothing). */
   inspect?: ActorOptions['inspect'];
+  /**
+   * Where the engine's state is kept (the Redis store, started): the calls a previous process of this node left
+   * are restored, and every turn's changes are written before its callbacks go out. Default: in memory only.
+   */
+  store?: StateStore;
 }
 
 /** Options with a network of your own (a signalling adapter, or a test network) instead of the simulated one. */
@@ -67,6 +73,8 @@ export interface Switchboard<N extends Network = SimulatedNetwork> {
   channel(callId: string): Channel | undefined;
   /** Whether a leg with this call id is live (not yet ended). */
   hasCall(callId: string): boolean;
+  /** What was restored from the store at creation (null without a store). */
+  readonly restored: RestoreSummary | null;
   /**
    * Hang up every live call (each still emits its terminal event, at once); no new calls are accepted after.
    * Resolves once the network has closed (a SIP network's sockets); the simulated network has nothing to close.
@@ -86,6 +94,7 @@ export function createSwitchboard(options: SwitchboardOptions & { network?: Netw
   const engine = new Engine(clock, network, supervisor, publicUrl, options.inspect);
   network.attach(engine, clock);
   if (network instanceof SimulatedNetwork) network.useChannels((callId) => engine.channelOf(callId));
+  const restored = options.store ? restoreEngine(engine, network, options.store) : null;
 
   const sb: Switchboard<Network> = {
     network,
@@ -94,6 +103,7 @@ export function createSwitchboard(options: SwitchboardOptions & { network?: Netw
     applicationId,
     publicUrl,
     inspection: engine.inspection,
+    restored,
     createChannel: () => engine.createChannel(),
     agent: (agentOptions) => engine.desk.createAgent(agentOptions),
     on(event, listener) {

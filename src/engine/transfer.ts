@@ -3,7 +3,7 @@
  * legs. While it runs, the engine hands it every end of A or B; it carries out the chart's commands on the
  * legs in the order the chart emits them, and reports the end to the supervisor.
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type Snapshot } from 'xstate';
 import { retrievableTransferMachine } from '../../machines/retrievableTransfer';
 import type { ClearedBy, EndCause } from '../../machines/vocabulary';
 import type { TransferEndedInfo } from './events';
@@ -31,13 +31,27 @@ export interface TransferHost extends MediaCommands {
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
 }
 
+/** What a restarted node gives a transfer it restores (durable.ts): its id, chart snapshot and media. */
+export interface TransferRestore {
+  id: string;
+  snapshot: unknown;
+  toneOn: boolean;
+  bridged: boolean;
+  ringing: boolean;
+}
+
 export class TransferRun implements LegTransfer {
   /** The transfer's registry key (its timers are addressed by it). */
-  readonly id = newTransferId();
+  readonly id: string;
   readonly actor: TransferActor;
   private readonly host: TransferHost;
   /** Whether our ringback tone is playing to A (B rings without early media). */
-  private toneOn = false;
+  toneOn = false;
+  /**
+   * Whether A's and B's media are connected: from B's answer (parentTransferred), or already while B rings
+   * when B sends early media (A hears it instead of our ringback), until B or A is cleared.
+   */
+  bridged = false;
   /** Connects A's and B's media (once). */
   private bridgeMedia: (() => void) | null = null;
 
@@ -45,32 +59,38 @@ export class TransferRun implements LegTransfer {
     readonly parent: Leg,
     readonly target: Leg,
     secondsTimeout: number | null,
-    private readonly ringback: { player: TonePlayer; tone: string },
+    readonly ringback: { player: TonePlayer; tone: string },
     host: TransferHost,
     actorOptions: ActorOptions,
+    restore?: TransferRestore,
   ) {
     this.host = host;
-    this.actor = createActor(retrievableTransferMachine, { ...actorOptions, input: { secondsTimeout } });
+    this.id = restore?.id ?? newTransferId();
+    this.actor = createActor(retrievableTransferMachine, {
+      ...actorOptions,
+      input: { secondsTimeout },
+      ...(restore ? { snapshot: restore.snapshot as Snapshot<unknown> } : {}),
+    });
     recordTimers(this.actor, actorOptions.clock, 'transfer', this.id);
     parent.transfer = this;
     target.transfer = this;
     const a = parent.actor;
     const b = target.actor;
-    /**
-     * Whether A's and B's media are connected: from B's answer (parentTransferred), or already while B rings
-     * when B sends early media (A hears it instead of our ringback), until B or A is cleared.
-     */
-    let bridged = false;
     const bridge = () => {
-      if (bridged) return;
-      bridged = true;
+      if (this.bridged) return;
+      this.bridged = true;
       host.bridge(parent, target);
     };
     const unbridge = () => {
-      if (!bridged) return;
-      bridged = false;
+      if (!this.bridged) return;
+      this.bridged = false;
       host.unbridge(parent, target);
     };
+    if (restore) {
+      this.toneOn = restore.toneOn;
+      this.bridged = restore.bridged;
+      if (restore.ringing) this.bridgeMedia = bridge;
+    }
     this.actor.on('*', (command) => {
       switch (command.type) {
         case 'dialTarget':
@@ -115,6 +135,11 @@ export class TransferRun implements LegTransfer {
           break;
       }
     });
+  }
+
+  /** Whether B rings and A's media follow it (ringback now, B's early media if it sends some later). */
+  get ringing(): boolean {
+    return this.bridgeMedia !== null;
   }
 
   /** Whether the chart still decides (false once it has reached its end). */

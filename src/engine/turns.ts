@@ -10,12 +10,22 @@
  * Steps: work that must not run in the middle of the actor transition that asked for it (routing a leg's
  * end to its transfer, which then clears that very leg) waits in the inbox and runs, within the same
  * outermost turn, once the work running now has settled (every actor has taken every event sent to it).
+ *
+ * Hooks (a durable switchboard's, durable.ts): `ended` runs as each outermost turn ends, before its deliveries
+ * (the turn's changes are written then), `drained` once the delivery queue is empty. Without hooks, nothing runs.
  */
+export interface TurnHooks {
+  ended(): void;
+  drained(): void;
+}
+
 export class Turns {
   private depth = 0;
   private draining = false;
   private outbox: Array<() => void> = [];
   private readonly inbox: Array<() => void> = [];
+  /** Set by a durable switchboard. */
+  hooks: TurnHooks | null = null;
 
   /** Run `fn` as a turn (or as part of the turn already running). */
   run<T>(fn: () => T): T {
@@ -26,7 +36,10 @@ export class Turns {
       return result;
     } finally {
       this.depth--;
-      if (this.depth === 0) this.drain();
+      if (this.depth === 0) {
+        this.hooks?.ended();
+        this.drain();
+      }
     }
   }
 
@@ -56,6 +69,7 @@ export class Turns {
     } finally {
       this.outbox = [];
       this.draining = false;
+      this.hooks?.drained();
     }
   }
 }

@@ -10,7 +10,7 @@
  * docs/simulator.md has the table of routes, bodies, answers and errors.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { CallChannelError, HangupError, type Channel, type OperationResponse, type Switchboard } from '../index';
+import { CallChannelError, HangupError, State, type Channel, type OperationResponse, type Switchboard } from '../index';
 import { OUTCOMES } from '../network/simulated';
 import { NUMBER_SCHEMA } from '../engine/numbers';
 
@@ -49,6 +49,45 @@ interface SimulatorCall {
   transfer: { callId: string; to: string; result: { state: string; transferCause: string } | null } | null;
 }
 
+/**
+ * A restarted node's calls (docs/durability.md): the live calls placed here before the restart, and their
+ * transfers' target legs, as this application knew them. Its promises did not survive its process, so the
+ * outcome of a transfer still ringing is taken from the parent's state change out of TRANSFERRING.
+ */
+function resumeCalls(sb: Switchboard, calls: Map<string, SimulatorCall>): void {
+  const live = sb.inspection.liveCalls();
+  const ours = (callId: string) => {
+    const channel = sb.channel(callId);
+    return channel && channel.agentLock === null ? channel : undefined;
+  };
+  for (const leg of live) {
+    const channel = ours(leg.callId);
+    if (channel && leg.direction === 'inbound' && leg.parentCallId === undefined) {
+      const { callId, from, to } = leg;
+      calls.set(callId, { callId, from, to, channel, farEnd: null, transferOf: null, transfer: null });
+    }
+  }
+  const pending = new Map<string, NonNullable<SimulatorCall['transfer']>>();
+  for (const leg of live) {
+    const parent = leg.parentCallId === undefined ? undefined : calls.get(leg.parentCallId);
+    const channel = ours(leg.callId);
+    if (!parent || !channel || parent.transferOf !== null) continue;
+    const transfer: NonNullable<SimulatorCall['transfer']> = { callId: leg.callId, to: leg.to, result: null };
+    parent.transfer = transfer;
+    if (parent.channel.state === State.TRANSFERRING) pending.set(parent.callId, transfer);
+    const farEnd = sb.network.endpoint(leg.to) ?? null;
+    const { callId, from, to } = leg;
+    calls.set(callId, { callId, from, to, channel, farEnd, transferOf: parent.callId, transfer: null });
+  }
+  if (pending.size === 0) return;
+  sb.on('legState', ({ callId, previous, state }) => {
+    const transfer = pending.get(callId);
+    if (!transfer || previous !== State.TRANSFERRING || state === State.TRANSFERRING) return;
+    pending.delete(callId);
+    transfer.result = { state, transferCause: (calls.get(callId) as SimulatorCall).channel.transferCause() };
+  });
+}
+
 export function simulatorRoutes(
   api: FastifyInstance,
   sb: Switchboard,
@@ -57,14 +96,13 @@ export function simulatorRoutes(
   /** The calls placed here and their transfers' target legs: live ones, then the last ENDED_CALLS_KEPT ended. */
   const calls = new Map<string, SimulatorCall>();
   const ended: string[] = [];
-  /** The scripts set here, by address and by service name (what a dialled far end does). */
-  const scripts = { address: new Map<string, Behaviour>(), service: new Map<string, Behaviour>() };
   const hungUp = (callId: string) => {
     if (!calls.has(callId) || ended.includes(callId)) return;
     ended.push(callId);
     while (ended.length > ENDED_CALLS_KEPT) calls.delete(ended.shift() as string);
   };
   sb.on('hangup', (event) => hungUp(event.callId));
+  resumeCalls(sb, calls);
 
   const view = (call: SimulatorCall) => {
     const target = call.transfer && calls.get(call.transfer.callId);
@@ -101,7 +139,6 @@ export function simulatorRoutes(
     async (request, res) =>
       simulate(res, () => {
         sb.network.addEndpoint(request.params.address, request.body);
-        scripts.address.set(request.params.address, request.body);
       }),
   );
   api.put<{ Params: { name: string }; Body: Behaviour }>(
@@ -110,7 +147,6 @@ export function simulatorRoutes(
     async (request, res) =>
       simulate(res, () => {
         sb.network.addInboundService(request.params.name, request.body);
-        scripts.service.set(request.params.name, request.body);
       }),
   );
   api.post<{ Body: { from: string; to: string } }>(
@@ -211,7 +247,7 @@ export function simulatorRoutes(
           const targetId = target.callId as string;
           const transfer: NonNullable<SimulatorCall['transfer']> = { callId: targetId, to, result: null };
           call.transfer = transfer;
-          const farEnd = scripts.address.get(to) ?? null;
+          const farEnd = sb.network.endpoint(to) ?? null;
           calls.set(targetId, {
             callId: targetId,
             from: call.from,

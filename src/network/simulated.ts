@@ -58,6 +58,19 @@ export interface FarEnd {
 
 export const DEFAULT_RING_SECONDS = 2;
 
+/** What the simulated network keeps for one live leg, as data (a restarted node gives it back): see `legState`. */
+export interface SimulatedLegState {
+  /** The far end's pending script steps (`farEnd` timer records, absolute deadlines). */
+  timers: Array<{ id: string; deadline: number; event: FarEndAction }>;
+  media: SimulatedMedia | null;
+}
+
+/** The far ends registered by address and by service name (see `config`). */
+export interface SimulatedConfig {
+  endpoints: Array<[string, Behaviour]>;
+  services: Array<[string, Behaviour]>;
+}
+
 /** What a far end does when one of its timers falls due (the `event` of a `farEnd` timer record). */
 export type FarEndAction =
   { type: 'answer'; hangUpAfter: number | null } | { type: 'clear'; cause: 'rejected' | 'normal' } | { type: 'hangUp' };
@@ -77,6 +90,8 @@ export class SimulatedNetwork implements Network {
   private channelOf: ((callId: string) => Channel | undefined) | null = null;
   /** Numbers far-end timer records (their ids). */
   private scripted = 0;
+  /** @internal Told when a far end is registered (a durable switchboard writes the configuration). */
+  onConfigChange: (() => void) | null = null;
 
   attach(engine: NetworkIndications, clock: EngineClock): void {
     this.engine = engine;
@@ -94,6 +109,48 @@ export class SimulatedNetwork implements Network {
     this.channelOf = channelOf;
   }
 
+  /** The far end registered at `address`, if any (a copy). */
+  endpoint(address: string): Behaviour | undefined {
+    const behaviour = this.endpoints.get(address);
+    return behaviour && { ...behaviour };
+  }
+
+  /** @internal The registered far ends, as data. */
+  config(): SimulatedConfig {
+    return { endpoints: [...this.endpoints], services: [...this.services] };
+  }
+
+  /** @internal Register the far ends a previous process of this node had (before any call). */
+  restoreConfig(config: SimulatedConfig): void {
+    for (const [address, behaviour] of config.endpoints) this.endpoints.set(address, behaviour);
+    for (const [name, behaviour] of config.services) this.services.set(name, behaviour);
+  }
+
+  /** @internal A live leg's far-end timers and media, as data; undefined when it has neither. */
+  legState(callId: string): SimulatedLegState | undefined {
+    const pending = this.timers.get(callId);
+    const media = this.mediaOf.get(callId) ?? null;
+    if (!pending && !media) return undefined;
+    const timers = [...(pending?.values() ?? [])].map((handle) => {
+      const { id, deadline, event } = handle as TimerRecord;
+      return { id, deadline, event: event as FarEndAction };
+    });
+    return { timers, media: media && { ...media } };
+  }
+
+  /** @internal Resume a restored leg's far end: each script step at its original deadline (at once if passed). */
+  restoreLeg(callId: string, state: SimulatedLegState): void {
+    const clock = this.clock as EngineClock;
+    if (state.media) this.mediaOf.set(callId, { ...state.media });
+    for (const { id, deadline, event } of state.timers) {
+      let pending = this.timers.get(callId);
+      if (!pending) this.timers.set(callId, (pending = new Map()));
+      pending.set(id, clock.schedule({ kind: FAR_END, id: callId }, event, deadline - clock.now(), id));
+      const n = Number(id.slice(id.lastIndexOf('-') + 1));
+      if (Number.isInteger(n) && n >= this.scripted) this.scripted = n + 1;
+    }
+  }
+
   /** What the media of a leg is doing now (no tone, no bridge once it has ended). */
   media(callId: string): SimulatedMedia {
     return { ...(this.mediaOf.get(callId) ?? { tone: null, bridgedTo: null }) };
@@ -102,12 +159,14 @@ export class SimulatedNetwork implements Network {
   /** Register (or replace) the far end at `address`. */
   addEndpoint(address: string, behaviour: Behaviour): this {
     this.endpoints.set(checkName('addEndpoint', 'address', address), checkBehaviour('addEndpoint', behaviour));
+    this.onConfigChange?.();
     return this;
   }
 
   /** Register (or replace) an inbound service, the target of `transferToInboundService`. */
   addInboundService(name: string, behaviour: Behaviour): this {
     this.services.set(checkName('addInboundService', 'name', name), checkBehaviour('addInboundService', behaviour));
+    this.onConfigChange?.();
     return this;
   }
 

@@ -343,11 +343,7 @@ export class Dialog {
     } else if (rq.method === 'INFO' || rq.method === 'UPDATE' || rq.method === 'OPTIONS') {
       stack.sendResponse(makeResponse(rq, 200, 'OK'));
     } else {
-      stack.sendResponse(
-        makeResponse(rq, 405, 'Method Not Allowed', {
-          headers: { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS' },
-        }),
-      );
+      stack.sendResponse(notSupported(rq));
     }
   }
 
@@ -700,7 +696,7 @@ export class DialogLayer {
     } else if (rq.method === 'BYE') {
       this.stack.sendResponse(makeResponse(rq, 481, 'Call/Transaction Does Not Exist'));
     } else if (rq.method !== 'ACK') {
-      this.stack.sendResponse(makeResponse(rq, 405, 'Method Not Allowed'));
+      this.stack.sendResponse(notSupported(rq));
     }
   }
 
@@ -712,4 +708,15 @@ export class DialogLayer {
     this.answered.clear();
     await this.stack.close();
   }
+}
+
+/** Methods defined by RFC 3261 and its extensions that we know but do not take (405); any other is 501. */
+const KNOWN_METHODS = ['REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE'];
+
+/** 405 Method Not Allowed (with Allow) for a known method; 501 Not Implemented for one we do not know (8.2.1). */
+function notSupported(rq: SipRequest): SipResponse {
+  const allow = { headers: { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS' } };
+  return KNOWN_METHODS.includes(rq.method)
+    ? makeResponse(rq, 405, 'Method Not Allowed', allow)
+    : makeResponse(rq, 501, 'Not Implemented', allow);
 }

@@ -2,15 +2,21 @@
  * `createSipNetwork`: the engine's Network port on the SIP dialog layer (dialog.ts over the `sip` stack), so real
  * calls go through the same statecharts as simulated ones (SPEC §8). Inbound INVITEs become offers; `dial` sends
  * an INVITE to a service URI or `sip:{to}@gateway`; responses map to states and causes through the one cause
- * table (src/causes). Media is signalling only for now: `bridge` re-INVITEs the caller with the target's SDP
- * (RFC 3725) and `reconnect` re-INVITEs it back to our SDP; tones are recorded on the leg, not played (no RTP).
+ * table (src/causes). Media: each leg has an RTP port of `media.ports` (media/legMedia.ts); tones play over RTP
+ * to the far end (media/rtpTone.ts); `bridge` re-INVITEs the caller with the target's SDP (RFC 3725), its early
+ * SDP while it rings, and `reconnect` re-INVITEs the caller back to our SDP.
  */
 import type { EndCause } from '../../machines/vocabulary';
 import { fromSipResponse, toQ850, toSip } from '../causes';
 import type { EngineClock } from '../engine/clock';
+import { realClock, type SipClock } from './clock';
 import type { CommandResult, Destination, Network, NetworkIndications } from '../engine/network';
 import { AgentPhone } from './agentPhone';
 import { DialogLayer, type Dialog, type InboundCall, type OutboundCall } from './dialog';
+import { checkLimits, InviteRateLimiter, type SipLimits } from './limits';
+import { LegMedia, rtpTarget } from './media/legMedia';
+import { RtpPortPool } from './media/ports';
+import { TONES } from './media/tones';
 import { answerSdp, buildSdp, offerSdp, parseSdp, withDirection } from './sdp';
 import { SipJsStack } from './sipJsStack';
 import type { ListenAddress } from './stack';
@@ -24,14 +30,21 @@ export interface SipNetworkOptions {
   gateway?: string;
   /** The RTP address and port range put in our SDP. Default: the listen host, ports 20000-20999. */
   media?: { host?: string; ports?: readonly [number, number] };
+  /** The largest message, and new INVITEs per source address (limits.ts; docs/sip.md "Bad and hostile input"). */
+  limits?: SipLimits;
   /** Agent DN → the SIP URI of the agent's phone (see agentPhone.ts): a call to that DN rings the phone. */
   agents?: Readonly<Record<string, string>>;
 }
 
-/** What the SIP network's media is doing for one live leg (signalling only: no RTP is sent yet). */
+/** What the SIP network's media is doing for one live leg. */
 export interface SipMedia {
+  /** The tone playing to the leg over RTP, or null. */
   tone: string | null;
   bridgedTo: string | null;
+  /** The leg's RTP port (the one our SDP names), or null once it has ended. */
+  rtpPort: number | null;
+  /** RTP packets sent to the leg so far. */
+  rtpPacketsSent: number;
 }
 
 interface SipLeg {
@@ -41,6 +54,12 @@ interface SipLeg {
   dialog?: Dialog;
   /** Our own SDP for this leg (what we offer, or answered with). */
   ourSdp: string;
+  /** The leg's RTP port and tone player. */
+  rtp: LegMedia | undefined;
+  /** The SDP of the far end's 183 (its early media). */
+  earlySdp?: string;
+  /** The SDP this leg was last re-INVITEd with by `bridge` (another leg's). */
+  bridgedSdp?: string;
   released: boolean;
   /** The cause the leg was released with (the Reason of a BYE sent once a late ACK arrives). */
   endCause: EndCause;
@@ -48,7 +67,7 @@ interface SipLeg {
   remoteHeld: boolean;
   /** The leg's session currently points at another leg's media (after `bridge`). */
   bridged: boolean;
-  media: SipMedia;
+  media: { bridgedTo: string | null };
   /** Re-INVITEs of this leg, one at a time. */
   chain: Promise<unknown>;
   /** The agent's phone, for a call to an agent DN mapped to a SIP URI (agentPhone.ts). */
@@ -77,12 +96,13 @@ export class SipNetwork implements Network {
   private readonly gateway: string | undefined;
   private readonly agents: Record<string, string>;
   private readonly mediaHost: string;
-  private readonly ports: readonly [number, number];
-  private nextPort: number;
+  private readonly ports: RtpPortPool;
+  private clock: SipClock = realClock;
   private engine: NetworkIndications | null = null;
+  private readonly limiter: InviteRateLimiter;
   private readonly legs = new Map<string, SipLeg>();
   /** The inbound call being offered to the engine (its commands may come before `offer` returns its call id). */
-  private offering: { call: InboundCall; leg?: SipLeg } | undefined;
+  private offering: { call: InboundCall; ourSdp: string; rtp: LegMedia; leg?: SipLeg } | undefined;
   /** BYEs and CANCELs still in flight (close waits for them, briefly). */
   private readonly endings = new Set<Promise<unknown>>();
 
@@ -91,15 +111,18 @@ export class SipNetwork implements Network {
     this.services = checkServices(options.services);
     this.agents = checkAgents(options.agents);
     this.gateway = options.gateway === undefined ? undefined : checkUri('gateway', options.gateway);
+    const limits = checkLimits(options.limits);
+    this.limiter = new InviteRateLimiter(limits, () => this.clock.now());
     const host = listen[0].host;
     this.mediaHost = options.media?.host ?? host;
-    this.ports = checkPorts(options.media?.ports ?? [20000, 20999]);
-    this.nextPort = this.ports[0] + (this.ports[0] % 2);
+    const ports = checkPorts(options.media?.ports ?? [20000, 20999]);
+    this.ports = new RtpPortPool(ports[0], ports[1]);
     this.stack = new SipJsStack({
       host,
       port: listen[0].port,
       udp: listen.some((l) => l.protocol === 'UDP'),
       tcp: listen.some((l) => l.protocol === 'TCP'),
+      maxBytes: limits.maxMessageBytes,
     });
     this.layer = new DialogLayer({ stack: this.stack });
     this.layer.onInvite((call) => this.onInvite(call));
@@ -118,11 +141,23 @@ export class SipNetwork implements Network {
 
   /** What the media of a leg is doing now. */
   media(callId: string): SipMedia {
-    return { ...(this.legs.get(callId)?.media ?? { tone: null, bridgedTo: null }) };
+    const leg = this.legs.get(callId);
+    return {
+      tone: leg?.rtp?.tone ?? null,
+      bridgedTo: leg?.media.bridgedTo ?? null,
+      rtpPort: leg?.rtp?.port ?? null,
+      rtpPacketsSent: leg?.rtp?.packetsSent ?? 0,
+    };
   }
 
-  attach(engine: NetworkIndications, _clock: EngineClock): void {
+  /** RTP ports of `media.ports` in use (0 once every call has ended). */
+  get rtpPortsInUse(): number {
+    return this.ports.used;
+  }
+
+  attach(engine: NetworkIndications, clock: EngineClock): void {
     this.engine = engine;
+    this.clock = clock;
   }
 
   // ---- inbound ----
@@ -130,31 +165,39 @@ export class SipNetwork implements Network {
   private onInvite(call: InboundCall): void {
     const engine = this.engine;
     if (!engine) return call.reject(503, 'Service Unavailable');
+    const admitted = this.limiter.admit(call.remote.address);
+    if (admitted !== true) return call.reject(503, 'Service Unavailable', { 'retry-after': admitted.retryAfter });
+    let rtp: LegMedia;
+    try {
+      rtp = this.rtp();
+    } catch (e) {
+      return call.reject(503, 'Service Unavailable', { warning: `399 switchboard "${(e as Error).message}"` });
+    }
     let ourSdp: string;
     try {
-      ourSdp =
-        call.offer === undefined
-          ? buildSdp(offerSdp(this.rtp()))
-          : buildSdp(answerSdp(parseSdp(call.offer), this.rtp()));
+      const local = { address: this.mediaHost, port: rtp.port };
+      ourSdp = call.offer === undefined ? buildSdp(offerSdp(local)) : buildSdp(answerSdp(parseSdp(call.offer), local));
     } catch {
+      rtp.close();
       return call.reject(488, 'Not Acceptable Here');
     }
     const rq = call.request;
-    this.offering = { call };
+    this.offering = { call, ourSdp, rtp };
     let callId: string;
     try {
       callId = engine.offer({ from: userOf(rq.headers.from?.uri), to: userOf(rq.headers.to?.uri ?? rq.uri) });
     } catch {
       this.offering = undefined;
+      rtp.close();
       if (!call.final) call.reject(503, 'Service Unavailable');
       return;
     }
-    const leg = this.offering.leg ?? this.newLeg(callId, ourSdp);
+    const leg = this.offering.leg ?? this.newLeg(callId, ourSdp, rtp);
     this.offering = undefined;
     leg.callId = callId;
-    leg.ourSdp = ourSdp;
     leg.inbound = call;
-    if (!leg.released) this.legs.set(callId, leg); // released already if rejected from inside the offer
+    if (leg.released) return;
+    this.legs.set(callId, leg);
     call.onCancel = () => {
       if (!leg.released) engine.hungUp(callId);
     };
@@ -170,7 +213,7 @@ export class SipNetwork implements Network {
       this.layer,
       uri,
       `sip:${/^[\w+.\-*#]+$/.test(user) ? user : 'switchboard'}@${this.stack.host}:${this.stack.port}`,
-      call.offer ?? buildSdp(offerSdp(this.rtp())),
+      call.offer ?? own, // no offer from the caller: ours (an offer too)
       {
         ringing: () => {
           if (!leg.released && !call.final) call.progress(180);
@@ -205,15 +248,16 @@ export class SipNetwork implements Network {
     if (phone.ending) this.ending(phone.ending);
   }
 
-  private newLeg(callId: string, ourSdp: string): SipLeg {
+  private newLeg(callId: string, ourSdp: string, rtp: LegMedia | undefined): SipLeg {
     return {
       callId,
       ourSdp,
+      rtp,
       released: false,
       endCause: 'normal',
       remoteHeld: false,
       bridged: false,
-      media: { tone: null, bridgedTo: null },
+      media: { bridgedTo: null },
       chain: Promise.resolve(),
     };
   }
@@ -223,7 +267,7 @@ export class SipNetwork implements Network {
     const known = this.legs.get(callId);
     if (known) return known;
     if (!this.offering) return undefined;
-    const leg = this.offering.leg ?? this.newLeg(callId, '');
+    const leg = this.offering.leg ?? this.newLeg(callId, this.offering.ourSdp, this.offering.rtp);
     leg.callId = callId;
     leg.inbound = this.offering.call;
     this.offering.leg = leg;
@@ -240,12 +284,6 @@ export class SipNetwork implements Network {
     const leg = this.leg(callId);
     const call = leg?.inbound;
     if (!leg || !call) throw new Error(`answer(): no inbound call ${callId}`);
-    if (!leg.ourSdp) {
-      leg.ourSdp =
-        call.offer === undefined
-          ? buildSdp(offerSdp(this.rtp()))
-          : buildSdp(answerSdp(parseSdp(call.offer), this.rtp()));
-    }
     call.answer(leg.ourSdp).then(
       (dialog) => {
         leg.dialog = dialog;
@@ -265,7 +303,8 @@ export class SipNetwork implements Network {
     const engine = this.indications();
     const uri = this.uriOf(destination);
     if (typeof uri !== 'string') return engine.cleared(callId, 'unobtainable', uri.error);
-    const leg = this.newLeg(callId, buildSdp(offerSdp(this.rtp())));
+    const rtp = this.rtp(); // throws when media.ports is exhausted: the engine fails the leg
+    const leg = this.newLeg(callId, buildSdp(offerSdp({ address: this.mediaHost, port: rtp.port })), rtp);
     this.legs.set(callId, leg);
     const user = /^[\w+.\-*#]+$/.test(from) ? from : 'switchboard';
     const call = this.layer.invite({
@@ -273,6 +312,7 @@ export class SipNetwork implements Network {
       from: `sip:${user}@${this.stack.host}:${this.stack.port}`,
       sdp: leg.ourSdp,
       onProvisional: (_status, sdp) => {
+        if (sdp) leg.earlySdp ??= sdp;
         if (!leg.released) engine.progress(callId, sdp ? { earlyMedia: true } : undefined);
       },
     });
@@ -282,6 +322,7 @@ export class SipNetwork implements Network {
         leg.dialog = o.dialog;
         if (leg.released) return this.bye(leg, leg.endCause);
         this.watch(leg, o.dialog);
+        this.bridgeAnswered(leg);
         engine.answered(callId);
       } else if (o.kind === 'failed' && !leg.released) {
         engine.cleared(callId, fromSipResponse(o.status), `${o.status} ${o.reason}`.trim());
@@ -360,22 +401,34 @@ export class SipNetwork implements Network {
     if (!leg) throw new Error(`reconnect(): no call ${callId}`);
     if (!leg.bridged) return this.engine?.reconnected(callId);
     leg.bridged = false;
+    leg.bridgedSdp = undefined;
     void this.reinvite(leg, leg.ourSdp).then(() => {
       if (!leg.released) this.engine?.reconnected(callId);
     });
   }
 
-  /** Third-party call control (RFC 3725): re-INVITE `a` with `b`'s SDP, so the two far ends talk directly. */
+  /**
+   * Third-party call control (RFC 3725): re-INVITE `a` with `b`'s SDP, so the two far ends talk directly; while
+   * `b` rings, with the SDP of its 183 (`a` hears `b`'s early media), and again with its answer's if that differs.
+   */
   bridge(a: string, b: string): void {
     const la = this.legs.get(a);
     const lb = this.legs.get(b);
     if (!la || !lb) return;
     la.media.bridgedTo = b;
     lb.media.bridgedTo = a;
-    const sdp = lb.dialog?.remoteSdp;
-    if (!la.dialog || !sdp) return;
+    la.rtp?.stop(); // the far ends' media from now on, not our tone
+    const sdp = lb.dialog?.remoteSdp ?? lb.earlySdp;
+    if (!la.dialog || !sdp || la.bridgedSdp === sdp) return;
     la.bridged = true;
+    la.bridgedSdp = sdp;
     void this.reinvite(la, sdp);
+  }
+
+  /** `b` answered while a leg is bridged to its early media: re-INVITE that leg with `b`'s answer if it differs. */
+  private bridgeAnswered(b: SipLeg): void {
+    const a = b.media.bridgedTo === null ? undefined : this.legs.get(b.media.bridgedTo);
+    if (a?.bridged && a.media.bridgedTo === b.callId) this.bridge(a.callId, b.callId);
   }
 
   unbridge(a: string, b: string): void {
@@ -388,18 +441,24 @@ export class SipNetwork implements Network {
     }
   }
 
+  /** The tones `playTone` plays (media/tones.ts). */
+  readonly tones: readonly string[] = Object.keys(TONES);
+
+  /** Plays `tone` (media/tones.ts) over RTP to the address and codec of the leg's SDP; throws for an unknown tone. */
   playTone(callId: string, tone: string): void {
     const leg = this.legs.get(callId);
-    if (leg) leg.media.tone = tone;
+    if (!leg?.rtp) return;
+    const remote = leg.dialog?.remoteSdp ?? leg.inbound?.offer;
+    if (!remote) throw new Error(`playTone(): the far end of ${callId} has sent no SDP to play ${tone} to`);
+    leg.rtp.play(tone, rtpTarget(leg.ourSdp, remote));
   }
 
   stopTone(callId: string): void {
-    const leg = this.legs.get(callId);
-    if (leg) leg.media.tone = null;
+    this.legs.get(callId)?.rtp?.stop();
   }
 
   release(callId: string, cause: EndCause, by: 'local' | 'remote'): void {
-    // During an offer the offered call may be rejected before `offer` has returned its call id.
+    // A reject from inside the offer (the application's incomingCall listener) comes before offer returns.
     const leg = this.legs.get(callId) ?? (this.offering ? this.leg(callId) : undefined);
     if (!leg) {
       // An `answered` for a call we had forgotten: the engine asks again to end it.
@@ -408,7 +467,8 @@ export class SipNetwork implements Network {
     this.legs.delete(callId);
     leg.released = true;
     leg.endCause = cause;
-    leg.media = { tone: null, bridgedTo: null };
+    leg.media = { bridgedTo: null };
+    leg.rtp?.close();
     if (leg.phone) this.endPhone(leg.phone, cause);
     if (leg.dialog) {
       if (by === 'local') this.bye(leg, cause);
@@ -438,6 +498,7 @@ export class SipNetwork implements Network {
 
   /** Closes the sockets, after giving BYEs and CANCELs in flight up to a second to be answered. */
   async close(): Promise<void> {
+    for (const leg of this.legs.values()) leg.rtp?.close();
     if (this.endings.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all(this.endings), new Promise((r) => (timer = setTimeout(r, 1000)))]);
@@ -451,11 +512,9 @@ export class SipNetwork implements Network {
     return this.engine;
   }
 
-  /** The next RTP port of the range (even, RFC 3550), for the SDP of a new leg. */
-  private rtp(): { address: string; port: number } {
-    const port = this.nextPort;
-    this.nextPort = port + 2 > this.ports[1] ? this.ports[0] + (this.ports[0] % 2) : port + 2;
-    return { address: this.mediaHost, port };
+  /** A new leg's media on the next free RTP port of the range; throws `RtpPortsExhausted` when none is free. */
+  private rtp(): LegMedia {
+    return new LegMedia(this.ports, this.mediaHost, this.ports.allocate(), this.clock);
   }
 }
 
@@ -530,7 +589,11 @@ function checkPorts(ports: unknown): readonly [number, number] {
     Array.isArray(ports) &&
     ports.length === 2 &&
     ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536) &&
-    ports[0] <= ports[1];
-  if (!ok) throw new TypeError(`createSipNetwork(): media.ports must be [low, high], got ${JSON.stringify(ports)}`);
+    ports[0] + (ports[0] % 2) < ports[1];
+  if (!ok) {
+    throw new TypeError(
+      `createSipNetwork(): media.ports must be [low, high] holding an even port and the one above, got ${JSON.stringify(ports)}`,
+    );
+  }
   return ports as [number, number];
 }

@@ -106,7 +106,7 @@ export class SipJsStack implements SipStack {
             // The patched stack calls message() for datagrams and, after frame(), for stream messages.
             message: inspect,
             frame: (head) => {
-              const r = frameStreamHead(head);
+              const r = frameStreamHead(head, o.maxBytes);
               if (typeof r !== 'number') o.onInvalid?.({ ok: false, status: 400, reason: 'unframeable' }, head);
               return r;
             },

@@ -160,8 +160,11 @@ function required(h: Head, name: string): string {
   return v;
 }
 
-/** The body length a stream message's head announces, or a reply/false when it cannot be framed. */
-export function frameStreamHead(head: string): number | string | false {
+/**
+ * The body length a stream message's head announces, or a reply/false when it cannot be framed; a message that would
+ * exceed `maxBytes` gets 513 before its body is read (the connection is then closed).
+ */
+export function frameStreamHead(head: string, maxBytes = DEFAULT_MAX_BYTES): number | string | false {
   const h = splitHead(head);
   if (!h) return false;
   const cl = h.headers.get('content-length');
@@ -172,7 +175,11 @@ export function frameStreamHead(head: string): number | string | false {
       : !/^\d{1,9}$/.test(cl[0])
         ? 'bad content-length'
         : undefined;
-  if (reason === undefined) return Number(cl?.[0]);
+  if (reason === undefined) {
+    const length = Number(cl?.[0]);
+    if (Buffer.byteLength(head, 'binary') + 4 + length <= maxBytes) return length;
+    return buildReply(h, 513, 'message too large') ?? false;
+  }
   return buildReply(h, 400, reason) ?? false;
 }
 

@@ -7,6 +7,7 @@
  * consumer group is needed (see docs/durability.md).
  */
 import type { Redis } from 'ioredis';
+import type { TurnBatch } from './turnBatch';
 import type { Outbox, OutboxEntry, PendingEntry, UrlKind } from '../webhooks/outbox';
 
 /** Entries read per XRANGE while recovering. */
@@ -18,6 +19,8 @@ export class RedisOutbox implements Outbox {
   constructor(
     private readonly redis: Redis,
     readonly key: string,
+    /** Appends go through the turn batch: in the MULTI of the turn that emitted them (turnBatch.ts). */
+    private readonly batch?: TurnBatch,
   ) {}
 
   async append(entry: OutboxEntry): Promise<string> {
@@ -33,6 +36,7 @@ export class RedisOutbox implements Outbox {
       'p',
       JSON.stringify(entry.payload),
     ];
+    if (this.batch) return this.batch.xadd(this.key, fields);
     const ref = await this.redis.xadd(this.key, '*', ...fields);
     if (ref === null) throw new Error(`XADD to ${this.key} returned no entry id`);
     return ref;

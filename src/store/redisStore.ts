@@ -1,11 +1,12 @@
 /**
- * `createRedisStore({ url, nodeId, prefix })`: the Redis store of a node (SPEC section 9). What it keeps today:
- * the node's identity (a lease, see lease.ts) and its webhook outbox (redisOutbox.ts). Call state is not in
- * it yet: a restart still loses live calls and their timers (docs/durability.md).
+ * `createRedisStore({ url, nodeId, prefix })`: the Redis store of a node. It keeps the node's identity (a lease,
+ * see lease.ts), its webhook outbox (redisOutbox.ts) and its engine state (a hash of records, written one MULTI
+ * per turn together with that turn's outbox appends: turnBatch.ts). See docs/durability.md.
  *
- * `start()` connects and takes the node's lease (waiting up to one lease length for the lease of a killed
- * process with the same id to expire; a live one is NodeIdInUseError); `outbox()` is the webhook outbox to
- * give the deliverer; `close()` releases the lease and disconnects.
+ * `start()` connects, takes the node's lease (waiting up to one lease length for the lease of a killed
+ * process with the same id to expire; a live one is NodeIdInUseError) and reads the state a previous process
+ * left; then `createSwitchboard({ store })` restores it. `outbox()` is the webhook outbox to give the
+ * deliverer; `close()` releases the lease and disconnects (the state stays for the next start).
  */
 import { Redis } from 'ioredis';
 import type { Outbox } from '../webhooks/outbox';
@@ -22,6 +23,8 @@ import {
   redisUrlProblem,
 } from './options';
 import { RedisOutbox } from './redisOutbox';
+import { TurnBatch } from './turnBatch';
+import type { StateStore } from '../engine/durable';
 
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
@@ -34,7 +37,7 @@ export interface RedisStoreOptions {
   leaseMs?: number;
 }
 
-export interface RedisStore {
+export interface RedisStore extends StateStore {
   readonly nodeId: string;
   readonly prefix: string;
   readonly leaseMs: number;
@@ -43,6 +46,8 @@ export interface RedisStore {
   readonly keys: StoreKeys;
   /** Connect and take the node's lease. Rejects with NodeIdInUseError, or when Redis cannot be reached. */
   start(): Promise<void>;
+  /** MULTI batches sent so far, and the commands in them. */
+  readonly sent: { batches: number; commands: number };
   /** The node's webhook outbox (for the deliverer). */
   outbox(): Outbox;
   /** Called if the lease is lost (another process took this node id after a renewal failed for a lease length). */
@@ -84,8 +89,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     reportError(error);
   });
   const lease = new NodeLease(redis, keys.lease, nodeId, leaseMs, () => lostListeners.forEach((l) => l()), reportError);
-  const outbox = new RedisOutbox(redis, keys.outbox);
+  const batch = new TurnBatch(redis, keys.state, reportError);
+  const outbox = new RedisOutbox(redis, keys.outbox, batch);
   let started = false;
+  let restored: ReadonlyMap<string, string> | null = null;
 
   return {
     nodeId,
@@ -106,11 +113,20 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       }
       try {
         await lease.acquire();
+        restored = new Map(Object.entries(await redis.hgetall(keys.state)));
       } catch (error) {
+        await lease.release().catch(() => undefined);
         redis.disconnect();
         throw error;
       }
     },
+    restored() {
+      if (!restored) throw new Error('start() the Redis store before creating a switchboard with it');
+      return restored;
+    },
+    write: (put, del) => batch.write(put, del),
+    flush: () => batch.flush(),
+    sent: batch.sent,
     outbox: () => outbox,
     onLeaseLost: (listener) => void lostListeners.push(listener),
     onError: (listener) => void errorListeners.push(listener),

@@ -65,8 +65,13 @@ test('the highlighted state follows a retrievable transfer, and the timeline sho
     expect(await page.textContent('figure[data-machine="channel"] .now b')).toBe('TRANSFERRED');
 
     await s.request('POST', `/api/v2/simulator/calls/${callId}/retrieve`);
-    await page.waitForSelector('figure[data-machine="channel"] g[id="state_channel.ANSWERED"].active');
-    expect(await highlighted(page)).toEqual(['channel.ANSWERED']);
+    // A state inside a group: the state is highlighted, and so is the group around it (a cluster, not a node).
+    await page.waitForSelector('figure[data-machine="channel"] g[id="state_channel.signalling.ANSWERED"].active');
+    expect(await highlighted(page)).toEqual(['channel.signalling.ANSWERED']);
+    expect(
+      await page.$$eval('figure[data-machine="channel"] g.cluster.active title', (ts) => ts.map((t) => t.textContent)),
+    ).toEqual(['cluster_channel.signalling']);
+    expect(await page.textContent('figure[data-machine="channel"] .now b')).toBe('ANSWERED');
     await page.waitForSelector('#timeline tr[data-event="transferDisconnect"]');
     const rows = await page.$$eval('#timeline tbody tr.row', (trs) =>
       trs.map((tr) => `${tr.getAttribute('data-kind')} ${tr.getAttribute('data-event')}`),

@@ -2,7 +2,7 @@
  * Model-based tests of the agent desk's statecharts against the real engine: the consult-transfer chart (as
  * a two-step and as a single-step transfer) and the agent-call chart, on a manual network.
  */
-import type { AnyEventObject } from 'xstate';
+import type { AnyEventObject, StateValue } from 'xstate';
 import {
   createSwitchboard,
   SimulatedClock,
@@ -13,6 +13,7 @@ import {
   type Switchboard,
 } from '../../src';
 import { ManualNetwork } from '../support/manualNetwork';
+import { agentCallState } from '../../machines/agentCall';
 import { runModel, type Coverage, type Driver, type Probe } from './runner';
 
 interface Ctx {
@@ -172,7 +173,7 @@ function realizableCallPath(
     const { event, before } = steps[i];
     const prev = steps[i - 1]?.event.type;
     const next = steps[i + 1]?.event;
-    const state = before.value as string;
+    const state = agentCallState(before.value as StateValue);
     if (COUPLED[event.type] && next?.type !== COUPLED[event.type]) return false;
     switch (event.type) {
       case 'InitiateTransfer': {
@@ -315,7 +316,7 @@ function callDriver(kind: 'inbound' | 'dialled' | 'consult'): Driver<CallCtx> {
     followUp: (event, before) => {
       if (event.type === 'InitiateTransfer') {
         const roleEvent = { type: 'ROLE', role: 'parent', callType: kind === 'consult' ? 'Consult' : 'Internal' };
-        return before.value === 'Held' ? roleEvent : [{ type: 'LEG.HELD' }, roleEvent];
+        return agentCallState(before.value as StateValue) === 'Held' ? roleEvent : [{ type: 'LEG.HELD' }, roleEvent];
       }
       const type = COUPLED[event.type];
       if (!type) return undefined;
@@ -379,15 +380,14 @@ test('agent-call statechart: every state and transition, driven through the engi
   // target answered, which call the agent talks to): the operations of a consult pair that depend on it.
   // test/capabilities.test.ts walks the whole desk and takes every transition of the chart, these included.
   report('agent-call', coverage, [
-    'agentCall.Dialing --SwapCalls--> (self)',
-    'agentCall.Established --SwapCalls--> (self)',
-    'agentCall.Established --CompleteTransfer--> (self)',
-    'agentCall.Held --Hangup--> (self)',
-    'agentCall.Held --Retrieve--> (self)',
-    'agentCall.Held --Retrieve--> (self)',
-    'agentCall.Held --SwapCalls--> (self)',
-    'agentCall.Held --CompleteTransfer--> (self)',
-    'agentCall.Held --SingleStepTransfer--> (self)',
-    'agentCall.Held --InitiateTransfer--> (self)',
+    'agentCall.live.unheld.Dialing --SwapCalls--> (self)',
+    'agentCall.live.unheld.Established --SwapCalls--> (self)',
+    'agentCall.live.unheld.Established --CompleteTransfer--> (self)',
+    'agentCall.live.Held --Retrieve--> (self)',
+    'agentCall.live.Held --Retrieve--> (self)',
+    'agentCall.live.Held --SwapCalls--> (self)',
+    'agentCall.live.Held --CompleteTransfer--> (self)',
+    'agentCall.live.Held --SingleStepTransfer--> (self)',
+    'agentCall.live.Held --InitiateTransfer--> (self)',
   ]);
 });

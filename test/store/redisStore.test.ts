@@ -40,7 +40,11 @@ test.each([
 
 test('the lease is a key under the prefix, held with a TTL of at most one lease, and renewed while the node lives', async () => {
   const node = store({ url: redis().url, nodeId: 'node-1', prefix: 'dep-a:', leaseMs: 300 });
-  expect(node.keys).toEqual({ lease: 'dep-a:node:node-1:lease', outbox: 'dep-a:node:node-1:outbox' });
+  expect(node.keys).toEqual({
+    lease: 'dep-a:node:node-1:lease',
+    outbox: 'dep-a:node:node-1:outbox',
+    state: 'dep-a:node:node-1:state',
+  });
   await node.start();
   expect(await client.keys('*')).toEqual(['dep-a:node:node-1:lease']);
   const ttl = await client.pttl('dep-a:node:node-1:lease');

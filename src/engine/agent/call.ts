@@ -3,9 +3,10 @@
  * views, and the call object the desk sees. It follows its leg (answered, held, ended) and tells its device
  * whenever what the agent can see changes: state, call type, capabilities, linkage or user data.
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type Snapshot, type StateValue } from 'xstate';
 import {
   agentCallMachine,
+  agentCallState,
   OPERATIONS,
   type AgentCallEmitted,
   type AgentCallEvent,
@@ -54,11 +55,22 @@ export interface AgentCallSpec {
   party: string;
   dnis: string;
   parentCallUri?: string;
+  /** When a restarted node restores the call (durable.ts): its ids, age, chart snapshot and consult view. */
+  restore?: AgentCallRestore;
+}
+
+export interface AgentCallRestore {
+  id: string;
+  connId: string;
+  createdAt: number;
+  legCallId: string;
+  snapshot: unknown;
+  consultSent: ConsultView | null;
 }
 
 export class AgentCall implements Inspectable {
-  readonly id = newAgentCallId();
-  readonly connId = newConnId();
+  readonly id: string;
+  readonly connId: string;
   readonly actor: AgentCallActor;
   readonly createdAt: number;
   /** The leg this call views; null once the agent has left it. */
@@ -68,12 +80,12 @@ export class AgentCall implements Inspectable {
   /** The consult this call is part of, while it runs. */
   consult: ConsultRun | null = null;
   parentCallUri: string | undefined;
-  private readonly party: string;
-  private readonly dnis: string;
+  readonly party: string;
+  readonly dnis: string;
   /** Effects the chart has emitted and send() has not carried out yet. */
   private readonly effects: AgentCallCommand[] = [];
   /** The consult view last sent to the chart (see consultChanged()). */
-  private consultSent: ConsultView | null = null;
+  consultSent: ConsultView | null = null;
   /** What the desk last saw of the call (see changed()). */
   private seen: {
     state: string;
@@ -87,18 +99,23 @@ export class AgentCall implements Inspectable {
     spec: AgentCallSpec,
     actorOptions: ActorOptions,
   ) {
+    const restore = spec.restore;
+    this.id = restore?.id ?? newAgentCallId();
+    this.connId = restore?.connId ?? newConnId();
     this.leg = spec.leg;
-    this.legCallId = spec.leg.callId;
+    this.legCallId = restore?.legCallId ?? spec.leg.callId;
     this.party = spec.party;
     this.dnis = spec.dnis;
     this.parentCallUri = spec.parentCallUri;
     // A call born into a consult (C2) starts, as its chart does, from nothing answered, not talking.
     if (spec.role && spec.role !== 'none') this.consultSent = { targetAnswered: false, talking: false };
-    this.createdAt = owner.now();
+    if (restore) this.consultSent = restore.consultSent;
+    this.createdAt = restore?.createdAt ?? owner.now();
     spec.leg.agentCall = this;
     this.actor = createActor(agentCallMachine, {
       ...actorOptions,
       input: { start: spec.start, callType: spec.callType, role: spec.role ?? 'none' },
+      ...(restore ? { snapshot: restore.snapshot as Snapshot<unknown> } : {}),
     });
     recordTimers(this.actor, actorOptions.clock, 'agentCall', this.id);
     this.actor.on('*', (emitted) => {
@@ -116,6 +133,10 @@ export class AgentCall implements Inspectable {
     return this.id;
   }
 
+  inspectedValue(value: StateValue): AgentCallState {
+    return agentCallState(value);
+  }
+
   inspectedCallIds(): string[] {
     return [this.legCallId];
   }
@@ -129,7 +150,7 @@ export class AgentCall implements Inspectable {
   }
 
   get state(): AgentCallState {
-    return this.actor.getSnapshot().value as AgentCallState;
+    return agentCallState(this.actor.getSnapshot().value);
   }
 
   get callType(): CallType {
@@ -163,7 +184,7 @@ export class AgentCall implements Inspectable {
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return NONE;
     const { role, consult } = snapshot.context;
-    const key = `${String(snapshot.value)}|${role}|${consult ? `${+consult.targetAnswered}${+consult.talking}` : '-'}`;
+    const key = `${agentCallState(snapshot.value)}|${role}|${consult ? `${+consult.targetAnswered}${+consult.talking}` : '-'}`;
     let capabilities = CAPABILITIES.get(key);
     if (!capabilities) {
       capabilities = OPERATIONS.filter((name) => snapshot.can({ type: name } as AgentCallEvent));
@@ -270,7 +291,7 @@ export class AgentCall implements Inspectable {
   /** Notify the desk when what it can see has changed (never twice for the same view). */
   private changed(): void {
     const snapshot = this.actor.getSnapshot();
-    const state = String(snapshot.value);
+    const state = agentCallState(snapshot.value);
     const { callType } = snapshot.context;
     const capabilities = this.allowed();
     const seen = this.seen;

@@ -6,7 +6,7 @@
  * while the caller waits for the target, ringback (or the target's early media); once both are up, the
  * caller and the target connected; nothing of ours while the agent consults (the caller is on hold).
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type Snapshot } from 'xstate';
 import { consultTransferMachine } from '../../../machines/consultTransfer';
 import { State, type ClearedBy, type EndCause } from '../../../machines/vocabulary';
 import type { TransferEndedInfo } from '../events';
@@ -36,14 +36,23 @@ export interface ConsultHost extends MediaCommands {
 /** The consult chart's event for each command an agent call's chart gives its consult. */
 const COMMANDS = { cancel: 'CANCEL', complete: 'COMPLETE', swap: 'SWAP', abandon: 'ABANDON' } as const;
 
+/** What a restarted node gives a consult it restores (durable.ts): its chart snapshot, target and media. */
+export interface ConsultRestore {
+  snapshot: unknown;
+  target: Leg | null;
+  consultCall: AgentCall | null;
+  toneOn: boolean;
+  bridged: boolean;
+}
+
 export class ConsultRun implements LegTransfer {
   readonly actor: Actor<typeof consultTransferMachine>;
   target: Leg | null = null;
   consultCall: AgentCall | null = null;
   /** Whether our ringback plays to the caller (it waits for a target that rings without early media). */
-  private toneOn = false;
+  toneOn = false;
   /** Whether the caller's and the target's media are connected (or the caller hears the target's early media). */
-  private bridged = false;
+  bridged = false;
   constructor(
     /** Unique among this switchboard's consults (for inspection): `consult:N`. */
     readonly inspectedId: string,
@@ -56,8 +65,19 @@ export class ConsultRun implements LegTransfer {
     secondsTimeout: number | null,
     private readonly host: ConsultHost,
     actorOptions: ActorOptions,
+    restore?: ConsultRestore,
   ) {
-    this.actor = createActor(consultTransferMachine, { ...actorOptions, input: { secondsTimeout, blind } });
+    this.actor = createActor(consultTransferMachine, {
+      ...actorOptions,
+      input: { secondsTimeout, blind },
+      ...(restore ? { snapshot: restore.snapshot as Snapshot<unknown> } : {}),
+    });
+    if (restore) {
+      this.target = restore.target;
+      this.consultCall = restore.consultCall;
+      this.toneOn = restore.toneOn;
+      this.bridged = restore.bridged;
+    }
     recordTimers(this.actor, actorOptions.clock, 'consult', inspectedId);
     this.actor.subscribe(() => this.syncMedia(host));
     parent.transfer = this;
@@ -263,6 +283,5 @@ export class ConsultRun implements LegTransfer {
 
 /** On hold, with no unhold under way (a HOLD would change nothing). */
 function isHeld(leg: Leg): boolean {
-  const snapshot = leg.actor.getSnapshot();
-  return snapshot.value === State.ON_HOLD && !snapshot.context.unholdPending;
+  return leg.state === State.ON_HOLD && !leg.actor.getSnapshot().context.unholdPending;
 }

@@ -17,7 +17,10 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
   readonly devices = new Map<string, AgentDevice>();
   readonly calls = new Map<string, AgentCall>();
   /** Consults started so far on this switchboard (numbers their inspection ids). */
-  private consultSeq = 0;
+  consultSeq = 0;
+
+  /** Devices a restarted node restored, until `createAgent` asks for them (durable.ts). */
+  readonly restoredDevices = new Map<string, AgentDevice>();
 
   constructor(private readonly core: EngineCore) {}
 
@@ -25,6 +28,11 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     const phoneNumber = options?.phoneNumber;
     if (typeof phoneNumber !== 'string' || phoneNumber.trim() === '') {
       throw new TypeError(`agent(): phoneNumber must be a non-empty string, got ${JSON.stringify(phoneNumber)}`);
+    }
+    const restored = this.restoredDevices.get(phoneNumber);
+    if (restored) {
+      this.restoredDevices.delete(phoneNumber); // a restarted node's device, with its calls
+      return restored;
     }
     if (this.devices.has(phoneNumber))
       throw new Error(`agent(): an agent device with phoneNumber ${phoneNumber} exists already`);
@@ -40,6 +48,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     }
     const device = new AgentDevice(this, options, this.core.publicUrl);
     this.devices.set(phoneNumber, device);
+    this.core.durable?.device(device);
     return device;
   }
 
@@ -62,6 +71,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
   private adopt(device: AgentDevice, call: AgentCall): void {
     this.calls.set(call.id, call);
     this.core.inspection.created(call);
+    this.core.durable?.track(call);
     device.adopt(call);
   }
 
@@ -111,6 +121,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
 
   forgetCall(call: AgentCall): void {
     this.calls.delete(call.id);
+    this.core.durable?.mark(call);
     this.core.agentLeft(call.legCallId); // a leg that goes on without the agent (nothing when it has ended)
   }
 
@@ -147,6 +158,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     );
     this.core.transfers.add(run);
     this.core.inspection.created(run);
+    this.core.durable?.track(run);
     run.start();
   }
 

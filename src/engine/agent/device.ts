@@ -54,7 +54,7 @@ const fail = (statusCode: ErrorCode, statusMessage: string): OperationResponse =
 
 export class AgentDevice implements AgentCallOwner {
   readonly phoneNumber: string;
-  readonly deviceId = newDeviceId();
+  readonly deviceId: string;
   readonly consultTimeout: number | null;
   private readonly emitter = new EventEmitter<AgentDeviceEvents>();
   /** Each listener given to `on`, with the guarded functions the emitter holds for it. */
@@ -68,7 +68,10 @@ export class AgentDevice implements AgentCallOwner {
     private readonly host: AgentDeviceHost,
     options: AgentOptions,
     private readonly publicUrl: string,
+    /** A restarted node gives a device back the id it had (durable.ts). */
+    deviceId: string = newDeviceId(),
   ) {
+    this.deviceId = deviceId;
     this.phoneNumber = options.phoneNumber;
     this.consultTimeout = options.consultTimeout === undefined ? 30 : options.consultTimeout;
   }

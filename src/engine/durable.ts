@@ -1,0 +1,506 @@
+/**
+ * Durable engine state: every live leg, transfer, consult, agent call and agent device as a JSON record (its
+ * facts, its relations as ids, the persisted snapshot of its actor and its pending timers with their absolute
+ * deadlines), plus the simulated network's far ends. A switchboard with a store marks what each turn touches;
+ * when the outermost turn ends, before its callbacks are delivered, the changed records go to the store in one
+ * batch, and the store sends that batch (with the outbox appends of those callbacks) once the deliveries have
+ * been handed over (turns.ts hooks). `restoreEngine` rebuilds the registry from the records a previous process
+ * of the same node left: actors from their snapshots, each timer re-armed at its original deadline.
+ * Without a store none of this runs (docs/durability.md).
+ */
+import type { Direction, EndCause, State } from '../../machines/vocabulary';
+import type { ConsultView } from '../../machines/agentCall';
+import { actorTimerRecords, rearmTimers, type ActorTimerKind, type ActorTimerRecord } from './actorTimers';
+import type { LegFacts } from './callbacks';
+import type { CallbackUrls } from './events';
+import type { Engine } from './engine';
+import { Leg, type LegTransfer } from './leg';
+import type { ConfirmedCommand, Destination, Network } from './network';
+import { TransferRun } from './transfer';
+import { AgentCall } from './agent/call';
+import { ConsultRun } from './agent/consult';
+import { AgentDevice } from './agent/device';
+import type { SimulatedConfig, SimulatedLegState, SimulatedNetwork } from '../network/simulated';
+
+/** Where a durable switchboard keeps its records (the Redis store is one): `createSwitchboard({ store })`. */
+export interface StateStore {
+  /** The records a previous process of this node left (key → JSON), read when the store started. */
+  restored(): ReadonlyMap<string, string>;
+  /** One turn's changed records (JSON) and removed keys; kept until `flush()` sends them in one batch. */
+  write(put: ReadonlyMap<string, string>, del: readonly string[]): void;
+  /** The turn's deliveries have been handed over: send the batch (the outbox appends go in it too). */
+  flush(): void;
+}
+
+/** A record's version (a store written by another version is refused rather than misread). */
+const VERSION = 1;
+
+interface LegRecord {
+  v: number;
+  callId: string;
+  direction: Direction;
+  from: string;
+  to: string;
+  tag?: string;
+  destination?: Destination;
+  /** The parent leg's facts (its callbacks need them even once it has ended). */
+  parent?: LegFacts;
+  startTime: number;
+  answerTime?: number;
+  errorMessage?: string;
+  errorId?: string;
+  callbackUrls?: CallbackUrls;
+  lastState: State;
+  earlyMedia: boolean;
+  remoteHeld: boolean;
+  outstanding: ConfirmedCommand[];
+  /** Key of the transfer or consult the leg is in, or null. */
+  transfer: string | null;
+  agentCall: string | null;
+  /** The channel: the agent whose desk operates it, the tone its tone player plays (undefined: no player). */
+  agent: string | null;
+  tone?: string | null;
+  snapshot: unknown;
+  timers: ActorTimerRecord[];
+  network?: SimulatedLegState;
+}
+
+interface TransferRecord {
+  v: number;
+  id: string;
+  parent: string;
+  target: string;
+  tone: string;
+  toneOn: boolean;
+  bridged: boolean;
+  ringing: boolean;
+  snapshot: unknown;
+  timers: ActorTimerRecord[];
+}
+
+interface ConsultRecord {
+  v: number;
+  id: string;
+  device: string;
+  parent: string;
+  parentCall: string | null;
+  destination: string;
+  blind: boolean;
+  target: string | null;
+  consultCall: string | null;
+  toneOn: boolean;
+  bridged: boolean;
+  snapshot: unknown;
+  timers: ActorTimerRecord[];
+}
+
+interface AgentCallRecord {
+  v: number;
+  id: string;
+  connId: string;
+  device: string;
+  createdAt: number;
+  legCallId: string;
+  leg: string | null;
+  party: string;
+  dnis: string;
+  parentCallUri?: string;
+  consultSent: ConsultView | null;
+  consult: string | null;
+  snapshot: unknown;
+  timers: ActorTimerRecord[];
+}
+
+interface DeviceRecord {
+  v: number;
+  phoneNumber: string;
+  deviceId: string;
+  consultTimeout: number | null;
+}
+
+type Tracked = Leg | LegTransfer | AgentCall;
+
+/** A network that keeps its far ends as data (the simulated one). */
+type DataNetwork = Pick<SimulatedNetwork, 'legState' | 'restoreLeg' | 'config' | 'restoreConfig' | 'onConfigChange'>;
+
+function dataNetwork(network: Network): DataNetwork | null {
+  return 'restoreLeg' in network && 'legState' in network ? (network as unknown as DataNetwork) : null;
+}
+
+const transferKey = (run: LegTransfer): string =>
+  run instanceof TransferRun ? `transfer:${run.id}` : (run as ConsultRun).inspectedId;
+
+const facts = (leg: Leg): LegFacts => {
+  const { callId, direction, from, to, tag, startTime, answerTime, endTime, endCause, errorMessage, errorId } = leg;
+  return { callId, direction, from, to, tag, startTime, answerTime, endTime, endCause, errorMessage, errorId };
+};
+
+export class Durability {
+  private readonly legs = new Set<Leg>();
+  private readonly transfers = new Set<LegTransfer>();
+  private readonly calls = new Set<AgentCall>();
+  private readonly devices = new Set<AgentDevice>();
+  private networkChanged = false;
+  private readonly network: DataNetwork | null;
+
+  constructor(
+    private readonly engine: Engine,
+    network: Network,
+    private readonly store: StateStore,
+  ) {
+    this.network = dataNetwork(network);
+  }
+
+  /** Follow a new actor: every change of its snapshot marks it. */
+  track(item: Tracked): void {
+    this.mark(item);
+    item.actor.subscribe(() => this.mark(item));
+  }
+
+  /** Write this item's record (or remove it, once it has left the registry) when the turn ends. */
+  mark(item: Tracked): void {
+    if (item instanceof Leg) this.legs.add(item);
+    else if (item instanceof AgentCall) this.calls.add(item);
+    else this.transfers.add(item);
+  }
+
+  device(device: AgentDevice): void {
+    this.devices.add(device);
+  }
+
+  networkConfig(): void {
+    this.networkChanged = true;
+  }
+
+  /** The outermost turn ended: hand its changes to the store (before its callbacks go out). */
+  ended(): void {
+    const put = new Map<string, string>();
+    const del: string[] = [];
+    const engine = this.engine;
+    for (const run of this.transfers) {
+      // A transfer's commands change its legs' media: their records go too.
+      this.legs.add(run.parent);
+      if (run.target) this.legs.add(run.target);
+      const key = transferKey(run);
+      if (engine.transfers.has(run)) put.set(key, JSON.stringify(this.transferRecord(run)));
+      else del.push(key);
+    }
+    for (const leg of this.legs) {
+      const key = `leg:${leg.callId}`;
+      if (engine.legs.get(leg.callId) === leg) put.set(key, JSON.stringify(this.legRecord(leg)));
+      else del.push(key);
+    }
+    for (const call of this.calls) {
+      const key = `agentCall:${call.id}`;
+      if (engine.desk.calls.get(call.id) === call) put.set(key, JSON.stringify(this.callRecord(call)));
+      else del.push(key);
+    }
+    for (const device of this.devices) {
+      const record: DeviceRecord = {
+        v: VERSION,
+        phoneNumber: device.phoneNumber,
+        deviceId: device.deviceId,
+        consultTimeout: device.consultTimeout,
+      };
+      put.set(`device:${device.phoneNumber}`, JSON.stringify(record));
+    }
+    if (this.networkChanged && this.network) put.set('network', JSON.stringify(this.network.config()));
+    this.legs.clear();
+    this.transfers.clear();
+    this.calls.clear();
+    this.devices.clear();
+    this.networkChanged = false;
+    if (put.size || del.length) this.store.write(put, del);
+  }
+
+  drained(): void {
+    this.store.flush();
+  }
+
+  private legRecord(leg: Leg): LegRecord {
+    const channel = this.engine.channelOf(leg.callId);
+    const record: LegRecord = {
+      v: VERSION,
+      ...facts(leg),
+      destination: leg.destination,
+      parent: leg.parent && facts(leg.parent),
+      callbackUrls: leg.callbackUrls,
+      lastState: leg.lastState,
+      earlyMedia: leg.earlyMedia,
+      remoteHeld: leg.remoteHeld,
+      outstanding: [...leg.outstanding],
+      transfer: leg.transfer ? transferKey(leg.transfer) : null,
+      agentCall: leg.agentCall?.id ?? null,
+      agent: channel?.agentLock ?? null,
+      tone: channel?.tonePlayer ? channel.tonePlayer.playing : undefined,
+      snapshot: leg.actor.getPersistedSnapshot(),
+      timers: this.timers('leg', leg.callId),
+      network: this.network?.legState(leg.callId),
+    };
+    return record;
+  }
+
+  private transferRecord(run: LegTransfer): TransferRecord | ConsultRecord {
+    if (run instanceof TransferRun) {
+      return {
+        v: VERSION,
+        id: run.id,
+        parent: run.parent.callId,
+        target: run.target.callId,
+        tone: run.ringback.tone,
+        toneOn: run.toneOn,
+        bridged: run.bridged,
+        ringing: run.ringing,
+        snapshot: run.actor.getPersistedSnapshot(),
+        timers: this.timers('transfer', run.id),
+      };
+    }
+    const consult = run as ConsultRun;
+    return {
+      v: VERSION,
+      id: consult.inspectedId,
+      device: consult.device.phoneNumber,
+      parent: consult.parent.callId,
+      parentCall: consult.parentCall?.id ?? null,
+      destination: consult.destination,
+      blind: consult.blind,
+      target: consult.target?.callId ?? null,
+      consultCall: consult.consultCall?.id ?? null,
+      toneOn: consult.toneOn,
+      bridged: consult.bridged,
+      snapshot: consult.actor.getPersistedSnapshot(),
+      timers: this.timers('consult', consult.inspectedId),
+    };
+  }
+
+  private callRecord(call: AgentCall): AgentCallRecord {
+    return {
+      v: VERSION,
+      id: call.id,
+      connId: call.connId,
+      device: call.owner.phoneNumber,
+      createdAt: call.createdAt,
+      legCallId: call.legCallId,
+      leg: call.leg?.callId ?? null,
+      party: call.party,
+      dnis: call.dnis,
+      parentCallUri: call.parentCallUri,
+      consultSent: call.consultSent,
+      consult: call.consult?.inspectedId ?? null,
+      snapshot: call.actor.getPersistedSnapshot(),
+      timers: this.timers('agentCall', call.id),
+    };
+  }
+
+  private timers(kind: ActorTimerKind, id: string): ActorTimerRecord[] {
+    return actorTimerRecords(this.engine.clock, kind, id);
+  }
+}
+
+/** What a restore brought back (counts, for the start-up line and tests). */
+export interface RestoreSummary {
+  legs: number;
+  transfers: number;
+  agentCalls: number;
+  timers: number;
+}
+
+/**
+ * Rebuild the engine's registry from the records a previous process of this node left, then write every turn's
+ * changes to `store` from now on. Actors start from their persisted snapshots (no entry action runs again, no
+ * callback is emitted again); each stored timer is armed at its original deadline, at once if it has passed.
+ */
+export function restoreEngine(engine: Engine, network: Network, store: StateStore): RestoreSummary {
+  const records = new Map<string, unknown>();
+  for (const [key, json] of store.restored()) {
+    const record = JSON.parse(json) as { v?: number };
+    if (key !== 'network' && record.v !== VERSION)
+      throw new Error(`stored engine state: record ${key} has version ${String(record.v)}, expected ${VERSION}`);
+    records.set(key, record);
+  }
+  const of = <T>(prefix: string) =>
+    [...records].filter(([key]) => key.startsWith(prefix)).map(([, record]) => record as T);
+  const data = dataNetwork(network);
+  const config = records.get('network') as SimulatedConfig | undefined;
+  if (config && data) data.restoreConfig(config);
+  const desk = engine.desk;
+  for (const record of of<DeviceRecord>('device:')) {
+    const device = new AgentDevice(
+      desk,
+      { phoneNumber: record.phoneNumber, consultTimeout: record.consultTimeout },
+      engine.publicUrl,
+      record.deviceId,
+    );
+    desk.devices.set(record.phoneNumber, device);
+    desk.restoredDevices.set(record.phoneNumber, device);
+  }
+  const rearm: Array<() => number> = [];
+
+  // Legs, parents first (a parent that has ended is kept as its facts, for its target's callbacks).
+  const legRecords = of<LegRecord>('leg:');
+  const ordered: LegRecord[] = [];
+  const placed = new Set<string>();
+  for (let left = legRecords; left.length;) {
+    const ready = left.filter(
+      (r) => !r.parent || placed.has(r.parent.callId) || !records.has(`leg:${r.parent.callId}`),
+    );
+    const next = ready.length ? ready : left; // a cycle cannot happen; never loop for ever on bad data
+    for (const r of next) {
+      ordered.push(r);
+      placed.add(r.callId);
+    }
+    left = left.filter((r) => !next.includes(r));
+  }
+  for (const r of ordered) {
+    const parent = r.parent && (engine.legs.get(r.parent.callId) ?? endedParent(r.parent, engine));
+    const leg = new Leg(
+      {
+        callId: r.callId,
+        direction: r.direction,
+        from: r.from,
+        to: r.to,
+        tag: r.tag,
+        destination: r.destination,
+        parent,
+        startTime: r.startTime,
+        snapshot: r.snapshot,
+      },
+      engine.actorOptions,
+    );
+    leg.answerTime = r.answerTime;
+    if (r.errorMessage !== undefined) leg.errorMessage = r.errorMessage;
+    if (r.errorId !== undefined) leg.errorId = r.errorId;
+    if (r.callbackUrls) leg.callbackUrls = r.callbackUrls;
+    leg.lastState = r.lastState;
+    leg.earlyMedia = r.earlyMedia;
+    leg.remoteHeld = r.remoteHeld;
+    for (const kind of r.outstanding) leg.outstanding.add(kind);
+    const channel = engine.createChannel();
+    if (r.agent !== null) channel.lockToAgent(r.agent);
+    if (r.tone !== undefined) channel.createTonePlayer().playing = r.tone;
+    engine.open(channel, leg);
+    rearm.push(() => (rearmTimers(leg.actor, engine.clock, r.timers), r.timers.length));
+  }
+
+  // Agent calls, on their devices.
+  const calls = new Map<string, AgentCall>();
+  const callRecords = of<AgentCallRecord>('agentCall:');
+  for (const r of callRecords) {
+    const device = desk.devices.get(r.device);
+    const leg = r.leg === null ? undefined : engine.legs.get(r.leg);
+    if (!device || !leg) continue; // a call whose leg is gone is over for the agent
+    const call = new AgentCall(
+      device,
+      {
+        leg,
+        start: 'Ringing',
+        callType: 'Inbound',
+        party: r.party,
+        dnis: r.dnis,
+        parentCallUri: r.parentCallUri,
+        restore: {
+          id: r.id,
+          connId: r.connId,
+          createdAt: r.createdAt,
+          legCallId: r.legCallId,
+          snapshot: r.snapshot,
+          consultSent: r.consultSent,
+        },
+      },
+      engine.actorOptions,
+    );
+    calls.set(call.id, call);
+    desk.calls.set(call.id, call);
+    engine.inspection.created(call);
+    device.adopt(call);
+    rearm.push(() => (rearmTimers(call.actor, engine.clock, r.timers), r.timers.length));
+  }
+
+  // Transfers and consults.
+  const runs = new Map<string, LegTransfer>();
+  for (const r of of<TransferRecord>('transfer:')) {
+    const parent = engine.legs.get(r.parent);
+    const target = engine.legs.get(r.target);
+    if (!parent || !target) continue;
+    const player = (engine.channelOf(parent.callId) ?? engine.createChannel()).createTonePlayer();
+    const run = new TransferRun(parent, target, null, { player, tone: r.tone }, engine, engine.actorOptions, {
+      id: r.id,
+      snapshot: r.snapshot,
+      toneOn: r.toneOn,
+      bridged: r.bridged,
+      ringing: r.ringing,
+    });
+    runs.set(`transfer:${r.id}`, run);
+    engine.transfers.add(run);
+    engine.inspection.created(run);
+    run.actor.start();
+    rearm.push(() => (rearmTimers(run.actor, engine.clock, r.timers), r.timers.length));
+  }
+  for (const r of of<ConsultRecord>('consult:')) {
+    const device = desk.devices.get(r.device);
+    const parent = engine.legs.get(r.parent);
+    if (!device || !parent) continue;
+    const run = new ConsultRun(
+      r.id,
+      device,
+      parent,
+      r.parentCall === null ? null : (calls.get(r.parentCall) ?? null),
+      r.destination,
+      r.blind,
+      null,
+      desk,
+      engine.actorOptions,
+      {
+        snapshot: r.snapshot,
+        target: r.target === null ? null : (engine.legs.get(r.target) ?? null),
+        consultCall: r.consultCall === null ? null : (calls.get(r.consultCall) ?? null),
+        toneOn: r.toneOn,
+        bridged: r.bridged,
+      },
+    );
+    runs.set(r.id, run);
+    desk.consultSeq = Math.max(desk.consultSeq, Number(r.id.slice('consult:'.length)) || 0);
+    engine.transfers.add(run);
+    engine.inspection.created(run);
+    run.start();
+    rearm.push(() => (rearmTimers(run.actor, engine.clock, r.timers), r.timers.length));
+  }
+
+  // Relations, as the records say (the constructors above set their own; the records win).
+  for (const r of legRecords) {
+    const leg = engine.legs.get(r.callId) as Leg;
+    leg.transfer = r.transfer === null ? null : (runs.get(r.transfer) ?? null);
+    leg.agentCall = r.agentCall === null ? null : (calls.get(r.agentCall) ?? null);
+  }
+  for (const r of callRecords) {
+    const call = calls.get(r.id);
+    if (call) call.consult = r.consult === null ? null : ((runs.get(r.consult) as ConsultRun | undefined) ?? null);
+  }
+
+  // Timers last, once every actor runs: a deadline that passed while the node was down fires at once.
+  let timers = rearm.reduce((n, arm) => n + arm(), 0);
+  if (data) {
+    for (const r of legRecords) {
+      if (!r.network) continue;
+      data.restoreLeg(r.callId, r.network);
+      timers += r.network.timers.length;
+    }
+  }
+
+  const durable = new Durability(engine, network, store);
+  engine.durable = durable;
+  engine.supervisor.turns.hooks = durable;
+  if (data) data.onConfigChange = () => engine.turn(() => durable.networkConfig());
+  return { legs: legRecords.length, transfers: runs.size, agentCalls: calls.size, timers };
+}
+
+/** The facts of a parent leg that ended before the restart (never started: its target's callbacks read it). */
+function endedParent(parent: LegFacts, engine: Engine): Leg {
+  const leg = new Leg({ ...parent }, engine.actorOptions);
+  leg.answerTime = parent.answerTime;
+  leg.endTime = parent.endTime;
+  leg.endCause = parent.endCause as EndCause | undefined;
+  if (parent.errorMessage !== undefined) leg.errorMessage = parent.errorMessage;
+  if (parent.errorId !== undefined) leg.errorId = parent.errorId;
+  return leg;
+}

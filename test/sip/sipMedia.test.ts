@@ -1,0 +1,208 @@
+// SIP media against SIPp: the ringback A hears over RTP while B rings (packets counted at A's SDP address by a
+// UDP socket of the test: valid RTP, the negotiated PCMA, a 20 ms cadence in timestamps, the US ringback's
+// frequencies), stopping when B answers; B's early media (183 with SDP) instead of our ringback; the re-INVITEs
+// of A with B's SDP (early, then answered) and back to ours on retrieval; an exhausted RTP port range.
+import { createSocket, type Socket } from 'node:dgram';
+import {
+  createSipNetwork,
+  createSwitchboard,
+  State,
+  TransferCause,
+  type BandwidthCallback,
+  type Channel,
+  type SipNetwork,
+  type Switchboard,
+} from '../../src';
+import { freePort } from '../../src/sip/sipJsStack';
+import { startSipp, type SippRun } from '../support/sipp';
+import { concat, parseRtp, powerShare, type ParsedRtp } from '../support/rtp';
+
+interface Run {
+  sb: Switchboard<SipNetwork>;
+  network: SipNetwork;
+  callbacks: BandwidthCallback[];
+  a: Promise<Channel>;
+  port: number;
+}
+
+const open: { close(): Promise<unknown> | void }[] = [];
+afterEach(async () => {
+  for (const o of open.splice(0).reverse()) await o.close();
+});
+
+async function start(farEnd: SippRun | undefined, media?: { ports: [number, number] }): Promise<Run> {
+  const network = createSipNetwork({
+    listen: ['udp:127.0.0.1:0'],
+    services: { voicemail: `sip:voicemail@127.0.0.2:${farEnd?.port ?? 9}` },
+    media: { host: '127.0.0.1', ...media },
+  });
+  const [bound] = await network.listening;
+  const sb = createSwitchboard({ network });
+  const callbacks: BandwidthCallback[] = [];
+  sb.on('callback', (c) => callbacks.push(c));
+  const a = new Promise<Channel>((resolve) => sb.once('incomingCall', resolve));
+  open.push({ close: () => sb.close() });
+  return { sb, network, callbacks, a, port: bound.port };
+}
+
+/** A UDP socket on 127.0.0.2 standing for the caller's RTP port: every packet that arrives, parsed. */
+async function rtpListener(): Promise<{ port: number; packets: ParsedRtp[] }> {
+  const port = await freePort('127.0.0.2');
+  const socket: Socket = createSocket('udp4');
+  const packets: ParsedRtp[] = [];
+  socket.on('message', (m) => packets.push(parseRtp(m)));
+  await new Promise<void>((resolve) => socket.bind(port, '127.0.0.2', resolve));
+  open.push({ close: () => new Promise<void>((resolve) => socket.close(() => resolve())) });
+  return { port, packets };
+}
+
+/** SIPp calls in (its SDP names `rtpPort`); the application rings and answers. */
+async function callIn(r: Run, scenario: string, rtpPort: number) {
+  const caller = await startSipp(scenario, {
+    target: `127.0.0.1:${r.port}`,
+    extra: ['-key', 'rtp_port', `${rtpPort}`],
+  });
+  const a = await r.a;
+  await a.ring();
+  expect(await a.answer()).toBe(State.ANSWERED);
+  a.createTonePlayer();
+  return { caller, a };
+}
+
+/** One RTP stream: a single SSRC, consecutive sequence numbers, timestamps in steps of 160 (20 ms at 8 kHz). */
+function expectStream(packets: ParsedRtp[], payloadType: number): void {
+  expect(packets.length).toBeGreaterThan(0);
+  expect(packets[0].marker).toBe(true);
+  const steps: number[] = [];
+  packets.forEach((p, i) => {
+    expect(p).toMatchObject({ version: 2, payloadType, ssrc: packets[0].ssrc });
+    expect(p.samples).toHaveLength(160);
+    if (i === 0) return;
+    expect(p.sequenceNumber).toBe((packets[i - 1].sequenceNumber + 1) % 65536);
+    steps.push((p.timestamp - packets[i - 1].timestamp + 2 ** 32) % 2 ** 32);
+  });
+  // A late timer sends the packets that fell due (timestamps still on the 20 ms grid); almost all are 160 apart.
+  expect(steps.every((s) => s % 160 === 0)).toBe(true);
+  expect(steps.filter((s) => s === 160).length).toBeGreaterThanOrEqual(0.9 * steps.length);
+}
+
+/** Real time for packets still in flight to arrive (there is no event for "nothing more comes"). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+
+test('ringback over RTP while B rings (PCMA, 20 ms, 440 + 480 Hz), stopped by the answer; after retrieval, RINGBACK_EU', async () => {
+  const rtp = await rtpListener();
+  const farEnd = await startSipp('uas-ring-answer.xml', { calls: 2 });
+  const r = await start(farEnd);
+  const { caller, a } = await callIn(r, 'uac-media-ringback.xml', rtp.port);
+  expect(rtp.packets).toHaveLength(0);
+
+  const streams: ParsedRtp[][] = [];
+  for (let round = 0; round < 2; round++) {
+    const before = rtp.packets.length;
+    const b = r.sb.createChannel();
+    const ringbackTone = round === 0 ? undefined : 'RINGBACK_EU';
+    expect(await a.transferToInboundService(b, 'voicemail', { ringbackTone })).toBe(State.TRANSFERRED);
+    expect(r.network.media(a.callId!)).toMatchObject({ tone: null, bridgedTo: b.callId });
+    await settle();
+    const stream = rtp.packets.slice(before);
+    // B rang for 1.5 s: about 75 packets, none after the answer.
+    expect(stream.length).toBeGreaterThanOrEqual(50);
+    expect(stream.length).toBeLessThanOrEqual(90);
+    expect(r.network.media(a.callId!).rtpPacketsSent).toBe(rtp.packets.length);
+    expectStream(stream, 8);
+    const samples = concat(stream.slice(0, 50).map((p) => p.samples)); // the first second: the tone is on
+    if (round === 0) {
+      // The default: the US ringback.
+      expect(powerShare(samples, 440)).toBeGreaterThan(0.4);
+      expect(powerShare(samples, 480)).toBeGreaterThan(0.4);
+      expect(powerShare(samples, 425)).toBeLessThan(0.05);
+    } else {
+      expect(powerShare(samples, 425)).toBeGreaterThan(0.8);
+      expect(powerShare(samples, 480)).toBeLessThan(0.05);
+    }
+    streams.push(stream);
+    expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
+    expect(a.transferCause()).toBe(TransferCause.NORMAL);
+    expect(rtp.packets.length).toBe(before + stream.length);
+  }
+  expect(streams[1][0].ssrc).not.toBe(streams[0][0].ssrc); // a new stream for the second ringback
+  expect(await a.hangUp()).toBe(State.IDLE);
+  // SIPp checked each re-INVITE of A: B's SDP (o=answer), then ours (o=switchboard), twice.
+  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(await farEnd.done).toMatchObject({ code: 0, successful: 2, failed: 0 });
+  expect(r.sb.stats()).toMatchObject({ legs: 0, transfers: 0, timers: 0 });
+  expect(r.network.rtpPortsInUse).toBe(0);
+  expect(r.network.legCount).toBe(0);
+}, 30000);
+
+test("early media: B's 183 SDP is re-INVITEd to A at once (no ringback), then B's answer, then ours on retrieval", async () => {
+  const rtp = await rtpListener();
+  const farEnd = await startSipp('uas-early-answer.xml');
+  const r = await start(farEnd);
+  const { caller, a } = await callIn(r, 'uac-media-early.xml', rtp.port);
+  const b = r.sb.createChannel();
+  const earlyMedia = new Promise<void>((resolve) =>
+    r.sb.on('legState', (c) => c.callId === b.callId && c.state === State.RING_OUTGOING && resolve()),
+  );
+  const transferred = a.transferToInboundService(b, 'voicemail');
+  await earlyMedia;
+  expect(r.network.media(a.callId!)).toMatchObject({ tone: null, bridgedTo: b.callId });
+  expect(await transferred).toBe(State.TRANSFERRED);
+  expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
+  expect(await a.hangUp()).toBe(State.IDLE);
+  await settle();
+  expect(rtp.packets).toHaveLength(0); // A heard B's early media, never our ringback
+  expect(r.network.media(a.callId!).rtpPacketsSent).toBe(0);
+  // SIPp checked A's re-INVITEs in order: o=early (183), o=answer (200), o=switchboard (retrieval).
+  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(r.network.rtpPortsInUse).toBe(0);
+}, 30000);
+
+test('media.ports exhausted: B fails in the same turn with a clear error, A stays up; a new call gets 503', async () => {
+  const rtp = await rtpListener();
+  const low = 2 * Math.floor((await freePort('127.0.0.1')) / 2);
+  const r = await start(undefined, { ports: [low, low + 1] }); // one RTP port: A's
+  const errors: Error[] = [];
+  r.sb.on('networkError', (e) => errors.push(e.error as Error));
+  const { caller, a } = await callIn(r, 'uac-bye-from-sut.xml', rtp.port);
+  expect(r.network.media(a.callId!).rtpPort).toBe(low);
+  const b = r.sb.createChannel();
+  expect(await a.transferToInboundService(b, 'voicemail')).toBe(State.ANSWERED);
+  expect(b.state).toBe(State.IDLE);
+  expect(a.transferCause()).toBe(TransferCause.FAIL);
+  const message = `No free RTP port: all 1 even ports of media.ports [${low}, ${low + 1}] are in use`;
+  expect(r.callbacks[1]).toMatchObject({
+    eventType: 'transferDisconnect',
+    cause: 'error',
+    errorMessage: `The network's dial failed: ${message}`,
+  });
+  expect(errors.map((e) => e.message)).toEqual([message]);
+  // Another call while A holds the one port: 503 with a Warning saying why (SIPp checks it), no offer.
+  let offers = 0;
+  r.sb.on('incomingCall', () => offers++);
+  const second = await startSipp('uac-no-rtp-port.xml', { target: `127.0.0.1:${r.port}` });
+  expect(await second.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(offers).toBe(0);
+  expect(await a.hangUp()).toBe(State.IDLE);
+  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(r.network.rtpPortsInUse).toBe(0);
+}, 30000);
+
+test('an unknown ringbackTone is refused before anything happens: a TypeError naming the tones it plays', async () => {
+  const rtp = await rtpListener();
+  const r = await start(undefined);
+  const { caller, a } = await callIn(r, 'uac-bye-from-sut.xml', rtp.port);
+  const b = r.sb.createChannel();
+  await expect(a.transferToInboundService(b, 'voicemail', { ringbackTone: 'BEEP' })).rejects.toThrow(
+    new TypeError(
+      "transferToInboundService(): ringbackTone 'BEEP' is not a tone the network plays " +
+        '(RINGBACK, RINGBACK_US, RINGBACK_UK, RINGBACK_EU, DIAL)',
+    ),
+  );
+  expect([a.state, b.state]).toEqual([State.ANSWERED, State.IDLE]);
+  expect(r.sb.stats()).toMatchObject({ legs: 1, transfers: 0 });
+  expect(await a.hangUp()).toBe(State.IDLE);
+  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(r.network.rtpPortsInUse).toBe(0);
+}, 30000);
