@@ -26,7 +26,7 @@ export type {
   TransferDisconnectCallback,
   CatapultHangupEvent,
 } from './engine/callbacks';
-export type { Network, NetworkIndications, Destination } from './engine/network';
+export type { Network, NetworkIndications, Destination, SipLegFacts } from './engine/network';
 export { createSipNetwork, SipNetwork, type SipNetworkOptions, type SipMedia } from './sip/network';
 export {
   SimulatedNetwork,

@@ -14,7 +14,7 @@ import type { EngineClock } from './clock';
 import { newCallId } from './ids';
 import { Leg, type ActorOptions, type LegTransfer } from './leg';
 import type { TransferEndedInfo } from './events';
-import type { CommandResult, ConfirmedCommand, Destination, Network, NetworkIndications } from './network';
+import type { CommandResult, ConfirmedCommand, Destination, Network, NetworkIndications, SipLegFacts } from './network';
 import type { Supervisor } from './supervisor';
 import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
 import { AgentDesk } from './agent/desk';
@@ -72,6 +72,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       startTime: leg.startTime,
       ...(leg.parent ? { parentCallId: leg.parent.callId } : {}),
       remoteHold: leg.remoteHeld,
+      ...sipFactsOf(network, leg.callId),
     });
     this.inspection = new Inspection(clock, () => this.liveActors(), {
       all: () => [...this.legs.values()].map(liveCall),
@@ -533,4 +534,14 @@ function remoteHangupCause(leg: Leg): EndCause {
   if (state === State.ERROR) return 'error';
   if (leg.answerTime === undefined && leg.direction === 'inbound') return 'cancel';
   return 'normal';
+}
+
+/** A SIP network's facts about a leg (`LiveCall.sip`); nothing from other networks, or when it throws. */
+function sipFactsOf(network: Network, callId: string): { sip?: SipLegFacts } {
+  try {
+    const sip = network.sipFacts?.(callId);
+    return sip ? { sip } : {};
+  } catch {
+    return {};
+  }
 }

@@ -46,6 +46,17 @@ export type ConfirmedCommand = 'dial' | 'answer' | 'reconnect' | 'hold' | 'unhol
 /** How a re-INVITE-like command (hold, unhold) turned out. A failure leaves the dialog up. */
 export type CommandResult = { ok: true } | { ok: false; status: number; reason?: string };
 
+/** A SIP leg's signalling, as the inspector shows it (`LiveCall.sip`). */
+export interface SipLegFacts {
+  /** The dialog's Call-ID. */
+  callId: string;
+  /** The far end: the caller's From URI (inbound), or the Request-URI we sent the INVITE to (outbound). */
+  remoteUri: string;
+  /** The far end's address and port: where the INVITE came from, or the host of the URI we sent it to. */
+  remoteAddress: string;
+  transport: 'UDP' | 'TCP';
+}
+
 /** Commands from the engine. Each returns nothing; what follows comes back as an indication. */
 export interface Network {
   /** Connects the network to an engine; called once by `createSwitchboard`. */
@@ -78,6 +89,8 @@ export interface Network {
    * or single-step transfer). A network that rings agents' phones ends the phone's side of the call.
    */
   agentLeft?(callId: string): void;
+  /** Optional: a live leg's SIP facts, for the inspector (a SIP network). */
+  sipFacts?(callId: string): SipLegFacts | undefined;
   /** Optional: free the network's resources (sockets) once the switchboard has ended every leg (`sb.close()`). */
   close?(): Promise<void>;
 }

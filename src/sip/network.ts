@@ -10,8 +10,9 @@ import type { EndCause } from '../../machines/vocabulary';
 import { fromSipResponse, toQ850, toSip } from '../causes';
 import type { EngineClock } from '../engine/clock';
 import { realClock, type SipClock } from './clock';
-import type { CommandResult, Destination, Network, NetworkIndications } from '../engine/network';
+import type { CommandResult, Destination, Network, NetworkIndications, SipLegFacts } from '../engine/network';
 import { AgentPhone } from './agentPhone';
+import { legFacts } from './legFacts';
 import { DialogLayer, type Dialog, type InboundCall, type OutboundCall } from './dialog';
 import { checkLimits, InviteRateLimiter, type SipLimits } from './limits';
 import { LegMedia, rtpTarget } from './media/legMedia';
@@ -429,6 +430,12 @@ export class SipNetwork implements Network {
   private bridgeAnswered(b: SipLeg): void {
     const a = b.media.bridgedTo === null ? undefined : this.legs.get(b.media.bridgedTo);
     if (a?.bridged && a.media.bridgedTo === b.callId) this.bridge(a.callId, b.callId);
+  }
+
+  /** A live leg's Call-ID, far end and transport (the inspector's call view; legFacts.ts). */
+  sipFacts(callId: string): SipLegFacts | undefined {
+    const leg = this.legs.get(callId);
+    return leg && legFacts(leg.inbound, leg.outbound);
   }
 
   unbridge(a: string, b: string): void {
