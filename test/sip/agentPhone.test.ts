@@ -139,6 +139,37 @@ async function answeredByPhone(d: SipDesk, transport: Transport, callerScenario:
 }
 
 describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transport) => {
+  test.each([
+    ["the agent's phone is busy (486): the caller gets 486", 'uas-busy.xml', 'uac-busy.xml', 'busy'],
+    [
+      "the caller CANCELs while the agent's phone rings: the phone is CANCELled",
+      'uas-cancel.xml',
+      'uac-cancel.xml',
+      'cancel',
+    ],
+  ])(
+    '%s; C1 Ringing, then Released',
+    async (_label, phoneScenario, callerScenario, cause) => {
+      const phone = await startSipp(phoneScenario, { transport });
+      const d = await sipDesk(transport, phone);
+      const caller = await startSipp(callerScenario, {
+        target: `127.0.0.1:${d.port}`,
+        transport,
+        extra: ['-s', '5005'],
+      });
+      expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+      expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+      await notified(d.agent, d.got, stateOf('Released'));
+      expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual(['C1 Ringing', 'C1 Released']);
+      expect(callbacks(d.callbacks)).toEqual([
+        ['initiate', 'L1', undefined],
+        ['disconnect', 'L1', cause],
+      ]);
+      expectClean(d, 1);
+    },
+    30_000,
+  );
+
   test("sample 2: the agent's phone answers, InitiateTransfer, the target answers, CompleteTransfer", async () => {
     const phone = await startSipp('uas-agent-phone-consult.xml', { transport });
     const target = await startSipp('uas-consult-target.xml', { transport });
