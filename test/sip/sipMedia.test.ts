@@ -137,7 +137,8 @@ describe.each(['udp', 'tcp'] as const)('signalling over %s', (transport) => {
     }
     expect(streams[1][0].ssrc).not.toBe(streams[0][0].ssrc); // a new stream for the second ringback
     expect(await a.hangUp()).toBe(State.IDLE);
-    // SIPp checked each re-INVITE of A: B's SDP (o=answer), then ours (o=switchboard), twice.
+    // SIPp checked each re-INVITE of A: B's SDP (o=answer), then ours (o=switchboard), twice; and that each B was
+    // re-INVITEd with A's answer (o=caller 1 2: RFC 3725, so B sends its RTP to A, not to us).
     expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 2, failed: 0 });
     expect(r.sb.stats()).toMatchObject({ legs: 0, transfers: 0, timers: 0 });
@@ -158,12 +159,14 @@ describe.each(['udp', 'tcp'] as const)('signalling over %s', (transport) => {
     await earlyMedia;
     expect(r.network.media(a.callId!)).toMatchObject({ tone: null, bridgedTo: b.callId });
     expect(await transferred).toBe(State.TRANSFERRED);
+    await settle(); // A's re-INVITE with B's answer, then B's with A's (SIPp checks o=caller), before retrieval
     expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
     expect(await a.hangUp()).toBe(State.IDLE);
     await settle();
     expect(rtp.packets).toHaveLength(0); // A heard B's early media, never our ringback
     expect(r.network.media(a.callId!).rtpPacketsSent).toBe(0);
-    // SIPp checked A's re-INVITEs in order: o=early (183), o=answer (200), o=switchboard (retrieval).
+    // SIPp checked A's re-INVITEs in order: o=early (183), o=answer (200), o=switchboard (retrieval), and B's
+    // re-INVITE once it answered: A's SDP (o=caller 1 2), which it never had while it rang.
     expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(r.network.rtpPortsInUse).toBe(0);
