@@ -1,7 +1,8 @@
 // SIP media against SIPp: the ringback A hears over RTP while B rings (packets counted at A's SDP address by a
 // UDP socket of the test: valid RTP, the negotiated PCMA, a 20 ms cadence in timestamps, the US ringback's
 // frequencies), stopping when B answers; B's early media (183 with SDP) instead of our ringback; the re-INVITEs
-// of A with B's SDP (early, then answered) and back to ours on retrieval; an exhausted RTP port range.
+// of A with B's SDP (early, then answered) and back to ours on retrieval; B's re-INVITE with A's answer (RFC 3725,
+// two-way media); a far end's re-INVITE while bridged passed on to the other; an exhausted RTP port range.
 import { createSocket, type Socket } from 'node:dgram';
 import {
   createSipNetwork,
@@ -189,6 +190,22 @@ describe.each(['udp', 'tcp'] as const)('signalling over %s', (transport) => {
     // re-INVITE once it answered: A's SDP (o=caller 1 2), which it never had while it rang.
     expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(r.network.rtpPortsInUse).toBe(0);
+  }, 30000);
+
+  test("a far end's re-INVITE while bridged reaches the other: A moves, then B moves; B's BYE retrieves A", async () => {
+    const farEnd = await startSipp('uas-bridged-move.xml', { transport });
+    const r = await start(farEnd, undefined, transport);
+    const { caller, a } = await callIn(r, 'uac-bridged-move.xml', 7000, transport);
+    expect(await a.transferToInboundService(r.sb.createChannel(), 'voicemail')).toBe(State.TRANSFERRED);
+    // SIPp A moves to 7002 (B re-INVITEd with it), then B to 6004 (A re-INVITEd with it), then B hangs up.
+    expect(await a.waitForTransferredCallRetrieval()).toBe(State.ANSWERED);
+    expect(a.transferCause()).toBe(TransferCause.NORMAL);
+    expect(await a.hangUp()).toBe(State.IDLE);
+    // SIPp checked each re-INVITE's SDP: B got A's answer (7000) then A's move (7002); A got B's move (6004).
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(r.network.legCount).toBe(0);
     expect(r.network.rtpPortsInUse).toBe(0);
   }, 30000);
 });
