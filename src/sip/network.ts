@@ -4,7 +4,8 @@
  * an INVITE to a service URI or `sip:{to}@gateway`; responses map to states and causes through the one cause
  * table (src/causes). Media: each leg has an RTP port of `media.ports` (media/legMedia.ts); tones play over RTP
  * to the far end (media/rtpTone.ts); `bridge` re-INVITEs the caller with the target's SDP (RFC 3725), its early
- * SDP while it rings, and `reconnect` re-INVITEs the caller back to our SDP.
+ * SDP while it rings, then the target with the caller's answer; a far end's re-INVITE while bridged is passed on
+ * to the other; `reconnect` re-INVITEs a leg back to our SDP.
  */
 import type { EndCause } from '../../machines/vocabulary';
 import { fromSipResponse, toQ850, toSip } from '../causes';
@@ -349,6 +350,8 @@ export class SipNetwork implements Network {
     dialog.on('modified', (sdp) => {
       if (leg.released || sdp === undefined) return;
       leg.rtp?.retarget(leg.ourSdp, sdp); // a tone playing follows the far end to its new address
+      const other = leg.media.bridgedTo === null ? undefined : this.legs.get(leg.media.bridgedTo);
+      if (other?.bridged) void other.chain.then(() => this.mirror(leg, other)); // the other side follows it too
       let direction: string;
       try {
         direction = parseSdp(sdp).direction;
@@ -421,10 +424,28 @@ export class SipNetwork implements Network {
     lb.media.bridgedTo = a;
     la.rtp?.stop(); // the far ends' media from now on, not our tone
     const sdp = lb.dialog?.remoteSdp ?? lb.earlySdp;
-    if (!la.dialog || !sdp || la.bridgedSdp === sdp) return;
-    la.bridged = true;
-    la.bridgedSdp = sdp;
-    void this.reinvite(la, sdp);
+    if (!la.dialog || !sdp) return;
+    if (la.bridgedSdp !== sdp) {
+      la.bridged = true;
+      la.bridgedSdp = sdp;
+      void this.reinvite(la, sdp);
+    }
+    // Then B gets A's answer (RFC 3725: each far end must have the other's SDP), once B has a dialog.
+    void la.chain.then(() => this.mirror(la, lb));
+  }
+
+  /**
+   * Re-INVITEs `to` with the far end of `from`'s current SDP, if `to` is up and still bridged to `from` and its
+   * media would change (address, port, direction or codecs: a version bump alone sends nothing, so two far ends
+   * never re-INVITE each other in a loop).
+   */
+  private mirror(from: SipLeg, to: SipLeg): void {
+    const sdp = from.dialog?.remoteSdp;
+    if (!sdp || from.released || to.released || !to.dialog || to.media.bridgedTo !== from.callId) return;
+    if (to.bridgedSdp !== undefined && mediaKey(to.bridgedSdp) === mediaKey(sdp)) return;
+    to.bridged = true;
+    to.bridgedSdp = sdp;
+    void this.reinvite(to, sdp);
   }
 
   /** `b` answered while a leg is bridged to its early media: re-INVITE that leg with `b`'s answer if it differs. */
@@ -528,6 +549,16 @@ export class SipNetwork implements Network {
 
 export function createSipNetwork(options: SipNetworkOptions): SipNetwork {
   return new SipNetwork(options);
+}
+
+/** What of an SDP changes where media goes and how: address, port, direction, codecs ('' if it does not parse). */
+function mediaKey(sdp: string): string {
+  try {
+    const s = parseSdp(sdp);
+    return `${s.address} ${s.port} ${s.direction} ${s.payloads.join(',')}`;
+  } catch {
+    return '';
+  }
 }
 
 function reasonPhrase(cause: EndCause): string {
