@@ -39,6 +39,9 @@ export function rtpTarget(ourSdp: string, remoteSdp: string): RtpTarget {
 
 export class LegMedia {
   private socket: Socket | undefined;
+  /** Packets that fell due while the socket was still binding (sent once it is bound, from whichever port). */
+  private queued: Buffer[] = [];
+  private bound = false;
   private sender: RtpToneSender | undefined;
   private target: RtpTarget | undefined;
   private closed = false;
@@ -107,10 +110,26 @@ export class LegMedia {
     const { socket, target } = this;
     if (!socket || !target?.receives) return; // the far end holds the leg: the tone runs on, unsent
     this.packetsSent++;
-    // While the socket is still binding, Node queues the packet until it is bound.
+    // Held back until the socket is bound: a bind that fails (our port taken) must not lose them.
+    if (!this.bound) {
+      this.queued.push(packet);
+      return;
+    }
     socket.send(packet, target.port, target.address, (e) => {
       if (e) this.onError(e);
     });
+  }
+
+  private flush(): void {
+    const { socket, target } = this;
+    const queued = this.queued;
+    this.queued = [];
+    if (!socket || !target?.receives) return;
+    for (const packet of queued) {
+      socket.send(packet, target.port, target.address, (e) => {
+        if (e) this.onError(e);
+      });
+    }
   }
 
   private open(): void {
@@ -122,6 +141,7 @@ export class LegMedia {
     const socket = createSocket({ type: isIPv6(this.host) ? 'udp6' : 'udp4' });
     this.socket = socket;
     let bound = false;
+    this.bound = false;
     socket.on('message', () => {}); // the far end's RTP while we play: not needed
     socket.on('error', (e: NodeJS.ErrnoException) => {
       if (this.socket !== socket) return;
@@ -132,7 +152,12 @@ export class LegMedia {
       }
       this.onError(e);
     });
-    socket.bind(port, this.host, () => (bound = true));
+    socket.bind(port, this.host, () => {
+      bound = true;
+      if (this.socket !== socket) return;
+      this.bound = true;
+      this.flush();
+    });
     socket.unref();
   }
 }
