@@ -24,7 +24,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { BandwidthCallback, CallbackMeta, Switchboard } from '../index';
 import { FailureLog } from './failureLog';
-import { familyKey, MemoryOutbox, type Outbox, type OutboxEntry, type UrlKind } from './outbox';
+import { familyKey, MemoryOutbox, type Outbox, type OutboxEntry, type PendingEntry, type UrlKind } from './outbox';
 
 export interface WebhookConfig {
   answerUrl?: string;
@@ -180,6 +180,15 @@ export class WebhookDeliverer {
       this.held = undefined;
       for (const queue of held) queue();
     }
+  }
+
+  /**
+   * Deliver entries taken over from another node's outbox (src/cluster/takeover.ts), already appended to this
+   * node's outbox under `ref`: with their original delivery ids, in the order given, each after its family's
+   * earlier ones.
+   */
+  adopt(found: PendingEntry[]): void {
+    for (const { ref, entry } of found) this.schedule(entry, Promise.resolve(ref));
   }
 
   stats(): WebhookStats {
