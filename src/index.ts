@@ -28,6 +28,7 @@ export type {
 } from './engine/callbacks';
 export type { Network, NetworkIndications, Destination } from './engine/network';
 export { createSipNetwork, SipNetwork, type SipNetworkOptions, type SipMedia } from './sip/network';
+export { type SipLimits } from './sip/limits';
 export {
   SimulatedNetwork,
   OUTCOMES,

@@ -97,6 +97,8 @@ interface ConsultRecord {
 interface AgentCallRecord {
   v: number;
   id: string;
+  /** Order of creation (a desk lists its calls in it). */
+  seq: number;
   connId: string;
   device: string;
   createdAt: number;
@@ -142,6 +144,9 @@ export class Durability {
   private readonly devices = new Set<AgentDevice>();
   private networkChanged = false;
   private readonly network: DataNetwork | null;
+  /** Agent calls in order of creation. */
+  private readonly order = new WeakMap<AgentCall, number>();
+  private nextSeq = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -152,7 +157,12 @@ export class Durability {
   }
 
   /** Follow a new actor: every change of its snapshot marks it. */
-  track(item: Tracked): void {
+  track(item: Tracked, seq?: number): void {
+    if (item instanceof AgentCall) {
+      const n = seq ?? this.nextSeq;
+      this.order.set(item, n);
+      this.nextSeq = Math.max(this.nextSeq, n + 1);
+    }
     this.mark(item);
     item.actor.subscribe(() => this.mark(item));
   }
@@ -205,12 +215,17 @@ export class Durability {
       put.set(`device:${device.phoneNumber}`, JSON.stringify(record));
     }
     if (this.networkChanged && this.network) put.set('network', JSON.stringify(this.network.config()));
+    this.clean();
+    if (put.size || del.length) this.store.write(put, del);
+  }
+
+  /** Forget what is marked (the restore marks everything it rebuilds, all of it as stored). */
+  clean(): void {
     this.legs.clear();
     this.transfers.clear();
     this.calls.clear();
     this.devices.clear();
     this.networkChanged = false;
-    if (put.size || del.length) this.store.write(put, del);
   }
 
   drained(): void {
@@ -277,6 +292,7 @@ export class Durability {
     return {
       v: VERSION,
       id: call.id,
+      seq: this.order.get(call) ?? 0,
       connId: call.connId,
       device: call.owner.phoneNumber,
       createdAt: call.createdAt,
@@ -311,9 +327,11 @@ export interface RestoreSummary {
  * callback is emitted again); each stored timer is armed at its original deadline, at once if it has passed.
  */
 export function restoreEngine(engine: Engine, network: Network, store: StateStore): RestoreSummary {
-  const summary = rebuildEngine(engine, network, store.restored(), false);
+  // Tracking starts now (each restored actor follows its changes); what the restore itself marks is dropped.
   const durable = new Durability(engine, network, store);
   engine.durable = durable;
+  const summary = rebuildEngine(engine, network, store.restored(), durable, false);
+  durable.clean();
   engine.supervisor.turns.hooks = durable;
   const data = dataNetwork(network);
   if (data) data.onConfigChange = () => engine.turn(() => durable.networkConfig());
@@ -338,10 +356,11 @@ export function adoptableRecords(engine: Engine, stored: ReadonlyMap<string, str
 
 /**
  * Rebuild adopted records (from `adoptableRecords`) in this running durable engine, as a restart would; every
- * adopted item is tracked, so its record is written to this node's state when the adopting turn ends.
+ * adopted item stays marked, so its record is written to this node's state when the adopting turn ends.
  */
 export function adoptRecords(engine: Engine, network: Network, records: ReadonlyMap<string, string>): RestoreSummary {
-  return rebuildEngine(engine, network, records, true);
+  if (!engine.durable) throw new Error('only a durable engine can take calls over');
+  return rebuildEngine(engine, network, records, engine.durable, true);
 }
 
 /**
@@ -367,9 +386,9 @@ function rebuildEngine(
   engine: Engine,
   network: Network,
   stored: ReadonlyMap<string, string>,
+  durable: Durability,
   adopting: boolean,
 ): RestoreSummary {
-  const track = (item: Tracked) => (adopting ? engine.durable?.track(item) : undefined);
   const records = new Map<string, unknown>();
   for (const [key, json] of stored) {
     const record = JSON.parse(json) as { v?: number };
@@ -391,7 +410,7 @@ function rebuildEngine(
       record.deviceId,
     );
     desk.devices.set(record.phoneNumber, device);
-    if (adopting) engine.durable?.device(device);
+    if (adopting) durable.device(device);
     else desk.restoredDevices.set(record.phoneNumber, device);
   }
   const rearm: Array<() => number> = [];
@@ -444,7 +463,7 @@ function rebuildEngine(
 
   // Agent calls, on their devices.
   const calls = new Map<string, AgentCall>();
-  const callRecords = of<AgentCallRecord>('agentCall:');
+  const callRecords = of<AgentCallRecord>('agentCall:').sort((a, b) => a.seq - b.seq);
   for (const r of callRecords) {
     const device = desk.devices.get(r.device);
     const leg = r.leg === null ? undefined : engine.legs.get(r.leg);
@@ -472,7 +491,7 @@ function rebuildEngine(
     calls.set(call.id, call);
     desk.calls.set(call.id, call);
     engine.inspection.created(call);
-    track(call);
+    durable.track(call, adopting ? undefined : r.seq); // adopted calls come after this node's own
     device.adopt(call);
     rearm.push(() => (rearmTimers(call.actor, engine.clock, r.timers), r.timers.length));
   }
@@ -494,7 +513,7 @@ function rebuildEngine(
     runs.set(`transfer:${r.id}`, run);
     engine.transfers.add(run);
     engine.inspection.created(run);
-    track(run);
+    durable.track(run);
     run.actor.start();
     rearm.push(() => (rearmTimers(run.actor, engine.clock, r.timers), r.timers.length));
   }
@@ -524,7 +543,7 @@ function rebuildEngine(
     desk.consultSeq = Math.max(desk.consultSeq, Number(r.id.slice('consult:'.length)) || 0);
     engine.transfers.add(run);
     engine.inspection.created(run);
-    track(run);
+    durable.track(run);
     run.start();
     rearm.push(() => (rearmTimers(run.actor, engine.clock, r.timers), r.timers.length));
   }

@@ -595,6 +595,8 @@ export class DialogLayer {
   /** INVITE transactions (Call-ID;branch) answered or rejected in the last 64*T1. */
   private readonly answered = new Map<string, { timer: TimerHandle; call: InboundCall }>();
   private inviteHandler: ((call: InboundCall) => void) | undefined;
+  /** The branch of each initial INVITE by Call-ID, From tag and CSeq, until it is forgotten (RFC 3261 8.2.2.2). */
+  private readonly branches = new Map<string, string>();
 
   constructor(options: DialogLayerOptions) {
     this.stack = options.stack;
@@ -657,7 +659,10 @@ export class DialogLayer {
     for (const [k, v] of this.invites) {
       if (v !== call) continue;
       this.invites.delete(k);
-      const timer = this.clock.setTimeout(() => this.answered.delete(k), 64 * this.t1);
+      const timer = this.clock.setTimeout(() => {
+        this.answered.delete(k);
+        this.branches.delete(mergeKey(call.request));
+      }, 64 * this.t1);
       this.answered.set(k, { timer, call });
     }
   }
@@ -688,6 +693,13 @@ export class DialogLayer {
         this.stack.sendResponse(makeResponse(rq, 480, 'Temporarily Unavailable'));
         return;
       }
+      // The same INVITE on another branch (forked back to us by a proxy) is a merged request: 482, no second call.
+      const first = this.branches.get(mergeKey(rq));
+      if (first !== undefined && first !== branch) {
+        this.stack.sendResponse(makeResponse(rq, 482, 'Loop Detected'));
+        return;
+      }
+      this.branches.set(mergeKey(rq), branch);
       const call = new InboundCall(this, rq, remote);
       this.invites.set(`${callId};${branch}`, call);
       this.inviteHandler(call);
@@ -706,8 +718,14 @@ export class DialogLayer {
     this.invites.clear();
     for (const { timer } of this.answered.values()) this.clock.clearTimeout(timer);
     this.answered.clear();
+    this.branches.clear();
     await this.stack.close();
   }
+}
+
+/** What makes two initial INVITEs the same request (RFC 3261 8.2.2.2): Call-ID, From tag and CSeq. */
+function mergeKey(rq: SipRequest): string {
+  return `${rq.headers['call-id']};${rq.headers.from?.params.tag};${rq.headers.cseq?.seq}`;
 }
 
 /** Methods defined by RFC 3261 and its extensions that we know but do not take (405); any other is 501. */

@@ -20,7 +20,7 @@ export const DEFAULT_LIMITS: Readonly<Required<SipLimits>> = {
   inviteBurst: 200,
 };
 
-/** Sources remembered at most; beyond it, sources whose bucket is full again are forgotten. */
+/** Sources remembered before a sweep forgets those whose bucket is full again. */
 const MAX_SOURCES = 10_000;
 
 /** Checks the `limits` option of createSipNetwork; throws a TypeError naming the bad field. */
@@ -46,13 +46,15 @@ export function checkLimits(limits: unknown): Required<SipLimits> {
 /** Admission of new INVITEs per source address (a token bucket each). */
 export class InviteRateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /** When the table was last swept (at most once a second, so a flood from many addresses costs no more). */
+  private sweptAt = -Infinity;
 
   constructor(
     private readonly limits: Required<SipLimits>,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Sources currently tracked (bounded by MAX_SOURCES plus the ones not yet refilled). */
+  /** Sources currently tracked (about MAX_SOURCES, plus those seen in the last second or not yet refilled). */
   get sourceCount(): number {
     return this.buckets.size;
   }
@@ -67,7 +69,7 @@ export class InviteRateLimiter {
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate);
     bucket.at = now;
     if (!this.buckets.has(source)) {
-      if (this.buckets.size >= MAX_SOURCES) this.sweep(now);
+      if (this.buckets.size >= MAX_SOURCES && now - this.sweptAt >= 1000) this.sweep(now);
       this.buckets.set(source, bucket);
     }
     if (bucket.tokens >= 1) {
@@ -79,6 +81,7 @@ export class InviteRateLimiter {
 
   /** Forgets sources whose bucket has refilled (they are indistinguishable from new ones). */
   private sweep(now: number): void {
+    this.sweptAt = now;
     const { invitesPerSecond: rate, inviteBurst: burst } = this.limits;
     for (const [source, b] of this.buckets) {
       if (b.tokens + ((now - b.at) / 1000) * rate >= burst) this.buckets.delete(source);

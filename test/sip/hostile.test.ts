@@ -237,6 +237,23 @@ describe.each(['udp', 'tcp'] as const)('hostile input over %s', (transport) => {
     await expectSettled(r, 4);
   }, 20000);
 
+  test('the same INVITE on a second branch (a merged request) gets 482 Loop Detected: one leg', async () => {
+    const r = await start(transport);
+    const p = await peer(r, transport);
+    p.send(inviteText(p, r.target, { callId: 'merged' }));
+    await p.next((m) => m.callId === 'merged' && m.status === 100);
+    p.send(inviteText(p, r.target, { callId: 'merged', branch: 'z9hG4bK-other-path' }));
+    const loop = await p.next((m) => m.raw.includes('branch=z9hG4bK-other-path;') && (m.status ?? 0) >= 200);
+    expect(loop.raw.split('\r\n')[0]).toBe('SIP/2.0 482 Loop Detected');
+    const ok = await p.next(isFinal('merged'));
+    expect(ok.status).toBe(200);
+    p.send(inDialog(p, ok, 'ACK', { cseq: 1 }));
+    p.send(inDialog(p, ok, 'BYE', { cseq: 2 }));
+    expect(statusOf(await p.next(isFinal('merged', 'BYE')))).toBe(200);
+    expect(r.channels).toHaveLength(1);
+    await expectSettled(r, 1);
+  }, 20000);
+
   test('the application rejects from inside incomingCall (before offer returns): 486, and no leg is left', async () => {
     const r = await start(transport, { reject: true });
     const p = await peer(r, transport);

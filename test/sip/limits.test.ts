@@ -47,6 +47,14 @@ describe('InviteRateLimiter', () => {
     now = 1000; // every bucket is full again
     limiter.admit('192.0.2.1');
     expect(limiter.sourceCount).toBe(1);
+    // A sweep runs at most once a second: a flood of new addresses does not sweep on every INVITE.
+    for (let i = 0; i < 10_000; i++) limiter.admit(`10.1.${i >> 8}.${i & 255}`);
+    now = 1500;
+    limiter.admit('192.0.2.2');
+    expect(limiter.sourceCount).toBe(10_002);
+    now = 2000; // everything is full again but 192.0.2.2 (half a token since 1500 ms)
+    limiter.admit('192.0.2.3');
+    expect(limiter.sourceCount).toBe(2);
   });
 });
 

@@ -12,7 +12,6 @@ import {
   State,
   TransferCause,
   type BandwidthCallback,
-  type RedisStore,
 } from '../../src';
 import { ClusterBus, RouteFailedError, RouteTimeoutError } from '../../src/cluster/bus';
 import { createCluster } from '../../src/cluster';

@@ -23,7 +23,7 @@ export interface RawPeer {
   /** Every message received, in order. */
   readonly received: RawMessage[];
   send(text: string | Buffer): void;
-  /** The next message (after those already consumed by `next`) that matches, waiting for it. */
+  /** The first message not yet returned by `next` that matches, waiting for it. */
   next(match?: (m: RawMessage) => boolean, timeoutMs?: number): Promise<RawMessage>;
   /** TCP: resolves when the network closed the connection. */
   readonly closed: Promise<void>;
@@ -68,7 +68,7 @@ export async function rawPeer(
   localAddress = '127.0.0.2',
 ): Promise<RawPeer> {
   const received: RawMessage[] = [];
-  let consumed = 0;
+  const taken = new Set<number>();
   const waiters = new Set<() => void>();
   const onMessage = (raw: string) => {
     received.push(parsed(raw));
@@ -113,9 +113,9 @@ export async function rawPeer(
     next(match = () => true, timeoutMs = 5000) {
       return new Promise<RawMessage>((resolve, reject) => {
         const look = () => {
-          for (let i = consumed; i < received.length; i++) {
-            if (!match(received[i])) continue;
-            consumed = i + 1;
+          for (let i = 0; i < received.length; i++) {
+            if (taken.has(i) || !match(received[i])) continue;
+            taken.add(i);
             waiters.delete(look);
             clearTimeout(timer);
             resolve(received[i]);
