@@ -66,7 +66,9 @@ export function createCluster(options: ClusterOptions): Cluster {
         device.on('notification', publish);
         published.push([device, publish]);
       }
-      if (sb.restored === null) return; // call state not durable on this network: nothing to take over with
+      // Only a durable switchboard on a network that keeps its far ends as data (the simulated one) can carry
+      // another node's calls; a SIP node's dialogs are bound to its own address (docs/durability.md).
+      if (sb.restored === null || !('restoreLeg' in sb.network)) return;
       takeover = new Takeover({
         redis: bus.redis,
         prefix: options.prefix,
