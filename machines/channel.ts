@@ -5,6 +5,9 @@
  * transfer, and talks to the outside only by emitting events: `signal.*` asks the network to do something,
  * `leg.*` reports a fact the supervisor turns into callbacks. The only timer is a dialled call's own
  * `secondsTimeout`, an XState delay on the engine's clock. The engine stops the actor once it is IDLE again.
+ * Compound states group the Aculab states that share transitions; a leg's state is the active leaf
+ * (`channelState`). The chart also decides how a leg ends: its hang-up causes (`ChannelMeta`, `hangUpCause`)
+ * and, in `leg.answered` and `leg.ended`, which callback reports it and whether it is an error.
  */
 import { setup, assign, emit, enqueueActions, cancel, and, not, or, stateIn, type StateValue } from 'xstate';
 import { ERROR_END_CAUSES, State, TransferCause, type ClearedBy, type Direction, type EndCause } from './vocabulary';

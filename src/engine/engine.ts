@@ -323,8 +323,13 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   // ---- TransferHost ----
 
+  /** Every command a transfer, a consult or the desk gives a leg comes in here. */
+  sendToLeg(leg: Leg, event: ChannelEvent): void {
+    leg.actor.send(event);
+  }
+
   dialTarget(target: Leg): void {
-    target.actor.send({ type: 'DIAL', secondsTimeout: null });
+    this.sendToLeg(target, { type: 'DIAL', secondsTimeout: null });
   }
 
   transferCompleted(parent: Leg, target: Leg): void {

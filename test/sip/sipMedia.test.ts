@@ -15,7 +15,7 @@ import {
 } from '../../src';
 import { freePort } from '../../src/sip/sipJsStack';
 import { startSipp, type SippRun } from '../support/sipp';
-import { concat, parseRtp, type ParsedRtp } from '../support/rtp';
+import { parseRtp, type ParsedRtp } from '../support/rtp';
 import { toneShare } from '../support/toneDetect';
 
 interface Run {
@@ -78,21 +78,37 @@ async function callIn(r: Run, scenario: string, rtpPort: number, transport: Tran
   return { caller, a };
 }
 
-/** One RTP stream: a single SSRC, consecutive sequence numbers, timestamps in steps of 160 (20 ms at 8 kHz). */
+/**
+ * One RTP stream: a single SSRC, rising sequence numbers, timestamps on the 20 ms grid (160 at 8 kHz) at least
+ * 160 per sequence step (more when a late timer skipped media); almost every packet the next one, 160 later.
+ * (A packet lost on the way is tolerated: UDP under load.)
+ */
 function expectStream(packets: ParsedRtp[], payloadType: number): void {
   expect(packets.length).toBeGreaterThan(0);
   expect(packets[0].marker).toBe(true);
-  const steps: number[] = [];
+  let consecutive = 0;
   packets.forEach((p, i) => {
     expect(p).toMatchObject({ version: 2, payloadType, ssrc: packets[0].ssrc });
     expect(p.samples).toHaveLength(160);
     if (i === 0) return;
-    expect(p.sequenceNumber).toBe((packets[i - 1].sequenceNumber + 1) % 65536);
-    steps.push((p.timestamp - packets[i - 1].timestamp + 2 ** 32) % 2 ** 32);
+    const seqStep = (p.sequenceNumber - packets[i - 1].sequenceNumber + 65536) % 65536;
+    const tsStep = (p.timestamp - packets[i - 1].timestamp + 2 ** 32) % 2 ** 32;
+    expect(seqStep).toBeGreaterThanOrEqual(1);
+    expect(tsStep % 160).toBe(0);
+    expect(tsStep).toBeGreaterThanOrEqual(160 * seqStep);
+    if (seqStep === 1 && tsStep === 160) consecutive++;
   });
-  // A late timer sends the packets that fell due (timestamps still on the 20 ms grid); almost all are 160 apart.
-  expect(steps.every((s) => s % 160 === 0)).toBe(true);
-  expect(steps.filter((s) => s === 160).length).toBeGreaterThanOrEqual(0.9 * steps.length);
+  expect(consecutive).toBeGreaterThanOrEqual(0.9 * (packets.length - 1));
+}
+
+/** The first `count` samples of a stream, each packet at its timestamp (media skipped by a late timer: zeros). */
+function mediaTime(packets: ParsedRtp[], count: number): Int16Array {
+  const out = new Int16Array(count);
+  for (const p of packets) {
+    const at = (p.timestamp - packets[0].timestamp + 2 ** 32) % 2 ** 32;
+    if (at < count) out.set(p.samples.subarray(0, Math.min(160, count - at)), at);
+  }
+  return out;
 }
 
 /** Real time for packets still in flight to arrive (there is no event for "nothing more comes"). */
@@ -113,14 +129,16 @@ describe.each(['udp', 'tcp'] as const)('signalling over %s', (transport) => {
       const ringbackTone = round === 0 ? undefined : 'RINGBACK_EU';
       expect(await a.transferToInboundService(b, 'voicemail', { ringbackTone })).toBe(State.TRANSFERRED);
       expect(r.network.media(a.callId!)).toMatchObject({ tone: null, bridgedTo: b.callId });
+      const sent = r.network.media(a.callId!).rtpPacketsSent; // the tone stopped with the answer
       await settle();
       const stream = rtp.packets.slice(before);
-      // B rang for 1.5 s: about 75 packets, none after the answer.
+      // B rang for 1.5 s: about 75 packets (UDP: one in flight may still be lost under load).
       expect(stream.length).toBeGreaterThanOrEqual(50);
       expect(stream.length).toBeLessThanOrEqual(90);
-      expect(r.network.media(a.callId!).rtpPacketsSent).toBe(rtp.packets.length);
+      expect(rtp.packets.length).toBeLessThanOrEqual(sent);
+      expect(rtp.packets.length).toBeGreaterThanOrEqual(sent - 2);
       expectStream(stream, 8);
-      const samples = concat(stream.slice(0, 50).map((p) => p.samples)); // the first second: the tone is on
+      const samples = mediaTime(stream, 8000); // the first second: the tone is on
       if (round === 0) {
         // The default: the US ringback.
         expect(toneShare(samples, 440)).toBeGreaterThan(0.4);
@@ -133,7 +151,9 @@ describe.each(['udp', 'tcp'] as const)('signalling over %s', (transport) => {
       streams.push(stream);
       expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
       expect(a.transferCause()).toBe(TransferCause.NORMAL);
-      expect(rtp.packets.length).toBe(before + stream.length);
+      // Nothing more was sent after the answer (the sender's count), nor arrived.
+      expect(r.network.media(a.callId!).rtpPacketsSent).toBe(sent);
+      expect(rtp.packets.length).toBeLessThanOrEqual(sent);
     }
     expect(streams[1][0].ssrc).not.toBe(streams[0][0].ssrc); // a new stream for the second ringback
     expect(await a.hangUp()).toBe(State.IDLE);

@@ -90,20 +90,20 @@ export class ConsultRun implements LegTransfer {
           // Already held (a consult of a held call): nothing to wait for. Else the hold's outcome comes back
           // through legState (at once from a network that answers inside the command, or later).
           if (isHeld(parent)) this.actor.send({ type: 'PARENT.HELD' });
-          else parent.actor.send({ type: 'HOLD' });
+          else host.sendToLeg(parent, { type: 'HOLD' });
           break;
         case 'holdFailed':
           // The network refused the hold: no consult. The desk is told C1's state again (Established).
           if (this.parentCall) this.parentCall.owner.notify(this.parentCall, 'StatusChange');
           break;
         case 'retrieveParent':
-          parent.actor.send({ type: 'UNHOLD' });
+          host.sendToLeg(parent, { type: 'UNHOLD' });
           break;
         case 'holdTarget':
-          target?.actor.send({ type: 'HOLD' });
+          if (target) host.sendToLeg(target, { type: 'HOLD' });
           break;
         case 'retrieveTarget':
-          target?.actor.send({ type: 'UNHOLD' });
+          if (target) host.sendToLeg(target, { type: 'UNHOLD' });
           break;
         case 'dialTarget': {
           this.parentCall?.setRole('parent', this.parentCall.callType);
@@ -112,7 +112,7 @@ export class ConsultRun implements LegTransfer {
           this.consultCall = opened.call;
           if (opened.call) opened.call.consult = this;
           opened.leg.transfer = this;
-          opened.leg.actor.send({ type: 'DIAL', secondsTimeout: null });
+          host.sendToLeg(opened.leg, { type: 'DIAL', secondsTimeout: null });
           break;
         }
         case 'releaseAgentCalls':
@@ -132,7 +132,7 @@ export class ConsultRun implements LegTransfer {
           this.mediaOff(host);
           if (target) {
             target.transfer = null;
-            target.actor.send({
+            host.sendToLeg(target, {
               type: 'CLEAR',
               cause: command.cause,
               by: command.by,
@@ -143,7 +143,7 @@ export class ConsultRun implements LegTransfer {
         case 'clearParent':
           this.mediaOff(host);
           parent.transfer = null;
-          parent.actor.send({ type: 'CLEAR', cause: command.cause, by: command.by });
+          host.sendToLeg(parent, { type: 'CLEAR', cause: command.cause, by: command.by });
           break;
         case 'reportComplete':
           if (target && parent.endTime === undefined) host.transferCompleted(parent, target);
