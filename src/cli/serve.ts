@@ -195,6 +195,7 @@ export async function serve(options: ServeOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       app.log.info({ signal }, 'shutting down');
+      cluster?.stopTakeover(); // a stopping node takes no other node's calls
       sb.close(); // every live call ends, and emits its terminal callback
       const drained = webhooks.drain(DRAIN_MS).then((left) => {
         if (left > 0 && webhooks.durable)

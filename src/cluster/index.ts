@@ -35,6 +35,8 @@ export interface Cluster {
   readonly notifications: RemoteNotifications;
   /** Connect, answer routed requests for these devices, publish their notifications, and start the takeover. */
   start(sb: Switchboard<Network>, devices: Iterable<AgentDevice>, webhooks: WebhookDeliverer): Promise<void>;
+  /** Stop taking other nodes over (this node is stopping; it still routes until `close`). */
+  stopTakeover(): void;
   /** Look for dead nodes now (the takeover also looks every half lease by itself). */
   takeOver(): Promise<TakenOver[]>;
   close(): Promise<void>;
@@ -81,6 +83,7 @@ export function createCluster(options: ClusterOptions): Cluster {
       });
       await takeover.start();
     },
+    stopTakeover: () => takeover?.stop(),
     takeOver: () => takeover?.check() ?? Promise.resolve([]),
     async close() {
       takeover?.stop();
