@@ -25,6 +25,7 @@ import { createRedisStore, type RedisStore } from '../store/redisStore';
 import { createSipNetwork, SipNetwork } from '../sip/network';
 import { Cause } from '../../machines/vocabulary';
 import type { SipConfig } from '../http/sipConfig';
+import { createCluster, type Cluster } from '../cluster';
 
 /** The longest a shutdown takes: pending webhook deliveries, and connections that do not close. */
 const DRAIN_MS = 10_000;
@@ -140,17 +141,42 @@ export async function serve(options: ServeOptions): Promise<number> {
     await store?.close();
     return 1;
   }
-  const { app, webhooks } = createServer({ switchboard: sb, config, logger, outbox: store?.outbox() });
+  // Several nodes may share this Redis: this one reaches agents' calls on the others, and takes over their
+  // calls when one stays down past its lease (src/cluster/).
+  let takenOver = (done: { node: string; summary: { legs: number }; deliveries: number }) => void done;
+  const cluster: Cluster | undefined =
+    store && config.redis
+      ? createCluster({
+          url: config.redis.url,
+          prefix: store.prefix,
+          nodeId: store.nodeId,
+          leaseMs: store.leaseMs,
+          onError: (error) => redisErrors(error),
+          onTakenOver: (done) => takenOver(done),
+        })
+      : undefined;
+  const server = createServer({ switchboard: sb, config, logger, outbox: store?.outbox(), cluster });
+  const { app, webhooks } = server;
   redisErrors = (error) => app.log.warn({ error: error.message }, 'Redis');
+  takenOver = (done) => {
+    server.resumeSimulatorCalls();
+    app.log.warn(
+      { node: done.node, legs: done.summary.legs, deliveries: done.deliveries },
+      'took over the calls of a node whose lease expired',
+    );
+  };
   let recovered: number;
   let step = 'read the webhook outbox';
   try {
     recovered = await webhooks.recover(); // before any new call: what a killed process left goes out first
+    step = 'join the other nodes on Redis';
+    await cluster?.start(sb, server.devices.values(), webhooks);
     step = `listen on ${config.host}:${config.port}`;
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     options.err(`switchboard serve: cannot ${step}: ${(error as Error).message}`);
     await sb.close();
+    await cluster?.close();
     await store?.close();
     return 1;
   }
@@ -179,6 +205,11 @@ export async function serve(options: ServeOptions): Promise<number> {
         ? `                call state in Redis: ${restored.legs} legs, ${restored.transfers} transfers, ${restored.agentCalls} agent calls and ${restored.timers} timers restored`
         : '                call state is NOT durable with this network: live calls are lost if this process dies',
     );
+    options.out(
+      restored && 'restoreLeg' in sb.network
+        ? `                other nodes on this Redis reach this node's agent calls; a node down past its lease is taken over`
+        : `                other nodes on this Redis reach this node's agent calls`,
+    );
   }
   options.out(
     `  try: curl -u ${config.users[0].username}:<password> ${base}/api/v2/me${options.config ? `   (passwords are in ${options.config})` : ''}`,
@@ -190,6 +221,7 @@ export async function serve(options: ServeOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       app.log.info({ signal }, 'shutting down');
+      cluster?.stopTakeover(); // a stopping node takes no other node's calls
       const closed = sb.close(); // every live call ends, and emits its terminal callback (SIP: BYE/CANCEL)
       const drained = webhooks.drain(DRAIN_MS).then((left) => {
         if (left > 0 && webhooks.durable)
@@ -198,6 +230,7 @@ export async function serve(options: ServeOptions): Promise<number> {
           app.log.error({ pending: left }, 'webhook deliveries still pending at shutdown (callback-error)');
       });
       void Promise.all([drained, closed, closeWithin(app, DRAIN_MS - 1000)])
+        .then(() => cluster?.close())
         .then(() => store?.close())
         .then(() => resolve());
     };

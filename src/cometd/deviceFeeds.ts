@@ -5,6 +5,7 @@
  * and go leave no listeners and no records behind.
  */
 import type { AgentDevice, CallNotification } from '../index';
+import type { RemoteNotifications } from '../cluster';
 
 export interface DeviceFeed {
   device: AgentDevice;
@@ -25,6 +26,8 @@ export class DeviceFeeds {
   constructor(
     private readonly feedOf: (channel: string) => DeviceFeed | undefined,
     private readonly publish: (channel: string, data: unknown) => void,
+    /** On a cluster node, the other nodes' notifications for a DN (src/cluster/): followed like the device's. */
+    private readonly remote?: RemoteNotifications,
   ) {}
 
   subscribed(clientId: string, channel: string): void {
@@ -39,6 +42,7 @@ export class DeviceFeeds {
     };
     this.listening.set(feed.device, listener);
     feed.device.on('notification', listener);
+    this.remote?.listen(feed.device.phoneNumber, listener);
   }
 
   unsubscribed(clientId: string, channel: string): void {
@@ -72,6 +76,7 @@ export class DeviceFeeds {
   private stopListening(device: AgentDevice): void {
     const listener = this.listening.get(device);
     if (listener) device.off('notification', listener);
+    if (listener) this.remote?.unlisten(device.phoneNumber, listener);
     this.listening.delete(device);
   }
 }

@@ -27,6 +27,7 @@ import { authenticate } from '../http/auth';
 import { basicUsername, type LoginLimiter } from '../http/loginLimiter';
 import type { SessionStore } from '../http/sessions';
 import { DeviceFeeds } from './deviceFeeds';
+import type { RemoteNotifications } from '../cluster';
 
 export const NOTIFICATIONS_PATH = '/api/v2/notifications';
 const PUBLIC_CHANNELS = ['/v2/me/calls', '/v2/me/devices'];
@@ -70,6 +71,8 @@ export interface CometdOptions {
   limiter: LoginLimiter;
   /** Sessions set by the agent API; the handshake accepts their cookie. */
   sessions: SessionStore;
+  /** On a cluster node: the other nodes' notifications (src/cluster/). */
+  remote?: RemoteNotifications;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -212,6 +215,7 @@ export function attachCometd(server: Server, options: CometdOptions): CometdNoti
       publishing.add(publication);
       publication.then(settled, settled);
     },
+    options.remote,
   );
   bayeux.on('subscribe', (clientId: string, channel: string) => feeds.subscribed(clientId, channel));
   bayeux.on('unsubscribe', (clientId: string, channel: string) => feeds.unsubscribed(clientId, channel));

@@ -327,8 +327,70 @@ export interface RestoreSummary {
  * callback is emitted again); each stored timer is armed at its original deadline, at once if it has passed.
  */
 export function restoreEngine(engine: Engine, network: Network, store: StateStore): RestoreSummary {
+  // Tracking starts now (each restored actor follows its changes); what the restore itself marks is dropped.
+  const durable = new Durability(engine, network, store);
+  engine.durable = durable;
+  const summary = rebuildEngine(engine, network, store.restored(), durable, false);
+  durable.clean();
+  engine.supervisor.turns.hooks = durable;
+  const data = dataNetwork(network);
+  if (data) data.onConfigChange = () => engine.turn(() => durable.networkConfig());
+  return summary;
+}
+
+/**
+ * The records of another node (a node whose lease expired, src/cluster/takeover.ts) that this engine takes over:
+ * its calls, transfers, consults and agent calls, and the devices this node lacks (this node keeps its own
+ * devices and network settings). Consult ids are numbered per node, so each adopted consult gets a new number
+ * here (see renumberConsults).
+ */
+export function adoptableRecords(engine: Engine, stored: ReadonlyMap<string, string>): Map<string, string> {
+  const records = new Map<string, string>();
+  for (const [key, json] of stored) {
+    if (key === 'network') continue;
+    if (key.startsWith('device:') && engine.desk.devices.has(key.slice('device:'.length))) continue;
+    records.set(key, json);
+  }
+  return renumberConsults(records, () => `consult:${++engine.desk.consultSeq}`);
+}
+
+/**
+ * Rebuild adopted records (from `adoptableRecords`) in this running durable engine, as a restart would; every
+ * adopted item stays marked, so its record is written to this node's state when the adopting turn ends.
+ */
+export function adoptRecords(engine: Engine, network: Network, records: ReadonlyMap<string, string>): RestoreSummary {
+  if (!engine.durable) throw new Error('only a durable engine can take calls over');
+  return rebuildEngine(engine, network, records, engine.durable, true);
+}
+
+/**
+ * Consult ids are numbered per node (`consult:<n>`), so an adopted node's may clash with this node's: each gets
+ * a new number, and the records naming it (its legs' `transfer`, its agent calls' `consult`) follow.
+ */
+function renumberConsults(records: Map<string, string>, next: () => string): Map<string, string> {
+  const renamed = new Map<string, string>();
+  for (const key of records.keys()) if (key.startsWith('consult:')) renamed.set(key, next());
+  if (renamed.size === 0) return records;
+  const out = new Map<string, string>();
+  for (const [key, json] of records) {
+    const record = JSON.parse(json) as { id?: string; transfer?: string | null; consult?: string | null };
+    if (key.startsWith('consult:')) record.id = renamed.get(key);
+    if (typeof record.transfer === 'string') record.transfer = renamed.get(record.transfer) ?? record.transfer;
+    if (typeof record.consult === 'string') record.consult = renamed.get(record.consult) ?? record.consult;
+    out.set(renamed.get(key) ?? key, JSON.stringify(record));
+  }
+  return out;
+}
+
+function rebuildEngine(
+  engine: Engine,
+  network: Network,
+  stored: ReadonlyMap<string, string>,
+  durable: Durability,
+  adopting: boolean,
+): RestoreSummary {
   const records = new Map<string, unknown>();
-  for (const [key, json] of store.restored()) {
+  for (const [key, json] of stored) {
     const record = JSON.parse(json) as { v?: number };
     if (key !== 'network' && record.v !== VERSION)
       throw new Error(`stored engine state: record ${key} has version ${String(record.v)}, expected ${VERSION}`);
@@ -338,11 +400,8 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
     [...records].filter(([key]) => key.startsWith(prefix)).map(([, record]) => record as T);
   const data = dataNetwork(network);
   const config = records.get('network') as SimulatedConfig | undefined;
-  if (config && data) data.restoreConfig(config);
+  if (config && data && !adopting) data.restoreConfig(config);
   const desk = engine.desk;
-  // Tracking starts now (each restored actor follows its changes); what the restore itself marks is dropped.
-  const durable = new Durability(engine, network, store);
-  engine.durable = durable;
   for (const record of of<DeviceRecord>('device:')) {
     const device = new AgentDevice(
       desk,
@@ -351,7 +410,8 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
       record.deviceId,
     );
     desk.devices.set(record.phoneNumber, device);
-    desk.restoredDevices.set(record.phoneNumber, device);
+    if (adopting) durable.device(device);
+    else desk.restoredDevices.set(record.phoneNumber, device);
   }
   const rearm: Array<() => number> = [];
 
@@ -431,7 +491,7 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
     calls.set(call.id, call);
     desk.calls.set(call.id, call);
     engine.inspection.created(call);
-    durable.track(call, r.seq);
+    durable.track(call, adopting ? undefined : r.seq); // adopted calls come after this node's own
     device.adopt(call);
     rearm.push(() => (rearmTimers(call.actor, engine.clock, r.timers), r.timers.length));
   }
@@ -509,9 +569,6 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
     }
   }
 
-  durable.clean();
-  engine.supervisor.turns.hooks = durable;
-  if (data) data.onConfigChange = () => engine.turn(() => durable.networkConfig());
   return { legs: legRecords.length, transfers: runs.size, agentCalls: calls.size, timers };
 }
 

@@ -13,7 +13,7 @@ import { Supervisor } from './supervisor';
 import { SimulatedNetwork } from '../network/simulated';
 import type { Network } from './network';
 import type { SwitchboardInspection } from './inspection';
-import { restoreEngine, type RestoreSummary, type StateStore } from './durable';
+import { adoptableRecords, adoptRecords, restoreEngine, type RestoreSummary, type StateStore } from './durable';
 
 export interface SwitchboardOptions {
   /** Time source for every timer: XState's `SimulatedClock` in tests; the real clock by default. */
@@ -145,7 +145,35 @@ export function createSwitchboard(options: SwitchboardOptions & { network?: Netw
     },
     channel: (callId) => engine.channelOf(callId),
   };
+  engines.set(sb, { engine, network });
   return sb;
+}
+
+/** Each switchboard's engine, for the internal operations below (the public type names none of it). */
+const engines = new WeakMap<Switchboard<Network>, { engine: Engine; network: Network }>();
+
+/** The durable engine behind a switchboard (for the internal operations below). */
+function durableEngine(sb: Switchboard<Network>): { engine: Engine; network: Network } {
+  const found = engines.get(sb);
+  if (!found?.engine.durable) throw new Error('only a switchboard with a store can take calls over');
+  return found;
+}
+
+/**
+ * @internal The records of another node's state (src/cluster/takeover.ts) that this switchboard would take over,
+ * as they are to be stored under this node (consults renumbered); give them to `adoptCalls` once stored.
+ */
+export function adoptableCalls(sb: Switchboard<Network>, stored: ReadonlyMap<string, string>): Map<string, string> {
+  return adoptableRecords(durableEngine(sb).engine, stored);
+}
+
+/**
+ * @internal Take over those records in one turn: the calls, transfers, agent calls and their timers (at their
+ * original deadlines) run here from now on.
+ */
+export function adoptCalls(sb: Switchboard<Network>, records: ReadonlyMap<string, string>): RestoreSummary {
+  const { engine, network } = durableEngine(sb);
+  return engine.turn(() => adoptRecords(engine, network, records));
 }
 
 function nonEmpty(name: string, value: unknown): string {

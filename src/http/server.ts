@@ -21,6 +21,7 @@ import type { ServerConfig, UserConfig } from './config';
 import { DIAL_BODY_SCHEMA, OPERATION_BODY_SCHEMA } from '../engine/agent/validation';
 import { RequestLogController } from './requestLog';
 import type { Outbox } from '../webhooks/outbox';
+import { RouteFailedError, RouteTimeoutError, type Cluster } from '../cluster';
 
 export interface ServerOptions {
   /** A switchboard on any network; the simulator routes exist only when it is the simulated one. */
@@ -35,6 +36,8 @@ export interface ServerOptions {
   logger?: false | { level?: string; stream?: { write(line: string): void } };
   /** The clock of login limits and sessions, in ms (default Date.now); tests inject one. */
   now?: () => number;
+  /** On a cluster node (several nodes on one Redis): reaches the agent's calls and notifications on every node. */
+  cluster?: Pick<Cluster, 'routing' | 'notifications'>;
 }
 
 export interface SwitchboardServer {
@@ -51,6 +54,8 @@ export interface SwitchboardServer {
   logins: LoginLimiter;
   /** Sessions set by the agent API (their cookie authenticates a CometD handshake). */
   sessions: SessionStore;
+  /** Let the simulator API serve calls taken over from another node (src/cluster/takeover.ts). */
+  resumeSimulatorCalls(): void;
 }
 
 /** Genesys statusCode → HTTP status. */
@@ -149,6 +154,22 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   const secure = config.publicUrl?.startsWith('https:') ?? false;
   const sessions = new SessionStore({ ttlSeconds: config.sessionSeconds, secure, now: options.now });
 
+  // A cluster node answers for the agent's calls on every node; the owner's answer, or 504 if it does not come.
+  const routing = options.cluster?.routing;
+  const routed = async (res: FastifyReply, answer: () => Promise<OperationResponse | Record<string, unknown>>) => {
+    try {
+      return reply(res, await answer());
+    } catch (error) {
+      if (!(error instanceof RouteTimeoutError) && !(error instanceof RouteFailedError)) throw error;
+      return res
+        .code(error instanceof RouteTimeoutError ? 504 : 502)
+        .send({ statusCode: 4, statusMessage: error.message });
+    }
+  };
+
+  /** The simulator's calls, resumed again after a takeover brought calls (none without the simulator). */
+  let resumeSimulator = () => undefined as void;
+
   // Everything under /api/v2 needs HTTP Basic authentication.
   app.register(
     async (api) => {
@@ -174,14 +195,26 @@ export function createServer(options: ServerOptions): SwitchboardServer {
           },
         };
       });
-      api.get('/me/calls', async (request) => ({ statusCode: 0, calls: deviceOf(request).calls() }));
-      api.get<{ Params: { id: string } }>('/me/calls/:id', { schema: { params: callIdParams } }, async (request, res) =>
-        reply(res, deviceOf(request).call(request.params.id)),
+      api.get('/me/calls', async (request, res) =>
+        routing
+          ? routed(res, async () => ({ statusCode: 0, calls: await routing.calls(deviceOf(request)) }))
+          : { statusCode: 0, calls: deviceOf(request).calls() },
+      );
+      api.get<{ Params: { id: string } }>(
+        '/me/calls/:id',
+        { schema: { params: callIdParams } },
+        async (request, res) =>
+          routing
+            ? routed(res, () => routing.call(deviceOf(request), request.params.id))
+            : reply(res, deviceOf(request).call(request.params.id)),
       );
       api.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
         '/me/calls/:id',
         { schema: operationSchema },
-        async (request, res) => reply(res, await deviceOf(request).operation(request.params.id, request.body)),
+        async (request, res) =>
+          routing
+            ? routed(res, () => routing.operation(deviceOf(request), request.params.id, request.body))
+            : reply(res, await deviceOf(request).operation(request.params.id, request.body)),
       );
       api.post<{ Params: { deviceId: string }; Body: Record<string, unknown> }>(
         '/me/devices/:deviceId/calls',
@@ -199,7 +232,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
       );
 
       if (config.simulator && sb.network instanceof SimulatedNetwork)
-        simulatorRoutes(api, sb as Switchboard<SimulatedNetwork>, reply);
+        resumeSimulator = simulatorRoutes(api, sb as Switchboard<SimulatedNetwork>, reply);
       void api.register(webhookRoutes, { webhooks });
     },
     { prefix: '/api/v2' },
@@ -217,9 +250,19 @@ export function createServer(options: ServerOptions): SwitchboardServer {
     allowedOrigins: config.allowedOrigins,
     limiter: logins,
     sessions,
+    remote: options.cluster?.notifications,
   });
   // Before the server waits for its connections to end: CometD holds some open (long polls, WebSockets).
   app.addHook('preClose', async () => cometd.close());
 
-  return { app, devices, cometd, webhooks, inspector, logins, sessions };
+  return {
+    app,
+    devices,
+    cometd,
+    webhooks,
+    inspector,
+    logins,
+    sessions,
+    resumeSimulatorCalls: () => resumeSimulator(),
+  };
 }

@@ -62,6 +62,7 @@ function resumeCalls(sb: Switchboard, calls: Map<string, SimulatorCall>): void {
   };
   for (const leg of live) {
     const channel = ours(leg.callId);
+    if (calls.has(leg.callId)) continue; // known already (a takeover resumes only the calls it brought)
     if (channel && leg.direction === 'inbound' && leg.parentCallId === undefined) {
       const { callId, from, to } = leg;
       calls.set(callId, { callId, from, to, channel, farEnd: null, transferOf: null, transfer: null });
@@ -71,7 +72,7 @@ function resumeCalls(sb: Switchboard, calls: Map<string, SimulatorCall>): void {
   for (const leg of live) {
     const parent = leg.parentCallId === undefined ? undefined : calls.get(leg.parentCallId);
     const channel = ours(leg.callId);
-    if (!parent || !channel || parent.transferOf !== null) continue;
+    if (!parent || !channel || parent.transferOf !== null || calls.has(leg.callId)) continue;
     const transfer: NonNullable<SimulatorCall['transfer']> = { callId: leg.callId, to: leg.to, result: null };
     parent.transfer = transfer;
     if (parent.channel.state === State.TRANSFERRING) pending.set(parent.callId, transfer);
@@ -92,7 +93,7 @@ export function simulatorRoutes(
   api: FastifyInstance,
   sb: Switchboard,
   reply: (res: FastifyReply, body: OperationResponse | Record<string, unknown>) => FastifyReply,
-): void {
+): () => void {
   /** The calls placed here and their transfers' target legs: live ones, then the last ENDED_CALLS_KEPT ended. */
   const calls = new Map<string, SimulatorCall>();
   const ended: string[] = [];
@@ -103,6 +104,7 @@ export function simulatorRoutes(
   };
   sb.on('hangup', (event) => hungUp(event.callId));
   resumeCalls(sb, calls);
+  const resume = () => resumeCalls(sb, calls);
 
   const view = (call: SimulatorCall) => {
     const target = call.transfer && calls.get(call.transfer.callId);
@@ -275,4 +277,5 @@ export function simulatorRoutes(
       (call) => ({ transferCause: call.channel.transferCause() }),
     ),
   );
+  return resume;
 }

@@ -57,7 +57,7 @@ export class RedisOutbox implements Outbox {
   }
 }
 
-function parseEntry(ref: string, fields: string[]): OutboxEntry {
+export function parseEntry(ref: string, fields: string[]): OutboxEntry {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
   const [deliveryId, family, kind, url, payload] = ['d', 'f', 'k', 'u', 'p'].map((name) => map.get(name));

@@ -30,6 +30,7 @@ import {
   MemoryOutbox,
   type Outbox,
   type OutboxEntry,
+  type PendingEntry,
   type UrlKind,
   type WebhookPayload,
 } from './outbox';
@@ -196,6 +197,15 @@ export class WebhookDeliverer {
       this.held = undefined;
       for (const queue of held) queue();
     }
+  }
+
+  /**
+   * Deliver entries taken over from another node's outbox (src/cluster/takeover.ts), already appended to this
+   * node's outbox under `ref`: with their original delivery ids, in the order given, each after its family's
+   * earlier ones.
+   */
+  adopt(found: PendingEntry[]): void {
+    for (const { ref, entry } of found) this.schedule(entry, Promise.resolve(ref));
   }
 
   stats(): WebhookStats {
