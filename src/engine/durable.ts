@@ -30,6 +30,8 @@ export interface StateStore {
   write(put: ReadonlyMap<string, string>, del: readonly string[]): void;
   /** The turn's deliveries have been handed over: send the batch (the outbox appends go in it too). */
   flush(): void;
+  /** Resolves once every turn ended so far is stored; rejects with the reason when it could not be. */
+  written(): Promise<void>;
 }
 
 /** A record's version (a store written by another version is refused rather than misread). */

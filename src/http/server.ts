@@ -65,6 +65,26 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * A successful operation's reply once its turn is stored (with a store; docs/durability.md): a write that failed
+ * is a 500, since the operation took effect but would not survive a crash of this node.
+ */
+async function stored<T extends { statusCode: number }>(
+  sb: Switchboard<Network>,
+  body: T,
+): Promise<T | OperationResponse> {
+  if (!sb.durable || body.statusCode !== 0) return body;
+  try {
+    await sb.written();
+    return body;
+  } catch (error) {
+    return {
+      statusCode: 4,
+      statusMessage: `Internal error: the operation took effect but its state could not be stored: ${(error as Error).message}`,
+    };
+  }
+}
+
 const callIdParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
 // The bounds of every parameter come from the engine's rules (src/engine/agent/validation.ts), which also
 // check the characters and answer with the field and the reason.
@@ -181,7 +201,8 @@ export function createServer(options: ServerOptions): SwitchboardServer {
       api.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
         '/me/calls/:id',
         { schema: operationSchema },
-        async (request, res) => reply(res, await deviceOf(request).operation(request.params.id, request.body)),
+        async (request, res) =>
+          reply(res, await stored(sb, await deviceOf(request).operation(request.params.id, request.body))),
       );
       api.post<{ Params: { deviceId: string }; Body: Record<string, unknown> }>(
         '/me/devices/:deviceId/calls',
@@ -194,7 +215,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
               statusMessage: `No permission: device '${request.params.deviceId}' is not yours`,
             });
           }
-          return reply(res, await device.dial(request.body));
+          return reply(res, await stored(sb, await device.dial(request.body)));
         },
       );
 
