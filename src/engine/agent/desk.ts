@@ -141,7 +141,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     if (call.leg) this.core.sendToLeg(call.leg, { type: 'UNHOLD' });
   }
 
-  startTransfer(call: AgentCall, destination: string, blind: boolean): void {
+  startTransfer(call: AgentCall, destination: string, blind: boolean, conference = false): void {
     if (!call.leg) return;
     const device = call.owner as AgentDevice;
     const id = `consult:${++this.consultSeq}`;
@@ -155,6 +155,8 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
       device.consultTimeout,
       this,
       this.core.actorOptions,
+      undefined,
+      conference,
     );
     this.core.transfers.add(run);
     this.core.inspection.created(run);
