@@ -236,6 +236,7 @@ export class Durability {
 
   private legRecord(leg: Leg): LegRecord {
     const channel = this.engine.channelOf(leg.callId);
+    const transfer = this.engine.transferOf(leg);
     const record: LegRecord = {
       v: VERSION,
       ...facts(leg),
@@ -246,7 +247,7 @@ export class Durability {
       earlyMedia: leg.earlyMedia,
       remoteHeld: leg.remoteHeld,
       outstanding: [...leg.outstanding],
-      transfer: leg.transfer ? transferKey(leg.transfer) : null,
+      transfer: transfer ? transferKey(transfer) : null,
       agentCall: leg.agentCall?.id ?? null,
       agent: channel?.agentLock ?? null,
       tone: channel?.tonePlayer ? channel.tonePlayer.playing : undefined,
@@ -493,7 +494,9 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
   // Relations, as the records say (the constructors above set their own; the records win).
   for (const r of legRecords) {
     const leg = engine.legs.get(r.callId) as Leg;
-    leg.transfer = r.transfer === null ? null : (runs.get(r.transfer) ?? null);
+    const run = r.transfer === null ? undefined : runs.get(r.transfer);
+    if (run) engine.joinTransfer(leg, run);
+    else engine.leaveTransfer(leg);
     leg.agentCall = r.agentCall === null ? null : (calls.get(r.agentCall) ?? null);
   }
   for (const r of callRecords) {
