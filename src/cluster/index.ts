@@ -6,6 +6,7 @@
  */
 import type { AgentDevice, CallNotification, Network, Switchboard } from '../index';
 import type { WebhookDeliverer } from '../webhooks/deliverer';
+import { stored } from '../http/stored';
 import { ClusterBus } from './bus';
 import { ClusterRouting, type AgentRouting } from './routing';
 import { Takeover, type TakenOver } from './takeover';
@@ -61,6 +62,7 @@ export function createCluster(options: ClusterOptions): Cluster {
       unlisten: (dn, listener) => bus.unlisten(dn, listener as (data: unknown) => void),
     },
     async start(sb, devices, webhooks) {
+      routing.settle = (response) => stored(sb, response);
       await bus.start();
       for (const device of devices) {
         byDn.set(device.phoneNumber, device);

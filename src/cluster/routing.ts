@@ -20,6 +20,9 @@ export interface AgentRouting {
 export const nodesKey = (prefix: string): string => `${prefix}nodes`;
 
 export class ClusterRouting implements AgentRouting {
+  /** Set once the node's switchboard is known: an operation done here for another node is answered once stored. */
+  settle: (response: OperationResponse) => Promise<OperationResponse> = async (response) => response;
+
   constructor(
     private readonly bus: ClusterBus,
     private readonly prefix: string,
@@ -34,9 +37,9 @@ export class ClusterRouting implements AgentRouting {
     };
     bus.handle('calls', (args) => device(args).calls());
     bus.handle('call', (args) => device(args).call((args as { callId: string }).callId));
-    bus.handle('operation', (args) => {
+    bus.handle('operation', async (args) => {
       const { callId, body } = args as { callId: string; body: unknown };
-      return device(args).operation(callId, body);
+      return this.settle(await device(args).operation(callId, body));
     });
   }
 

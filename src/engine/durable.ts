@@ -30,6 +30,8 @@ export interface StateStore {
   write(put: ReadonlyMap<string, string>, del: readonly string[]): void;
   /** The turn's deliveries have been handed over: send the batch (the outbox appends go in it too). */
   flush(): void;
+  /** Resolves once every turn ended so far is stored; rejects with the reason when it could not be. */
+  written(): Promise<void>;
 }
 
 /** A record's version (a store written by another version is refused rather than misread). */
@@ -234,6 +236,7 @@ export class Durability {
 
   private legRecord(leg: Leg): LegRecord {
     const channel = this.engine.channelOf(leg.callId);
+    const transfer = this.engine.transferOf(leg);
     const record: LegRecord = {
       v: VERSION,
       ...facts(leg),
@@ -244,7 +247,7 @@ export class Durability {
       earlyMedia: leg.earlyMedia,
       remoteHeld: leg.remoteHeld,
       outstanding: [...leg.outstanding],
-      transfer: leg.transfer ? transferKey(leg.transfer) : null,
+      transfer: transfer ? transferKey(transfer) : null,
       agentCall: leg.agentCall?.id ?? null,
       agent: channel?.agentLock ?? null,
       tone: channel?.tonePlayer ? channel.tonePlayer.playing : undefined,
@@ -551,7 +554,9 @@ function rebuildEngine(
   // Relations, as the records say (the constructors above set their own; the records win).
   for (const r of legRecords) {
     const leg = engine.legs.get(r.callId) as Leg;
-    leg.transfer = r.transfer === null ? null : (runs.get(r.transfer) ?? null);
+    const run = r.transfer === null ? undefined : runs.get(r.transfer);
+    if (run) engine.joinTransfer(leg, run);
+    else engine.leaveTransfer(leg);
     leg.agentCall = r.agentCall === null ? null : (calls.get(r.agentCall) ?? null);
   }
   for (const r of callRecords) {

@@ -17,6 +17,7 @@ import type { TransferEndedInfo } from './events';
 import type { CommandResult, ConfirmedCommand, Destination, Network, NetworkIndications, SipLegFacts } from './network';
 import type { Supervisor } from './supervisor';
 import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
+import { TransferLinks } from './transferLinks';
 import { AgentDesk } from './agent/desk';
 import { Inspection, type Inspectable, type LiveCall } from './inspection';
 import { Conferences } from './conference';
@@ -46,6 +47,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   /** The agent desk: devices by DN, live agent calls by id. */
   readonly desk: AgentDesk = new AgentDesk(this);
   readonly transfers = new Set<LegTransfer>();
+  /** Which transfer each leg belongs to, as ids (transferLinks.ts). */
+  private readonly transferLinks = new TransferLinks();
   /** Live conference rooms, by name. */
   readonly conferences: Conferences;
   private readonly channels = new WeakMap<Leg, Channel>();
@@ -146,7 +149,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     leg.lastState = state;
     this.supervisor.stateChanged(leg, previous, state);
     leg.agentCall?.legState(state);
-    if (leg.transfer?.running) leg.transfer.legState(leg, state);
+    this.running(leg)?.legState(leg, state);
   }
 
   private onLegEvent(leg: Leg, event: ChannelEmitted): void {
@@ -174,12 +177,12 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
         this.supervisor.offered(leg);
         break;
       case 'leg.progress':
-        if (leg.transfer?.running && leg.transfer.target === leg) leg.transfer.targetProgress();
+        this.targetsTransfer(leg)?.targetProgress();
         break;
       case 'leg.answered':
         leg.answerTime = this.clock.now();
         this.supervisor.answered(leg, event.callback);
-        if (leg.transfer?.running && leg.transfer.target === leg) leg.transfer.targetAnswered();
+        this.targetsTransfer(leg)?.targetAnswered();
         break;
       case 'leg.ended':
         this.finish(leg, event);
@@ -254,7 +257,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
    */
   private end(leg: Leg, cause: EndCause | null, by: ClearedBy, errorMessage?: string): void {
     const why = cause ?? hangUpCause(leg.actor.getSnapshot(), by);
-    if (leg.transfer?.running) leg.transfer.legCleared(leg, why, by, errorMessage);
+    const run = this.running(leg);
+    if (run) run.legCleared(leg, why, by, errorMessage);
     else leg.actor.send({ type: 'CLEAR', cause: why, by, errorMessage });
   }
 
@@ -331,7 +335,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   retrieve(parent: Leg): void {
     this.turn(() => {
-      if (parent.transfer instanceof TransferRun) parent.transfer.retrieve();
+      const run = this.transferOf(parent);
+      if (run instanceof TransferRun) run.retrieve();
     });
   }
 
@@ -340,6 +345,31 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   /** Every command a transfer, a consult or the desk gives a leg comes in here. */
   sendToLeg(leg: Leg, event: ChannelEvent): void {
     leg.actor.send(event);
+  }
+
+  joinTransfer(leg: Leg, run: LegTransfer): void {
+    this.transferLinks.join(leg, run);
+  }
+
+  leaveTransfer(leg: Leg, only?: LegTransfer): void {
+    this.transferLinks.leave(leg, only);
+  }
+
+  /** The transfer `leg` belongs to, if any. */
+  transferOf(leg: Leg): LegTransfer | null {
+    return this.transferLinks.of(leg);
+  }
+
+  /** The transfer `leg` belongs to while its chart still decides. */
+  private running(leg: Leg): LegTransfer | null {
+    const run = this.transferLinks.of(leg);
+    return run?.running ? run : null;
+  }
+
+  /** The running transfer whose target `leg` is. */
+  private targetsTransfer(leg: Leg): LegTransfer | null {
+    const run = this.running(leg);
+    return run?.target === leg ? run : null;
   }
 
   dialTarget(target: Leg): void {
@@ -407,7 +437,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       if (info?.earlyMedia === true) leg.earlyMedia = true;
       leg.actor.send({ type: 'NET.PROGRESS' });
       // A later 183 with media while it already rings: a transfer switches A from our ringback to it.
-      if (ringing && media && leg.transfer?.running && leg.transfer.target === leg) leg.transfer.targetProgress();
+      if (ringing && media) this.targetsTransfer(leg)?.targetProgress();
     });
   }
 
@@ -507,7 +537,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   private remoteEnd(leg: Leg, cause: EndCause | null, failure: boolean, errorMessage?: string): void {
     this.supervisor.turns.step(() => {
       if (!this.legs.has(leg.callId)) return;
-      if (failure && !leg.transfer?.running) leg.actor.send({ type: 'NET.FAILURE', message: errorMessage ?? '' });
+      if (failure && !this.running(leg)) leg.actor.send({ type: 'NET.FAILURE', message: errorMessage ?? '' });
       else this.end(leg, cause, 'remote', errorMessage);
     });
   }

@@ -36,6 +36,10 @@ export interface LegTransfer extends Inspectable {
  */
 export interface LegCommands {
   sendToLeg(leg: Leg, event: ChannelEvent): void;
+  /** `leg` belongs to `run` from now on (the registry's relation: transferLinks.ts). */
+  joinTransfer(leg: Leg, run: LegTransfer): void;
+  /** `leg` belongs to no transfer any more; with `only`, just if it belonged to that one. */
+  leaveTransfer(leg: Leg, only?: LegTransfer): void;
 }
 
 /** Options every root actor of the engine is created with. */
@@ -78,8 +82,6 @@ export class Leg implements LegFacts, Inspectable {
   callbackUrls?: CallbackUrls;
   /** The last state reported to the supervisor. */
   lastState: State = State.IDLE;
-  /** The transfer this leg is part of while it runs. */
-  transfer: LegTransfer | null = null;
   /** The far end sends early media while it rings (SIP 183 with SDP). */
   earlyMedia = false;
   /** The far end has put this leg on hold (a far-end re-INVITE). */

@@ -84,6 +84,13 @@ export interface Switchboard<N extends Network = SimulatedNetwork> {
   hasCall(callId: string): boolean;
   /** What was restored from the store at creation (null without a store). */
   readonly restored: RestoreSummary | null;
+  /** Whether a store keeps the engine's state (`store` was given). */
+  readonly durable: boolean;
+  /**
+   * Resolves once every turn ended so far is in the store (at once without one); rejects with the store's reason
+   * when it could not be written. The agent API answers an operation only after this.
+   */
+  written(): Promise<void>;
   /**
    * Hang up every live call (each still emits its terminal event, at once); no new calls are accepted after.
    * Resolves once the network has closed (a SIP network's sockets); the simulated network has nothing to close.
@@ -113,6 +120,8 @@ export function createSwitchboard(options: SwitchboardOptions & { network?: Netw
     publicUrl,
     inspection: engine.inspection,
     restored,
+    durable: options.store !== undefined,
+    written: () => options.store?.written() ?? Promise.resolve(),
     createChannel: () => engine.createChannel(),
     agent: (agentOptions) => engine.desk.createAgent(agentOptions),
     on(event, listener) {

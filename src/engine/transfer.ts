@@ -73,8 +73,8 @@ export class TransferRun implements LegTransfer {
       ...(restore ? { snapshot: restore.snapshot as Snapshot<unknown> } : {}),
     });
     recordTimers(this.actor, actorOptions.clock, 'transfer', this.id);
-    parent.transfer = this;
-    target.transfer = this;
+    host.joinTransfer(parent, this);
+    host.joinTransfer(target, this);
     const a = (event: ChannelEvent) => host.sendToLeg(parent, event);
     const b = (event: ChannelEvent) => host.sendToLeg(target, event);
     const bridge = () => {
@@ -113,17 +113,17 @@ export class TransferRun implements LegTransfer {
           break;
         case 'clearTarget':
           unbridge();
-          target.transfer = null;
+          host.leaveTransfer(target);
           b({ type: 'CLEAR', cause: command.cause, by: command.by, errorMessage: command.errorMessage });
           break;
         case 'clearParent':
           unbridge();
-          parent.transfer = null;
+          host.leaveTransfer(parent);
           a({ type: 'CLEAR', cause: command.cause, by: command.by, transferCause: command.transferCause });
           break;
         case 'ended':
-          parent.transfer = null;
-          target.transfer = null;
+          host.leaveTransfer(parent);
+          host.leaveTransfer(target);
           // transferComplete only while A is really still up.
           if (command.parentUp && parent.endTime === undefined) host.transferCompleted(parent, target);
           host.transferFinished(this, {

@@ -20,6 +20,7 @@ import { inspectorRoutes } from '../inspect/routes';
 import type { ServerConfig, UserConfig } from './config';
 import { DIAL_BODY_SCHEMA, OPERATION_BODY_SCHEMA } from '../engine/agent/validation';
 import { RequestLogController } from './requestLog';
+import { stored } from './stored';
 import type { Outbox } from '../webhooks/outbox';
 import { RouteFailedError, RouteTimeoutError, type Cluster } from '../cluster';
 
@@ -213,8 +214,10 @@ export function createServer(options: ServerOptions): SwitchboardServer {
         { schema: operationSchema },
         async (request, res) =>
           routing
-            ? routed(res, () => routing.operation(deviceOf(request), request.params.id, request.body))
-            : reply(res, await deviceOf(request).operation(request.params.id, request.body)),
+            ? routed(res, async () =>
+                stored(sb, await routing.operation(deviceOf(request), request.params.id, request.body)),
+              )
+            : reply(res, await stored(sb, await deviceOf(request).operation(request.params.id, request.body))),
       );
       api.post<{ Params: { deviceId: string }; Body: Record<string, unknown> }>(
         '/me/devices/:deviceId/calls',
@@ -227,7 +230,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
               statusMessage: `No permission: device '${request.params.deviceId}' is not yours`,
             });
           }
-          return reply(res, await device.dial(request.body));
+          return reply(res, await stored(sb, await device.dial(request.body)));
         },
       );
 

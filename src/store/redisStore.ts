@@ -126,6 +126,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
     write: (put, del) => batch.write(put, del),
     flush: () => batch.flush(),
+    written: () => batch.written(),
     sent: batch.sent,
     outbox: () => outbox,
     onLeaseLost: (listener) => void lostListeners.push(listener),

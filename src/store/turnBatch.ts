@@ -5,6 +5,7 @@
  * produced it, nor that state without its callbacks. Between `write` (the turn ended) and `flush` (its deliveries
  * were handed over) an append joins the batch; outside that window (recovery, a call from outside any turn) it
  * goes alone. Nothing leaves the process until `exec`, so a callback is never attempted before its turn is stored.
+ * `written()` resolves once the turns ended so far are confirmed (an agent operation's reply waits for it).
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 
@@ -19,6 +20,10 @@ export class TurnBatch {
   private commands = 0;
   private waiting: Waiting[] = [];
   private open = false;
+  /** Waiting for the batch being built (or the next flush) to be confirmed. */
+  private confirming: Array<(error: Error | null) => void> = [];
+  /** How the last batch sent ended (null: confirmed); never rejects. */
+  private last: Promise<Error | null> = Promise.resolve(null);
   /** Batches sent, and their commands (for tests and the store benchmark). */
   readonly sent = { batches: 0, commands: 0 };
 
@@ -56,30 +61,52 @@ export class TurnBatch {
     return new Promise<string>((resolve, reject) => this.waiting.push({ index: this.commands++, resolve, reject }));
   }
 
+  /**
+   * Resolves once every turn ended so far is in Redis: the batch being built once it is confirmed, else the last
+   * one sent. Rejects with the reason when that batch failed (Redis unreachable, or a command refused).
+   */
+  written(): Promise<void> {
+    const outcome =
+      this.open || this.multi ? new Promise<Error | null>((resolve) => this.confirming.push(resolve)) : this.last;
+    return outcome.then((error) => {
+      if (error) throw error;
+    });
+  }
+
   /** The turn's deliveries have been handed over: send the batch. */
   flush(): void {
     this.open = false;
     const multi = this.multi;
-    if (!multi) return;
+    const confirming = this.confirming;
+    this.confirming = [];
+    if (!multi) {
+      if (confirming.length) void this.last.then((error) => confirming.forEach((c) => c(error)));
+      return;
+    }
     const waiting = this.waiting;
     this.sent.batches++;
     this.sent.commands += this.commands;
     this.multi = null;
     this.waiting = [];
     this.commands = 0;
-    multi.exec().then(
+    this.last = multi.exec().then(
       (results) => {
         for (const w of waiting) {
           const [error, ref] = results?.[w.index] ?? [new Error('the MULTI was discarded'), null];
           if (error || typeof ref !== 'string') w.reject(error ?? new Error('XADD returned no entry id'));
           else w.resolve(ref);
         }
+        const refused = results ? results.find(([error]) => error)?.[0] : new Error('the MULTI was discarded');
+        if (refused) this.onError(refused);
+        return refused ?? null;
       },
       (error: Error) => {
         this.onError(error);
         for (const w of waiting) w.reject(error);
+        return error;
       },
     );
+    if (confirming.length) void this.last.then((error) => confirming.forEach((c) => c(error)));
   }
 
   private begin(): ChainableCommander {

@@ -165,3 +165,54 @@ test('SIGKILL with an agent call holding user data: the same call, user data and
   });
   expect((await second.api('GET', '/me/calls')).body.calls).toEqual([]);
 }, 60_000);
+
+/** Hold the node's EXECs for `ms` (CLIENT PAUSE WRITE): its MULTI is sent but not applied until then. */
+const pauseWrites = (ms: number) => redis().client().call('CLIENT', 'PAUSE', String(ms), 'WRITE');
+
+test('an operation answered 200 is stored: user data and hold survive a SIGKILL right after the reply', async () => {
+  const config = nodeConfig(receiver.base);
+  const first = await node(config, 'crash-4');
+  await first.api('POST', '/simulator/calls', { from: '+1500', to: '5005' });
+  const [call] = (await first.api('GET', '/me/calls')).body.calls as Array<{ id: string }>;
+  expect((await first.api('POST', `/me/calls/${call.id}`, { operationName: 'Answer' })).body).toEqual({
+    statusCode: 0,
+  });
+  await pauseWrites(300);
+  const update = { operationName: 'UpdateUserData', userData: { account: '42', tier: 'gold' } };
+  expect(await first.api('POST', `/me/calls/${call.id}`, update)).toEqual({ status: 200, body: { statusCode: 0 } });
+  await crash(first);
+
+  const second = await node(config, 'crash-4');
+  const restored = (await second.api('GET', '/me/calls')).body.calls as Array<Record<string, unknown>>;
+  expect(restored).toEqual([
+    expect.objectContaining({ id: call.id, state: 'Established', userData: { account: '42', tier: 'gold' } }),
+  ]);
+  await pauseWrites(300);
+  const hold = await second.api('POST', `/me/calls/${call.id}`, { operationName: 'Hold' });
+  expect(hold).toEqual({ status: 200, body: { statusCode: 0 } });
+  await crash(second);
+
+  const third = await node(config, 'crash-4');
+  expect((await third.api('GET', '/me/calls')).body.calls).toEqual([
+    expect.objectContaining({ id: call.id, state: 'Held', userData: { account: '42', tier: 'gold' } }),
+  ]);
+}, 60_000);
+
+test('an operation whose state cannot be stored is answered 500 and says why', async () => {
+  const config = nodeConfig(receiver.base);
+  const first = await node(config, 'crash-5');
+  await first.api('POST', '/simulator/calls', { from: '+1500', to: '5005' });
+  const [call] = (await first.api('GET', '/me/calls')).body.calls as Array<{ id: string }>;
+  // The state hash replaced by a string: the node's next HSET is refused (WRONGTYPE) inside its MULTI.
+  await redis().client().set('switchboard:node:crash-5:state', 'not a hash');
+  expect(await first.api('POST', `/me/calls/${call.id}`, { operationName: 'Answer' })).toEqual({
+    status: 500,
+    body: {
+      statusCode: 4,
+      statusMessage: expect.stringMatching(
+        /^Internal error: the operation took effect but its state could not be stored: WRONGTYPE/,
+      ),
+    },
+  });
+  expect((await first.api('GET', '/me/calls')).body.calls).toEqual([expect.objectContaining({ state: 'Established' })]);
+}, 60_000);

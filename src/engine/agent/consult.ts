@@ -93,7 +93,7 @@ export class ConsultRun implements LegTransfer {
     }
     recordTimers(this.actor, actorOptions.clock, 'consult', inspectedId);
     this.actor.subscribe(() => this.syncMedia(host));
-    parent.transfer = this;
+    host.joinTransfer(parent, this);
     if (parentCall) parentCall.consult = this;
     this.actor.subscribe(() => this.syncCalls());
     this.actor.on('*', (command) => {
@@ -124,7 +124,7 @@ export class ConsultRun implements LegTransfer {
           this.target = opened.leg;
           this.consultCall = opened.call;
           if (opened.call) opened.call.consult = this;
-          opened.leg.transfer = this;
+          host.joinTransfer(opened.leg, this);
           host.sendToLeg(opened.leg, { type: 'DIAL', secondsTimeout: null });
           break;
         }
@@ -144,7 +144,7 @@ export class ConsultRun implements LegTransfer {
           this.consultCall = null;
           break;
         case 'detachTarget':
-          if (target) target.transfer = null;
+          if (target) host.leaveTransfer(target);
           if (this.consultCall) {
             this.consultCall.consult = null;
             this.consultCall.setRole('none', isInternalNumber(destination) ? 'Internal' : 'Outbound', undefined);
@@ -153,7 +153,7 @@ export class ConsultRun implements LegTransfer {
         case 'clearTarget':
           this.mediaOff(host);
           if (target) {
-            target.transfer = null;
+            host.leaveTransfer(target);
             host.sendToLeg(target, {
               type: 'CLEAR',
               cause: command.cause,
@@ -164,15 +164,15 @@ export class ConsultRun implements LegTransfer {
           break;
         case 'clearParent':
           this.mediaOff(host);
-          parent.transfer = null;
+          host.leaveTransfer(parent);
           host.sendToLeg(parent, { type: 'CLEAR', cause: command.cause, by: command.by });
           break;
         case 'reportComplete':
           if (target && parent.endTime === undefined) host.transferCompleted(parent, target);
           break;
         case 'ended':
-          if (parent.transfer === this) parent.transfer = null;
-          if (target?.transfer === this) target.transfer = null;
+          host.leaveTransfer(parent, this);
+          if (target) host.leaveTransfer(target, this);
           if (command.parentUp && target && parent.endTime === undefined) host.transferCompleted(parent, target);
           if (this.parentCall) {
             this.parentCall.consult = null;

@@ -219,6 +219,14 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     this.core.sendToLeg(leg, event);
   }
 
+  joinTransfer(leg: Leg, run: LegTransfer): void {
+    this.core.joinTransfer(leg, run);
+  }
+
+  leaveTransfer(leg: Leg, only?: LegTransfer): void {
+    this.core.leaveTransfer(leg, only);
+  }
+
   playTone(leg: Leg, tone: string): void {
     this.core.playTone(leg, tone);
   }
