@@ -14,12 +14,15 @@
  * - webhooks: deliveries/s to a local keep-alive receiver vs a plain request loop.
  * - inspection: row-1a lifecycles/s while the live inspector records every step and callback, vs nobody
  *   watching (no observer on any actor: the default path, the same code as the transfer figure).
+ * - store: row 1a with the Redis store vs in memory, Redis commands per call, and recovery of 10,000 live calls
+ *   after a SIGKILL with nothing lost (bench/store.ts; starts a redis-server of its own).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedClock } from '../src';
 import { httpBench, webhookBench } from './http';
+import { storeBench } from './store';
 import { median } from './stats';
 import { InspectorHub } from '../src/inspect/hub';
 import {
@@ -253,6 +256,7 @@ const GROUPS: Record<string, () => Promise<Record<string, number>> | Record<stri
   timers,
   http,
   webhooks,
+  store: () => storeBench(log),
 };
 
 /** The groups to run: all of them, or those named by `--only a,b` (an unknown name is an error). */

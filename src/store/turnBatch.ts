@@ -21,6 +21,8 @@ export class TurnBatch {
   private open = false;
   /** Batches sent, and their commands (for tests and the store benchmark). */
   readonly sent = { batches: 0, commands: 0 };
+  /** The last batch sent, answered or failed (one connection answers in order: every earlier one is too). */
+  private last: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly redis: Redis,
@@ -67,7 +69,7 @@ export class TurnBatch {
     this.multi = null;
     this.waiting = [];
     this.commands = 0;
-    multi.exec().then(
+    this.last = multi.exec().then(
       (results) => {
         for (const w of waiting) {
           const [error, ref] = results?.[w.index] ?? [new Error('the MULTI was discarded'), null];
@@ -80,6 +82,11 @@ export class TurnBatch {
         for (const w of waiting) w.reject(error);
       },
     );
+  }
+
+  /** Resolves once every batch sent so far has been answered by Redis (or failed). */
+  settled(): Promise<void> {
+    return this.last.then(() => undefined);
   }
 
   private begin(): ChainableCommander {
