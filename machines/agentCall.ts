@@ -8,7 +8,8 @@
  * its consult, in order): the chart decides what an operation does as well as whether it is allowed. The
  * chart keeps the call's attached user data (emitting `dataChanged`), its part in a two-step transfer
  * (`role`) and what it knows of that consult (`consult`: target answered, the call the agent talks to),
- * which shape its capabilities. Pure: no I/O, no clock.
+ * which shape its capabilities. Pure: no I/O, no clock. Dialing, Established and Held are grouped (`live`,
+ * and `unheld` inside it) only to share their operations; a call's Genesys state is its active leaf.
  */
 import { setup, assign, emit, not, type StateValue } from 'xstate';
 import { activeLeaf } from './stateValue';

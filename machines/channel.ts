@@ -5,17 +5,39 @@
  * transfer, and talks to the outside only by emitting events: `signal.*` asks the network to do something,
  * `leg.*` reports a fact the supervisor turns into callbacks. The only timer is a dialled call's own
  * `secondsTimeout`, an XState delay on the engine's clock. The engine stops the actor once it is IDLE again.
+ * Compound states group the Aculab states that share transitions; a leg's state is the active leaf
+ * (`channelState`). The chart also decides how a leg ends: its hang-up causes (`ChannelMeta`, `hangUpCause`)
+ * and, in `leg.answered` and `leg.ended`, which callback reports it and whether it is an error.
  */
 import { setup, assign, emit, enqueueActions, cancel, and, not, or, stateIn, type StateValue } from 'xstate';
-import { State, TransferCause, type ClearedBy, type Direction, type EndCause } from './vocabulary';
+import { ERROR_END_CAUSES, State, TransferCause, type ClearedBy, type Direction, type EndCause } from './vocabulary';
 import { activeLeaf } from './stateValue';
 
 export interface ChannelInput {
   direction: Direction;
+  /** The leg's call id (named in the error message of a leg that ends in error). */
+  callId: string;
+  /** A transfer's target leg: its answer and its end are reported to the transfer's parent. */
+  transferTarget?: boolean;
+}
+
+/** The callback that reports a leg's answer (none for an inbound leg) and the one that reports its end. */
+export type AnswerCallback = 'answer' | 'transferAnswer';
+export type EndCallback = 'disconnect' | 'transferDisconnect';
+
+/**
+ * The chart's table of hang-up causes, in its states' `meta`: why the leg ends when `local` (the application)
+ * or `remote` (the far end, giving no cause) hangs up in that state. The innermost active state that names a
+ * side decides (`hangUpCause`).
+ */
+export interface ChannelMeta {
+  hangUp?: Partial<Record<ClearedBy, EndCause>>;
 }
 
 export interface ChannelContext {
   direction: Direction;
+  callId: string;
+  transferTarget: boolean;
   /** Set once, when the leg goes IDLE. */
   endCause: EndCause | null;
   clearedBy: ClearedBy | null;
@@ -89,8 +111,20 @@ export type ChannelEmitted =
   | { type: 'signal.reconnect' }
   | { type: 'leg.offered' }
   | { type: 'leg.progress' }
-  | { type: 'leg.answered' }
-  | { type: 'leg.ended'; cause: EndCause; by: ClearedBy; errorMessage: string | null }
+  /** The leg was answered; `callback` says which callback reports it (null: none does). */
+  | { type: 'leg.answered'; callback: AnswerCallback | null }
+  /**
+   * The leg went IDLE. `error`: the cause is an error cause (the callbacks carry `errorMessage`, given or a
+   * default one, and an `errorId`); `callback`: the leg's one terminal callback.
+   */
+  | {
+      type: 'leg.ended';
+      cause: EndCause;
+      by: ClearedBy;
+      errorMessage: string | null;
+      error: boolean;
+      callback: EndCallback;
+    }
   /** The far end or the network ended the leg (NET.END, in its turn): the engine routes the end. */
   | { type: 'leg.remoteEnd'; cause: EndCause | null; errorMessage?: string; failure: boolean };
 
@@ -109,10 +143,27 @@ export const channelMachine = setup({
     context: {} as ChannelContext,
     events: {} as ChannelEvent,
     emitted: {} as ChannelEmitted,
+    meta: {} as ChannelMeta,
   },
   actions: {
     markAnswered: assign({ answered: true }),
-    reportAnswered: emit({ type: 'leg.answered' } as const),
+    reportAnswered: emit(({ context }) => ({
+      type: 'leg.answered' as const,
+      callback: context.transferTarget ? 'transferAnswer' : context.direction === 'outbound' ? 'answer' : null,
+    })),
+    /** Used once the context has the leg's end (endCause, clearedBy, errorMessage). */
+    reportEnded: emit(({ context }) => {
+      const cause = context.endCause as EndCause;
+      const error = ERROR_END_CAUSES.has(cause);
+      return {
+        type: 'leg.ended' as const,
+        cause,
+        by: context.clearedBy as ClearedBy,
+        errorMessage: context.errorMessage ?? (error ? `Call ${context.callId} ended with cause ${cause}` : null),
+        error,
+        callback: context.transferTarget ? 'transferDisconnect' : 'disconnect',
+      };
+    }),
     cancelCallTimer: cancel(CALL_TIMER),
     /** Used only on NET.FAILURE transitions. */
     recordFailure: assign({
@@ -129,6 +180,8 @@ export const channelMachine = setup({
   id: 'channel',
   context: ({ input }) => ({
     direction: input.direction,
+    callId: input.callId,
+    transferTarget: input.transferTarget ?? false,
     endCause: null,
     clearedBy: null,
     errorMessage: null,
@@ -138,6 +191,8 @@ export const channelMachine = setup({
     rehold: false,
   }),
   initial: State.IDLE,
+  // Hanging up is a normal end, but where a state below says otherwise.
+  meta: { hangUp: { local: 'normal', remote: 'normal' } },
   on: {
     'NET.END': {
       guard: 'isLive',
@@ -160,12 +215,7 @@ export const channelMachine = setup({
           unholdPending: false,
           rehold: false,
         })),
-        emit(({ context, event }) => ({
-          type: 'leg.ended' as const,
-          cause: event.cause,
-          by: event.by,
-          errorMessage: context.errorMessage,
-        })),
+        'reportEnded',
       ],
     },
   },
@@ -199,6 +249,7 @@ export const channelMachine = setup({
       states: {
         /** An offered call the application has not answered yet. */
         [INCOMING]: {
+          meta: { hangUp: { remote: 'cancel' } }, // the caller gave up before the answer
           on: { ANSWER: { target: State.ANSWERING, actions: emit({ type: 'signal.answer' } as const) } },
           initial: State.CALL_INCOMING,
           states: {
@@ -209,20 +260,19 @@ export const channelMachine = setup({
           },
         },
         [State.ANSWERING]: {
+          meta: { hangUp: { remote: 'cancel' } }, // the caller gave up before the answer took
           on: { 'NET.ACCEPTED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] } },
         },
         /** A dialled call the far end has not answered yet; its own timer runs exactly while it is here. */
         [OUTGOING]: {
+          meta: { hangUp: { local: 'cancel' } }, // the application gave up on its own dial
           exit: 'cancelCallTimer',
           on: {
             'NET.ANSWERED': { target: State.ANSWERED, actions: ['markAnswered', 'reportAnswered'] },
             CALL_TIMEOUT: {
               description: "after the call's secondsTimeout",
               target: `#channel.${State.IDLE}`,
-              actions: [
-                assign({ endCause: 'noAnswer', clearedBy: 'local' }),
-                emit({ type: 'leg.ended', cause: 'noAnswer', by: 'local', errorMessage: null } as const),
-              ],
+              actions: [assign({ endCause: 'noAnswer', clearedBy: 'local' }), 'reportEnded'],
             },
           },
           initial: State.CALL_OUTGOING,
@@ -318,11 +368,27 @@ export const channelMachine = setup({
         },
       },
     },
-    [State.ERROR]: {},
+    [State.ERROR]: { meta: { hangUp: { local: 'error', remote: 'error' } } },
   },
 });
 
 export type ChannelMachine = typeof channelMachine;
+
+/**
+ * Why the leg ends if `by` hangs up now (with no cause of its own): the innermost active state's entry in the
+ * chart's hang-up table (`ChannelMeta`): `cancel` when the side that started the call gives up before the
+ * answer, `error` from ERROR, else `normal`.
+ */
+export function hangUpCause(snapshot: { getMeta(): Record<string, ChannelMeta | undefined> }, by: ClearedBy): EndCause {
+  let depth = -1;
+  let cause: EndCause = 'normal';
+  for (const [id, meta] of Object.entries(snapshot.getMeta())) {
+    const here = meta?.hangUp?.[by];
+    const level = id.split('.').length;
+    if (here !== undefined && level > depth) [depth, cause] = [level, here];
+  }
+  return cause;
+}
 
 /** The Aculab state of a channel chart's state value (its active leaf: the groups are no state of their own). */
 export function channelState(value: StateValue): State {

@@ -82,6 +82,26 @@ export const END_CAUSES = [
 
 export type EndCause = (typeof END_CAUSES)[number];
 
+/**
+ * The end causes Bandwidth reports as an error (`src/causes` maps each to `error` or a more precise error
+ * cause): a leg that ends with one has an `errorMessage` and an `errorId` in its callbacks.
+ */
+export const ERROR_END_CAUSES: ReadonlySet<EndCause> = new Set<EndCause>([
+  'unobtainable',
+  'changed',
+  'outOfOrder',
+  'noChannels',
+  'congestion',
+  'temporaryFailure',
+  'error',
+  'callbackError',
+  'invalidBxml',
+  'applicationError',
+  'accountLimit',
+  'nodeCapacityExceeded',
+  'other',
+]);
+
 /** Who ended a leg: this platform (`local`: the application or the engine) or the far end (`remote`). */
 export type ClearedBy = 'local' | 'remote';
 

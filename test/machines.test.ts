@@ -1,10 +1,18 @@
 /** The statecharts themselves: the channel chart has exactly Aculab's 14 states; machines are pure. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StateValue } from 'xstate';
+import { createActor, initialTransition, SimulatedClock, type StateValue } from 'xstate';
 import { State, channelMachine, retrievableTransferMachine } from '../src';
-import { channelState } from '../machines/channel';
-import { END_CAUSES, transferCauseForTargetEnd } from '../machines/vocabulary';
+import {
+  channelState,
+  hangUpCause,
+  type ChannelEmitted,
+  type ChannelEvent,
+  type ChannelInput,
+} from '../machines/channel';
+import { toBandwidth } from '../src/causes';
+import { ERROR_CAUSES } from '../src/engine/callbacks';
+import { END_CAUSES, ERROR_END_CAUSES, transferCauseForTargetEnd } from '../machines/vocabulary';
 
 interface Node {
   key: string;
@@ -63,4 +71,87 @@ test('transferCauseForTargetEnd: every way a target can end maps to its Transfer
   };
   for (const cause of END_CAUSES)
     expect({ cause, tc: transferCauseForTargetEnd(cause) }).toEqual({ cause, tc: expected[cause] ?? 'FAIL' });
+});
+
+/** A bare channel actor driven by `events`; what it emitted. */
+function channelRun(input: ChannelInput, events: ChannelEvent[]): ChannelEmitted[] {
+  const actor = createActor(channelMachine, { input, clock: new SimulatedClock() });
+  const out: ChannelEmitted[] = [];
+  actor.on('*', (e) => out.push(e));
+  actor.start();
+  for (const e of events) actor.send(e);
+  actor.stop();
+  return out;
+}
+
+test('the channel chart’s hang-up table: the cause of a hang-up by either side, in every state', () => {
+  const [initial] = initialTransition(channelMachine, { direction: 'inbound', callId: 'c-1' });
+  const table: Record<string, string> = {};
+  for (const leaf of leaves(channelMachine.root as unknown as Node)) {
+    const value = leaf.path.slice(0, -1).reduceRight<StateValue>((inner, key) => ({ [key]: inner }), leaf.key);
+    const snapshot = channelMachine.resolveState({ value, context: initial.context });
+    table[leaf.key] = `${hangUpCause(snapshot, 'local')} / ${hangUpCause(snapshot, 'remote')}`;
+  }
+  expect(table).toEqual({
+    IDLE: 'normal / normal',
+    WAITING: 'normal / normal',
+    CALL_INCOMING: 'normal / cancel', // the caller gives up before the answer
+    RING_INCOMING: 'normal / cancel',
+    ANSWERING: 'normal / cancel',
+    CALL_OUTGOING: 'cancel / normal', // the application gives up on its own dial
+    RING_OUTGOING: 'cancel / normal',
+    ANSWERED: 'normal / normal',
+    HOLDING: 'normal / normal',
+    ON_HOLD: 'normal / normal',
+    RECONNECTING: 'normal / normal',
+    TRANSFERRING: 'normal / normal',
+    TRANSFERRED: 'normal / normal',
+    ERROR: 'error / error',
+  });
+});
+
+test('the channel chart names the callbacks: answer for a dialled leg, transferAnswer and transferDisconnect for a transfer target', () => {
+  const named = (input: ChannelInput, events: ChannelEvent[]) =>
+    channelRun(input, [...events, { type: 'CLEAR', cause: 'normal', by: 'remote' }])
+      .filter((e) => e.type === 'leg.answered' || e.type === 'leg.ended')
+      .map((e) => `${e.type} ${'callback' in e ? String(e.callback) : ''}`);
+  const dial: ChannelEvent[] = [{ type: 'DIAL', secondsTimeout: null }, { type: 'NET.ANSWERED' }];
+  const offer: ChannelEvent[] = [{ type: 'WAIT' }, { type: 'NET.OFFER' }, { type: 'ANSWER' }, { type: 'NET.ACCEPTED' }];
+  expect(named({ direction: 'inbound', callId: 'c-1' }, offer)).toEqual(['leg.answered null', 'leg.ended disconnect']);
+  expect(named({ direction: 'outbound', callId: 'c-1' }, dial)).toEqual([
+    'leg.answered answer',
+    'leg.ended disconnect',
+  ]);
+  expect(named({ direction: 'outbound', callId: 'c-1', transferTarget: true }, dial)).toEqual([
+    'leg.answered transferAnswer',
+    'leg.ended transferDisconnect',
+  ]);
+});
+
+test('the channel chart says whether an end is an error, and writes its message (the one given, or a default)', () => {
+  const ended = (clear: Extract<ChannelEvent, { type: 'CLEAR' }>, before: ChannelEvent[] = []) =>
+    channelRun({ direction: 'outbound', callId: 'c-7' }, [
+      { type: 'DIAL', secondsTimeout: null },
+      ...before,
+      clear,
+    ]).find((e) => e.type === 'leg.ended');
+  for (const cause of END_CAUSES) {
+    const error = ERROR_CAUSES.has(toBandwidth(cause));
+    expect({ cause, ...ended({ type: 'CLEAR', cause, by: 'remote' }) }).toMatchObject({
+      cause,
+      error,
+      errorMessage: error ? `Call c-7 ended with cause ${cause}` : null,
+    });
+  }
+  expect(ended({ type: 'CLEAR', cause: 'busy', by: 'remote', errorMessage: '486 Busy Here' })).toMatchObject({
+    error: false,
+    errorMessage: '486 Busy Here',
+  });
+  const failed: ChannelEvent[] = [{ type: 'NET.ANSWERED' }, { type: 'NET.FAILURE', message: 'TLS reset' }];
+  expect(ended({ type: 'CLEAR', cause: 'error', by: 'local' }, failed)).toMatchObject({
+    error: true,
+    errorMessage: 'TLS reset',
+  });
+  // The chart's error causes are exactly those Bandwidth reports as an error.
+  expect([...ERROR_END_CAUSES].sort()).toEqual(END_CAUSES.filter((c) => ERROR_CAUSES.has(toBandwidth(c))).sort());
 });

@@ -97,6 +97,8 @@ interface ConsultRecord {
 interface AgentCallRecord {
   v: number;
   id: string;
+  /** Order of creation (a desk lists its calls in it). */
+  seq: number;
   connId: string;
   device: string;
   createdAt: number;
@@ -142,6 +144,9 @@ export class Durability {
   private readonly devices = new Set<AgentDevice>();
   private networkChanged = false;
   private readonly network: DataNetwork | null;
+  /** Agent calls in order of creation. */
+  private readonly order = new WeakMap<AgentCall, number>();
+  private nextSeq = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -152,7 +157,12 @@ export class Durability {
   }
 
   /** Follow a new actor: every change of its snapshot marks it. */
-  track(item: Tracked): void {
+  track(item: Tracked, seq?: number): void {
+    if (item instanceof AgentCall) {
+      const n = seq ?? this.nextSeq;
+      this.order.set(item, n);
+      this.nextSeq = Math.max(this.nextSeq, n + 1);
+    }
     this.mark(item);
     item.actor.subscribe(() => this.mark(item));
   }
@@ -205,12 +215,17 @@ export class Durability {
       put.set(`device:${device.phoneNumber}`, JSON.stringify(record));
     }
     if (this.networkChanged && this.network) put.set('network', JSON.stringify(this.network.config()));
+    this.clean();
+    if (put.size || del.length) this.store.write(put, del);
+  }
+
+  /** Forget what is marked (the restore marks everything it rebuilds, all of it as stored). */
+  clean(): void {
     this.legs.clear();
     this.transfers.clear();
     this.calls.clear();
     this.devices.clear();
     this.networkChanged = false;
-    if (put.size || del.length) this.store.write(put, del);
   }
 
   drained(): void {
@@ -277,6 +292,7 @@ export class Durability {
     return {
       v: VERSION,
       id: call.id,
+      seq: this.order.get(call) ?? 0,
       connId: call.connId,
       device: call.owner.phoneNumber,
       createdAt: call.createdAt,
@@ -324,6 +340,9 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
   const config = records.get('network') as SimulatedConfig | undefined;
   if (config && data) data.restoreConfig(config);
   const desk = engine.desk;
+  // Tracking starts now (each restored actor follows its changes); what the restore itself marks is dropped.
+  const durable = new Durability(engine, network, store);
+  engine.durable = durable;
   for (const record of of<DeviceRecord>('device:')) {
     const device = new AgentDevice(
       desk,
@@ -384,7 +403,7 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
 
   // Agent calls, on their devices.
   const calls = new Map<string, AgentCall>();
-  const callRecords = of<AgentCallRecord>('agentCall:');
+  const callRecords = of<AgentCallRecord>('agentCall:').sort((a, b) => a.seq - b.seq);
   for (const r of callRecords) {
     const device = desk.devices.get(r.device);
     const leg = r.leg === null ? undefined : engine.legs.get(r.leg);
@@ -412,6 +431,7 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
     calls.set(call.id, call);
     desk.calls.set(call.id, call);
     engine.inspection.created(call);
+    durable.track(call, r.seq);
     device.adopt(call);
     rearm.push(() => (rearmTimers(call.actor, engine.clock, r.timers), r.timers.length));
   }
@@ -433,6 +453,7 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
     runs.set(`transfer:${r.id}`, run);
     engine.transfers.add(run);
     engine.inspection.created(run);
+    durable.track(run);
     run.actor.start();
     rearm.push(() => (rearmTimers(run.actor, engine.clock, r.timers), r.timers.length));
   }
@@ -462,6 +483,7 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
     desk.consultSeq = Math.max(desk.consultSeq, Number(r.id.slice('consult:'.length)) || 0);
     engine.transfers.add(run);
     engine.inspection.created(run);
+    durable.track(run);
     run.start();
     rearm.push(() => (rearmTimers(run.actor, engine.clock, r.timers), r.timers.length));
   }
@@ -487,8 +509,7 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
     }
   }
 
-  const durable = new Durability(engine, network, store);
-  engine.durable = durable;
+  durable.clean();
   engine.supervisor.turns.hooks = durable;
   if (data) data.onConfigChange = () => engine.turn(() => durable.networkConfig());
   return { legs: legRecords.length, transfers: runs.size, agentCalls: calls.size, timers };

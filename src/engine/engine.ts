@@ -8,7 +8,7 @@
  * indications go straight to the leg.
  */
 import { State, type ClearedBy, type EndCause } from '../../machines/vocabulary';
-import type { ChannelEmitted, ChannelEvent } from '../../machines/channel';
+import { hangUpCause, type ChannelEmitted, type ChannelEvent } from '../../machines/channel';
 import { Channel, type ChannelHost, type TransferStart } from './channel';
 import type { EngineClock } from './clock';
 import { newCallId } from './ids';
@@ -165,11 +165,11 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
         break;
       case 'leg.answered':
         leg.answerTime = this.clock.now();
-        this.supervisor.answered(leg);
+        this.supervisor.answered(leg, event.callback);
         if (leg.transfer?.running && leg.transfer.target === leg) leg.transfer.targetAnswered();
         break;
       case 'leg.ended':
-        this.finish(leg, event.cause, event.by, event.errorMessage);
+        this.finish(leg, event);
         break;
       case 'leg.remoteEnd':
         this.remoteEnd(leg, event.cause, event.failure, event.errorMessage);
@@ -216,12 +216,13 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   /**
    * A leg went IDLE: record it, release it while it is still known (an indication the network sends from
    * inside `release` is taken, and ignored, by the ending leg), report it, and drop it (its actor stops
-   * after this event).
+   * after this event). The chart's event says which callback reports the end, and whether it is an error.
    */
-  private finish(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage: string | null): void {
+  private finish(leg: Leg, ended: Extract<ChannelEmitted, { type: 'leg.ended' }>): void {
+    const { cause, by } = ended;
     leg.endTime = this.clock.now();
     leg.endCause = cause;
-    if (errorMessage !== null) leg.errorMessage = errorMessage;
+    if (ended.errorMessage !== null) leg.errorMessage = ended.errorMessage;
     try {
       this.network.release(leg.callId, cause, by);
     } catch (error) {
@@ -230,14 +231,18 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     this.legs.delete(leg.callId);
     this.durable?.mark(leg);
     this.channels.get(leg)?.detach(leg);
-    this.supervisor.ended(leg);
+    this.supervisor.ended(leg, ended.callback, ended.error);
     leg.actor.stop();
   }
 
-  /** End a leg: through its transfer's chart while it is in one, else directly. */
-  private end(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage?: string): void {
-    if (leg.transfer?.running) leg.transfer.legCleared(leg, cause, by, errorMessage);
-    else leg.actor.send({ type: 'CLEAR', cause, by, errorMessage });
+  /**
+   * End a leg: through its transfer's chart while it is in one, else directly. A hang-up gives no cause
+   * (null): the leg's chart says which (its table of hang-up causes, read now).
+   */
+  private end(leg: Leg, cause: EndCause | null, by: ClearedBy, errorMessage?: string): void {
+    const why = cause ?? hangUpCause(leg.actor.getSnapshot(), by);
+    if (leg.transfer?.running) leg.transfer.legCleared(leg, why, by, errorMessage);
+    else leg.actor.send({ type: 'CLEAR', cause: why, by, errorMessage });
   }
 
   // ---- ChannelHost: what channels ask ----
@@ -271,7 +276,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   }
 
   hangUp(leg: Leg): void {
-    this.turn(() => this.end(leg, localHangupCause(leg), 'local'));
+    this.turn(() => this.end(leg, null, 'local'));
   }
 
   signal(leg: Leg, event: ChannelEvent): void {
@@ -377,7 +382,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   progress(callId: string, info?: { earlyMedia?: boolean }): void {
     this.toLeg(callId, (leg) => {
-      const ringing = stateOf(leg) === State.RING_OUTGOING;
+      const ringing = leg.state === State.RING_OUTGOING;
       const media = info?.earlyMedia === true && !leg.earlyMedia;
       // Once the far end has sent early media it is the media of the call until the answer.
       if (info?.earlyMedia === true) leg.earlyMedia = true;
@@ -471,7 +476,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     this.supervisor.turns.step(() => {
       if (!this.legs.has(leg.callId)) return;
       if (failure && !leg.transfer?.running) leg.actor.send({ type: 'NET.FAILURE', message: errorMessage ?? '' });
-      else this.end(leg, cause ?? remoteHangupCause(leg), 'remote', errorMessage);
+      else this.end(leg, cause, 'remote', errorMessage);
     });
   }
 
@@ -489,8 +494,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   close(): void {
     this.closed = true;
     this.turn(() => {
-      for (const leg of [...this.legs.values()])
-        if (this.legs.has(leg.callId)) this.end(leg, localHangupCause(leg), 'local');
+      for (const leg of [...this.legs.values()]) if (this.legs.has(leg.callId)) this.end(leg, null, 'local');
     });
   }
 }
@@ -500,22 +504,4 @@ const CONFIRMED: ReadonlySet<string> = new Set<ConfirmedCommand>(['dial', 'answe
 
 function commandFailure(name: string, result: { status: number; reason?: string }): Error {
   return new Error(`${name} failed with ${result.status}${result.reason ? ` ${result.reason}` : ''}`);
-}
-
-const stateOf = (leg: Leg): State => leg.state;
-
-/** The application hangs up: `cancel` before an outgoing leg is answered, `error` from ERROR. */
-function localHangupCause(leg: Leg): EndCause {
-  const state = stateOf(leg);
-  if (state === State.ERROR) return 'error';
-  if (state === State.CALL_OUTGOING || state === State.RING_OUTGOING) return 'cancel';
-  return 'normal';
-}
-
-/** The far end hangs up: `cancel` when a caller abandons an unanswered inbound leg, `error` from ERROR. */
-function remoteHangupCause(leg: Leg): EndCause {
-  const state = stateOf(leg);
-  if (state === State.ERROR) return 'error';
-  if (leg.answerTime === undefined && leg.direction === 'inbound') return 'cancel';
-  return 'normal';
 }

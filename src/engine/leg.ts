@@ -92,7 +92,7 @@ export class Leg implements LegFacts, Inspectable {
     this.startTime = spec.startTime;
     this.actor = createActor(channelMachine, {
       ...options,
-      input: { direction: spec.direction },
+      input: { direction: spec.direction, callId: spec.callId, transferTarget: spec.parent !== undefined },
       id: spec.callId,
       ...(spec.snapshot === undefined ? {} : { snapshot: spec.snapshot as Snapshot<unknown> }),
     });

@@ -1,19 +1,19 @@
 /**
  * The supervisor: watches legs and transfers and emits the callbacks of docs/behaviour.md §5 on the event bus,
- * on every exit path. It keeps the rules: one terminal event per leg (`disconnect`, or `transferDisconnect`
- * for a transfer leg), `transferComplete` only while the parent is up, and a listener that throws never
- * stops the engine or the other listeners.
+ * on every exit path. It keeps the rules: one terminal event per leg (the one the channel chart names:
+ * `disconnect`, or `transferDisconnect` for a transfer leg), `transferComplete` only while the parent is
+ * up, and a listener that throws never stops the engine or the other listeners.
  */
 import EventEmitter from 'eventemitter3';
 import type { BandwidthCallback } from './callbacks';
-import { CallbackBuilder, ERROR_CAUSES, defaultErrorMessage, type CallbackContext } from './callbacks';
-import { toBandwidth } from '../causes';
+import { CallbackBuilder, type CallbackContext } from './callbacks';
 import type { EngineClock } from './clock';
 import type { SwitchboardEvents, SwitchboardEventName, TransferEndedInfo } from './events';
 import { newErrorId } from './ids';
 import type { Leg } from './leg';
 import { Turns } from './turns';
 import type { State } from '../../machines/vocabulary';
+import type { AnswerCallback, EndCallback } from '../../machines/channel';
 
 type Listener = (...args: never[]) => void;
 
@@ -90,21 +90,23 @@ export class Supervisor {
     this.send(this.callbacks.initiate(leg, this.clock.now()));
   }
 
-  answered(leg: Leg): void {
+  /** The leg was answered: the callback the channel chart named, if any. */
+  answered(leg: Leg, callback: AnswerCallback | null): void {
     const now = this.clock.now();
-    if (leg.parent) this.send(this.callbacks.transferAnswer(leg, leg.parent, now), leg);
-    else if (leg.direction === 'outbound') this.send(this.callbacks.answer(leg, now));
+    if (callback === 'transferAnswer') this.send(this.callbacks.transferAnswer(leg, leg.parent as Leg, now), leg);
+    else if (callback === 'answer') this.send(this.callbacks.answer(leg, now));
   }
 
-  /** The leg has ended: its one terminal event, then the Catapult v1 hangup. */
-  ended(leg: Leg): void {
+  /**
+   * The leg has ended: the one terminal event the channel chart named, then the Catapult v1 hangup. An end in
+   * error (the chart has given its message) gets an error id.
+   */
+  ended(leg: Leg, callback: EndCallback, error: boolean): void {
     const now = this.clock.now();
-    if (ERROR_CAUSES.has(toBandwidth(leg.endCause ?? 'normal'))) {
-      leg.errorMessage ??= defaultErrorMessage(leg);
-      leg.errorId ??= newErrorId();
-    }
+    if (error) leg.errorId ??= newErrorId();
     this.terminalEvents++;
-    if (leg.parent) this.send(this.callbacks.transferDisconnect(leg, leg.parent, now), leg);
+    if (callback === 'transferDisconnect')
+      this.send(this.callbacks.transferDisconnect(leg, leg.parent as Leg, now), leg);
     else this.send(this.callbacks.disconnect(leg, now));
     const hangup = this.callbacks.catapultHangup(leg, now);
     this.turns.defer(() => this.bus.emit('hangup', hangup));

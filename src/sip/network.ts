@@ -294,6 +294,7 @@ export class SipNetwork implements Network {
     });
     dialog.on('modified', (sdp) => {
       if (leg.released || sdp === undefined) return;
+      leg.rtp?.retarget(leg.ourSdp, sdp); // a tone playing follows the far end to its new address
       let direction: string;
       try {
         direction = parseSdp(sdp).direction;
@@ -526,7 +527,7 @@ function checkPorts(ports: unknown): readonly [number, number] {
     ports[0] + (ports[0] % 2) < ports[1];
   if (!ok) {
     throw new TypeError(
-      `createSipNetwork(): media.ports must be [low, high] holding an even port and the one above, got ${JSON.stringify(ports)}`,
+      `createSipNetwork(): media.ports must be [low, high] (an even port and the next), got ${JSON.stringify(ports)}`,
     );
   }
   return ports as [number, number];

@@ -187,4 +187,4 @@ test(`ended calls are described until ${ENDED_CALLS_KEPT} more have ended; live 
   expect(((await s.request('GET', '/api/v2/simulator/calls')).body.calls as unknown[]).length).toBe(
     ENDED_CALLS_KEPT + 1,
   );
-});
+}, 30000); // about 400 HTTP requests: a few seconds on a loaded machine

@@ -12,10 +12,13 @@ import {
 } from '../../src';
 import { ManualNetwork } from '../support/manualNetwork';
 import { State } from '../../machines/vocabulary';
-import type { ChannelEvent } from '../../machines/channel';
+import { createActor, type AnyEventObject } from 'xstate';
+import { hangUpCause, type ChannelEmitted, type ChannelEvent, type ChannelInput } from '../../machines/channel';
+import { toBandwidth } from '../../src/causes';
+import type { BandwidthCallback } from '../../src/engine/callbacks';
 import type { Engine } from '../../src/engine/engine';
 import type { Leg } from '../../src/engine/leg';
-import { runModel, type Driver, type Probe } from './runner';
+import { pathsFor, runModel, type Driver, type Probe } from './runner';
 
 interface Ctx {
   sb: Switchboard<ManualNetwork>;
@@ -66,7 +69,7 @@ function report(name: string, coverage: Awaited<ReturnType<typeof runModel>>) {
 const channelDriver: Driver<Ctx> = {
   name: 'channel',
   machine: channelMachine,
-  input: { direction: 'inbound' },
+  input: { direction: 'inbound', callId: 'c-model' },
   // Whether an unhold (and a re-hold behind it) is pending is part of the state: hold, unhold and their
   // results depend on it.
   serialize: (snapshot) => {
@@ -249,4 +252,75 @@ test('channel statechart: every state and transition, driven through the engine'
 
 test('retrievable-transfer statechart: every state and transition, driven through the engine', async () => {
   report('retrievable-transfer', await runModel(transferDriver));
+});
+
+/**
+ * The chart alone says how a leg ends: replay a path on a bare actor of the chart, where a hang-up (the
+ * model's CLEAR) has the cause the chart's hang-up table gives at that moment, and take the `leg.ended` it
+ * emits (cause, whether it is an error, the message, the callback).
+ */
+function chartEnd(events: AnyEventObject[]): Extract<ChannelEmitted, { type: 'leg.ended' }> | undefined {
+  const actor = createActor(channelMachine, {
+    input: channelDriver.input as ChannelInput,
+    clock: new SimulatedClock(),
+  });
+  let ended: Extract<ChannelEmitted, { type: 'leg.ended' }> | undefined;
+  actor.on('leg.ended', (e) => (ended = e));
+  actor.start();
+  for (const event of events) {
+    const e = event as ChannelEvent;
+    if (e.type === 'CLEAR') actor.send({ ...e, cause: hangUpCause(actor.getSnapshot(), e.by) });
+    else actor.send(e);
+  }
+  actor.stop();
+  return ended;
+}
+
+test('every way the channel chart ends a leg: the engine ends it with the chart’s cause, callback and error', async () => {
+  const exits = new Map<string, AnyEventObject[]>();
+  for (const path of pathsFor(channelDriver)) {
+    const last = path.events.at(-1)?.type;
+    if (path.finalValue === State.IDLE && (last === 'CLEAR' || last === 'CALL_TIMEOUT'))
+      exits.set(JSON.stringify(path.events), path.events);
+  }
+  const seen = new Set<string>();
+  for (const events of exits.values()) {
+    const expected = chartEnd(events);
+    if (!expected) throw new Error(`the chart did not end on ${JSON.stringify(events)}`);
+    const ctx = engine({ inspect: () => undefined });
+    const callbacks: BandwidthCallback[] = [];
+    ctx.sb.on('callback', (p) => callbacks.push(p));
+    for (const event of events) {
+      await channelDriver.perform(ctx, event);
+      for (let i = 0; i < 8; i++) await Promise.resolve();
+    }
+    const callId = id(ctx.a);
+    const ends = callbacks.filter((c) => c.callId === callId && /isconnect$/.test(c.eventType));
+    const label = events.map((e) => e.type).join(' ');
+    const end = ends[0] as { eventType: string; cause: string; errorMessage?: string; errorId?: string };
+    expect({ label, count: ends.length, eventType: end.eventType, cause: end.cause }).toEqual({
+      label,
+      count: 1,
+      eventType: expected.callback,
+      cause: toBandwidth(expected.cause),
+    });
+    const message = expected.errorMessage?.replace('c-model', callId);
+    expect({ label, message: end.errorMessage, errorId: end.errorId !== undefined }).toEqual({
+      label,
+      message: expected.error ? message : undefined,
+      errorId: expected.error,
+    });
+    seen.add(`${expected.cause} by ${expected.by}`);
+    await channelDriver.teardown(ctx);
+  }
+  // Every row of the chart's hang-up table, both sides, and the dialled call's own timeout.
+  expect([...seen].sort()).toEqual([
+    'cancel by local',
+    'cancel by remote',
+    'error by local',
+    'error by remote',
+    'noAnswer by local',
+    'normal by local',
+    'normal by remote',
+  ]);
 });

@@ -10,16 +10,17 @@ import { RtpPortPool, RtpPortsExhausted } from '../../src/sip/media/ports';
 import { PCMA, PCMU, RtpToneSender } from '../../src/sip/media/rtpTone';
 import { TONES, toneNamed, toneOn, toneSamples } from '../../src/sip/media/tones';
 import { buildSdp, offerSdp } from '../../src/sip/sdp';
-import { concat, parseRtp, powerShare, type ParsedRtp } from '../support/rtp';
+import { concat, parseRtp, type ParsedRtp } from '../support/rtp';
+import { toneShare } from '../support/toneDetect';
 
 describe('tones', () => {
   test('RINGBACK is the US ringback: 440 + 480 Hz and nothing else', () => {
     const samples = toneSamples(TONES.RINGBACK, 0, 8000); // the first second (on)
-    const share440 = powerShare(samples, 440);
-    const share480 = powerShare(samples, 480);
+    const share440 = toneShare(samples, 440);
+    const share480 = toneShare(samples, 480);
     expect(share440).toBeGreaterThan(0.45);
     expect(share480).toBeGreaterThan(0.45);
-    for (const f of [350, 400, 425, 450, 620]) expect(powerShare(samples, f)).toBeLessThan(0.01);
+    for (const f of [350, 400, 425, 450, 620]) expect(toneShare(samples, f)).toBeLessThan(0.01);
   });
 
   test('RINGBACK cadence: 2 s on, 4 s off, exact in samples', () => {
@@ -40,8 +41,8 @@ describe('tones', () => {
 
   test('RINGBACK_UK is 400 + 450 Hz, 0.4 on, 0.2 off, 0.4 on, 2 off; RINGBACK_EU 425 Hz', () => {
     const uk = toneSamples(TONES.RINGBACK_UK, 0, 3200); // 0.4 s
-    expect(powerShare(uk, 400)).toBeGreaterThan(0.45);
-    expect(powerShare(uk, 450)).toBeGreaterThan(0.45);
+    expect(toneShare(uk, 400)).toBeGreaterThan(0.45);
+    expect(toneShare(uk, 450)).toBeGreaterThan(0.45);
     const on = (ms: number) => toneOn(TONES.RINGBACK_UK, ms);
     expect([on(399), on(400), on(599), on(600), on(999), on(1000), on(2999), on(3000)]).toEqual([
       true,
@@ -53,7 +54,7 @@ describe('tones', () => {
       false,
       true,
     ]);
-    expect(powerShare(toneSamples(TONES.RINGBACK_EU, 0, 8000), 425)).toBeGreaterThan(0.95);
+    expect(toneShare(toneSamples(TONES.RINGBACK_EU, 0, 8000), 425)).toBeGreaterThan(0.95);
     expect(toneOn(TONES.DIAL, 123456)).toBe(true);
   });
 
@@ -114,9 +115,9 @@ describe('RtpToneSender on the engine clock (SimulatedClock)', () => {
     expect(packets).toHaveLength(300);
     expect(packets.every((p) => p.payloadType === 8)).toBe(true);
     const on = concat(packets.slice(0, 100).map((p) => p.samples));
-    expect(powerShare(on, 440)).toBeGreaterThan(0.45);
-    expect(powerShare(on, 480)).toBeGreaterThan(0.45);
-    expect(powerShare(on, 620)).toBeLessThan(0.01);
+    expect(toneShare(on, 440)).toBeGreaterThan(0.45);
+    expect(toneShare(on, 480)).toBeGreaterThan(0.45);
+    expect(toneShare(on, 620)).toBeLessThan(0.01);
     // A-law has no exact zero: silence decodes to ±8.
     expect(packets.slice(100).every((p) => p.samples.every((v) => Math.abs(v) <= 8))).toBe(true);
   });
@@ -176,7 +177,20 @@ describe('rtpTarget: the far end address and the negotiated G.711 codec', () => 
     ['0 8', 0],
     ['18 8 101', 8],
   ])('far end %s → payload type %i', (payloads, pt) => {
-    expect(rtpTarget(ours, theirs(payloads))).toEqual({ address: '10.0.0.9', port: 4000, payloadType: pt });
+    expect(rtpTarget(ours, theirs(payloads))).toEqual({
+      address: '10.0.0.9',
+      port: 4000,
+      payloadType: pt,
+      receives: true,
+    });
+  });
+  test.each([
+    ['sendrecv', true],
+    ['recvonly', true],
+    ['sendonly', false],
+    ['inactive', false],
+  ])('a=%s: the far end takes media: %s', (direction, receives) => {
+    expect(rtpTarget(ours, theirs('8') + `a=${direction}\r\n`).receives).toBe(receives);
   });
   test('no common codec is a clear error', () => {
     expect(() => rtpTarget(ours, theirs('18 9'))).toThrow('No common G.711 codec: we offer 0 8 101, the far end 18 9');
@@ -216,7 +230,7 @@ describe('LegMedia: a leg port, its socket and tone', () => {
     const pool = new RtpPortPool(40000, 49999);
     const far = await listener();
     const media = new LegMedia(pool, '127.0.0.1', pool.allocate(), clock);
-    media.play('RINGBACK', { address: '127.0.0.1', port: far.port, payloadType: PCMU });
+    media.play('RINGBACK', { address: '127.0.0.1', port: far.port, payloadType: PCMU, receives: true });
     sim.increment(40);
     const seen = await far.got(3);
     expect(seen.map((s) => [s.from, s.rtp.payloadType])).toEqual([
@@ -228,7 +242,42 @@ describe('LegMedia: a leg port, its socket and tone', () => {
     media.close();
     media.close();
     expect([media.tone, pool.used, clock.pendingTimers]).toEqual([null, 0, 0]);
-    expect(() => media.play('BEEP', { address: '127.0.0.1', port: far.port, payloadType: PCMU })).toThrow(/BEEP/);
+    expect(() =>
+      media.play('BEEP', { address: '127.0.0.1', port: far.port, payloadType: PCMU, receives: true }),
+    ).toThrow(/BEEP/);
+  });
+
+  test('retarget: nothing sent while held; a new codec: a new stream to the new port; no G.711: kept', async () => {
+    const sim = new SimulatedClock();
+    const clock = new EngineClock(sim);
+    const pool = new RtpPortPool(40000, 49999);
+    const one = await listener();
+    const two = await listener();
+    const sdp = (port: number, pt: number) =>
+      `v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP ${pt}\r\n`;
+    const ours = buildSdp(offerSdp({ address: '127.0.0.1', port: 40000 }));
+    const media = new LegMedia(pool, '127.0.0.1', pool.allocate(), clock);
+    media.retarget(ours, sdp(two.port, 8)); // no tone: nothing to move
+    media.play('RINGBACK', rtpTarget(ours, sdp(one.port, 0)));
+    media.retarget(ours, sdp(two.port, 18)); // no common codec: stays
+    sim.increment(20);
+    const before = await one.got(2);
+    media.retarget(ours, sdp(one.port, 0) + 'a=inactive\r\n'); // the far end holds: nothing is sent
+    sim.increment(100);
+    expect(media.packetsSent).toBe(2);
+    media.retarget(ours, sdp(two.port, 8));
+    sim.increment(20);
+    const after = await two.got(2);
+    expect(before.map((p) => [p.rtp.payloadType, p.rtp.marker])).toEqual([
+      [0, true],
+      [0, false],
+    ]);
+    expect(after.map((p) => [p.rtp.payloadType, p.rtp.marker])).toEqual([
+      [8, true],
+      [8, false],
+    ]);
+    expect(after[0].rtp.ssrc).not.toBe(before[0].rtp.ssrc);
+    media.close();
   });
 
   test('a port another process holds: the tone is sent from a free port of the host instead', async () => {
@@ -242,7 +291,7 @@ describe('LegMedia: a leg port, its socket and tone', () => {
     const far = await listener();
     const errors: Error[] = [];
     const media = new LegMedia(pool, '127.0.0.1', port, clock, (e) => errors.push(e));
-    media.play('RINGBACK_UK', { address: '127.0.0.1', port: far.port, payloadType: PCMA });
+    media.play('RINGBACK_UK', { address: '127.0.0.1', port: far.port, payloadType: PCMA, receives: true });
     // The bind fails and is retried on a free port; packets sent meanwhile are lost: play on until one arrives.
     const arrived = far.got(1);
     let first: { from: number; rtp: ParsedRtp } | undefined;

@@ -137,3 +137,80 @@ test('an agent call with user data comes back with the same view and capabilitie
   expect(notified).toEqual(['Held']);
   expect(() => second.sb.agent({ phoneNumber: '5005' })).toThrow(/exists already/);
 });
+
+test('a consult restored while its target rings: the same pair on the desk; it completes after the restart', async () => {
+  const first = await node(0);
+  const agent = first.sb.agent({ phoneNumber: '5005', consultTimeout: 20 });
+  first.sb.network.addEndpoint('5001', { outcome: 'answer', ringFor: 4 });
+  const { farEnd } = first.sb.network.placeCall({ from: '+1500', to: '5005' });
+  const c1 = agent.calls()[0].id;
+  await agent.operation(c1, { operationName: 'Answer' });
+  const consult = { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } };
+  expect(await agent.operation(c1, consult)).toEqual({ statusCode: 0 });
+  first.clock.increment(2_000);
+  const before = agent.calls();
+  expect(before.map((c) => [c.state, c.callType])).toEqual([
+    ['Held', 'Inbound'],
+    ['Dialing', 'Consult'],
+  ]);
+  await first.store.close();
+
+  const second = await node(2_000);
+  expect(second.sb.restored).toMatchObject({ legs: 2, transfers: 1, agentCalls: 2 });
+  const agent2 = second.sb.agent({ phoneNumber: '5005' });
+  expect(agent2.calls()).toEqual(before);
+  second.clock.increment(2_000); // the target answers at its original time (4 s)
+  const c2 = agent2.calls()[1].id;
+  expect(agent2.calls().map((c) => c.state)).toEqual(['Held', 'Established']);
+  expect(await agent2.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
+  expect(agent2.calls()).toEqual([]);
+  expect(second.callbacks.map((c) => c.eventType)).toEqual(['transferAnswer']);
+  second.sb.network.farEnd(second.callbacks[0].callId).hangUp(); // caller and target talked; the target hangs up
+  expect(second.callbacks.map((c) => [c.eventType, c.callId])).toEqual([
+    ['transferAnswer', second.callbacks[0].callId],
+    ['transferDisconnect', second.callbacks[0].callId],
+    ['transferComplete', farEnd.callId],
+    ['disconnect', farEnd.callId],
+  ]); // as without a restart (test/consultPaths.test.ts)
+  expect(second.sb.stats()).toMatchObject({ legs: 0, transfers: 0, agentCalls: 0, timers: 0 });
+});
+
+test('a consult that times out after the restart does so at its original deadline', async () => {
+  const first = await node(0);
+  const agent = first.sb.agent({ phoneNumber: '5005', consultTimeout: 10 });
+  first.sb.network.addEndpoint('5001', { outcome: 'noAnswer' });
+  first.sb.network.placeCall({ from: '+1500', to: '5005' });
+  const c1 = agent.calls()[0].id;
+  await agent.operation(c1, { operationName: 'Answer' });
+  await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } });
+  first.clock.increment(6_000);
+  await first.store.close();
+
+  const second = await node(6_000);
+  expect(second.sb.clock.pending().map((r) => [r.target.kind, r.deadline])).toEqual([['consult', 10_000]]);
+  const agent2 = second.sb.agent({ phoneNumber: '5005' });
+  second.clock.increment(3_999);
+  expect(agent2.calls().map((c) => c.state)).toEqual(['Held', 'Dialing']);
+  second.clock.increment(1);
+  expect(agent2.calls().map((c) => c.state)).toEqual(['Held']);
+  expect(second.callbacks.map((c) => [c.eventType, 'cause' in c ? c.cause : null, c.eventTime])).toEqual([
+    ['transferDisconnect', 'timeout', new Date(10_000).toISOString()],
+    ['transferComplete', 'timeout', new Date(10_000).toISOString()],
+  ]);
+});
+
+test('a record of another version is refused, and nothing is restored', async () => {
+  const s = await store();
+  await s.close();
+  await redis()
+    .client()
+    .hset(s.keys.state, 'leg:c-x', JSON.stringify({ v: 99 }));
+  const again = await store();
+  expect(() => createSwitchboard({ clock: new SimulatedClock(), store: again })).toThrow(
+    'stored engine state: record leg:c-x has version 99, expected 1',
+  );
+  const unstarted = createRedisStore({ url: redis().url, nodeId: 'node-2' });
+  expect(() => createSwitchboard({ store: unstarted })).toThrow(
+    'start() the Redis store before creating a switchboard with it',
+  );
+});

@@ -1,9 +1,9 @@
 /**
  * The media of one SIP leg: its RTP port from the pool (the port our SDP names), the UDP socket on it (bound the
  * first time a tone plays, so legs that never play one hold no socket), and the tone sender playing to the far
- * end's address and payload type from the SDP. If another process holds the port, the tone is sent from a free
- * port of the same host instead (the far end still gets it; symmetric RTP aside). `close` stops the tone, closes
- * the socket and returns the port.
+ * end's address and payload type from the SDP (not sent while that SDP takes no media: sendonly, inactive). If
+ * another process holds the port, the tone is sent from a free port of the same host instead (the far end still
+ * gets it; symmetric RTP aside). `close` stops the tone, closes the socket and returns the port.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -18,6 +18,8 @@ export interface RtpTarget {
   address: string;
   port: number;
   payloadType: typeof PCMU | typeof PCMA;
+  /** Whether the far end takes media (its SDP is sendrecv or recvonly); a tone to one that does not is not sent. */
+  receives: boolean;
 }
 
 /**
@@ -31,7 +33,8 @@ export function rtpTarget(ourSdp: string, remoteSdp: string): RtpTarget {
   if (payloadType !== PCMU && payloadType !== PCMA) {
     throw new Error(`No common G.711 codec: we offer ${ours.join(' ')}, the far end ${remote.payloads.join(' ')}`);
   }
-  return { address: remote.address, port: remote.port, payloadType };
+  const receives = remote.direction === 'sendrecv' || remote.direction === 'recvonly';
+  return { address: remote.address, port: remote.port, payloadType, receives };
 }
 
 export class LegMedia {
@@ -70,6 +73,20 @@ export class LegMedia {
     this.sender.start();
   }
 
+  /** The far end's SDP changed (its re-INVITE): a tone playing goes on to the new address and codec. */
+  retarget(ourSdp: string, remoteSdp: string): void {
+    const tone = this.tone;
+    if (tone === null || !this.target) return;
+    let target: RtpTarget;
+    try {
+      target = rtpTarget(ourSdp, remoteSdp);
+    } catch {
+      return; // no usable media in the new SDP: the tone goes on where it went
+    }
+    if (target.payloadType !== this.target.payloadType) this.play(tone, target);
+    else this.target = target;
+  }
+
   stop(): void {
     this.sender?.stop();
     this.sender = undefined;
@@ -88,7 +105,7 @@ export class LegMedia {
 
   private send(packet: Buffer): void {
     const { socket, target } = this;
-    if (!socket || !target) return;
+    if (!socket || !target?.receives) return; // the far end holds the leg: the tone runs on, unsent
     this.packetsSent++;
     // While the socket is still binding, Node queues the packet until it is bound.
     socket.send(packet, target.port, target.address, (e) => {

@@ -1,7 +1,8 @@
 /**
  * The RTP port pool of a SIP network: the even ports of the `media.ports` range (RFC 3550: RTP even, RTCP the
  * odd one above, both in the range), one per live leg, handed out round-robin and returned when the leg ends.
- * When every port is in use, `allocate` throws `RtpPortsExhausted` (the leg that wanted one fails; nothing else changes).
+ * When every port is in use, `allocate` throws `RtpPortsExhausted` (the leg that wanted one fails; nothing else
+ * changes).
  */
 
 export class RtpPortsExhausted extends Error {
