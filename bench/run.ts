@@ -16,6 +16,9 @@
  *   watching (no observer on any actor: the default path, the same code as the transfer figure).
  * - store: row 1a with the Redis store vs in memory, Redis commands per call, and recovery of 10,000 live calls
  *   after a SIGKILL with nothing lost (bench/store.ts; starts a redis-server of its own).
+ * - sip: SIPp calls through Switchboard over real SIP vs Kamailio as a stateful proxy and a bare B2BUA on the
+ *   same SIP stack (highest calls/s with 0 failed calls), row 1a over SIP, call-setup times, RSS per held call
+ *   (bench/sip/run.ts); targets: ratios ≥ 0.5 and ≥ 0.8.
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -24,6 +27,7 @@ import { SimulatedClock } from '../src';
 import { httpBench, webhookBench } from './http';
 import { storeBench } from './store';
 import { median } from './stats';
+import { sipBench } from './sip/run';
 import { InspectorHub } from '../src/inspect/hub';
 import {
   baselineLifecycle,
@@ -257,6 +261,7 @@ const GROUPS: Record<string, () => Promise<Record<string, number>> | Record<stri
   http,
   webhooks,
   store: () => storeBench(log),
+  sip: () => sipBench(log),
 };
 
 /** The groups to run: all of them, or those named by `--only a,b` (an unknown name is an error). */
