@@ -14,6 +14,8 @@
  * - webhooks: deliveries/s to a local keep-alive receiver vs a plain request loop.
  * - inspection: row-1a lifecycles/s while the live inspector records every step and callback, vs nobody
  *   watching (no observer on any actor: the default path, the same code as the transfer figure).
+ * - store: row 1a with the Redis store vs in memory, Redis commands per call, and recovery of 10,000 live calls
+ *   after a SIGKILL with nothing lost (bench/store.ts; starts a redis-server of its own).
  * - sip: SIPp calls through Switchboard over real SIP vs Kamailio as a stateful proxy and a bare B2BUA on the
  *   same SIP stack (highest calls/s with 0 failed calls), row 1a over SIP, call-setup times, RSS per held call
  *   (bench/sip/run.ts); targets: ratios ≥ 0.5 and ≥ 0.8.
@@ -23,6 +25,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedClock } from '../src';
 import { httpBench, webhookBench } from './http';
+import { storeBench } from './store';
 import { median } from './stats';
 import { sipBench } from './sip/run';
 import { InspectorHub } from '../src/inspect/hub';
@@ -257,6 +260,7 @@ const GROUPS: Record<string, () => Promise<Record<string, number>> | Record<stri
   timers,
   http,
   webhooks,
+  store: () => storeBench(log),
   sip: () => sipBench(log),
 };
 

@@ -48,6 +48,8 @@ export interface RedisStore extends StateStore {
   start(): Promise<void>;
   /** MULTI batches sent so far, and the commands in them. */
   readonly sent: { batches: number; commands: number };
+  /** Resolves once every batch sent so far has been answered by Redis (the store benchmark waits for it). */
+  settled(): Promise<void>;
   /** The node's webhook outbox (for the deliverer). */
   outbox(): Outbox;
   /** Called if the lease is lost (another process took this node id after a renewal failed for a lease length). */
@@ -128,6 +130,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     flush: () => batch.flush(),
     written: () => batch.written(),
     sent: batch.sent,
+    settled: () => batch.settled(),
     outbox: () => outbox,
     onLeaseLost: (listener) => void lostListeners.push(listener),
     onError: (listener) => void errorListeners.push(listener),

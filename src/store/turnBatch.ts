@@ -1,13 +1,15 @@
 /**
- * One MULTI per engine turn: the turn's state changes (HSET/HDEL on the node's state hash) and the outbox
+ * One atomic write per engine turn: the turn's state changes (HSET/HDEL on the node's state hash) and the outbox
  * appends (XADD) of the callbacks that turn emitted, sent together once the turn's deliveries have been handed
- * over. Redis applies a MULTI all or nothing, so a callback is never in the outbox without the state that
- * produced it, nor that state without its callbacks. Between `write` (the turn ended) and `flush` (its deliveries
- * were handed over) an append joins the batch; outside that window (recovery, a call from outside any turn) it
- * goes alone. Nothing leaves the process until `exec`, so a callback is never attempted before its turn is stored.
- * `written()` resolves once the turns ended so far are confirmed (an agent operation's reply waits for it).
+ * over: a MULTI when there are several commands, the command alone when there is one (a single command is atomic
+ * by itself; most turns change records and remove none, and emit no callback). Redis applies either all or
+ * nothing, so a callback is never in the outbox without the state that produced it, nor that state without its
+ * callbacks. Between `write` (the turn ended) and `flush` (its deliveries were handed over) an append joins the
+ * batch; outside that window (recovery, a call from outside any turn) it goes alone. Nothing leaves the process
+ * until the batch is answered, so a callback is never attempted before its turn is stored. `written()` resolves
+ * once the turns ended so far are confirmed (an agent operation's reply waits for it).
  */
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 interface Waiting {
   index: number;
@@ -15,17 +17,22 @@ interface Waiting {
   reject: (error: Error) => void;
 }
 
+type Command = { name: 'hset' | 'hdel' | 'xadd'; args: string[] };
+type Replies = Array<[Error | null, unknown]> | null;
+
 export class TurnBatch {
-  private multi: ChainableCommander | null = null;
-  private commands = 0;
+  private commands: Command[] = [];
   private waiting: Waiting[] = [];
   private open = false;
   /** Waiting for the batch being built (or the next flush) to be confirmed. */
   private confirming: Array<(error: Error | null) => void> = [];
-  /** How the last batch sent ended (null: confirmed); never rejects. */
-  private last: Promise<Error | null> = Promise.resolve(null);
-  /** Batches sent, and their commands (for tests and the store benchmark). */
+  /** Batches sent, and their commands (MULTI and EXEC not counted; for tests and the store benchmark). */
   readonly sent = { batches: 0, commands: 0 };
+  /**
+   * How the last batch sent ended (null: confirmed); never rejects. One connection answers in order, so every
+   * earlier batch has been answered too.
+   */
+  private last: Promise<Error | null> = Promise.resolve(null);
 
   constructor(
     private readonly redis: Redis,
@@ -36,16 +43,8 @@ export class TurnBatch {
   /** A turn's changed records and removed keys. */
   write(put: ReadonlyMap<string, string>, del: readonly string[]): void {
     this.open = true;
-    if (put.size === 0 && del.length === 0) return;
-    const multi = this.begin();
-    if (put.size) {
-      multi.hset(this.stateKey, ...[...put].flat());
-      this.commands++;
-    }
-    if (del.length) {
-      multi.hdel(this.stateKey, ...del);
-      this.commands++;
-    }
+    if (put.size) this.commands.push({ name: 'hset', args: [this.stateKey, ...[...put].flat()] });
+    if (del.length) this.commands.push({ name: 'hdel', args: [this.stateKey, ...del] });
   }
 
   /** XADD in the current turn's batch if one is open, else at once; resolves to the entry id. */
@@ -56,9 +55,10 @@ export class TurnBatch {
         return ref;
       });
     }
-    const multi = this.begin();
-    multi.xadd(key, '*', ...fields);
-    return new Promise<string>((resolve, reject) => this.waiting.push({ index: this.commands++, resolve, reject }));
+    this.commands.push({ name: 'xadd', args: [key, '*', ...fields] });
+    return new Promise<string>((resolve, reject) =>
+      this.waiting.push({ index: this.commands.length - 1, resolve, reject }),
+    );
   }
 
   /**
@@ -67,7 +67,9 @@ export class TurnBatch {
    */
   written(): Promise<void> {
     const outcome =
-      this.open || this.multi ? new Promise<Error | null>((resolve) => this.confirming.push(resolve)) : this.last;
+      this.open || this.commands.length
+        ? new Promise<Error | null>((resolve) => this.confirming.push(resolve))
+        : this.last;
     return outcome.then((error) => {
       if (error) throw error;
     });
@@ -76,20 +78,19 @@ export class TurnBatch {
   /** The turn's deliveries have been handed over: send the batch. */
   flush(): void {
     this.open = false;
-    const multi = this.multi;
+    const commands = this.commands;
     const confirming = this.confirming;
     this.confirming = [];
-    if (!multi) {
+    if (commands.length === 0) {
       if (confirming.length) void this.last.then((error) => confirming.forEach((c) => c(error)));
       return;
     }
     const waiting = this.waiting;
     this.sent.batches++;
-    this.sent.commands += this.commands;
-    this.multi = null;
+    this.sent.commands += commands.length;
+    this.commands = [];
     this.waiting = [];
-    this.commands = 0;
-    this.last = multi.exec().then(
+    this.last = this.send(commands).then(
       (results) => {
         for (const w of waiting) {
           const [error, ref] = results?.[w.index] ?? [new Error('the MULTI was discarded'), null];
@@ -109,8 +110,18 @@ export class TurnBatch {
     if (confirming.length) void this.last.then((error) => confirming.forEach((c) => c(error)));
   }
 
-  private begin(): ChainableCommander {
-    this.multi ??= this.redis.multi();
-    return this.multi;
+  private send(commands: Command[]): Promise<Replies> {
+    if (commands.length === 1) {
+      const [{ name, args }] = commands;
+      return this.redis.call(name, ...args).then((reply): Replies => [[null, reply]]);
+    }
+    const multi = this.redis.multi();
+    for (const { name, args } of commands) multi.call(name, ...args);
+    return multi.exec();
+  }
+
+  /** Resolves once every batch sent so far has been answered by Redis (or failed). */
+  settled(): Promise<void> {
+    return this.last.then(() => undefined);
   }
 }

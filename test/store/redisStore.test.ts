@@ -110,3 +110,16 @@ test('Redis not reachable: start fails saying where, and nothing keeps reconnect
     new RegExp(`^cannot connect to Redis at redis://\\*\\*\\*@127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
   );
 });
+
+test('settled() resolves once Redis has answered every batch sent so far: the records are there', async () => {
+  const s = store({ url: redis().url, nodeId: 'settle-1' });
+  await s.start();
+  await s.settled(); // nothing sent yet
+  s.write(new Map([['leg:a', '{"v":1}']]), []);
+  s.flush();
+  s.write(new Map([['leg:b', '{"v":1}']]), ['leg:a']);
+  s.flush();
+  await s.settled();
+  expect(s.sent).toEqual({ batches: 2, commands: 3 });
+  expect(await client.hgetall('switchboard:node:settle-1:state')).toEqual({ 'leg:b': '{"v":1}' });
+});
