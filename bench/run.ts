@@ -14,6 +14,9 @@
  * - webhooks: deliveries/s to a local keep-alive receiver vs a plain request loop.
  * - inspection: row-1a lifecycles/s while the live inspector records every step and callback, vs nobody
  *   watching (no observer on any actor: the default path, the same code as the transfer figure).
+ * - sip: SIPp calls through Switchboard over real SIP vs Kamailio as a stateful proxy and a bare B2BUA on the
+ *   same SIP stack (highest calls/s with 0 failed calls), row 1a over SIP, call-setup times, RSS per held call
+ *   (bench/sip/run.ts); targets: ratios ≥ 0.5 and ≥ 0.8.
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -21,6 +24,7 @@ import { join } from 'node:path';
 import { SimulatedClock } from '../src';
 import { httpBench, webhookBench } from './http';
 import { median } from './stats';
+import { sipBench } from './sip/run';
 import { InspectorHub } from '../src/inspect/hub';
 import {
   baselineLifecycle,
@@ -253,6 +257,7 @@ const GROUPS: Record<string, () => Promise<Record<string, number>> | Record<stri
   timers,
   http,
   webhooks,
+  sip: () => sipBench(log),
 };
 
 /** The groups to run: all of them, or those named by `--only a,b` (an unknown name is an error). */

@@ -6,10 +6,11 @@
  * perform them: the call's `capabilities` are exactly the operations `snapshot.can()` accepts, so they cannot
  * drift from the chart. An accepted operation's transition emits its effect (commands for the call's leg or
  * its consult, in order): the chart decides what an operation does as well as whether it is allowed. The
- * chart keeps the call's attached user data (emitting `dataChanged`), its part in a two-step transfer
- * (`role`) and what it knows of that consult (`consult`: target answered, the call the agent talks to),
- * which shape its capabilities. Pure: no I/O, no clock. Dialing, Established and Held are grouped (`live`,
- * and `unheld` inside it) only to share their operations; a call's Genesys state is its active leaf.
+ * chart keeps the call's attached user data (emitting `dataChanged`), its part in a two-step transfer or a
+ * conference (`role`) and what it knows of that consult (`consult`: target answered, the call the agent talks
+ * to, whether it is a conference consult), which shape its capabilities. Pure: no I/O, no clock. Dialing,
+ * Established and Held are grouped (`live`, and `unheld` inside it) only to share their operations; a call's
+ * Genesys state is its active leaf.
  */
 import { setup, assign, emit, not, type StateValue } from 'xstate';
 import { activeLeaf } from './stateValue';
@@ -19,8 +20,11 @@ export type AgentCallState = (typeof AGENT_CALL_STATES)[number];
 
 export type CallType = 'Inbound' | 'Outbound' | 'Internal' | 'Consult';
 
-/** A call's part in a two-step transfer: none, the call being transferred, or the consult call. */
-export type ConsultRole = 'none' | 'parent' | 'consult';
+/**
+ * A call's part in a two-step transfer or a conference: none, the call being transferred (or conferenced), the
+ * consult call, or the conference call (the caller's call once CompleteConference has joined the target).
+ */
+export type ConsultRole = 'none' | 'parent' | 'consult' | 'conference';
 
 /**
  * Every operation the agent desk knows. Capabilities are listed in this order, a merge of Genesys's lists
@@ -42,6 +46,9 @@ export const OPERATIONS = [
   'DeleteUserDataPair',
   'InitiateTransfer',
   'Answer',
+  // Not in the seed's lists (which show no consult of a conference, nor a conference call): GWS's names.
+  'CompleteConference',
+  'DeleteFromConference',
 ] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
@@ -56,10 +63,18 @@ type PlainOperation = Exclude<
   | 'DeleteUserDataPair'
   | 'InitiateTransfer'
   | 'SingleStepTransfer'
+  | 'InitiateConference'
+  | 'SingleStepConference'
+  | 'DeleteFromConference'
 >;
 
-/** The conference operations: not built yet, so no state accepts them (and no call lists them). */
-export const CONFERENCE_OPERATIONS: readonly OperationName[] = ['SingleStepConference', 'InitiateConference'];
+/** The conference operations (docs/conference.md). */
+export const CONFERENCE_OPERATIONS: readonly OperationName[] = [
+  'SingleStepConference',
+  'InitiateConference',
+  'CompleteConference',
+  'DeleteFromConference',
+];
 
 /**
  * What a call of a consult pair knows of its consult: whether the target has answered, and whether this is
@@ -68,6 +83,8 @@ export const CONFERENCE_OPERATIONS: readonly OperationName[] = ['SingleStepConfe
 export interface ConsultView {
   targetAnswered: boolean;
   talking: boolean;
+  /** A conference consult (InitiateConference): CompleteConference joins the target instead of leaving. */
+  conference: boolean;
 }
 
 export interface AgentCallInput {
@@ -92,7 +109,12 @@ export type AgentCallEvent =
   | { type: 'AttachUserData'; userData: UserData }
   | { type: 'DeleteUserData' }
   | { type: 'DeleteUserDataPair'; key: string }
-  | { type: 'InitiateTransfer' | 'SingleStepTransfer'; destination?: string }
+  | {
+      type: 'InitiateTransfer' | 'SingleStepTransfer' | 'InitiateConference' | 'SingleStepConference';
+      destination?: string;
+    }
+  /** Remove a participant (the target) from the conference call. */
+  | { type: 'DeleteFromConference'; participant?: string }
   | { [K in PlainOperation]: { type: K } }[PlainOperation]
   /** The call's leg was answered, or reconnected after hold. */
   | { type: 'LEG.CONNECTED' }
@@ -105,7 +127,7 @@ export type AgentCallEvent =
   | ({ type: 'CONSULT' } & ConsultView);
 
 /** What the consult run is asked to do (consultTransfer.ts's events). */
-export type ConsultCommand = 'cancel' | 'complete' | 'swap' | 'abandon';
+export type ConsultCommand = 'cancel' | 'complete' | 'swap' | 'abandon' | 'conference' | 'leave' | 'remove';
 
 export type AgentCallEmitted =
   /** The call's attached user data changed (state changes are seen in the snapshot). */
@@ -116,9 +138,12 @@ export type AgentCallEmitted =
   | { type: 'holdLeg' }
   | { type: 'retrieveLeg' }
   | { type: 'sendDtmf' }
-  /** Start a two-step (or, `blind`, single-step) transfer of this call. */
-  | { type: 'startTransfer'; destination: string; blind: boolean }
+  /** Start a two-step (or, `blind`, single-step) transfer, or (`conference`) conference, of this call. */
+  | { type: 'startTransfer'; destination: string; blind: boolean; conference: boolean }
   | { type: 'consult'; command: ConsultCommand };
+
+/** A pair's view before anything has happened: the target not answered, the agent not talking to this call. */
+const NO_CONSULT: ConsultView = { targetAnswered: false, talking: false, conference: false };
 
 // The groups of states that share operations. They are no Genesys state of their own: a call's state is its
 // one active leaf (`agentCallState`).
@@ -144,6 +169,10 @@ export const agentCallMachine = setup({
     targetAnswered: ({ context }) => context.consult?.targetAnswered === true,
     /** The call of the pair the agent is talking to. */
     talking: ({ context }) => context.consult?.talking === true,
+    /** In a conference consult whose target has answered: CompleteConference joins the three. */
+    conferenceReady: ({ context }) => context.consult?.conference === true && context.consult.targetAnswered,
+    /** The conference call (the caller's, once the target has joined). */
+    isConference: ({ context }) => context.role === 'conference',
   },
   actions: {
     dataChanged: emit({ type: 'dataChanged' } as const),
@@ -153,10 +182,11 @@ export const agentCallMachine = setup({
       command: params.command,
     })),
     /** Start a transfer of this call to the operation's destination. */
-    startTransfer: emit(({ event }, params: { blind: boolean }) => ({
+    startTransfer: emit(({ event }, params: { blind: boolean; conference?: boolean }) => ({
       type: 'startTransfer' as const,
       destination: (event as { destination?: string }).destination ?? '',
       blind: params.blind,
+      conference: params.conference ?? false,
     })),
   },
 }).createMachine({
@@ -165,7 +195,7 @@ export const agentCallMachine = setup({
     start: input.start,
     callType: input.callType,
     role: input.role ?? 'none',
-    consult: input.role && input.role !== 'none' ? (input.consult ?? { targetAnswered: false, talking: false }) : null,
+    consult: input.role && input.role !== 'none' ? (input.consult ?? NO_CONSULT) : null,
     userData: {},
   }),
   initial: 'offered',
@@ -200,13 +230,20 @@ export const agentCallMachine = setup({
       actions: assign({
         role: ({ event }) => event.role,
         callType: ({ event }) => event.callType,
+        // The conference call has no consult pair any more: none of a pair's operations (swap, complete).
         consult: ({ context, event }) =>
-          event.role === 'none' ? null : (context.consult ?? { targetAnswered: false, talking: false }),
+          event.role === 'none' ? null : event.role === 'conference' ? NO_CONSULT : (context.consult ?? NO_CONSULT),
       }),
     },
     CONSULT: {
       guard: 'inConsult',
-      actions: assign({ consult: ({ event }) => ({ targetAnswered: event.targetAnswered, talking: event.talking }) }),
+      actions: assign({
+        consult: ({ event }) => ({
+          targetAnswered: event.targetAnswered,
+          talking: event.talking,
+          conference: event.conference,
+        }),
+      }),
     },
   },
   states: {
@@ -227,6 +264,8 @@ export const agentCallMachine = setup({
         // Hanging up the consult call cancels the consult.
         Hangup: [
           { guard: 'isConsultCall', actions: { type: 'toConsult', params: { command: 'cancel' } } },
+          // The agent leaves a conference: the caller and the target stay connected (the conference completes).
+          { guard: 'isConference', actions: { type: 'toConsult', params: { command: 'leave' } } },
           { actions: emit({ type: 'hangUpLeg' } as const) },
         ],
       },
@@ -259,6 +298,22 @@ export const agentCallMachine = setup({
                   guard: not('inConsult'),
                   actions: { type: 'startTransfer', params: { blind: false } },
                 },
+                SingleStepConference: {
+                  guard: not('inConsult'),
+                  actions: { type: 'startTransfer', params: { blind: true, conference: true } },
+                },
+                InitiateConference: {
+                  guard: not('inConsult'),
+                  actions: { type: 'startTransfer', params: { blind: false, conference: true } },
+                },
+                CompleteConference: {
+                  guard: 'conferenceReady',
+                  actions: { type: 'toConsult', params: { command: 'conference' } },
+                },
+                DeleteFromConference: {
+                  guard: 'isConference',
+                  actions: { type: 'toConsult', params: { command: 'remove' } },
+                },
                 // The call of the pair the agent talks to: to the other call, and back.
                 SwapCalls: { guard: 'talking', actions: { type: 'toConsult', params: { command: 'swap' } } },
                 CompleteTransfer: {
@@ -284,6 +339,10 @@ export const agentCallMachine = setup({
               guard: 'targetAnswered',
               actions: { type: 'toConsult', params: { command: 'complete' } },
             },
+            CompleteConference: {
+              guard: 'conferenceReady',
+              actions: { type: 'toConsult', params: { command: 'conference' } },
+            },
             // The held caller while a consult runs: the consult is cancelled first, then the new transfer starts.
             SingleStepTransfer: [
               { guard: not('inConsult'), actions: { type: 'startTransfer', params: { blind: true } } },
@@ -302,6 +361,33 @@ export const agentCallMachine = setup({
                 actions: [
                   { type: 'toConsult', params: { command: 'cancel' } },
                   { type: 'startTransfer', params: { blind: false } },
+                ],
+              },
+            ],
+            // The same for a conference of the held call (a consult that runs is cancelled first).
+            SingleStepConference: [
+              {
+                guard: not('inConsult'),
+                actions: { type: 'startTransfer', params: { blind: true, conference: true } },
+              },
+              {
+                guard: 'isParent',
+                actions: [
+                  { type: 'toConsult', params: { command: 'cancel' } },
+                  { type: 'startTransfer', params: { blind: true, conference: true } },
+                ],
+              },
+            ],
+            InitiateConference: [
+              {
+                guard: not('inConsult'),
+                actions: { type: 'startTransfer', params: { blind: false, conference: true } },
+              },
+              {
+                guard: 'isParent',
+                actions: [
+                  { type: 'toConsult', params: { command: 'cancel' } },
+                  { type: 'startTransfer', params: { blind: false, conference: true } },
                 ],
               },
             ],

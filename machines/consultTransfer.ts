@@ -7,8 +7,14 @@
  * chart answers with commands in the order they must happen. The consult timeout (default 30 s) is an XState
  * delay on the engine's clock, armed while the target has not answered; `null` arms none.
  * docs/consult-transfer.md has the table of paths, notifications and callbacks.
+ *
+ * A conference (`conference`): InitiateConference is a consult with the same exit paths, whose
+ * CompleteConference (`CONFERENCE`) joins the target to the caller's call instead of leaving;
+ * SingleStepConference (also `blind`) adds the target without a consult (`conference.adding`). In a
+ * conference (`conference.joined`) the agent may remove the target (`REMOVE`) or leave (`LEAVE`: the caller and
+ * the target stay connected, as after a completed transfer).
  */
-import { setup, assign, emit, enqueueActions, cancel } from 'xstate';
+import { setup, assign, emit, enqueueActions, cancel, stateIn } from 'xstate';
 import {
   TransferCause,
   transferCauseForTargetEnd,
@@ -22,11 +28,14 @@ export interface ConsultTransferInput {
   secondsTimeout: number | null;
   /** A single-step transfer: the agent leaves at once, the caller is connected when the target answers. */
   blind: boolean;
+  /** A conference (InitiateConference; with `blind`, SingleStepConference). */
+  conference?: boolean;
 }
 
 export interface ConsultTransferContext {
   secondsTimeout: number | null;
   blind: boolean;
+  conference: boolean;
   transferCause: TransferCause;
   targetCause: EndCause | null;
   targetErrorMessage: string | null;
@@ -51,6 +60,12 @@ export type ConsultTransferEvent =
   | { type: 'SWAP' }
   /** The agent retrieves the caller before the target answered: the consult is abandoned. */
   | { type: 'ABANDON' }
+  /** CompleteConference: the target joins the caller's call, the agent stays. */
+  | { type: 'CONFERENCE' }
+  /** DeleteFromConference of the target. */
+  | { type: 'REMOVE' }
+  /** The agent hangs up the conference call: the caller and the target stay connected. */
+  | { type: 'LEAVE' }
   | { type: 'TIMEOUT' };
 
 export type ConsultTransferEmitted =
@@ -65,6 +80,10 @@ export type ConsultTransferEmitted =
   | { type: 'releaseAgentCalls' }
   /** The consult call carries on as an ordinary call of the agent's (its parent has gone). */
   | { type: 'detachTarget' }
+  /** The agent leaves the consult call only (CompleteConference): it is Released on the desk, its leg goes on. */
+  | { type: 'releaseConsultCall' }
+  /** The target has joined the caller's call: it is the conference call now (participants updated). */
+  | { type: 'conferenceJoined' }
   | { type: 'clearTarget'; cause: EndCause; by: ClearedBy; errorMessage?: string }
   | { type: 'clearParent'; cause: EndCause; by: ClearedBy }
   /** Send transferComplete to the parent now (it is still up). */
@@ -82,6 +101,8 @@ export const consultTransferMachine = setup({
   },
   guards: {
     isBlind: ({ context }) => context.blind,
+    isConference: ({ context }) => context.conference,
+    addsToConference: ({ context }) => context.blind && context.conference,
     consultActive: ({ context }) => context.active === 'consult',
     parentActive: ({ context }) => context.active === 'parent',
   },
@@ -142,6 +163,7 @@ export const consultTransferMachine = setup({
   context: ({ input }) => ({
     secondsTimeout: input.secondsTimeout,
     blind: input.blind,
+    conference: input.conference ?? false,
     transferCause: TransferCause.NONE,
     targetCause: null,
     targetErrorMessage: null,
@@ -151,7 +173,78 @@ export const consultTransferMachine = setup({
   initial: 'starting',
   states: {
     starting: {
-      always: [{ guard: 'isBlind', target: 'completed' }, { target: 'consulting' }],
+      always: [
+        { guard: 'addsToConference', target: 'conference' },
+        { guard: 'isBlind', target: 'completed' },
+        { target: 'consulting' },
+      ],
+    },
+    /**
+     * A conference: SingleStepConference dials the target while the agent stays with the caller (`adding`, no
+     * consult call); once it answers, or once CompleteConference has joined a consult's target, the caller, the
+     * agent and the target are in one call (the caller's, C1; `joined`).
+     */
+    conference: {
+      initial: 'adding',
+      on: {
+        // The target leaves: a failure to add it, or (joined) the caller's call goes on with the agent.
+        'TARGET.CLEARED': {
+          target: 'ended',
+          actions: [
+            'recordTarget',
+            enqueueActions(({ check, enqueue, event }) =>
+              enqueue.assign({
+                transferCause: check(stateIn('#consultTransfer.conference.joined'))
+                  ? TransferCause.NORMAL
+                  : transferCauseForTargetEnd(event.cause),
+              }),
+            ),
+            'clearTargetAsReported',
+          ],
+        },
+        // The caller hangs up: the target is cancelled (adding) or released (joined): the conference ends.
+        'PARENT.CLEARED': {
+          target: 'ended',
+          actions: enqueueActions(({ check, enqueue }) => {
+            const joined = check(stateIn('#consultTransfer.conference.joined'));
+            enqueue.assign({ transferCause: joined ? TransferCause.NORMAL : TransferCause.HANGUP });
+            enqueue({ type: 'callerLeft', params: { targetCause: joined ? 'normal' : 'cancel' } });
+          }),
+        },
+      },
+      states: {
+        adding: {
+          entry: ['armTimer', emit({ type: 'dialTarget' } as const)],
+          exit: 'cancelTimer',
+          on: {
+            'TARGET.ANSWERED': 'joined',
+            TIMEOUT: {
+              target: '#consultTransfer.ended',
+              actions: [
+                assign({ transferCause: TransferCause.TIMEOUT, targetCause: 'timeout' }),
+                emit({ type: 'clearTarget', cause: 'timeout', by: 'local' } as const),
+              ],
+            },
+          },
+        },
+        joined: {
+          entry: emit({ type: 'conferenceJoined' } as const),
+          on: {
+            REMOVE: {
+              target: '#consultTransfer.ended',
+              actions: [
+                assign({ transferCause: TransferCause.NORMAL, targetCause: 'normal' }),
+                emit({ type: 'clearTarget', cause: 'normal', by: 'local' } as const),
+              ],
+            },
+            // The agent leaves: the caller and the target stay connected, as after a completed transfer.
+            LEAVE: {
+              target: '#consultTransfer.completed.bridged',
+              actions: emit({ type: 'releaseAgentCalls' } as const),
+            },
+          },
+        },
+      },
     },
     /** The agent talks to the target (or waits for it) while the caller is held. */
     consulting: {
@@ -223,6 +316,17 @@ export const consultTransferMachine = setup({
               target: '#consultTransfer.completed.bridged',
               actions: { type: 'leaveAndReconnect', params: { targetAnswered: true } },
             },
+            // CompleteConference: the agent leaves the consult call only; whichever call was held is reconnected.
+            CONFERENCE: {
+              guard: 'isConference',
+              target: '#consultTransfer.conference.joined',
+              actions: [
+                emit({ type: 'releaseConsultCall' } as const),
+                enqueueActions(({ context, enqueue }) =>
+                  enqueue.emit(context.active === 'consult' ? { type: 'retrieveParent' } : { type: 'retrieveTarget' }),
+                ),
+              ],
+            },
             CANCEL: { target: '#consultTransfer.ended', actions: 'cancelConsult' },
             'TARGET.CLEARED': {
               target: '#consultTransfer.ended',
@@ -265,7 +369,7 @@ export const consultTransferMachine = setup({
       entry: [
         assign({ transferCause: TransferCause.NORMAL }),
         enqueueActions(({ context, enqueue }) => {
-          if (context.blind) {
+          if (context.blind && !context.conference) {
             enqueue.emit({ type: 'releaseAgentCalls' });
             enqueue.emit({ type: 'retrieveParent' }); // a single-step transfer of a held call
             enqueue.emit({ type: 'dialTarget' });
@@ -277,7 +381,7 @@ export const consultTransferMachine = setup({
         awaitingTarget: {
           // A consult completed while dialling keeps the timer it armed; a single-step transfer arms one now.
           entry: enqueueActions(({ context, enqueue }) => {
-            if (context.blind) enqueue({ type: 'armTimer' });
+            if (context.blind && !context.conference) enqueue({ type: 'armTimer' });
           }),
           on: {
             'TARGET.ANSWERED': 'bridged',

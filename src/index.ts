@@ -10,9 +10,16 @@ export {
   type SwitchboardOptions,
   type SwitchboardOptionsWithNetwork,
   type SwitchboardStats,
+  type ConferenceInfo,
 } from './engine/switchboard';
 export type { StateStore, RestoreSummary } from './engine/durable';
-export { Channel, type CallOptions, type TransferOptions, type RejectOptions } from './engine/channel';
+export {
+  Channel,
+  type CallOptions,
+  type TransferOptions,
+  type ConferenceRoomOptions,
+  type RejectOptions,
+} from './engine/channel';
 export { HangupError, CallChannelError } from './engine/errors';
 export { TonePlayer, DEFAULT_RINGBACK_TONE } from './engine/tonePlayer';
 export type { SwitchboardEvents, SwitchboardEventName, LegStateChange } from './engine/events';
@@ -26,6 +33,13 @@ export type {
   TransferDisconnectCallback,
   CatapultHangupEvent,
 } from './engine/callbacks';
+export type {
+  ConferenceCallback,
+  ConferenceCreatedCallback,
+  ConferenceMemberJoinCallback,
+  ConferenceMemberExitCallback,
+  ConferenceCompletedCallback,
+} from './engine/conferenceCallbacks';
 export type { Network, NetworkIndications, Destination } from './engine/network';
 export { createSipNetwork, SipNetwork, type SipNetworkOptions, type SipMedia } from './sip/network';
 export { type SipLimits } from './sip/limits';
@@ -64,6 +78,7 @@ export { channelMachine } from '../machines/channel';
 export { agentCallMachine } from '../machines/agentCall';
 export { consultTransferMachine } from '../machines/consultTransfer';
 export { retrievableTransferMachine } from '../machines/retrievableTransfer';
+export { conferenceMachine } from '../machines/conference';
 export type {
   SwitchboardInspection,
   MachineStep,

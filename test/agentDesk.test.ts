@@ -114,15 +114,17 @@ test('errors 1, 2, 5, 6 with clear messages; a refused operation changes nothing
     statusCode: 1,
     statusMessage: "Invalid parameter 'digits': DTMF digits only (0-9, *, #, A-D)",
   });
-  // Conference operations are not built yet: not listed, and refused like any operation not listed.
-  expect(answered.capabilities).not.toContain('SingleStepConference');
-  expect(
-    await agent.operation(answered.id, { operationName: 'SingleStepConference', destination: { phoneNumber: '5001' } }),
-  ).toEqual({
+  // A conference operation needs its destination; one that is not listed is refused like any other.
+  expect(await agent.operation(answered.id, { operationName: 'SingleStepConference' })).toEqual({
+    statusCode: 1,
+    statusMessage: "Missing parameter 'destination.phoneNumber'",
+  });
+  expect(await agent.operation(answered.id, { operationName: 'DeleteFromConference', participant: '5001' })).toEqual({
     statusCode: 2,
     statusMessage:
-      'SingleStepConference is not valid for a call in state Established (capabilities: UpdateUserData, DeleteUserData, Hangup, ' +
-      'SendDtmf, Hold, AttachUserData, SingleStepTransfer, DeleteUserDataPair, InitiateTransfer)',
+      'DeleteFromConference is not valid for a call in state Established (capabilities: UpdateUserData, ' +
+      'SingleStepConference, DeleteUserData, Hangup, SendDtmf, Hold, AttachUserData, SingleStepTransfer, ' +
+      'InitiateConference, DeleteUserDataPair, InitiateTransfer)',
   });
   expect(await agent.operation(answered.id, { operationName: 'CompleteTransfer' })).toMatchObject({ statusCode: 2 });
   expect(await agent.operation(answered.id, { operationName: 'Retrieve' })).toMatchObject({ statusCode: 2 });

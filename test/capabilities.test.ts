@@ -39,6 +39,8 @@ function body(operationName: string): Record<string, unknown> {
     case 'InitiateConference':
     case 'SingleStepConference':
       return { operationName, destination: { phoneNumber: '5001' } };
+    case 'DeleteFromConference':
+      return { operationName, participant: '5001' };
     case 'SendDtmf':
       return { operationName, digits: '1' };
     case 'AttachUserData':
@@ -213,10 +215,18 @@ async function walk(root: 'inbound' | 'dialled', maxDepth: number) {
 }
 
 test('capabilities == accepted operations in every reachable configuration of an inbound call, its consults and transfers', async () => {
-  const { configurations, mismatches } = await walk('inbound', 8);
+  const { configurations, mismatches, operations } = await walk('inbound', 8);
   console.log(`capabilities: ${configurations} configurations of an inbound call`);
   expect(configurations).toBeGreaterThan(40);
   expect(mismatches).toEqual([]);
+  // Conferences are among them: a conference consult completed, and the conference call's own operations.
+  for (const accepted of [
+    'Consult Established: CompleteConference',
+    'Internal Held: CompleteConference',
+    'Internal Established: DeleteFromConference',
+    'Internal Established: SingleStepConference',
+  ])
+    expect(operations).toContain(accepted);
 }, 120_000);
 
 test('capabilities == accepted operations for a call the agent dials', async () => {

@@ -123,6 +123,7 @@ describe('diagram', () => {
       'retrievable-transfer',
       'agent-call',
       'consult-transfer',
+      'conference',
     ]);
     expect(out).toMatch(/retrievable-transfer\s+a retrievable transfer/);
   });
@@ -154,7 +155,7 @@ describe('diagram', () => {
     expect(await run('diagram', 'phone')).toMatchObject({
       code: 2,
       err: expect.stringMatching(
-        /unknown machine 'phone' \(machines: channel, retrievable-transfer, agent-call, consult-transfer\)/,
+        /unknown machine 'phone' \(machines: channel, retrievable-transfer, agent-call, consult-transfer, conference\)/,
       ),
     });
     expect(await run('diagram', 'channel', '--format', 'png')).toMatchObject({
@@ -185,7 +186,9 @@ describe('diagram', () => {
     expect((await run('diagram', '--docs', dir)).code).toBe(0);
     for (const name of [
       'diagrams.md',
-      ...['channel', 'retrievable-transfer', 'agent-call', 'consult-transfer'].map((m) => `diagrams/${m}.svg`),
+      ...['channel', 'retrievable-transfer', 'agent-call', 'consult-transfer', 'conference'].map(
+        (m) => `diagrams/${m}.svg`,
+      ),
     ]) {
       expect([name, readFileSync(join(__dirname, '..', 'docs', name), 'utf8')]).toEqual([
         name,

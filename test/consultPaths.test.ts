@@ -263,8 +263,11 @@ test('SwapCalls there and back: C2 Held + C1 Established, then C1 Held + C2 Esta
   expect(await d.op(d.c1, { operationName: 'SwapCalls' })).toEqual(ok);
   // The held caller once the target has answered: the Held list, with SwapCalls and CompleteTransfer.
   expect(d.agent.calls().find((c) => c.id === d.c1)?.capabilities).toEqual([
-    ...held.slice(0, 7),
+    'UpdateUserData',
+    'SingleStepConference',
+    ...held.slice(1, 7),
     'SingleStepTransfer',
+    'InitiateConference',
     'DeleteUserDataPair',
     'InitiateTransfer',
   ]);
@@ -345,8 +348,9 @@ test('CompleteTransfer on the held C1 is refused (and not listed) while C2 still
   expect(await d.op(d.c1, { operationName: 'CompleteTransfer' })).toEqual({
     statusCode: 2,
     statusMessage:
-      'CompleteTransfer is not valid for a call in state Held (capabilities: UpdateUserData, DeleteUserData, Hangup, Retrieve, ' +
-      'AttachUserData, SingleStepTransfer, DeleteUserDataPair, InitiateTransfer)',
+      'CompleteTransfer is not valid for a call in state Held (capabilities: UpdateUserData, SingleStepConference, ' +
+      'DeleteUserData, Hangup, Retrieve, AttachUserData, SingleStepTransfer, InitiateConference, DeleteUserDataPair, ' +
+      'InitiateTransfer)',
   });
   expect(d.notes.length).toBe(notes);
   expect(d.events()).toEqual([]);

@@ -40,7 +40,8 @@ describe.each(MACHINES.map((m) => [m.name, m.machine] as const))('%s', (_name, m
   const chart = chartOf(machine);
 
   test('the reference is not empty (the checks below check something)', () => {
-    expect(ref.states.length).toBeGreaterThan(3);
+    // The smallest chart (a conference room) has three states and four transitions.
+    expect(ref.states.length).toBeGreaterThanOrEqual(3);
     expect(ref.edges.length).toBeGreaterThan(3);
   });
 

@@ -19,7 +19,7 @@ Print a statechart's diagram, list the machines, or write the docs' diagrams.
 Options:
   --format F      mermaid (default), dot, scxml or svg (rendered offline by Graphviz WASM)
   --out FILE      write the diagram to FILE instead of standard output
-  --list          list the machines: channel, retrievable-transfer, agent-call, consult-transfer
+  --list          list the machines: channel, retrievable-transfer, agent-call, consult-transfer, conference
   --docs DIR      write DIR/diagrams.md and DIR/diagrams/*.svg (what docs/ holds)
   -h, --help      show this help`;
 

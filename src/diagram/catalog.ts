@@ -4,6 +4,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { agentCallMachine } from '../../machines/agentCall';
 import { channelMachine } from '../../machines/channel';
+import { conferenceMachine } from '../../machines/conference';
 import { consultTransferMachine } from '../../machines/consultTransfer';
 import { retrievableTransferMachine } from '../../machines/retrievableTransfer';
 import type { MachineName } from '../engine/inspection';
@@ -35,6 +36,11 @@ export const MACHINES: readonly CatalogEntry[] = [
     name: 'consult-transfer',
     summary: 'a two-step (consult) or single-step transfer on an agent desk (docs/behaviour.md §4)',
     machine: consultTransferMachine,
+  },
+  {
+    name: 'conference',
+    summary: 'a conference room: members join and leave, it completes when the last one has left (docs/conference.md)',
+    machine: conferenceMachine,
   },
 ];
 

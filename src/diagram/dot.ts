@@ -49,7 +49,7 @@ export function chartToDot(chart: Chart): string {
 
   const lines = [
     `digraph ${q(chart.id)} {`,
-    `  graph [label=${q(chart.id)}, labelloc=t, fontname="Helvetica,Arial,sans-serif", fontsize=16, compound=true, nodesep=0.35, ranksep=0.45];`,
+    `  graph [label=${q(chart.id)}, labelloc=t, fontname="Helvetica,Arial,sans-serif", fontsize=16, compound=true, nodesep=0.1, ranksep=0.45];`,
     `  node [shape=box, style="rounded,filled", fillcolor="#ffffff", color="#444444", fontname="Helvetica,Arial,sans-serif", fontsize=12];`,
     `  edge [fontname="Helvetica,Arial,sans-serif", fontsize=10, color="#555555"];`,
   ];

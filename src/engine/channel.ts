@@ -39,6 +39,11 @@ export interface TransferOptions {
   transferDisconnectUrl?: string;
 }
 
+export interface ConferenceRoomOptions extends TransferOptions {
+  /** Talker and listener (true, the default), or listener only. */
+  talkerAndListener?: boolean;
+}
+
 export interface RejectOptions {
   /** Aculab cause name. Default `REJECTED`. */
   cause?: Cause | `${Cause}`;
@@ -55,6 +60,8 @@ export interface TransferStart {
   player: TonePlayer;
   tone: string;
   urls?: CallbackUrls;
+  /** A transfer into a conference room: the caller becomes a member when the room's leg answers. */
+  room?: { name: string; talker: boolean };
 }
 
 export interface ChannelHost {
@@ -226,6 +233,20 @@ export class Channel {
     return this.#transfer('retrievableTransfer', other, { kind: 'address', to }, options);
   }
 
+  /**
+   * Retrievable transfer into conference room `room` (created for its first member, ended when the last one
+   * leaves): `other` gets the leg to the room, and this call is a member while that leg is up. Preconditions,
+   * outcomes and `transferCause()` are those of `retrievableTransfer`; `retrieveTransferredCall()` takes the
+   * call out of the room.
+   */
+  async transferToConferenceRoom(other: Channel, room: string, options: ConferenceRoomOptions = {}): Promise<State> {
+    const talker = options.talkerAndListener ?? true;
+    if (typeof talker !== 'boolean') {
+      throw new TypeError(`transferToConferenceRoom(): talkerAndListener must be a boolean, got ${String(talker)}`);
+    }
+    return this.#transfer('transferToConferenceRoom', other, { kind: 'room', to: room }, options, talker);
+  }
+
   /** Release the transfer target and reconnect this call; resolves ANSWERED. */
   async retrieveTransferredCall(): Promise<State> {
     const leg = this.#require('retrieveTransferredCall', [State.TRANSFERRED]);
@@ -296,7 +317,13 @@ export class Channel {
 
   // ---- helpers ----
 
-  async #transfer(method: string, other: Channel, destination: Destination, options: TransferOptions): Promise<State> {
+  async #transfer(
+    method: string,
+    other: Channel,
+    destination: Destination,
+    options: TransferOptions,
+    talker = true,
+  ): Promise<State> {
     const leg = this.#require(method, [State.ANSWERED]);
     if (!(other instanceof Channel) || !this.host.owns(other)) {
       throw new CallChannelError(`${method}(): 'other' must be a channel of this switchboard`);
@@ -308,7 +335,7 @@ export class Channel {
     if (!this.#tonePlayer) {
       throw new CallChannelError(`${method}(): this channel has no tone player; call createTonePlayer() first`);
     }
-    requireAddress(method, destination.kind === 'service' ? 'serviceName' : 'to', destination.to);
+    requireAddress(method, ARGUMENT[destination.kind], destination.to);
     const secondsTimeout = timeoutOption(method, options.secondsTimeout, 120);
     const tone = options.ringbackTone ?? DEFAULT_RINGBACK_TONE;
     if (typeof tone !== 'string' || tone === '') {
@@ -333,6 +360,7 @@ export class Channel {
       player: this.#tonePlayer,
       tone,
       urls: Object.keys(urls).length ? urls : undefined,
+      ...(destination.kind === 'room' ? { room: { name: destination.to, talker } } : {}),
     });
     return this.#until((s) => s !== State.TRANSFERRING);
   }
@@ -370,6 +398,9 @@ export class Channel {
     waiter.resolve(state);
   }
 }
+
+/** The argument that names a transfer's destination, for errors. */
+const ARGUMENT: Record<Destination['kind'], string> = { address: 'to', service: 'serviceName', room: 'room' };
 
 const unholdPending = (leg: Leg): boolean => leg.actor.getSnapshot().context.unholdPending;
 

@@ -19,6 +19,7 @@ import type { Supervisor } from './supervisor';
 import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
 import { AgentDesk } from './agent/desk';
 import { Inspection, type Inspectable, type LiveCall } from './inspection';
+import { Conferences } from './conference';
 import type { Durability } from './durable';
 
 /** What the agent desk uses of the engine. */
@@ -43,6 +44,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   /** The agent desk: devices by DN, live agent calls by id. */
   readonly desk: AgentDesk = new AgentDesk(this);
   readonly transfers = new Set<LegTransfer>();
+  /** Live conference rooms, by name. */
+  readonly conferences: Conferences;
   private readonly channels = new WeakMap<Leg, Channel>();
   private readonly ownChannels = new WeakSet<Channel>();
   closed = false;
@@ -79,6 +82,12 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       },
     });
     clock.setTurnRunner((fn) => this.turn(fn));
+    this.conferences = new Conferences({
+      actorOptions: this.actorOptions,
+      conferenceEvent: (payload) => supervisor.conferenceEvent(payload),
+      created: (room) => this.inspection.created(room),
+      now: () => clock.now(),
+    });
   }
 
   /** Run an entry into the engine as a turn: callbacks are delivered when the outermost turn ends. */
@@ -97,6 +106,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     yield* this.legs.values();
     yield* this.transfers;
     yield* this.desk.calls.values();
+    yield* this.conferences.live();
   }
 
   owns(channel: Channel): boolean {
@@ -308,6 +318,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
         this,
         this.actorOptions,
       );
+      if (options.room) this.conferences.attach(run, options.room);
       this.transfers.add(run);
       this.inspection.created(run);
       this.durable?.track(run);
@@ -323,8 +334,13 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   // ---- TransferHost ----
 
+  /** Every command a transfer, a consult or the desk gives a leg comes in here. */
+  sendToLeg(leg: Leg, event: ChannelEvent): void {
+    leg.actor.send(event);
+  }
+
   dialTarget(target: Leg): void {
-    target.actor.send({ type: 'DIAL', secondsTimeout: null });
+    this.sendToLeg(target, { type: 'DIAL', secondsTimeout: null });
   }
 
   transferCompleted(parent: Leg, target: Leg): void {

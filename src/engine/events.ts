@@ -13,11 +13,19 @@ import type {
   TransferDisconnectCallback,
 } from './callbacks';
 import type { Channel } from './channel';
+import type {
+  ConferenceCallback,
+  ConferenceCompletedCallback,
+  ConferenceCreatedCallback,
+  ConferenceMemberExitCallback,
+  ConferenceMemberJoinCallback,
+} from './conferenceCallbacks';
 import type { EndCause, State, TransferCause } from '../../machines/vocabulary';
 
 /** A transfer has ended (all its legs are settled): its kind, legs and TransferCause. */
 export interface TransferEndedInfo {
-  kind: 'retrievable' | 'consult' | 'blind';
+  /** `conference`: an agent desk's conference (InitiateConference or SingleStepConference). */
+  kind: 'retrievable' | 'consult' | 'blind' | 'conference';
   parentCallId: string;
   /** The target (consult) leg; null when the transfer ended before dialling one. */
   targetCallId: string | null;
@@ -54,6 +62,12 @@ export interface SwitchboardEvents {
   transferDisconnect: (payload: TransferDisconnectCallback) => void;
   /** Every Bandwidth-format callback above, in emission order, with the URLs the call asked for (if any). */
   callback: (payload: BandwidthCallback, meta: CallbackMeta) => void;
+  conferenceCreated: (payload: ConferenceCreatedCallback) => void;
+  conferenceMemberJoin: (payload: ConferenceMemberJoinCallback) => void;
+  conferenceMemberExit: (payload: ConferenceMemberExitCallback) => void;
+  conferenceCompleted: (payload: ConferenceCompletedCallback) => void;
+  /** Every conference callback above, in emission order (the call callbacks' stream is `callback`). */
+  conferenceCallback: (payload: ConferenceCallback) => void;
   /** Catapult v1 form of every leg's end. */
   hangup: (payload: CatapultHangupEvent) => void;
   /** An inbound call reached the application (channel in CALL_INCOMING). */

@@ -9,6 +9,8 @@ export const newCallId = (): string => `c-${nanoid()}`;
 export const newErrorId = (): string => nanoid();
 /** Retrievable-transfer id (`t-` + nanoid), the key its timers are addressed by. */
 export const newTransferId = (): string => `t-${nanoid()}`;
+/** Conference id (`conf-` + nanoid), Bandwidth's `conferenceId`. */
+export const newConferenceId = (): string => `conf-${nanoid()}`;
 
 /** Agent-call id (also its `callUuid`), like `011DJV5JI898NB2L04000VTAES000005`. */
 export const newAgentCallId: () => string = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUV', 32);

@@ -10,7 +10,7 @@ import type { AnyActorRef, EventObject, InspectionEvent, StateValue, Subscriptio
 import type { EngineClock } from './clock';
 
 /** The engine's statecharts, by the names the diagram command uses. */
-export type MachineName = 'channel' | 'retrievable-transfer' | 'consult-transfer' | 'agent-call';
+export type MachineName = 'channel' | 'retrievable-transfer' | 'consult-transfer' | 'agent-call' | 'conference';
 
 export type ActorStatus = 'active' | 'done' | 'error' | 'stopped';
 

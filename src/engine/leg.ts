@@ -4,7 +4,7 @@
  * the moment it goes IDLE.
  */
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot, type StateValue } from 'xstate';
-import { channelMachine, channelState } from '../../machines/channel';
+import { channelMachine, channelState, type ChannelEvent } from '../../machines/channel';
 import { State, type Direction, type EndCause } from '../../machines/vocabulary';
 import type { LegFacts } from './callbacks';
 import type { EngineClock } from './clock';
@@ -28,6 +28,14 @@ export interface LegTransfer extends Inspectable {
   targetAnswered(): void;
   /** A leg of this transfer entered `state` (reported after the leg's agent call has seen it). */
   legState(leg: Leg, state: State): void;
+}
+
+/**
+ * The one path into a leg's statechart for everything that is not the engine itself (transfers, consults, the
+ * agent desk): the engine owns it, so every command to a leg passes through one place.
+ */
+export interface LegCommands {
+  sendToLeg(leg: Leg, event: ChannelEvent): void;
 }
 
 /** Options every root actor of the engine is created with. */

@@ -34,9 +34,9 @@
 import type { EndCause } from '../../machines/vocabulary';
 import type { EngineClock } from './clock';
 
-/** Where an outgoing leg goes: a number/address, or the name of an inbound service. */
+/** Where an outgoing leg goes: a number/address, the name of an inbound service, or a conference room's name. */
 export interface Destination {
-  kind: 'address' | 'service';
+  kind: 'address' | 'service' | 'room';
   to: string;
 }
 

@@ -6,6 +6,7 @@
  */
 import EventEmitter from 'eventemitter3';
 import type { BandwidthCallback } from './callbacks';
+import type { ConferenceCallback } from './conferenceCallbacks';
 import { CallbackBuilder, type CallbackContext } from './callbacks';
 import type { EngineClock } from './clock';
 import type { SwitchboardEvents, SwitchboardEventName, TransferEndedInfo } from './events';
@@ -114,6 +115,14 @@ export class Supervisor {
 
   transferCompleted(parent: Leg, target: Leg): void {
     this.send(this.callbacks.transferComplete(parent, target, this.clock.now()), target);
+  }
+
+  /** A conference room's callback (created, a member joined or left, completed). */
+  conferenceEvent(payload: ConferenceCallback): void {
+    this.turns.defer(() => {
+      this.bus.emit(payload.eventType, payload as never);
+      this.bus.emit('conferenceCallback', payload);
+    });
   }
 
   transferEnded(info: TransferEndedInfo): void {

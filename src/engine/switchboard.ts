@@ -51,6 +51,13 @@ export interface SwitchboardStats {
   terminalEvents: number;
 }
 
+/** A live conference room: its Bandwidth `conferenceId`, its name and its members in the order they joined. */
+export interface ConferenceInfo {
+  conferenceId: string;
+  name: string;
+  members: Array<{ callId: string; talker: boolean }>;
+}
+
 export interface Switchboard<N extends Network = SimulatedNetwork> {
   /** The network that drives calls: the simulated one unless another was given. */
   readonly network: N;
@@ -71,6 +78,8 @@ export interface Switchboard<N extends Network = SimulatedNetwork> {
   stats(): SwitchboardStats;
   /** The channel of a live leg, by its call id (undefined once the leg has ended). */
   channel(callId: string): Channel | undefined;
+  /** The live conference room called `name`, or undefined (a room ends when its last member leaves). */
+  conference(name: string): ConferenceInfo | undefined;
   /** Whether a leg with this call id is live (not yet ended). */
   hasCall(callId: string): boolean;
   /** What was restored from the store at creation (null without a store). */
@@ -130,6 +139,10 @@ export function createSwitchboard(options: SwitchboardOptions & { network?: Netw
       await (network as Network).close?.();
     },
     hasCall: (callId) => engine.legs.has(callId),
+    conference: (name) => {
+      const room = engine.conferences.room(name);
+      return room && { conferenceId: room.conferenceId, name: room.name, members: room.members() };
+    },
     channel: (callId) => engine.channelOf(callId),
   };
   return sb;

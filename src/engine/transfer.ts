@@ -4,19 +4,20 @@
  * legs in the order the chart emits them, and reports the end to the supervisor.
  */
 import { createActor, type Actor, type Snapshot } from 'xstate';
+import type { ChannelEvent } from '../../machines/channel';
 import { retrievableTransferMachine } from '../../machines/retrievableTransfer';
 import type { ClearedBy, EndCause } from '../../machines/vocabulary';
 import type { TransferEndedInfo } from './events';
 import { recordTimers } from './actorTimers';
 import { newTransferId } from './ids';
-import type { ActorOptions, Leg, LegTransfer } from './leg';
+import type { ActorOptions, Leg, LegCommands, LegTransfer } from './leg';
 import type { TonePlayer } from './tonePlayer';
 import type { MachineName } from './inspection';
 
 export type TransferActor = Actor<typeof retrievableTransferMachine>;
 
 /** Media commands to the network, as transfers issue them (the engine runs them as network commands). */
-export interface MediaCommands {
+export interface MediaCommands extends LegCommands {
   playTone(leg: Leg, tone: string): void;
   stopTone(leg: Leg): void;
   bridge(a: Leg, b: Leg): void;
@@ -74,8 +75,8 @@ export class TransferRun implements LegTransfer {
     recordTimers(this.actor, actorOptions.clock, 'transfer', this.id);
     parent.transfer = this;
     target.transfer = this;
-    const a = parent.actor;
-    const b = target.actor;
+    const a = (event: ChannelEvent) => host.sendToLeg(parent, event);
+    const b = (event: ChannelEvent) => host.sendToLeg(target, event);
     const bridge = () => {
       if (this.bridged) return;
       this.bridged = true;
@@ -102,23 +103,23 @@ export class TransferRun implements LegTransfer {
           break;
         case 'parentTransferred':
           bridge();
-          a.send({ type: 'TRANSFER.CONNECTED' });
+          a({ type: 'TRANSFER.CONNECTED' });
           break;
         case 'parentFailed':
-          a.send({ type: 'TRANSFER.FAILED', transferCause: command.transferCause });
+          a({ type: 'TRANSFER.FAILED', transferCause: command.transferCause });
           break;
         case 'reconnectParent':
-          a.send({ type: 'TRANSFER.RECONNECT', transferCause: command.transferCause });
+          a({ type: 'TRANSFER.RECONNECT', transferCause: command.transferCause });
           break;
         case 'clearTarget':
           unbridge();
           target.transfer = null;
-          b.send({ type: 'CLEAR', cause: command.cause, by: command.by, errorMessage: command.errorMessage });
+          b({ type: 'CLEAR', cause: command.cause, by: command.by, errorMessage: command.errorMessage });
           break;
         case 'clearParent':
           unbridge();
           parent.transfer = null;
-          a.send({ type: 'CLEAR', cause: command.cause, by: command.by, transferCause: command.transferCause });
+          a({ type: 'CLEAR', cause: command.cause, by: command.by, transferCause: command.transferCause });
           break;
         case 'ended':
           parent.transfer = null;
@@ -160,7 +161,7 @@ export class TransferRun implements LegTransfer {
   }
 
   start(): void {
-    this.parent.actor.send({ type: 'TRANSFER.START' });
+    this.host.sendToLeg(this.parent, { type: 'TRANSFER.START' });
     this.actor.start();
   }
 

@@ -32,6 +32,7 @@ const URL_FIELDS = [
   'transferAnswerUrl',
   'transferCompleteUrl',
   'transferDisconnectUrl',
+  'conferenceUrl',
   'fallbackUrl',
 ] as const;
 

@@ -1,8 +1,8 @@
 /**
  * The simulated network: the embedded default that drives calls, deterministic and scriptable.
  *
- * Far ends are registered by address (`addEndpoint`) or inbound-service name (`addInboundService`) with a
- * behaviour; `placeCall` brings an inbound call to the application; `farEnd(callId)` is the far party of any
+ * Far ends are registered by address (`addEndpoint`), inbound-service name (`addInboundService`) or conference
+ * room (`addConferenceRoom`; an unscripted room's bridge answers at once) with a behaviour; `placeCall` brings an inbound call to the application; `farEnd(callId)` is the far party of any
  * leg, so a test or a person can hang it up. Every delay runs on the engine's clock as a timer record of kind
  * `farEnd` (the call id, what the far end does, its deadline: see `scripts()`), and every timer of a leg is
  * cleared when the leg ends.
@@ -82,6 +82,8 @@ export class SimulatedNetwork implements Network {
   private clock: EngineClock | null = null;
   private readonly endpoints = new Map<string, Behaviour>();
   private readonly services = new Map<string, Behaviour>();
+  /** Scripted conference rooms; a room with no script answers at once (the conference bridge is always there). */
+  private readonly rooms = new Map<string, Behaviour>();
   /** Pending far-end timers per live leg, by record id. */
   private readonly timers = new Map<string, Map<string, TimerHandle>>();
   /** Media state of legs with a tone or a bridge (forgotten on release). */
@@ -170,6 +172,12 @@ export class SimulatedNetwork implements Network {
     return this;
   }
 
+  /** Script the conference bridge of room `name` (the target of `transferToConferenceRoom`): busy, no answer… */
+  addConferenceRoom(name: string, behaviour: Behaviour): this {
+    this.rooms.set(checkName('addConferenceRoom', 'name', name), checkBehaviour('addConferenceRoom', behaviour));
+    return this;
+  }
+
   /** An inbound call from `from` to the application's number `to`. The channel is CALL_INCOMING. */
   placeCall(call: { from: string; to: string }): { channel: Channel; farEnd: FarEnd } {
     checkName('placeCall', 'from', call?.from);
@@ -195,7 +203,12 @@ export class SimulatedNetwork implements Network {
 
   dial(callId: string, destination: Destination, _from: string): void {
     const engine = this.indications();
-    const behaviour = (destination.kind === 'service' ? this.services : this.endpoints).get(destination.to);
+    if (destination.kind === 'room' && !this.rooms.has(destination.to)) {
+      engine.answered(callId);
+      return;
+    }
+    const scripts = { address: this.endpoints, service: this.services, room: this.rooms }[destination.kind];
+    const behaviour = scripts.get(destination.to);
     if (!behaviour) {
       const message =
         destination.kind === 'service'

@@ -22,9 +22,17 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { BandwidthCallback, CallbackMeta, Switchboard } from '../index';
+import type { CallbackMeta, Switchboard } from '../index';
 import { FailureLog } from './failureLog';
-import { familyKey, MemoryOutbox, type Outbox, type OutboxEntry, type UrlKind } from './outbox';
+import {
+  familyIds,
+  familyKey,
+  MemoryOutbox,
+  type Outbox,
+  type OutboxEntry,
+  type UrlKind,
+  type WebhookPayload,
+} from './outbox';
 
 export interface WebhookConfig {
   answerUrl?: string;
@@ -33,6 +41,8 @@ export interface WebhookConfig {
   transferAnswerUrl?: string;
   transferCompleteUrl?: string;
   transferDisconnectUrl?: string;
+  /** Where the conference callbacks go (conferenceCreated, conferenceMemberJoin, …Exit, conferenceCompleted). */
+  conferenceUrl?: string;
   /** Tried once a callback has failed on its own URL. */
   fallbackUrl?: string;
   username?: string;
@@ -52,7 +62,8 @@ export interface FailedDelivery {
   /** When it was given up (ISO 8601, wall clock). */
   time: string;
   cause: 'callback-error';
-  eventType: BandwidthCallback['eventType'];
+  eventType: WebhookPayload['eventType'];
+  /** The call's id; a conference room's id for a room's own callbacks. */
   callId: string;
   url: string;
   error: string;
@@ -78,7 +89,11 @@ interface Logger {
 /** Bytes of an answer's body read at most (to know it arrived whole); beyond that its status alone counts. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-const URL_KEY: Record<BandwidthCallback['eventType'], UrlKind> = {
+const URL_KEY: Record<WebhookPayload['eventType'], UrlKind> = {
+  conferenceCreated: 'conferenceUrl',
+  conferenceMemberJoin: 'conferenceUrl',
+  conferenceMemberExit: 'conferenceUrl',
+  conferenceCompleted: 'conferenceUrl',
   initiate: 'initiateUrl',
   answer: 'answerUrl',
   disconnect: 'disconnectUrl',
@@ -137,6 +152,7 @@ export class WebhookDeliverer {
   /** Deliver every callback of this switchboard. */
   attach(sb: Switchboard): this {
     sb.on('callback', (payload, meta) => this.enqueue(payload, meta));
+    sb.on('conferenceCallback', (payload) => this.enqueue(payload));
     return this;
   }
 
@@ -187,7 +203,7 @@ export class WebhookDeliverer {
     return { delivered, retried, failed, failuresDropped: this.failed.dropped, pending };
   }
 
-  enqueue(payload: BandwidthCallback, meta: CallbackMeta = {}): void {
+  enqueue(payload: WebhookPayload, meta: CallbackMeta = {}): void {
     const key = URL_KEY[payload.eventType];
     const url =
       (meta.urls as Record<string, string | undefined> | undefined)?.[key] ?? (this.config[key] as string | undefined);
@@ -234,8 +250,8 @@ export class WebhookDeliverer {
   }
 
   /** The family of a callback's call ids, created, found or (when it links two) merged. */
-  private familyOf(payload: BandwidthCallback): Family {
-    const callIds = 'parentCallId' in payload ? [payload.callId, payload.parentCallId] : [payload.callId];
+  private familyOf(payload: WebhookPayload): Family {
+    const callIds = familyIds(payload);
     let family: Family | undefined;
     for (const callId of callIds) {
       const found = this.families.get(callId);
@@ -342,7 +358,7 @@ export class WebhookDeliverer {
       time: new Date().toISOString(),
       cause: 'callback-error',
       eventType: payload.eventType,
-      callId: payload.callId,
+      callId: familyIds(payload)[0],
       url,
       error: lastError,
       attempts,

@@ -6,10 +6,20 @@
  * only, so it loses them with the process; the Redis one (src/store/redisOutbox.ts) keeps them in Redis.
  */
 import type { BandwidthCallback } from '../engine/callbacks';
+import type { ConferenceCallback } from '../engine/conferenceCallbacks';
+
+/** What a webhook delivers: a call's callback, or a conference room's. */
+export type WebhookPayload = BandwidthCallback | ConferenceCallback;
 
 /** Which configured URL a callback goes to (`answerUrl`, `transferCompleteUrl`, …). */
 export type UrlKind =
-  'initiateUrl' | 'answerUrl' | 'disconnectUrl' | 'transferAnswerUrl' | 'transferCompleteUrl' | 'transferDisconnectUrl';
+  | 'initiateUrl'
+  | 'answerUrl'
+  | 'disconnectUrl'
+  | 'transferAnswerUrl'
+  | 'transferCompleteUrl'
+  | 'transferDisconnectUrl'
+  | 'conferenceUrl';
 
 export interface OutboxEntry {
   /** `X-Switchboard-Delivery`: the same on every attempt, before and after a restart. */
@@ -19,7 +29,7 @@ export interface OutboxEntry {
   kind: UrlKind;
   /** The URL it goes to (a per-transfer override included, so a restart needs nothing else). */
   url: string;
-  payload: BandwidthCallback;
+  payload: WebhookPayload;
 }
 
 /** An entry not yet acknowledged, with the outbox's reference for acknowledging it. */
@@ -40,8 +50,19 @@ export interface Outbox {
 }
 
 /** The family key of a callback: its call id and its parent call's, if any. */
-export function familyKey(payload: BandwidthCallback): string {
-  return 'parentCallId' in payload ? `${payload.callId},${payload.parentCallId}` : payload.callId;
+export function familyKey(payload: WebhookPayload): string {
+  return familyIds(payload).join(',');
+}
+
+/**
+ * The ids that tie a callback to its family: its call id, then its parent's (a transfer leg) or its room's (a
+ * conference member); a room's own callbacks (created, completed) have the room's id alone.
+ */
+export function familyIds(payload: WebhookPayload): string[] {
+  if (!('callId' in payload)) return [payload.conferenceId];
+  if ('parentCallId' in payload) return [payload.callId, payload.parentCallId];
+  if ('conferenceId' in payload) return [payload.callId, payload.conferenceId];
+  return [payload.callId];
 }
 
 /** Entries kept in this process only: what a restart loses (the embedded default). */

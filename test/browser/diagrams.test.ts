@@ -78,7 +78,8 @@ describe.each(MACHINES.map((m) => m.name))('%s', (name) => {
       });
       const measured = (await page.evaluate(MEASURE)) as { labels: Box[]; states: Box[]; smallestPx: number };
       await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-      expect(measured.labels.length).toBeGreaterThan(3);
+      // Something to measure: the smallest chart (a conference room) has three labels.
+      expect(measured.labels.length).toBeGreaterThanOrEqual(3);
       expect(clashes(measured.labels, measured.states)).toEqual([]);
       expect(measured.smallestPx).toBeGreaterThanOrEqual(9);
     } finally {

@@ -96,8 +96,9 @@ test('an unknown operationName is a bad parameter (400/1, naming the valid ones)
   const id = (await calls())[0].id;
   const before = await observed();
   const all =
-    'Answer, AttachUserData, CompleteTransfer, DeleteUserData, DeleteUserDataPair, Hangup, Hold, InitiateConference, ' +
-    'InitiateTransfer, Retrieve, SendDtmf, SingleStepConference, SingleStepTransfer, SwapCalls, UpdateUserData';
+    'Answer, AttachUserData, CompleteConference, CompleteTransfer, DeleteFromConference, DeleteUserData, ' +
+    'DeleteUserDataPair, Hangup, Hold, InitiateConference, InitiateTransfer, Retrieve, SendDtmf, SingleStepConference, ' +
+    'SingleStepTransfer, SwapCalls, UpdateUserData';
   expect(await operate(id, { operationName: 'answer' })).toEqual({
     status: 400,
     body: {

@@ -134,6 +134,7 @@ describe('the page and its API', () => {
       ['retrievable-transfer', 'retrievableTransfer'],
       ['agent-call', 'agentCall'],
       ['consult-transfer', 'consultTransfer'],
+      ['conference', 'conference'],
     ]);
     const svg = await raw(s.base, '/inspect/api/machines/channel/svg');
     expect(svg.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');

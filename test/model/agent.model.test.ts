@@ -64,11 +64,12 @@ function report(name: string, coverage: Coverage, notTakeable: string[] = []) {
   expect(coverage.transitions.missing).toEqual(notTakeable);
 }
 
-function consultDriver(blind: boolean): Driver<Ctx> {
+function consultDriver(blind: boolean, conference = false): Driver<Ctx> {
+  const kind = conference ? 'conference' : 'transfer';
   return {
-    name: blind ? 'consult-transfer (single-step)' : 'consult-transfer',
+    name: `consult-transfer (${blind ? 'single-step' : 'two-step'} ${kind})`,
     machine: consultTransferMachine,
-    input: { secondsTimeout: 30, blind },
+    input: { secondsTimeout: 30, blind, conference },
     // Which call the agent talks to is part of the state (SwapCalls there and back).
     serialize: (snapshot) => JSON.stringify([snapshot.value, (snapshot.context as { active: string }).active]),
     events: [
@@ -82,11 +83,12 @@ function consultDriver(blind: boolean): Driver<Ctx> {
       { type: 'SWAP' },
       { type: 'ABANDON' },
       { type: 'TIMEOUT' },
+      ...(conference ? [{ type: 'CONFERENCE' }, { type: 'REMOVE' }, { type: 'LEAVE' }] : []),
     ],
     // The agent starts the transfer in setup; the first consult-transfer actor is the one under test.
     async setup(probe) {
       const ctx = await answeredCall(probe);
-      const operationName = blind ? 'SingleStepTransfer' : 'InitiateTransfer';
+      const operationName = `${blind ? 'SingleStep' : 'Initiate'}${conference ? 'Conference' : 'Transfer'}`;
       await op(ctx, ctx.c1, { operationName, destination: { phoneNumber: '5001' } });
       return ctx;
     },
@@ -124,6 +126,12 @@ function consultDriver(blind: boolean): Driver<Ctx> {
       case 'TIMEOUT':
         ctx.clock.increment(30_000);
         return;
+      case 'CONFERENCE':
+        return op(ctx, consultCall(ctx), { operationName: 'CompleteConference' });
+      case 'REMOVE':
+        return op(ctx, ctx.c1, { operationName: 'DeleteFromConference', participant: '5001' });
+      case 'LEAVE':
+        return op(ctx, ctx.c1, { operationName: 'Hangup' });
       default:
         throw new Error(`no driver for ${event.type}`);
     }
@@ -131,7 +139,10 @@ function consultDriver(blind: boolean): Driver<Ctx> {
 }
 
 test('consult-transfer statechart (two-step and single-step): every state and transition, driven through the engine', async () => {
-  report('consult-transfer', await runModel([consultDriver(false), consultDriver(true)]));
+  report(
+    'consult-transfer',
+    await runModel([consultDriver(false), consultDriver(true), consultDriver(false, true), consultDriver(true, true)]),
+  );
 });
 
 // ---- the agent-call chart ----
@@ -379,15 +390,27 @@ test('agent-call statechart: every state and transition, driven through the engi
   // Not taken by this model, which follows one call and does not model its consult's view (CONSULT: has the
   // target answered, which call the agent talks to): the operations of a consult pair that depend on it.
   // test/capabilities.test.ts walks the whole desk and takes every transition of the chart, these included.
+  // So are the conference operations, which depend on the consult's view too (a conference consult, its target
+  // answered) or on the conference call's role (Hangup in a conference: the agent leaves).
   report('agent-call', coverage, [
+    'agentCall.live --Hangup--> (self)',
     'agentCall.live.unheld.Dialing --SwapCalls--> (self)',
+    'agentCall.live.unheld.Established --SingleStepConference--> (self)',
+    'agentCall.live.unheld.Established --InitiateConference--> (self)',
+    'agentCall.live.unheld.Established --CompleteConference--> (self)',
+    'agentCall.live.unheld.Established --DeleteFromConference--> (self)',
     'agentCall.live.unheld.Established --SwapCalls--> (self)',
     'agentCall.live.unheld.Established --CompleteTransfer--> (self)',
     'agentCall.live.Held --Retrieve--> (self)',
     'agentCall.live.Held --Retrieve--> (self)',
     'agentCall.live.Held --SwapCalls--> (self)',
     'agentCall.live.Held --CompleteTransfer--> (self)',
+    'agentCall.live.Held --CompleteConference--> (self)',
     'agentCall.live.Held --SingleStepTransfer--> (self)',
     'agentCall.live.Held --InitiateTransfer--> (self)',
+    'agentCall.live.Held --SingleStepConference--> (self)',
+    'agentCall.live.Held --SingleStepConference--> (self)',
+    'agentCall.live.Held --InitiateConference--> (self)',
+    'agentCall.live.Held --InitiateConference--> (self)',
   ]);
 });

@@ -10,13 +10,16 @@ const seed = Number(process.env.FC_SEED ?? 20261121);
 
 test(`randomized calls keep every invariant (fast-check seed ${seed}; replay with FC_SEED=${seed})`, async () => {
   let calls = 0;
+  let rooms = 0;
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (simulationSeed) => {
       const result = await simulate({ seed: simulationSeed, calls: 60 });
       calls += result.calls;
+      rooms += result.rooms;
       expect(result.violations).toEqual([]);
     }),
     { seed, numRuns: 25 },
   );
-  console.log(`simulation: ${calls} calls, 0 violations, fast-check seed ${seed}`);
+  console.log(`simulation: ${calls} calls, ${rooms} conference rooms, 0 violations, fast-check seed ${seed}`);
+  expect(rooms).toBeGreaterThan(0);
 });

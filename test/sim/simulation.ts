@@ -22,6 +22,8 @@ export interface SimulationResult {
   calls: number;
   violations: string[];
   events: number;
+  /** Conference rooms created (channel transfers into rooms). */
+  rooms: number;
 }
 
 /** mulberry32: small, fast, seedable. */
@@ -107,6 +109,7 @@ export async function simulate(options: { seed: number; calls: number }): Promis
   const sb = createSwitchboard({ clock, publicUrl: 'https://sim.example' });
   for (const [address, behaviour] of ENDPOINTS) sb.network.addEndpoint(address, behaviour);
   for (const [name, behaviour] of SERVICES) sb.network.addInboundService(name, behaviour);
+  sb.network.addConferenceRoom('full', { outcome: 'busy' });
   const agents = AGENTS.map((phoneNumber) => sb.agent({ phoneNumber, consultTimeout: pick([30, 10, null]) }));
 
   const violations: string[] = [];
@@ -150,6 +153,27 @@ export async function simulate(options: { seed: number; calls: number }): Promis
   sb.on('transferEnded', (t) => {
     transfersEnded++;
     if (t.transferCause === TransferCause.NONE) violate(`transfer of ${t.parentCallId} ended with TransferCause NONE`);
+  });
+  // Conference rooms: a member joins before it leaves, once at a time; a room completes after its last exit.
+  const members = new Map<string, Set<string>>();
+  const completedRooms = new Set<string>();
+  sb.on('conferenceCallback', (p) => {
+    events++;
+    if (completedRooms.has(p.conferenceId)) violate(`${p.eventType} for room ${p.conferenceId} after it completed`);
+    const room = members.get(p.conferenceId) ?? new Set<string>();
+    members.set(p.conferenceId, room);
+    if (p.eventType === 'conferenceCreated' && room.size) violate(`room ${p.conferenceId} created twice`);
+    if (p.eventType === 'conferenceMemberJoin') {
+      if (room.has(p.callId)) violate(`${p.callId} joined room ${p.conferenceId} twice`);
+      if (terminal.has(p.callId)) violate(`${p.callId} joined a room after its terminal event`);
+      room.add(p.callId);
+    }
+    if (p.eventType === 'conferenceMemberExit' && !room.delete(p.callId))
+      violate(`${p.callId} left room ${p.conferenceId} it was not in`);
+    if (p.eventType === 'conferenceCompleted') {
+      if (room.size) violate(`room ${p.conferenceId} completed with ${room.size} members`);
+      completedRooms.add(p.conferenceId);
+    }
   });
   for (const agent of agents) {
     agent.on('notification', (m) => {
@@ -209,7 +233,14 @@ export async function simulate(options: { seed: number; calls: number }): Promis
         const timeout = pick([null, 3, 10, 30, undefined]);
         const opts = timeout === undefined ? {} : { secondsTimeout: timeout };
         transfersStarted++;
-        if (chance(0.3))
+        if (chance(0.2))
+          act('transferToConferenceRoom', () =>
+            (a as Channel).transferToConferenceRoom(b, pick(['room-1', 'room-2', 'full']), {
+              ...opts,
+              talkerAndListener: chance(0.8),
+            }),
+          );
+        else if (chance(0.3))
           act('transferToInboundService', () =>
             (a as Channel).transferToInboundService(b, pick(['voicemail', 'queue', 'nowhere']), opts),
           );
@@ -280,7 +311,10 @@ export async function simulate(options: { seed: number; calls: number }): Promis
       at(t0 + 3 + seconds(3), () => {
         if (!c1) return;
         transfersStarted++;
-        const operationName = kind === 'blind' ? 'SingleStepTransfer' : 'InitiateTransfer';
+        const operationName =
+          kind === 'blind'
+            ? pick(['SingleStepTransfer', 'SingleStepConference'])
+            : pick(['InitiateTransfer', 'InitiateConference']);
         agentOp(operationName, () =>
           agent.operation(c1 as string, { operationName, destination: { phoneNumber: pick(TARGETS) } }),
         );
@@ -304,6 +338,9 @@ export async function simulate(options: { seed: number; calls: number }): Promis
             'hold1',
             'transfer1',
             'blind1',
+            'conference1',
+            'conference2',
+            'remove1',
           ] as const);
           const opOn = (id: string, body: object) => agentOp(choice, () => agent.operation(id, body));
           switch (choice) {
@@ -323,6 +360,12 @@ export async function simulate(options: { seed: number; calls: number }): Promis
               return opOn(C1, { operationName: 'Retrieve' });
             case 'hold1':
               return opOn(C1, { operationName: 'Hold' });
+            case 'conference1':
+              return opOn(C1, { operationName: 'CompleteConference' });
+            case 'conference2':
+              return opOn(c2(), { operationName: 'CompleteConference' });
+            case 'remove1':
+              return opOn(C1, { operationName: 'DeleteFromConference', participant: pick(TARGETS) });
             case 'data':
               return opOn(C1, { operationName: 'AttachUserData', userData: { order: String(k) } });
             case 'dtmf':
@@ -381,7 +424,10 @@ export async function simulate(options: { seed: number; calls: number }): Promis
   if (transfersEnded > transfersStarted)
     violate(`more transfers ended (${transfersEnded}) than were started (${transfersStarted})`);
   for (const agent of agents) if (agent.calls().length) violate(`agent ${agent.phoneNumber} still has calls`);
-  return { seed: options.seed, calls: options.calls, violations, events };
+  for (const [room, left] of members)
+    if (!completedRooms.has(room) || left.size) violate(`room ${room} did not complete (${left.size} members left)`);
+  for (const name of ['room-1', 'room-2']) if (sb.conference(name)) violate(`room ${name} still live at the end`);
+  return { seed: options.seed, calls: options.calls, violations, events, rooms: members.size };
 }
 
 /** docs/behaviour.md §5 field set and formats of one payload. */

@@ -108,7 +108,7 @@ export async function startSipp(
 }
 
 /** Waits until a socket of this machine is bound (UDP) or listening (TCP) on 127.0.0.2:port (Linux /proc). */
-async function boundOn127002(port: number, transport: 'udp' | 'tcp', child: ChildProcess): Promise<void> {
+export async function boundOn127002(port: number, transport: 'udp' | 'tcp', child: ChildProcess): Promise<void> {
   const local = `0200007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   const deadline = Date.now() + 10_000;
   for (;;) {

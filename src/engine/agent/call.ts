@@ -29,6 +29,7 @@ export type AgentCallActor = Actor<typeof agentCallMachine>;
 /** Capabilities by state, role and consult view (see AgentCall.capabilities). */
 const CAPABILITIES = new Map<string, readonly OperationName[]>();
 const NONE: readonly OperationName[] = [];
+const NO_CONSULT: ConsultView = { targetAnswered: false, talking: false, conference: false };
 
 /** An accepted operation's effect, as the agent-call chart emits it. */
 export type AgentCallCommand = Exclude<AgentCallEmitted, { type: 'dataChanged' }>;
@@ -108,7 +109,7 @@ export class AgentCall implements Inspectable {
     this.dnis = spec.dnis;
     this.parentCallUri = spec.parentCallUri;
     // A call born into a consult (C2) starts, as its chart does, from nothing answered, not talking.
-    if (spec.role && spec.role !== 'none') this.consultSent = { targetAnswered: false, talking: false };
+    if (spec.role && spec.role !== 'none') this.consultSent = NO_CONSULT;
     if (restore) this.consultSent = restore.consultSent;
     this.createdAt = restore?.createdAt ?? owner.now();
     spec.leg.agentCall = this;
@@ -184,7 +185,8 @@ export class AgentCall implements Inspectable {
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return NONE;
     const { role, consult } = snapshot.context;
-    const key = `${agentCallState(snapshot.value)}|${role}|${consult ? `${+consult.targetAnswered}${+consult.talking}` : '-'}`;
+    const view = consult ? `${+consult.targetAnswered}${+consult.talking}${+consult.conference}` : '-';
+    const key = `${agentCallState(snapshot.value)}|${role}|${view}`;
     let capabilities = CAPABILITIES.get(key);
     if (!capabilities) {
       capabilities = OPERATIONS.filter((name) => snapshot.can({ type: name } as AgentCallEvent));
@@ -226,14 +228,20 @@ export class AgentCall implements Inspectable {
    */
   consultChanged(view: ConsultView): void {
     const sent = this.consultSent;
-    if (!sent || (sent.targetAnswered === view.targetAnswered && sent.talking === view.talking)) return;
+    if (
+      !sent ||
+      (sent.targetAnswered === view.targetAnswered &&
+        sent.talking === view.talking &&
+        sent.conference === view.conference)
+    )
+      return;
     this.consultSent = view;
     this.send({ type: 'CONSULT', ...view });
   }
 
   setRole(role: ConsultRole, callType: CallType, parentCallUri?: string): void {
     // The chart starts a pair's view as nothing answered, not talking (and keeps it on a change of role).
-    this.consultSent = role === 'none' ? null : (this.consultSent ?? { targetAnswered: false, talking: false });
+    this.consultSent = role === 'none' ? null : role === 'conference' ? NO_CONSULT : (this.consultSent ?? NO_CONSULT);
     this.parentCallUri = parentCallUri;
     this.send({ type: 'ROLE', role, callType });
   }
@@ -248,7 +256,7 @@ export class AgentCall implements Inspectable {
       callUuid: this.id,
       connId: this.connId,
       deviceUri: this.owner.deviceUri,
-      participants: [participant(this.party)],
+      participants: this.participantNumbers().map(participant),
       dnis: this.dnis,
       callType: snapshot.context.callType,
       capabilities: this.capabilities(),
@@ -281,6 +289,16 @@ export class AgentCall implements Inspectable {
       return { ...head, monitoring: false, uri, path, userData };
     }
     return call;
+  }
+
+  /**
+   * The call's other parties: the far party; for the conference call, the caller, the agent and the target
+   * (in the order they were connected).
+   */
+  participantNumbers(): string[] {
+    const target = this.consult?.target;
+    if (this.role === 'conference' && target) return [this.party, this.owner.phoneNumber, target.to];
+    return [this.party];
   }
 
   /** Notify the desk when what it can see has changed (never twice for the same view). */

@@ -34,7 +34,15 @@ export interface ConsultHost extends MediaCommands {
 }
 
 /** The consult chart's event for each command an agent call's chart gives its consult. */
-const COMMANDS = { cancel: 'CANCEL', complete: 'COMPLETE', swap: 'SWAP', abandon: 'ABANDON' } as const;
+const COMMANDS = {
+  cancel: 'CANCEL',
+  complete: 'COMPLETE',
+  swap: 'SWAP',
+  abandon: 'ABANDON',
+  conference: 'CONFERENCE',
+  leave: 'LEAVE',
+  remove: 'REMOVE',
+} as const;
 
 /** What a restarted node gives a consult it restores (durable.ts): its chart snapshot, target and media. */
 export interface ConsultRestore {
@@ -53,6 +61,8 @@ export class ConsultRun implements LegTransfer {
   toneOn = false;
   /** Whether the caller's and the target's media are connected (or the caller hears the target's early media). */
   bridged = false;
+  /** Whether the target has joined the caller's call (a conference). */
+  private conferenced = false;
   constructor(
     /** Unique among this switchboard's consults (for inspection): `consult:N`. */
     readonly inspectedId: string,
@@ -66,10 +76,12 @@ export class ConsultRun implements LegTransfer {
     private readonly host: ConsultHost,
     actorOptions: ActorOptions,
     restore?: ConsultRestore,
+    /** InitiateConference (with `blind`, SingleStepConference); a restored run's chart knows it already. */
+    conference = false,
   ) {
     this.actor = createActor(consultTransferMachine, {
       ...actorOptions,
-      input: { secondsTimeout, blind },
+      input: { secondsTimeout, blind, conference },
       ...(restore ? { snapshot: restore.snapshot as Snapshot<unknown> } : {}),
     });
     if (restore) {
@@ -77,6 +89,7 @@ export class ConsultRun implements LegTransfer {
       this.consultCall = restore.consultCall;
       this.toneOn = restore.toneOn;
       this.bridged = restore.bridged;
+      this.conferenced = this.actor.getSnapshot().matches({ conference: 'joined' });
     }
     recordTimers(this.actor, actorOptions.clock, 'consult', inspectedId);
     this.actor.subscribe(() => this.syncMedia(host));
@@ -90,20 +103,20 @@ export class ConsultRun implements LegTransfer {
           // Already held (a consult of a held call): nothing to wait for. Else the hold's outcome comes back
           // through legState (at once from a network that answers inside the command, or later).
           if (isHeld(parent)) this.actor.send({ type: 'PARENT.HELD' });
-          else parent.actor.send({ type: 'HOLD' });
+          else host.sendToLeg(parent, { type: 'HOLD' });
           break;
         case 'holdFailed':
           // The network refused the hold: no consult. The desk is told C1's state again (Established).
           if (this.parentCall) this.parentCall.owner.notify(this.parentCall, 'StatusChange');
           break;
         case 'retrieveParent':
-          parent.actor.send({ type: 'UNHOLD' });
+          host.sendToLeg(parent, { type: 'UNHOLD' });
           break;
         case 'holdTarget':
-          target?.actor.send({ type: 'HOLD' });
+          if (target) host.sendToLeg(target, { type: 'HOLD' });
           break;
         case 'retrieveTarget':
-          target?.actor.send({ type: 'UNHOLD' });
+          if (target) host.sendToLeg(target, { type: 'UNHOLD' });
           break;
         case 'dialTarget': {
           this.parentCall?.setRole('parent', this.parentCall.callType);
@@ -112,9 +125,18 @@ export class ConsultRun implements LegTransfer {
           this.consultCall = opened.call;
           if (opened.call) opened.call.consult = this;
           opened.leg.transfer = this;
-          opened.leg.actor.send({ type: 'DIAL', secondsTimeout: null });
+          host.sendToLeg(opened.leg, { type: 'DIAL', secondsTimeout: null });
           break;
         }
+        case 'releaseConsultCall':
+          this.leaveCall(this.consultCall);
+          this.consultCall = null;
+          break;
+        case 'conferenceJoined':
+          this.conferenced = true;
+          this.parentCall?.setRole('conference', this.parentCall.callType);
+          if (this.parentCall) this.parentCall.owner.notify(this.parentCall, 'ParticipantsUpdated');
+          break;
         case 'releaseAgentCalls':
           this.leaveCall(this.parentCall);
           this.leaveCall(this.consultCall);
@@ -132,7 +154,7 @@ export class ConsultRun implements LegTransfer {
           this.mediaOff(host);
           if (target) {
             target.transfer = null;
-            target.actor.send({
+            host.sendToLeg(target, {
               type: 'CLEAR',
               cause: command.cause,
               by: command.by,
@@ -143,7 +165,7 @@ export class ConsultRun implements LegTransfer {
         case 'clearParent':
           this.mediaOff(host);
           parent.transfer = null;
-          parent.actor.send({ type: 'CLEAR', cause: command.cause, by: command.by });
+          host.sendToLeg(parent, { type: 'CLEAR', cause: command.cause, by: command.by });
           break;
         case 'reportComplete':
           if (target && parent.endTime === undefined) host.transferCompleted(parent, target);
@@ -155,10 +177,13 @@ export class ConsultRun implements LegTransfer {
           if (this.parentCall) {
             this.parentCall.consult = null;
             this.parentCall.setRole('none', this.parentCall.callType);
+            // The target has left the conference: the caller's call goes on with its one participant.
+            if (this.conferenced && !this.parentCall.released)
+              this.parentCall.owner.notify(this.parentCall, 'ParticipantsUpdated');
           }
           if (this.consultCall?.consult === this) this.consultCall.consult = null;
           host.transferFinished(this, {
-            kind: blind ? 'blind' : 'consult',
+            kind: this.conference ? 'conference' : blind ? 'blind' : 'consult',
             parentCallId: parent.callId,
             targetCallId: target?.callId ?? null,
             transferCause: command.transferCause,
@@ -171,6 +196,11 @@ export class ConsultRun implements LegTransfer {
 
   get inspectedMachine(): MachineName {
     return 'consult-transfer';
+  }
+
+  /** A conference (InitiateConference or SingleStepConference), as its chart was started. */
+  get conference(): boolean {
+    return this.actor.getSnapshot().context.conference;
   }
 
   inspectedCallIds(): string[] {
@@ -205,8 +235,9 @@ export class ConsultRun implements LegTransfer {
     if (!snapshot.matches('consulting')) return;
     const targetAnswered = snapshot.matches({ consulting: 'connected' });
     const active = snapshot.context.active;
-    this.parentCall?.consultChanged({ targetAnswered, talking: active === 'parent' });
-    this.consultCall?.consultChanged({ targetAnswered, talking: active === 'consult' });
+    const { conference } = this;
+    this.parentCall?.consultChanged({ targetAnswered, talking: active === 'parent', conference });
+    this.consultCall?.consultChanged({ targetAnswered, talking: active === 'consult', conference });
   }
 
   legCleared(leg: Leg, cause: EndCause, by: ClearedBy, errorMessage?: string): void {
@@ -238,7 +269,7 @@ export class ConsultRun implements LegTransfer {
     const target = this.target;
     const snapshot = this.actor.getSnapshot();
     if (!target || snapshot.status !== 'active') return;
-    if (snapshot.matches({ completed: 'bridged' })) {
+    if (snapshot.matches({ completed: 'bridged' }) || snapshot.matches({ conference: 'joined' })) {
       this.stopTone(host);
       this.bridge(host, target);
     } else if (snapshot.matches({ completed: 'awaitingTarget' }) && target.lastState === State.RING_OUTGOING) {

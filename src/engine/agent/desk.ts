@@ -3,6 +3,7 @@
  * the engine's legs and transfers. Calls placed to an agent's DN ring that agent's device.
  */
 import { Leg } from '../leg';
+import type { ChannelEvent } from '../../../machines/channel';
 import type { Channel } from '../channel';
 import type { EngineCore } from '../engine';
 import type { LegTransfer } from '../leg';
@@ -125,7 +126,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
   }
 
   answer(call: AgentCall): void {
-    call.leg?.actor.send({ type: 'ANSWER' });
+    if (call.leg) this.core.sendToLeg(call.leg, { type: 'ANSWER' });
   }
 
   hangUp(call: AgentCall): void {
@@ -133,14 +134,14 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
   }
 
   hold(call: AgentCall): void {
-    call.leg?.actor.send({ type: 'HOLD' });
+    if (call.leg) this.core.sendToLeg(call.leg, { type: 'HOLD' });
   }
 
   retrieve(call: AgentCall): void {
-    call.leg?.actor.send({ type: 'UNHOLD' });
+    if (call.leg) this.core.sendToLeg(call.leg, { type: 'UNHOLD' });
   }
 
-  startTransfer(call: AgentCall, destination: string, blind: boolean): void {
+  startTransfer(call: AgentCall, destination: string, blind: boolean, conference = false): void {
     if (!call.leg) return;
     const device = call.owner as AgentDevice;
     const id = `consult:${++this.consultSeq}`;
@@ -154,6 +155,8 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
       device.consultTimeout,
       this,
       this.core.actorOptions,
+      undefined,
+      conference,
     );
     this.core.transfers.add(run);
     this.core.inspection.created(run);
@@ -175,7 +178,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
       this.core.actorOptions,
     );
     this.adopt(device, call);
-    leg.actor.send({ type: 'DIAL', secondsTimeout: null });
+    this.core.sendToLeg(leg, { type: 'DIAL', secondsTimeout: null });
   }
 
   // ---- ConsultHost ----
@@ -209,6 +212,10 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
 
   transferCompleted(parent: Leg, target: Leg): void {
     this.core.supervisor.transferCompleted(parent, target);
+  }
+
+  sendToLeg(leg: Leg, event: ChannelEvent): void {
+    this.core.sendToLeg(leg, event);
   }
 
   playTone(leg: Leg, tone: string): void {

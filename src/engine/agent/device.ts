@@ -38,7 +38,7 @@ export interface AgentDeviceHost {
   hangUp(call: AgentCall): void;
   hold(call: AgentCall): void;
   retrieve(call: AgentCall): void;
-  startTransfer(call: AgentCall, destination: string, blind: boolean): void;
+  startTransfer(call: AgentCall, destination: string, blind: boolean, conference: boolean): void;
   dial(device: AgentDevice, destination: string): void;
 }
 
@@ -195,7 +195,7 @@ export class AgentDevice implements AgentCallOwner {
       case 'retrieveLeg':
         return this.host.retrieve(call);
       case 'startTransfer':
-        return this.host.startTransfer(call, command.destination, command.blind);
+        return this.host.startTransfer(call, command.destination, command.blind, command.conference);
       case 'consult':
         return call.consult?.command(command.command);
       case 'sendDtmf':
@@ -243,7 +243,14 @@ export class AgentDevice implements AgentCallOwner {
       return fail(2, `otherCallUri '${request.otherCallUri}' is not the other call of this consult`);
     }
     if (
-      op === 'CompleteTransfer' &&
+      op === 'DeleteFromConference' &&
+      event.type === 'DeleteFromConference' &&
+      event.participant !== consult?.target?.to
+    ) {
+      return fail(2, `participant '${String(event.participant)}' cannot be removed from this conference`);
+    }
+    if (
+      (op === 'CompleteTransfer' || op === 'CompleteConference') &&
       typeof request.consultCallUri === 'string' &&
       request.consultCallUri !== consult?.consultCall?.uri
     ) {

@@ -35,7 +35,8 @@ export interface AgentCallObject {
   userData: UserData;
 }
 
-export type NotificationType = 'StatusChange' | 'AttachedDataChanged';
+/** `ParticipantsUpdated`: a conference call's participants changed (a party joined or left). */
+export type NotificationType = 'StatusChange' | 'AttachedDataChanged' | 'ParticipantsUpdated';
 
 export interface CallNotification {
   data: {

@@ -52,8 +52,13 @@ export function checkOperation(body: unknown): CheckedOperation | Invalid {
   if ('statusCode' in fields) return fields;
   const op = name as OperationName;
   switch (op) {
+    case 'DeleteFromConference':
+      if (fields.participant === undefined) return invalid("Missing parameter 'participant'");
+      return { op, event: { type: op, participant: fields.participant } };
     case 'InitiateTransfer':
     case 'SingleStepTransfer':
+    case 'InitiateConference':
+    case 'SingleStepConference':
       if (fields.destination === undefined) return invalid("Missing parameter 'destination.phoneNumber'");
       return { op, event: { type: op, destination: fields.destination }, destination: fields.destination };
     case 'SendDtmf':
@@ -115,6 +120,8 @@ function operationNameProblem(name: string, valid: readonly string[]): Invalid |
 
 interface Fields {
   destination?: string;
+  /** DeleteFromConference: the number of the participant to remove. */
+  participant?: string;
   digits?: string;
   userData?: UserData;
   key?: string;
@@ -131,6 +138,11 @@ function checkFields(body: Record<string, unknown>): Fields | Invalid {
       if (problem) return bad('destination.phoneNumber', problem);
       fields.destination = number as string;
     }
+  }
+  if (body.participant !== undefined) {
+    const problem = numberProblem(body.participant);
+    if (problem) return bad('participant', problem);
+    fields.participant = body.participant as string;
   }
   if (body.digits !== undefined) {
     const digits = body.digits;
@@ -234,6 +246,7 @@ export const OPERATION_BODY_SCHEMA = {
       additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: LIMITS.userDataValue },
     },
     key: string(LIMITS.userDataKey),
+    participant: string(LIMITS.number),
     consultCallUri: string(LIMITS.callUri),
     otherCallUri: string(LIMITS.callUri),
   },
