@@ -40,7 +40,7 @@ export type {
   ConferenceMemberExitCallback,
   ConferenceCompletedCallback,
 } from './engine/conferenceCallbacks';
-export type { Network, NetworkIndications, Destination } from './engine/network';
+export type { Network, NetworkIndications, Destination, SipLegFacts } from './engine/network';
 export { createSipNetwork, SipNetwork, type SipNetworkOptions, type SipMedia } from './sip/network';
 export { type SipLimits } from './sip/limits';
 export {

@@ -3,6 +3,8 @@ import { SimulatedClock, State, TransferCause } from '../src';
 import { runIvrVoicemail } from '../examples/ivr-voicemail';
 import { runAgentTwoStep } from '../examples/agent-two-step';
 import { flush } from './harness';
+import { startSipIvr } from '../examples/sip-ivr';
+import { startSipp } from './support/sipp';
 
 /** Let an example run on the SimulatedClock, 100 ms at a time, for at most `seconds`; its result, if it finished. */
 async function untilDone<T>(clock: SimulatedClock, run: Promise<T>, seconds: number): Promise<T | undefined> {
@@ -61,3 +63,34 @@ test('agent two-step example: consult, complete after answer, the colleague hang
     '+3.500s  agent     CompleteTransfer → {"statusCode":0}',
   ]);
 });
+
+test('SIP IVR example against SIPp: answered, ringback, to voicemail (re-INVITE), retrieved when it hangs up, BYE', async () => {
+  const voicemail = await startSipp('uas-answer-hangup.xml');
+  const lines: string[] = [];
+  const ivr = await startSipIvr({
+    listen: ['udp:127.0.0.1:0'],
+    voicemail: `sip:voicemail@127.0.0.2:${voicemail.port}`,
+    print: (l) => lines.push(l),
+  });
+  try {
+    const caller = await startSipp('uac-transfer.xml', {
+      target: `127.0.0.1:${ivr.addresses[0].port}`,
+      extra: ['-s', 'ivr'],
+    });
+    expect(await ivr.handled(1)).toEqual([
+      { n: 1, transfer: State.TRANSFERRED, transferCause: TransferCause.NORMAL, retrieved: true },
+    ]);
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await voicemail.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(lines).toEqual([
+      `sip-ivr listening on udp:127.0.0.1:${ivr.addresses[0].port}`,
+      `call #1: answered; transferring to voicemail (sip:voicemail@127.0.0.2:${voicemail.port})`,
+      'call #1: transfer TRANSFERRED, transferCause NORMAL',
+      'call #1: voicemail hung up; the caller is back',
+      'call #1: goodbye',
+    ]);
+    expect(ivr.sb.stats()).toEqual({ legs: 0, agentCalls: 0, transfers: 0, timers: 0, terminalEvents: 2 });
+  } finally {
+    await ivr.close();
+  }
+}, 20_000);

@@ -12,15 +12,15 @@ export class UsageError extends Error {}
 export class CommandError extends Error {}
 
 export interface CommandSpec {
-  /** The options besides -h/--help: `string` options take a value, `boolean` ones are flags. */
-  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  /** The options besides -h/--help: `string` options take a value (`multiple`: repeatable), `boolean` ones are flags. */
+  options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
   /** How many positional arguments the command takes at most. */
   positionals: number;
 }
 
 export interface ParsedCommand {
   help: boolean;
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | Array<string | boolean> | undefined>;
   positionals: string[];
 }
 
@@ -54,6 +54,13 @@ export function parseCommand(args: string[], spec: CommandSpec): ParsedCommand {
 export function stringOption(parsed: ParsedCommand, name: string): string | undefined {
   const value = parsed.values[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** A repeatable `string` option's values, in order (none: an empty list). */
+export function stringsOption(parsed: ParsedCommand, name: string): string[] {
+  const value = parsed.values[name];
+  const all = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return all.filter((v): v is string => typeof v === 'string');
 }
 
 /** One of the allowed values, or a UsageError listing them. */

@@ -14,6 +14,7 @@ import {
   oneOf,
   parseCommand,
   stringOption,
+  stringsOption,
   type CommandSpec,
   type ParsedCommand,
 } from './args';
@@ -24,7 +25,8 @@ import { LOG_LEVELS, resolveLogging } from './logging';
 const HELP = `Usage: switchboard <command> [options]
 
 Commands:
-  serve           Run the server: the agent HTTP API, CometD notifications, the simulator API and the inspector
+  serve           Run the server: the agent HTTP API, CometD notifications, the simulator API (or SIP) and the
+                  inspector
   demo [ivr|agent]
                   Run an example on the simulated network and print its timeline
   diagram <machine>
@@ -47,16 +49,19 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   serve: {
-    usage: `Usage: switchboard serve [--config FILE] [--port N] [--redis URL [--node-id ID]] [--log-level LEVEL]
-                        [--log-format pretty|json]
+    usage: `Usage: switchboard serve [--config FILE] [--port N] [--sip udp|tcp:HOST:PORT]... [--redis URL [--node-id ID]]
+                        [--log-level LEVEL] [--log-format pretty|json]
 
-Run the server on the embedded simulated network: the agent HTTP API, CometD notifications, the simulator API
-and the inspector. Users come from the config file or SWITCHBOARD_USERS=username:password:deviceDn,...
-Stops on Ctrl-C or SIGTERM.
+Run the server: the agent HTTP API, CometD notifications and the inspector, on the embedded simulated network
+(with its simulator API) or, with SIP configured, on real SIP calls. Users come from the config file or
+SWITCHBOARD_USERS=username:password:deviceDn,... Stops on Ctrl-C or SIGTERM.
 
 Options:
   --config FILE       the JSON config file (see config/demo.json); the SWITCHBOARD_* environment wins over it
   --port N            the port (default SWITCHBOARD_PORT, the config's, else 8080; 0 picks a free one)
+  --sip ADDRESS       udp:HOST:PORT or tcp:HOST:PORT: take SIP calls there (repeatable, one host and port for
+                      every transport; default SWITCHBOARD_SIP_LISTEN, comma separated, else the config's
+                      "sip": { listen, services, gateway, media, agents }); no SIP: the simulated network
   --redis URL         redis://host:port: call state, the webhook outbox and the node lease in Redis
                       (default SWITCHBOARD_REDIS_URL, the config's "redis"; none: all in memory). A node
                       restarted with the same node id resumes its calls
@@ -69,6 +74,7 @@ Options:
       options: {
         config: { type: 'string' },
         port: { type: 'string' },
+        sip: { type: 'string', multiple: true },
         redis: { type: 'string' },
         'node-id': { type: 'string' },
         'log-level': { type: 'string' },
@@ -93,7 +99,8 @@ Options:
       const { serve } = require('./serve') as typeof import('./serve');
       const redisUrl = stringOption(parsed, 'redis');
       const nodeId = stringOption(parsed, 'node-id');
-      return serve({ config: stringOption(parsed, 'config'), port, redisUrl, nodeId, logging, out, err });
+      const sip = stringsOption(parsed, 'sip');
+      return serve({ config: stringOption(parsed, 'config'), port, sip, redisUrl, nodeId, logging, out, err });
     },
   },
   demo: {

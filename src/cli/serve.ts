@@ -9,6 +9,11 @@
  * lease (an error if a live node has its id), restores the calls a killed process with the same node id left
  * (their timers at their original deadlines), writes every turn's changes to Redis, and its webhook callbacks go
  * through the Redis outbox: what a killed process left undelivered is delivered by the next start.
+ *
+ * With SIP configured (`--sip udp:HOST:PORT`, SWITCHBOARD_SIP_LISTEN or the config's "sip"), the server runs on
+ * a SIP network (`createSipNetwork`) instead of the simulated one, so there is no simulator API: a SIP call to
+ * an agent's DN rings that agent's device (and its phone, when the DN is mapped to a SIP URI); a call to any
+ * other number is refused as unobtainable (404), since the server has no application of its own.
  */
 import { createSwitchboard, type Switchboard } from '../engine/switchboard';
 import type { Network } from '../engine/network';
@@ -17,6 +22,9 @@ import { ConfigError, loadConfig } from '../http/config';
 import { createServer } from '../http/server';
 import { resolveLogging, serverLogger, type Logging } from './logging';
 import { createRedisStore, type RedisStore } from '../store/redisStore';
+import { createSipNetwork, SipNetwork } from '../sip/network';
+import { Cause } from '../../machines/vocabulary';
+import type { SipConfig } from '../http/sipConfig';
 
 /** The longest a shutdown takes: pending webhook deliveries, and connections that do not close. */
 const DRAIN_MS = 10_000;
@@ -37,6 +45,8 @@ async function closeWithin(app: ReturnType<typeof createServer>['app'], ms: numb
 export interface ServeOptions {
   config?: string;
   port?: number;
+  /** `--sip` addresses (they win over SWITCHBOARD_SIP_LISTEN and the config file's sip.listen). */
+  sip?: readonly string[];
   /** `--redis URL` and `--node-id ID` (they win over the environment and the config file). */
   redisUrl?: string;
   nodeId?: string;
@@ -62,6 +72,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     config = loadConfig({
       file: options.config,
       port: options.port,
+      sip: options.sip,
       redisUrl: options.redisUrl,
       nodeId: options.nodeId,
     });
@@ -108,12 +119,23 @@ export async function serve(options: ServeOptions): Promise<number> {
   // no sooner than the next macrotask), and the outbox recovery below starts in the same tick: what that process
   // left undelivered goes out before anything the restored calls do next.
   const identity = { publicUrl, accountId: config.accountId, applicationId: config.applicationId };
+  let network: SipNetwork | undefined;
+  if (config.sip && !options.switchboard) {
+    const started = await startSip(config.sip, options.err);
+    if (typeof started === 'number') {
+      await store?.close();
+      return started;
+    }
+    network = started;
+  }
   let sb: Switchboard<Network>;
   try {
-    sb = options.switchboard
-      ? options.switchboard({ ...identity, ...(store ? { store } : {}) })
-      : createSwitchboard({ ...identity, ...(store ? { store } : {}) });
+    const base = { ...identity, ...(store ? { store } : {}) };
+    if (options.switchboard) sb = options.switchboard(base);
+    else if (network) sb = refuseCallsForNoAgent(createSwitchboard({ ...base, network }));
+    else sb = createSwitchboard(base);
   } catch (error) {
+    await network?.close();
     options.err(`switchboard serve: cannot restore the calls in Redis: ${(error as Error).message}`);
     await store?.close();
     return 1;
@@ -128,6 +150,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     options.err(`switchboard serve: cannot ${step}: ${(error as Error).message}`);
+    await sb.close();
     await store?.close();
     return 1;
   }
@@ -140,6 +163,9 @@ export async function serve(options: ServeOptions): Promise<number> {
   );
   if (config.simulator && sb.network instanceof SimulatedNetwork)
     options.out(`  simulator API ${base}/api/v2/simulator/…`);
+  if (config.sip && sb.network instanceof SipNetwork) {
+    for (const line of sipBanner(config.sip, await sb.network.listening)) options.out(line);
+  }
   if (config.inspector !== 'off') options.out(`  inspector     ${base}/inspect   (log in as a configured user)`);
   options.out(`  health        ${base}/healthz`);
   if (store) {
@@ -164,14 +190,14 @@ export async function serve(options: ServeOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       app.log.info({ signal }, 'shutting down');
-      sb.close(); // every live call ends, and emits its terminal callback
+      const closed = sb.close(); // every live call ends, and emits its terminal callback (SIP: BYE/CANCEL)
       const drained = webhooks.drain(DRAIN_MS).then((left) => {
         if (left > 0 && webhooks.durable)
           app.log.warn({ pending: left }, 'webhook deliveries left in the Redis outbox for the next start');
         else if (left > 0)
           app.log.error({ pending: left }, 'webhook deliveries still pending at shutdown (callback-error)');
       });
-      void Promise.all([drained, closeWithin(app, DRAIN_MS - 1000)])
+      void Promise.all([drained, closed, closeWithin(app, DRAIN_MS - 1000)])
         .then(() => store?.close())
         .then(() => resolve());
     };
@@ -181,4 +207,45 @@ export async function serve(options: ServeOptions): Promise<number> {
     else onLeaseLost = () => stop('lease lost');
   });
   return leaseLost ? 1 : 0;
+}
+
+/**
+ * The SIP network, listening; or the exit code after saying what is wrong (2: a bad option, 1: an address that
+ * cannot be bound, e.g. a port in use).
+ */
+async function startSip(sip: SipConfig, err: (l: string) => void): Promise<SipNetwork | number> {
+  let network: SipNetwork;
+  try {
+    network = createSipNetwork(sip);
+  } catch (error) {
+    err(`switchboard serve: ${(error as Error).message.replace(/^createSipNetwork\(\): /, 'sip: ')}`);
+    return 2;
+  }
+  try {
+    await network.listening;
+  } catch (error) {
+    err(`switchboard serve: cannot listen for SIP on ${sip.listen.join(', ')}: ${(error as Error).message}`);
+    await network.close();
+    return 1;
+  }
+  return network;
+}
+
+/** No application runs in the server: a call for no agent's DN is refused (404). */
+function refuseCallsForNoAgent(sb: Switchboard<SipNetwork>): Switchboard<SipNetwork> {
+  sb.on('incomingCall', (channel) => void channel.reject({ cause: Cause.UNOBTAINABLE }).catch(() => undefined));
+  return sb;
+}
+
+/** The banner's SIP lines: the bound addresses, the agents' phones, the gateway and services. */
+function sipBanner(sip: SipConfig, bound: readonly { protocol: string; host: string; port: number }[]): string[] {
+  const lines = [`  sip           ${bound.map((b) => `${b.protocol.toLowerCase()}:${b.host}:${b.port}`).join(', ')}`];
+  const agents = Object.entries(sip.agents ?? {});
+  if (agents.length)
+    lines.push(`                agents' phones: ${agents.map(([dn, uri]) => `${dn} → ${uri}`).join(', ')}`);
+  if (sip.gateway) lines.push(`                numbers go to ${sip.gateway}`);
+  const services = Object.entries(sip.services ?? {});
+  if (services.length)
+    lines.push(`                services: ${services.map(([n, uri]) => `${n} → ${uri}`).join(', ')}`);
+  return lines;
 }

@@ -14,7 +14,7 @@ import type { EngineClock } from './clock';
 import { newCallId } from './ids';
 import { Leg, type ActorOptions, type LegTransfer } from './leg';
 import type { TransferEndedInfo } from './events';
-import type { CommandResult, ConfirmedCommand, Destination, Network, NetworkIndications } from './network';
+import type { CommandResult, ConfirmedCommand, Destination, Network, NetworkIndications, SipLegFacts } from './network';
 import type { Supervisor } from './supervisor';
 import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
 import { AgentDesk } from './agent/desk';
@@ -37,6 +37,8 @@ export interface EngineCore extends MediaCommands {
   turn<T>(fn: () => T): T;
   hangUp(leg: Leg): void;
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
+  /** The agent has left a leg that goes on: tell the network (it ends the agent's phone's side). */
+  agentLeft(callId: string): void;
 }
 
 export class Engine implements ChannelHost, NetworkIndications, TransferHost, EngineCore {
@@ -73,6 +75,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       startTime: leg.startTime,
       ...(leg.parent ? { parentCallId: leg.parent.callId } : {}),
       remoteHold: leg.remoteHeld,
+      ...sipFactsOf(network, leg.callId),
     });
     this.inspection = new Inspection(clock, () => this.liveActors(), {
       all: () => [...this.legs.values()].map(liveCall),
@@ -453,6 +456,19 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     });
   }
 
+  agentAnswered(callId: string): void {
+    this.toLeg(callId, (leg) => leg.agentCall?.phoneOperation('Answer'));
+  }
+
+  agentHungUp(callId: string): void {
+    this.toLeg(callId, (leg) => leg.agentCall?.phoneOperation('Hangup'));
+  }
+
+  agentLeft(callId: string): void {
+    const leg = this.legs.get(callId);
+    if (leg) this.command(leg, 'agentLeft', (n) => n.agentLeft?.(callId));
+  }
+
   remoteHold(callId: string): void {
     this.toLeg(callId, (leg) => {
       leg.remoteHeld = true;
@@ -520,4 +536,14 @@ const CONFIRMED: ReadonlySet<string> = new Set<ConfirmedCommand>(['dial', 'answe
 
 function commandFailure(name: string, result: { status: number; reason?: string }): Error {
   return new Error(`${name} failed with ${result.status}${result.reason ? ` ${result.reason}` : ''}`);
+}
+
+/** A SIP network's facts about a leg (`LiveCall.sip`); nothing from other networks, or when it throws. */
+function sipFactsOf(network: Network, callId: string): { sip?: SipLegFacts } {
+  try {
+    const sip = network.sipFacts?.(callId);
+    return sip ? { sip } : {};
+  } catch {
+    return {};
+  }
 }

@@ -6,6 +6,7 @@
  * detached when the last one leaves: while nobody watches, no actor has an observer, so XState does no
  * inspection work and the engine keeps no record.
  */
+import type { SipLegFacts } from './network';
 import type { AnyActorRef, EventObject, InspectionEvent, StateValue, Subscription } from 'xstate';
 import type { EngineClock } from './clock';
 
@@ -67,6 +68,8 @@ export interface LiveCall {
   parentCallId?: string;
   /** The far end has put the call on hold (its own re-INVITE); the channel state does not show it. */
   remoteHold: boolean;
+  /** On a SIP network: the leg's Call-ID, far end and transport. */
+  sip?: SipLegFacts;
 }
 
 /** The public face (`switchboard.inspection`). */

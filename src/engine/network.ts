@@ -46,6 +46,17 @@ export type ConfirmedCommand = 'dial' | 'answer' | 'reconnect' | 'hold' | 'unhol
 /** How a re-INVITE-like command (hold, unhold) turned out. A failure leaves the dialog up. */
 export type CommandResult = { ok: true } | { ok: false; status: number; reason?: string };
 
+/** A SIP leg's signalling, as the inspector shows it (`LiveCall.sip`). */
+export interface SipLegFacts {
+  /** The dialog's Call-ID. */
+  callId: string;
+  /** The far end: the caller's From URI (inbound), or the Request-URI we sent the INVITE to (outbound). */
+  remoteUri: string;
+  /** The far end's address and port: where the INVITE came from, or the host of the URI we sent it to. */
+  remoteAddress: string;
+  transport: 'UDP' | 'TCP';
+}
+
 /** Commands from the engine. Each returns nothing; what follows comes back as an indication. */
 export interface Network {
   /** Connects the network to an engine; called once by `createSwitchboard`. */
@@ -73,6 +84,13 @@ export interface Network {
   stopTone(callId: string): void;
   /** The leg has ended (cleared `by` this side or the far end): release it; the last command for it. */
   release(callId: string, cause: EndCause, by: 'local' | 'remote'): void;
+  /**
+   * Optional: the agent has left a call that goes on (its agent call is Released while the leg lives: a completed
+   * or single-step transfer). A network that rings agents' phones ends the phone's side of the call.
+   */
+  agentLeft?(callId: string): void;
+  /** Optional: a live leg's SIP facts, for the inspector (a SIP network). */
+  sipFacts?(callId: string): SipLegFacts | undefined;
   /** Optional: free the network's resources (sockets) once the switchboard has ended every leg (`sb.close()`). */
   close?(): Promise<void>;
 }
@@ -100,4 +118,11 @@ export interface NetworkIndications {
   hungUp(callId: string): void;
   /** A signalling failure on the leg (it goes to ERROR; the application must hang up). */
   failed(callId: string, message: string): void;
+  /**
+   * The agent's own phone answered this inbound call for an agent's DN (a network that rings agents' phones):
+   * as if the agent had posted Answer. Ignored unless the agent call is Ringing.
+   */
+  agentAnswered(callId: string): void;
+  /** The agent's phone hung up this call: as if the agent had posted Hangup (ignored where Hangup is not offered). */
+  agentHungUp(callId: string): void;
 }

@@ -6,12 +6,15 @@
  * SWITCHBOARD_USERS = comma-separated `username:password:deviceDn`, SWITCHBOARD_WEBHOOK_SECRET,
  * SWITCHBOARD_PUBLIC_URL, SWITCHBOARD_INSPECTOR (on-demand, always or off), SWITCHBOARD_REDIS_URL and
  * SWITCHBOARD_NODE_ID (the Redis store: with a URL the webhook outbox and the node lease are in Redis; the
- * config file's `"redis": { url, nodeId, prefix, leaseMs }` says the same; the command line wins over both).
+ * config file's `"redis": { url, nodeId, prefix, leaseMs }` says the same; the command line wins over both),
+ * SWITCHBOARD_SIP_LISTEN (the SIP network's addresses, comma separated; with the config file's `"sip"` object
+ * and `--sip`, see sipConfig.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { WebhookConfig } from '../webhooks/deliverer';
 import { INSPECTOR_MODES, type InspectorMode } from '../inspect/hub';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './loginLimiter';
+import { checkSip, SipConfigError, type SipConfig } from './sipConfig';
 
 /** Default lifetime of a session cookie (8 hours, an agent's shift). */
 export const DEFAULT_SESSION_SECONDS = 8 * 3600;
@@ -150,6 +153,8 @@ export interface ServerConfig {
   sessionSeconds: number;
   /** The Redis store (webhook outbox and node lease); absent: everything in memory. */
   redis?: RedisConfig;
+  /** The SIP network's options; absent: the server runs on the simulated network. */
+  sip?: SipConfig;
 }
 
 export class ConfigError extends Error {
@@ -187,16 +192,27 @@ function checkUsers(users: unknown, source: string): UserConfig[] {
 
 /** The configuration from an optional file and the environment; throws ConfigError with a clear message. */
 export function loadConfig(
-  options: { file?: string; env?: NodeJS.ProcessEnv; port?: number; redisUrl?: string; nodeId?: string } = {},
+  options: {
+    file?: string;
+    env?: NodeJS.ProcessEnv;
+    port?: number;
+    redisUrl?: string;
+    nodeId?: string;
+    /** `--sip` addresses (they win over SWITCHBOARD_SIP_LISTEN and the file's sip.listen). */
+    sip?: readonly string[];
+  } = {},
 ): ServerConfig {
   const env = options.env ?? process.env;
-  let fromFile: Partial<Omit<ServerConfig, 'webhooks' | 'inspector' | 'loginLimits' | 'sessionSeconds' | 'redis'>> & {
+  let fromFile: Partial<
+    Omit<ServerConfig, 'webhooks' | 'inspector' | 'loginLimits' | 'sessionSeconds' | 'redis' | 'sip'>
+  > & {
     users?: unknown;
     webhooks?: unknown;
     inspector?: unknown;
     loginLimits?: unknown;
     sessionSeconds?: unknown;
     redis?: unknown;
+    sip?: unknown;
   } = {};
   if (options.file) {
     let text: string;
@@ -224,8 +240,16 @@ export function loadConfig(
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`port must be 0-65535, got ${String(portText)}`);
   const redis = checkRedis(fromFile.redis, options.file ?? 'config', env, options);
+  let sip: SipConfig | undefined;
+  try {
+    sip = checkSip(fromFile.sip, options.file ?? 'config', env, options);
+  } catch (error) {
+    if (error instanceof SipConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
   return {
     ...(redis ? { redis } : {}),
+    ...(sip ? { sip } : {}),
     host: env.SWITCHBOARD_HOST ?? fromFile.host ?? '127.0.0.1',
     port,
     publicUrl: env.SWITCHBOARD_PUBLIC_URL ?? fromFile.publicUrl,

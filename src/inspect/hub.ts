@@ -9,6 +9,7 @@
  * what happened before); `off` serves no inspector.
  */
 import type { ActorState, BandwidthCallback, LiveCall, MachineStep, Switchboard } from '../index';
+import type { SipLegFacts } from '../engine/network';
 
 export type InspectorMode = 'on-demand' | 'always' | 'off';
 export const INSPECTOR_MODES: readonly InspectorMode[] = ['on-demand', 'always', 'off'];
@@ -26,6 +27,8 @@ export interface InspectedCall {
   parentCallId?: string;
   /** Live calls: whether the far end holds the call (its own re-INVITE). */
   remoteHold?: boolean;
+  /** A SIP leg: its Call-ID, far end and transport (kept after the call ends). */
+  sip?: SipLegFacts;
   /** The channel state now (live) or at the end. */
   state: string;
   startTime?: number;
@@ -223,6 +226,11 @@ export class InspectorHub {
       while (at > 0 && record.timeline[at - 1].time > entry.time) at--;
       record.timeline.splice(at, 0, entry);
       record.call.updated = Math.max(record.call.updated, entry.time);
+      // A SIP leg's facts exist once the network has sent (or taken) its INVITE: kept for after the call.
+      if (!record.call.sip) {
+        const sip = this.sb.inspection.liveCall(callId)?.sip;
+        if (sip) record.call.sip = sip;
+      }
       if (record.timeline.length > this.maxEntries) {
         record.timeline.shift();
         record.dropped++;
@@ -257,5 +265,6 @@ function fromLive(c: LiveCall): Omit<InspectedCall, 'live' | 'updated'> {
     startTime: c.startTime,
     ...(c.parentCallId ? { parentCallId: c.parentCallId } : {}),
     remoteHold: c.remoteHold,
+    ...(c.sip ? { sip: c.sip } : {}),
   };
 }

@@ -464,12 +464,15 @@ export class OutboundCall {
   private cancelSent = false;
   private provisional = false;
   private readonly invite: SipRequest;
+  /** The Request-URI of the INVITE. */
+  readonly uri: string;
   private readonly acks = new Map<string, SipRequest>();
 
   constructor(
     private readonly layer: DialogLayer,
     private readonly options: InviteOptions,
   ) {
+    this.uri = options.uri;
     this.callId = `${tag(layer.random)}@${layer.stack.host}`;
     this.localTag = tag(layer.random);
     this.outcome = new Promise((resolve) => (this.settle = resolve));

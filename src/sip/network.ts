@@ -4,13 +4,16 @@
  * an INVITE to a service URI or `sip:{to}@gateway`; responses map to states and causes through the one cause
  * table (src/causes). Media: each leg has an RTP port of `media.ports` (media/legMedia.ts); tones play over RTP
  * to the far end (media/rtpTone.ts); `bridge` re-INVITEs the caller with the target's SDP (RFC 3725), its early
- * SDP while it rings, and `reconnect` re-INVITEs the caller back to our SDP.
+ * SDP while it rings, then the target with the caller's answer; a far end's re-INVITE while bridged is passed on
+ * to the other; `reconnect` re-INVITEs a leg back to our SDP.
  */
 import type { EndCause } from '../../machines/vocabulary';
 import { fromSipResponse, toQ850, toSip } from '../causes';
 import type { EngineClock } from '../engine/clock';
 import { realClock, type SipClock } from './clock';
-import type { CommandResult, Destination, Network, NetworkIndications } from '../engine/network';
+import type { CommandResult, Destination, Network, NetworkIndications, SipLegFacts } from '../engine/network';
+import { AgentPhone } from './agentPhone';
+import { legFacts } from './legFacts';
 import { DialogLayer, type Dialog, type InboundCall, type OutboundCall } from './dialog';
 import { checkLimits, InviteRateLimiter, type SipLimits } from './limits';
 import { LegMedia, rtpTarget } from './media/legMedia';
@@ -31,6 +34,8 @@ export interface SipNetworkOptions {
   media?: { host?: string; ports?: readonly [number, number] };
   /** The largest message, and new INVITEs per source address (limits.ts; docs/sip.md "Bad and hostile input"). */
   limits?: SipLimits;
+  /** Agent DN → the SIP URI of the agent's phone (see agentPhone.ts): a call to that DN rings the phone. */
+  agents?: Readonly<Record<string, string>>;
 }
 
 /** What the SIP network's media is doing for one live leg. */
@@ -67,6 +72,8 @@ interface SipLeg {
   media: { bridgedTo: string | null };
   /** Re-INVITEs of this leg, one at a time. */
   chain: Promise<unknown>;
+  /** The agent's phone, for a call to an agent DN mapped to a SIP URI (agentPhone.ts). */
+  phone?: AgentPhone;
 }
 
 const LISTEN = /^(udp|tcp):([^:\s]+|\[[0-9a-f:]+\]):(\d{1,5})$/i;
@@ -89,6 +96,7 @@ export class SipNetwork implements Network {
   private readonly layer: DialogLayer;
   private readonly services: Record<string, string>;
   private readonly gateway: string | undefined;
+  private readonly agents: Record<string, string>;
   private readonly mediaHost: string;
   private readonly ports: RtpPortPool;
   private clock: SipClock = realClock;
@@ -103,6 +111,7 @@ export class SipNetwork implements Network {
   constructor(options: SipNetworkOptions) {
     const listen = checkListen(options?.listen);
     this.services = checkServices(options.services);
+    this.agents = checkAgents(options.agents);
     this.gateway = options.gateway === undefined ? undefined : checkUri('gateway', options.gateway);
     const limits = checkLimits(options.limits);
     this.limiter = new InviteRateLimiter(limits, () => this.clock.now());
@@ -194,6 +203,51 @@ export class SipNetwork implements Network {
     call.onCancel = () => {
       if (!leg.released) engine.hungUp(callId);
     };
+    const phone = this.agents[userOf(rq.headers.to?.uri ?? rq.uri)];
+    if (phone && !leg.released) this.ringPhone(leg, call, phone);
+  }
+
+  /** A call for an agent DN mapped to a SIP URI rings the agent's phone (agentPhone.ts). */
+  private ringPhone(leg: SipLeg, call: InboundCall, uri: string): void {
+    const own = leg.ourSdp;
+    const user = userOf(call.request.headers.from?.uri);
+    leg.phone = new AgentPhone(
+      this.layer,
+      uri,
+      `sip:${/^[\w+.\-*#]+$/.test(user) ? user : 'switchboard'}@${this.stack.host}:${this.stack.port}`,
+      call.offer ?? own, // no offer from the caller: ours (an offer too)
+      {
+        ringing: () => {
+          if (!leg.released && !call.final) call.progress(180);
+        },
+        answered: (sdp) => {
+          if (leg.released || leg.dialog) return;
+          leg.ourSdp = sdp ?? own; // the caller talks to the phone
+          this.engine?.agentAnswered(leg.callId);
+        },
+        failed: (cause, message) => {
+          if (!leg.released && !leg.dialog) this.engine?.cleared(leg.callId, cause, message);
+        },
+        hungUp: () => {
+          leg.ourSdp = own;
+          if (!leg.released) this.engine?.agentHungUp(leg.callId);
+        },
+      },
+    );
+    leg.phone.restore = () => (leg.ourSdp = own);
+  }
+
+  /** The agent has left a call that goes on (a completed or single-step transfer): the phone gets BYE. */
+  agentLeft(callId: string): void {
+    const leg = this.legs.get(callId);
+    if (!leg?.phone) return;
+    leg.phone.restore?.();
+    this.endPhone(leg.phone, 'normal');
+  }
+
+  private endPhone(phone: AgentPhone, cause: EndCause): void {
+    phone.end(cause);
+    if (phone.ending) this.ending(phone.ending);
   }
 
   private newLeg(callId: string, ourSdp: string, rtp: LegMedia | undefined): SipLeg {
@@ -280,6 +334,7 @@ export class SipNetwork implements Network {
 
   private uriOf(d: Destination): string | { error: string } {
     if (d.kind === 'service') return this.services[d.to] ?? { error: `No inbound service named '${d.to}'` };
+    if (Object.hasOwn(this.agents, d.to)) return this.agents[d.to]; // an agent's phone
     if (!this.gateway) return { error: `The number ${d.to} is unobtainable (no SIP gateway configured)` };
     if (!/^[\w+.\-*#]+$/.test(d.to)) return { error: `The number ${d.to} is unobtainable` };
     return this.gateway.replace(/^(sips?:)/i, `$1${d.to}@`);
@@ -295,6 +350,8 @@ export class SipNetwork implements Network {
     dialog.on('modified', (sdp) => {
       if (leg.released || sdp === undefined) return;
       leg.rtp?.retarget(leg.ourSdp, sdp); // a tone playing follows the far end to its new address
+      const other = leg.media.bridgedTo === null ? undefined : this.legs.get(leg.media.bridgedTo);
+      if (other?.bridged) void other.chain.then(() => this.mirror(leg, other)); // the other side follows it too
       let direction: string;
       try {
         direction = parseSdp(sdp).direction;
@@ -329,6 +386,7 @@ export class SipNetwork implements Network {
   hold(callId: string): void {
     const leg = this.leg(callId);
     if (!leg) throw new Error(`hold(): no call ${callId}`);
+    leg.phone?.direction('sendonly');
     void this.reinvite(leg, withDirection(leg.ourSdp, 'sendonly')).then((r) => {
       if (!leg.released) this.engine?.holdResult(callId, r);
     });
@@ -337,6 +395,7 @@ export class SipNetwork implements Network {
   unhold(callId: string): void {
     const leg = this.leg(callId);
     if (!leg) throw new Error(`unhold(): no call ${callId}`);
+    leg.phone?.direction('sendrecv');
     void this.reinvite(leg, withDirection(leg.ourSdp, 'sendrecv')).then((r) => {
       if (!leg.released) this.engine?.unholdResult(callId, r);
     });
@@ -365,16 +424,40 @@ export class SipNetwork implements Network {
     lb.media.bridgedTo = a;
     la.rtp?.stop(); // the far ends' media from now on, not our tone
     const sdp = lb.dialog?.remoteSdp ?? lb.earlySdp;
-    if (!la.dialog || !sdp || la.bridgedSdp === sdp) return;
-    la.bridged = true;
-    la.bridgedSdp = sdp;
-    void this.reinvite(la, sdp);
+    if (!la.dialog || !sdp) return;
+    if (la.bridgedSdp !== sdp) {
+      la.bridged = true;
+      la.bridgedSdp = sdp;
+      void this.reinvite(la, sdp);
+    }
+    // Then B gets A's answer (RFC 3725: each far end must have the other's SDP), once B has a dialog.
+    void la.chain.then(() => this.mirror(la, lb));
+  }
+
+  /**
+   * Re-INVITEs `to` with the far end of `from`'s current SDP, if `to` is up and still bridged to `from` and its
+   * media would change (address, port, direction or codecs: a version bump alone sends nothing, so two far ends
+   * never re-INVITE each other in a loop).
+   */
+  private mirror(from: SipLeg, to: SipLeg): void {
+    const sdp = from.dialog?.remoteSdp;
+    if (!sdp || from.released || to.released || !to.dialog || to.media.bridgedTo !== from.callId) return;
+    if (to.bridgedSdp !== undefined && mediaKey(to.bridgedSdp) === mediaKey(sdp)) return;
+    to.bridged = true;
+    to.bridgedSdp = sdp;
+    void this.reinvite(to, sdp);
   }
 
   /** `b` answered while a leg is bridged to its early media: re-INVITE that leg with `b`'s answer if it differs. */
   private bridgeAnswered(b: SipLeg): void {
     const a = b.media.bridgedTo === null ? undefined : this.legs.get(b.media.bridgedTo);
     if (a?.bridged && a.media.bridgedTo === b.callId) this.bridge(a.callId, b.callId);
+  }
+
+  /** A live leg's Call-ID, far end and transport (the inspector's call view; legFacts.ts). */
+  sipFacts(callId: string): SipLegFacts | undefined {
+    const leg = this.legs.get(callId);
+    return leg && legFacts(leg.inbound, leg.outbound);
   }
 
   unbridge(a: string, b: string): void {
@@ -415,6 +498,7 @@ export class SipNetwork implements Network {
     leg.endCause = cause;
     leg.media = { bridgedTo: null };
     leg.rtp?.close();
+    if (leg.phone) this.endPhone(leg.phone, cause);
     if (leg.dialog) {
       if (by === 'local') this.bye(leg, cause);
       return;
@@ -467,6 +551,16 @@ export function createSipNetwork(options: SipNetworkOptions): SipNetwork {
   return new SipNetwork(options);
 }
 
+/** What of an SDP changes where media goes and how: address, port, direction, codecs ('' if it does not parse). */
+function mediaKey(sdp: string): string {
+  try {
+    const s = parseSdp(sdp);
+    return `${s.address} ${s.port} ${s.direction} ${s.payloads.join(',')}`;
+  } catch {
+    return '';
+  }
+}
+
 function reasonPhrase(cause: EndCause): string {
   const phrases: Partial<Record<EndCause, string>> = {
     busy: 'Busy Here',
@@ -516,6 +610,16 @@ function checkServices(services: unknown): Record<string, string> {
   }
   const out: Record<string, string> = Object.create(null);
   for (const [name, uri] of Object.entries(services)) out[name] = checkUri(`service '${name}'`, uri);
+  return out;
+}
+
+function checkAgents(agents: unknown): Record<string, string> {
+  if (agents === undefined) return {};
+  if (typeof agents !== 'object' || agents === null || Array.isArray(agents)) {
+    throw new TypeError(`createSipNetwork(): 'agents' must be an object of agent DN → SIP URI`);
+  }
+  const out: Record<string, string> = Object.create(null);
+  for (const [dn, uri] of Object.entries(agents)) out[dn] = checkUri(`agent '${dn}'`, uri);
   return out;
 }
 

@@ -62,7 +62,7 @@ test('tone detection: a 600 Hz sine is 600 Hz, not 440 Hz; silence is nothing', 
 test('baresip calls in, is answered and transferred to a second baresip, which answers; retrieval; hang-up', async () => {
   const [caller, target] = await Promise.all([
     Baresip.start({ user: 'alice', toneHz: 600 }),
-    Baresip.start({ user: '2001', toneHz: 440 }),
+    Baresip.start({ user: '2001', toneHz: 1000 }),
   ]);
   phones.push(caller, target);
   const network = createSipNetwork({ listen: ['udp:127.0.0.1:0'], gateway: `sip:127.0.0.2:${target.port}` });
@@ -115,6 +115,13 @@ test('baresip calls in, is answered and transferred to a second baresip, which a
   await until(() => target.decodedFrames() >= 25, 'B to decode 25 frames of A');
   // What B hears is A's microphone (600 Hz), straight from A.
   expect(toneShare(target.decodedSamples().slice(-4000), 600)).toBeGreaterThan(0.8);
+  // And A hears B's (1000 Hz), straight from B: B was re-INVITEd with A's SDP once A answered B's (RFC 3725).
+  expect(await target.waitForEvent('CALL_REMOTE_SDP', 2)).toMatchObject({ param: 'offer' });
+  const heard = caller.decodedFrames();
+  await until(() => caller.decodedFrames() >= heard + 25, 'A to decode 25 frames of B');
+  const fromB = caller.decodedSamples().slice(-4000);
+  expect(toneShare(fromB, 1000)).toBeGreaterThan(0.8);
+  expect(toneShare(fromB, 440)).toBeLessThan(0.05);
 
   // B hangs up: A is retrieved (re-INVITEd back to our media), then A hangs up.
   const retrieved = a.waitForTransferredCallRetrieval();

@@ -1,7 +1,8 @@
 // SIP media against SIPp: the ringback A hears over RTP while B rings (packets counted at A's SDP address by a
 // UDP socket of the test: valid RTP, the negotiated PCMA, a 20 ms cadence in timestamps, the US ringback's
 // frequencies), stopping when B answers; B's early media (183 with SDP) instead of our ringback; the re-INVITEs
-// of A with B's SDP (early, then answered) and back to ours on retrieval; an exhausted RTP port range.
+// of A with B's SDP (early, then answered) and back to ours on retrieval; B's re-INVITE with A's answer (RFC 3725,
+// two-way media); a far end's re-INVITE while bridged passed on to the other; an exhausted RTP port range.
 import { createSocket, type Socket } from 'node:dgram';
 import {
   createSipNetwork,
@@ -157,7 +158,8 @@ describe.each(['udp', 'tcp'] as const)('signalling over %s', (transport) => {
     }
     expect(streams[1][0].ssrc).not.toBe(streams[0][0].ssrc); // a new stream for the second ringback
     expect(await a.hangUp()).toBe(State.IDLE);
-    // SIPp checked each re-INVITE of A: B's SDP (o=answer), then ours (o=switchboard), twice.
+    // SIPp checked each re-INVITE of A: B's SDP (o=answer), then ours (o=switchboard), twice; and that each B was
+    // re-INVITEd with A's answer (o=caller 1 2: RFC 3725, so B sends its RTP to A, not to us).
     expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 2, failed: 0 });
     expect(r.sb.stats()).toMatchObject({ legs: 0, transfers: 0, timers: 0 });
@@ -178,14 +180,32 @@ describe.each(['udp', 'tcp'] as const)('signalling over %s', (transport) => {
     await earlyMedia;
     expect(r.network.media(a.callId!)).toMatchObject({ tone: null, bridgedTo: b.callId });
     expect(await transferred).toBe(State.TRANSFERRED);
+    await settle(); // A's re-INVITE with B's answer, then B's with A's (SIPp checks o=caller), before retrieval
     expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
     expect(await a.hangUp()).toBe(State.IDLE);
     await settle();
     expect(rtp.packets).toHaveLength(0); // A heard B's early media, never our ringback
     expect(r.network.media(a.callId!).rtpPacketsSent).toBe(0);
-    // SIPp checked A's re-INVITEs in order: o=early (183), o=answer (200), o=switchboard (retrieval).
+    // SIPp checked A's re-INVITEs in order: o=early (183), o=answer (200), o=switchboard (retrieval), and B's
+    // re-INVITE once it answered: A's SDP (o=caller 1 2), which it never had while it rang.
     expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(r.network.rtpPortsInUse).toBe(0);
+  }, 30000);
+
+  test("a far end's re-INVITE while bridged reaches the other: A moves, then B moves; B's BYE retrieves A", async () => {
+    const farEnd = await startSipp('uas-bridged-move.xml', { transport });
+    const r = await start(farEnd, undefined, transport);
+    const { caller, a } = await callIn(r, 'uac-bridged-move.xml', 7000, transport);
+    expect(await a.transferToInboundService(r.sb.createChannel(), 'voicemail')).toBe(State.TRANSFERRED);
+    // SIPp A moves to 7002 (B re-INVITEd with it), then B to 6004 (A re-INVITEd with it), then B hangs up.
+    expect(await a.waitForTransferredCallRetrieval()).toBe(State.ANSWERED);
+    expect(a.transferCause()).toBe(TransferCause.NORMAL);
+    expect(await a.hangUp()).toBe(State.IDLE);
+    // SIPp checked each re-INVITE's SDP: B got A's answer (7000) then A's move (7002); A got B's move (6004).
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await farEnd.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(r.network.legCount).toBe(0);
     expect(r.network.rtpPortsInUse).toBe(0);
   }, 30000);
 });

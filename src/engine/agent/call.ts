@@ -206,6 +206,11 @@ export class AgentCall implements Inspectable {
     while ((effect = this.effects.shift())) this.owner.carryOut(this, effect);
   }
 
+  /** The agent's phone answered or hung up (a SIP phone mapped to the DN): the operation, if offered now. */
+  phoneOperation(op: 'Answer' | 'Hangup'): void {
+    if (this.can({ type: op })) this.send({ type: op });
+  }
+
   /** The leg this call views changed state. */
   legState(state: State): void {
     if (state === State.ANSWERED) this.send({ type: 'LEG.CONNECTED' });

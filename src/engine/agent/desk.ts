@@ -123,6 +123,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
   forgetCall(call: AgentCall): void {
     this.calls.delete(call.id);
     this.core.durable?.mark(call);
+    this.core.agentLeft(call.legCallId); // a leg that goes on without the agent (nothing when it has ended)
   }
 
   answer(call: AgentCall): void {

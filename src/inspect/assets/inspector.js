@@ -118,6 +118,9 @@
       call.parentCallId ? `transfer target of ${call.parentCallId}` : '',
       `state ${call.state}`,
       call.live && call.remoteHold ? 'held by the far end' : '',
+      call.sip
+        ? `SIP ${call.sip.callId} with ${call.sip.remoteUri} (${call.sip.transport} ${call.sip.remoteAddress})`
+        : '',
       call.live ? 'live' : 'ended',
     ];
     $('call-facts').textContent = facts.filter(Boolean).join(' · ');

@@ -1,0 +1,285 @@
+/**
+ * The agent desk over SIP: agent DNs mapped to SIP URIs (createSipNetwork's `agents`). A SIPp caller calls the
+ * agent's DN; the agent's phone (SIPp) rings and answers (the agent call Established, the caller gets the
+ * phone's SDP); InitiateTransfer holds the caller and the phone (re-INVITEs) and dials the target's phone
+ * (SIPp); CompleteTransfer BYEs the agent's phone and connects the caller to the target (docs/behaviour.md §4,
+ * Genesys's sample 2). The notifications and callbacks are those of the same script on the simulated network.
+ */
+import {
+  createSipNetwork,
+  createSwitchboard,
+  type AgentDevice,
+  type BandwidthCallback,
+  type CallNotification,
+  type SipNetwork,
+  type Switchboard,
+} from '../../src';
+import { makeHarness } from '../harness';
+import { startSipp, type SippRun } from '../support/sipp';
+
+type Transport = 'udp' | 'tcp';
+
+/** What a desktop sees of a notification, with the calls named C1, C2 in order of appearance. */
+function view(got: CallNotification[]) {
+  const names = new Map<string, string>();
+  const name = (id: string) => names.get(id) ?? (names.set(id, `C${names.size + 1}`), names.get(id) as string);
+  return got.map(({ data: { notificationType, call } }) => ({
+    notificationType,
+    call: name(call.id),
+    state: call.state,
+    callType: call.callType,
+    capabilities: [...call.capabilities].sort(),
+    parent: call.parentCallUri === undefined ? null : name(call.parentCallUri.split('/').pop() as string),
+  }));
+}
+
+/** The callbacks, with each leg named by its order of appearance (L1 the caller's, L2 the target's). */
+function callbacks(list: BandwidthCallback[]) {
+  const names = new Map<string, string>();
+  const name = (id: string) => names.get(id) ?? (names.set(id, `L${names.size + 1}`), names.get(id) as string);
+  return list.map((c) => [c.eventType, name(c.callId), 'cause' in c ? c.cause : undefined]);
+}
+
+/** Resolves with the first notification (already received or to come) for which `match` is true. */
+function notified(agent: AgentDevice, got: CallNotification[], match: (n: CallNotification) => boolean) {
+  const found = got.find(match);
+  if (found) return Promise.resolve(found);
+  return new Promise<CallNotification>((resolve) => {
+    const listener = (n: CallNotification) => {
+      if (!match(n)) return;
+      agent.off('notification', listener);
+      resolve(n);
+    };
+    agent.on('notification', listener);
+  });
+}
+
+const stateOf = (state: string, callType?: string) => (n: CallNotification) =>
+  n.data.call.state === state && (callType === undefined || n.data.call.callType === callType);
+
+interface SipDesk {
+  sb: Switchboard<SipNetwork>;
+  network: SipNetwork;
+  agent: AgentDevice;
+  got: CallNotification[];
+  callbacks: BandwidthCallback[];
+  port: number;
+}
+
+const open: SipDesk[] = [];
+afterEach(async () => {
+  for (const d of open.splice(0)) await d.sb.close();
+});
+
+/** A SIP network with the agent 5005's phone and the target 5001's phone mapped to SIPp servers. */
+async function sipDesk(transport: Transport, phone: SippRun, target?: SippRun): Promise<SipDesk> {
+  const t = transport === 'tcp' ? ';transport=tcp' : '';
+  const network = createSipNetwork({
+    listen: [`${transport}:127.0.0.1:0`],
+    agents: {
+      '5005': `sip:agent@127.0.0.2:${phone.port}${t}`,
+      ...(target ? { '5001': `sip:target@127.0.0.2:${target.port}${t}` } : {}),
+    },
+  });
+  const [bound] = await network.listening;
+  const sb = createSwitchboard({ network, publicUrl: 'https://sb.example' });
+  const agent = sb.agent({ phoneNumber: '5005' });
+  const got: CallNotification[] = [];
+  agent.on('notification', (n) => got.push(n));
+  const list: BandwidthCallback[] = [];
+  sb.on('callback', (c) => list.push(c));
+  const desk = { sb, network, agent, got, callbacks: list, port: bound.port };
+  open.push(desk);
+  return desk;
+}
+
+function expectClean(d: SipDesk, terminalEvents: number): void {
+  expect(d.sb.stats()).toEqual({ legs: 0, agentCalls: 0, transfers: 0, timers: 0, terminalEvents });
+  expect(d.network.legCount).toBe(0);
+  expect(d.network.dialogCount).toBe(0);
+}
+
+/**
+ * The same flow on the simulated network: the reference for what the desk and the callbacks see. The caller is
+ * not an internal number (like SIPp's `sipp`); the agent answers (on SIP: the phone's 200); `script` goes on.
+ */
+async function simulated(
+  target: Parameters<ReturnType<typeof makeHarness>['sb']['network']['addEndpoint']>[1],
+  script: (agent: AgentDevice, c1: string, advance: (s: number) => Promise<void>) => Promise<void>,
+) {
+  const h = makeHarness();
+  const agent = h.sb.agent({ phoneNumber: '5005' });
+  h.sb.network.addEndpoint('5001', target);
+  const got: CallNotification[] = [];
+  agent.on('notification', (n) => got.push(n));
+  h.sb.network.placeCall({ from: '+15550001111', to: '5005' });
+  const c1 = agent.calls()[0].id;
+  await agent.operation(c1, { operationName: 'Answer' });
+  await h.advance(1);
+  await script(agent, c1, (s) => h.advance(s));
+  await h.advance(10);
+  return { notifications: view(got), callbacks: callbacks(h.callbacks) };
+}
+
+/** Sample 2 on the simulated network. */
+function simulatedSample2() {
+  return simulated({ outcome: 'answer', ringFor: 0.3, hangUpAfter: 1.5 }, async (agent, c1, advance) => {
+    await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } });
+    await advance(0.5);
+    const c2 = agent.calls().find((c) => c.callType === 'Consult')?.id as string;
+    await agent.operation(c2, { operationName: 'CompleteTransfer' });
+  });
+}
+
+/** The caller calls 5005 over SIP; resolves with C1 once the phone has answered (no Answer posted). */
+async function answeredByPhone(d: SipDesk, transport: Transport, callerScenario: string) {
+  const caller = await startSipp(callerScenario, { target: `127.0.0.1:${d.port}`, transport, extra: ['-s', '5005'] });
+  const c1 = (await notified(d.agent, d.got, stateOf('Established', 'Inbound'))).data.call.id;
+  return { caller, c1 };
+}
+
+describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transport) => {
+  test.each([
+    ["the agent's phone is busy (486): the caller gets 486", 'uas-busy.xml', 'uac-busy.xml', 'busy'],
+    [
+      "the caller CANCELs while the agent's phone rings: the phone is CANCELled",
+      'uas-cancel.xml',
+      'uac-cancel.xml',
+      'cancel',
+    ],
+  ])(
+    '%s; C1 Ringing, then Released',
+    async (_label, phoneScenario, callerScenario, cause) => {
+      const phone = await startSipp(phoneScenario, { transport });
+      const d = await sipDesk(transport, phone);
+      const caller = await startSipp(callerScenario, {
+        target: `127.0.0.1:${d.port}`,
+        transport,
+        extra: ['-s', '5005'],
+      });
+      expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+      expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+      await notified(d.agent, d.got, stateOf('Released'));
+      expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual(['C1 Ringing', 'C1 Released']);
+      expect(callbacks(d.callbacks)).toEqual([
+        ['initiate', 'L1', undefined],
+        ['disconnect', 'L1', cause],
+      ]);
+      expectClean(d, 1);
+    },
+    30_000,
+  );
+
+  test("sample 2: the agent's phone answers, InitiateTransfer, the target answers, CompleteTransfer", async () => {
+    const phone = await startSipp('uas-agent-phone-consult.xml', { transport });
+    const target = await startSipp('uas-consult-target.xml', { transport });
+    const d = await sipDesk(transport, phone, target);
+    const caller = await startSipp('uac-agent-consult.xml', {
+      target: `127.0.0.1:${d.port}`,
+      transport,
+      extra: ['-s', '5005'],
+    });
+    // The phone's 200 is the agent answering: no Answer is posted.
+    const established = await notified(d.agent, d.got, stateOf('Established', 'Inbound'));
+    const c1 = established.data.call.id;
+    expect(
+      await d.agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } }),
+    ).toEqual({ statusCode: 0 });
+    const c2 = (await notified(d.agent, d.got, stateOf('Established', 'Consult'))).data.call.id;
+    expect(await d.agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+
+    const reference = await simulatedSample2();
+    expect(view(d.got)).toEqual(reference.notifications);
+    expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual([
+      'C1 Ringing',
+      'C1 Established',
+      'C1 Held',
+      'C2 Dialing',
+      'C2 Established',
+      'C1 Held',
+      'C1 Released',
+      'C2 Released',
+    ]);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expect(callbacks(d.callbacks)).toEqual([
+      ['initiate', 'L1', undefined],
+      ['transferAnswer', 'L2', undefined],
+      ['transferDisconnect', 'L2', 'hangup'],
+      ['transferComplete', 'L1', 'hangup'],
+      ['disconnect', 'L1', 'hangup'],
+    ]);
+    // Callback from/to are the INVITE's users: SIPp's caller and the agent's DN; the consult went to 5001's phone.
+    expect(d.callbacks[0]).toMatchObject({ from: 'sipp', to: '5005' });
+    expect(d.callbacks[1]).toMatchObject({ eventType: 'transferAnswer', transferTo: '5001' });
+    expectClean(d, 2);
+  }, 30_000);
+
+  test("SingleStepTransfer: the agent's phone is BYEd, the caller connected to the target's phone (B1)", async () => {
+    const phone = await startSipp('uas-agent-phone.xml', { transport });
+    const target = await startSipp('uas-consult-target.xml', { transport });
+    const d = await sipDesk(transport, phone, target);
+    const { caller, c1 } = await answeredByPhone(d, transport, 'uac-agent-single-step.xml');
+    const sst = { operationName: 'SingleStepTransfer', destination: { phoneNumber: '5001' } };
+    expect(await d.agent.operation(c1, sst)).toEqual({ statusCode: 0 });
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    const reference = await simulated({ outcome: 'answer', ringFor: 0.3, hangUpAfter: 1.5 }, async (agent, id) => {
+      await agent.operation(id, sst);
+    });
+    expect(view(d.got)).toEqual(reference.notifications);
+    expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual(['C1 Ringing', 'C1 Established', 'C1 Released']);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expect(callbacks(d.callbacks)).toEqual([
+      ['initiate', 'L1', undefined],
+      ['transferAnswer', 'L2', undefined],
+      ['transferDisconnect', 'L2', 'hangup'],
+      ['transferComplete', 'L1', 'hangup'],
+      ['disconnect', 'L1', 'hangup'],
+    ]);
+    expectClean(d, 2);
+  }, 30_000);
+
+  test("consult to a busy target (486): C2 Released, C1 Held; Retrieve re-INVITEs caller and phone; the phone's BYE hangs up", async () => {
+    const phone = await startSipp('uas-agent-phone-retrieve-hangup.xml', { transport });
+    const target = await startSipp('uas-busy.xml', { transport });
+    const d = await sipDesk(transport, phone, target);
+    const { caller, c1 } = await answeredByPhone(d, transport, 'uac-agent-consult-busy.xml');
+    const initiate = { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } };
+    expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+    await notified(d.agent, d.got, stateOf('Released', 'Consult'));
+    expect(d.agent.calls().map((c) => [c.id, c.state])).toEqual([[c1, 'Held']]);
+    expect(await d.agent.operation(c1, { operationName: 'Retrieve' })).toEqual({ statusCode: 0 });
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    const reference = await simulated({ outcome: 'busy', ringFor: 0.3 }, async (agent, id, advance) => {
+      await agent.operation(id, initiate);
+      await advance(1);
+      await agent.operation(id, { operationName: 'Retrieve' });
+      await advance(1);
+      await agent.operation(id, { operationName: 'Hangup' }); // on SIP: the phone's BYE
+    });
+    expect(view(d.got)).toEqual(reference.notifications);
+    expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual([
+      'C1 Ringing',
+      'C1 Established',
+      'C1 Held',
+      'C2 Dialing',
+      'C2 Released',
+      'C1 Established',
+      'C1 Released',
+    ]);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expect(callbacks(d.callbacks)).toEqual([
+      ['initiate', 'L1', undefined],
+      ['transferDisconnect', 'L2', 'busy'],
+      ['transferComplete', 'L1', 'busy'],
+      ['disconnect', 'L1', 'hangup'],
+    ]);
+    expectClean(d, 2);
+  }, 30_000);
+});
