@@ -44,10 +44,21 @@ class Invalid extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Header lines (without CRLF) the reply carries besides the echoed ones (Unsupported, Accept). */
+    readonly extra: readonly string[] = [],
   ) {
     super(message);
   }
 }
+
+const PHRASES: Record<number, string> = {
+  406: 'Not Acceptable',
+  415: 'Unsupported Media Type',
+  416: 'Unsupported URI Scheme',
+  420: 'Bad Extension',
+  505: 'Version Not Supported',
+  513: 'Message Too Large',
+};
 
 /** Splits a message head into its start line and unfolded header lines; undefined when not a SIP head at all. */
 function splitHead(head: string): Head | undefined {
@@ -194,8 +205,8 @@ export function validateMessage(raw: string, options: ValidateOptions = {}): Ver
   const body = trimmed.slice(headEnd + 4);
   const isRequest = !/^SIP\//i.test(head.startLine);
   const method = isRequest ? head.startLine.split(' ')[0] : undefined;
-  const fail = (status: number, reason: string): Verdict => {
-    const reply = isRequest && method !== 'ACK' ? buildReply(head, status, reason) : undefined;
+  const fail = (status: number, reason: string, extra: readonly string[] = []): Verdict => {
+    const reply = isRequest && method !== 'ACK' ? buildReply(head, status, reason, extra) : undefined;
     return reply === undefined ? { ok: false, status, reason } : { ok: false, status, reason, reply };
   };
   try {
@@ -205,9 +216,10 @@ export function validateMessage(raw: string, options: ValidateOptions = {}): Ver
     checkStartLine(head.startLine, isRequest);
     checkHeaders(head, isRequest, method);
     checkBody(head, body, options.stream === true);
+    if (isRequest) checkNegotiation(head, method);
     return { ok: true };
   } catch (e) {
-    if (e instanceof Invalid) return fail(e.status, e.message);
+    if (e instanceof Invalid) return fail(e.status, e.message, e.extra);
     throw e;
   }
 }
@@ -283,24 +295,40 @@ function checkBody(h: Head, body: string, stream: boolean): void {
   if (length > 0 && !one(h, 'content-type')) throw new Invalid(400, 'body without content-type');
 }
 
+/**
+ * What the request asks of us that we cannot give (RFC 3261 8.2.2.3, 8.2.3): any Require (we support no extension;
+ * a UAS ignores Proxy-Require) gets 420 with Unsupported; an INVITE whose body is not SDP gets 415, and one whose
+ * Accept leaves out application/sdp gets 406 (its answer could not be sent).
+ */
+function checkNegotiation(h: Head, method: string | undefined): void {
+  if (method === 'ACK' || method === 'CANCEL') return;
+  const required = (h.headers.get('require') ?? []).flatMap(splitList).filter((t) => t !== '');
+  if (required.length > 0) throw new Invalid(420, 'unsupported extension', [`Unsupported: ${required.join(', ')}`]);
+  if (method !== 'INVITE') return;
+  const type = one(h, 'content-type')?.split(';')[0].trim().toLowerCase();
+  if (type !== undefined && type !== 'application/sdp') {
+    throw new Invalid(415, 'unsupported content-type', ['Accept: application/sdp']);
+  }
+  const accept = h.headers.get('accept');
+  if (accept === undefined) return;
+  const ranges = accept.flatMap(splitList).map((r) => r.split(';')[0].trim().toLowerCase());
+  if (!ranges.some((r) => ['application/sdp', 'application/*', '*/*'].includes(r))) {
+    throw new Invalid(406, 'accept excludes application/sdp');
+  }
+}
+
 /** A response to the request in `h` echoing its Via, From, To, Call-ID and CSeq; undefined when one is missing. */
-function buildReply(h: Head, status: number, reason: string): string | undefined {
+function buildReply(h: Head, status: number, reason: string, extra: readonly string[] = []): string | undefined {
   if (/^SIP\//i.test(h.startLine) || h.startLine.startsWith('ACK ')) return undefined;
   const echoed = h.lines.filter((l) => ['via', 'from', 'to', 'call-id', 'cseq'].includes(l.name));
   for (const name of ['via', 'from', 'to', 'call-id', 'cseq']) {
     if (!echoed.some((l) => l.name === name)) return undefined;
   }
-  const phrase =
-    status === 505
-      ? 'Version Not Supported'
-      : status === 416
-        ? 'Unsupported URI Scheme'
-        : status === 513
-          ? 'Message Too Large'
-          : 'Bad Request';
+  const phrase = PHRASES[status] ?? 'Bad Request';
   return (
     `SIP/2.0 ${status} ${phrase}\r\n` +
     echoed.map((l) => l.line + '\r\n').join('') +
+    extra.map((l) => l + '\r\n').join('') +
     `Warning: 399 switchboard "${reason.replace(/"/g, "'")}"\r\nContent-Length: 0\r\n\r\n`
   );
 }

@@ -115,3 +115,43 @@ describe('SIP validator: other rules', () => {
     expect(frameStreamHead('garbage\r\nno header')).toBe(false);
   });
 });
+
+describe('SIP validator: RFC 4475 application-layer refusals (byte-exact .dat messages)', () => {
+  const dat = (name: string) => readFileSync(join(__dirname, '../fixtures/rfc4475', `${name}.dat`), 'binary');
+  const header = (reply: string | undefined, name: string) =>
+    reply
+      ?.split('\r\n')
+      .find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+      ?.slice(name.length + 1)
+      .trim();
+
+  test('bext01 (unknown Require) gets 420 Bad Extension listing them in Unsupported; Proxy-Require is ignored', () => {
+    const v = validateMessage(dat('bext01'));
+    expect(v).toMatchObject({ ok: false, status: 420, reason: 'unsupported extension' });
+    if (v.ok) return;
+    expect(v.reply?.split('\r\n')[0]).toBe('SIP/2.0 420 Bad Extension');
+    expect(header(v.reply, 'Unsupported')).toBe('nothingSupportsThis, nothingSupportsThisEither');
+  });
+
+  test('invut (INVITE with an unknown body type) gets 415 Unsupported Media Type with Accept: application/sdp', () => {
+    const v = validateMessage(dat('invut'));
+    expect(v).toMatchObject({ ok: false, status: 415, reason: 'unsupported content-type' });
+    if (v.ok) return;
+    expect(v.reply?.split('\r\n')[0]).toBe('SIP/2.0 415 Unsupported Media Type');
+    expect(header(v.reply, 'Accept')).toBe('application/sdp');
+  });
+
+  test('sdp01 (INVITE whose Accept excludes application/sdp) gets 406 Not Acceptable', () => {
+    const v = validateMessage(dat('sdp01'));
+    expect(v).toMatchObject({ ok: false, status: 406, reason: 'accept excludes application/sdp' });
+    if (v.ok) return;
+    expect(v.reply?.split('\r\n')[0]).toBe('SIP/2.0 406 Not Acceptable');
+  });
+
+  test('an INVITE with application/sdp, Accept: */* and an empty Require passes', () => {
+    const ok = OK_INVITE.replace('Max-Forwards: 70', 'Max-Forwards: 70\r\nAccept: */*\r\nRequire:');
+    expect(validateMessage(ok)).toEqual({ ok: true });
+    const sdp = ok.replace('Content-Length: 0\r\n\r\n', 'Content-Type: Application/SDP\r\nContent-Length: 2\r\n\r\nv=');
+    expect(validateMessage(sdp)).toEqual({ ok: true });
+  });
+});
