@@ -15,6 +15,7 @@ import type { LegFacts } from './callbacks';
 import type { CallbackUrls } from './events';
 import type { Engine } from './engine';
 import { Leg, type LegTransfer } from './leg';
+import { parentsFirst } from './restoreOrder';
 import type { ConfirmedCommand, Destination, Network } from './network';
 import { TransferRun } from './transfer';
 import { AgentCall } from './agent/call';
@@ -24,7 +25,7 @@ import type { SimulatedConfig, SimulatedLegState, SimulatedNetwork } from '../ne
 
 /** Where a durable switchboard keeps its records (the Redis store is one): `createSwitchboard({ store })`. */
 export interface StateStore {
-  /** The records a previous process of this node left (key → JSON), read when the store started. */
+  /** The records a previous process of this node left (key → JSON), read when the store started; handed over once. */
   restored(): ReadonlyMap<string, string>;
   /** One turn's changed records (JSON) and removed keys; kept until `flush()` sends them in one batch. */
   write(put: ReadonlyMap<string, string>, del: readonly string[]): void;
@@ -385,6 +386,38 @@ function renumberConsults(records: Map<string, string>, next: () => string): Map
   return out;
 }
 
+/** A store's records, parsed and sorted by kind in one pass (a record of another version is refused). */
+interface ParsedRecords {
+  network?: SimulatedConfig;
+  devices: DeviceRecord[];
+  legs: LegRecord[];
+  agentCalls: AgentCallRecord[];
+  transfers: TransferRecord[];
+  consults: ConsultRecord[];
+}
+
+function parseRecords(stored: ReadonlyMap<string, string>): ParsedRecords {
+  const parsed: ParsedRecords = { devices: [], legs: [], agentCalls: [], transfers: [], consults: [] };
+  const kinds: Record<string, unknown[] | undefined> = {
+    device: parsed.devices,
+    leg: parsed.legs,
+    agentCall: parsed.agentCalls,
+    transfer: parsed.transfers,
+    consult: parsed.consults,
+  };
+  for (const [key, json] of stored) {
+    const record = JSON.parse(json) as { v?: number };
+    if (key === 'network') {
+      parsed.network = record as SimulatedConfig;
+      continue;
+    }
+    if (record.v !== VERSION)
+      throw new Error(`stored engine state: record ${key} has version ${String(record.v)}, expected ${VERSION}`);
+    kinds[key.slice(0, key.indexOf(':'))]?.push(record);
+  }
+  return parsed;
+}
+
 function rebuildEngine(
   engine: Engine,
   network: Network,
@@ -392,20 +425,11 @@ function rebuildEngine(
   durable: Durability,
   adopting: boolean,
 ): RestoreSummary {
-  const records = new Map<string, unknown>();
-  for (const [key, json] of stored) {
-    const record = JSON.parse(json) as { v?: number };
-    if (key !== 'network' && record.v !== VERSION)
-      throw new Error(`stored engine state: record ${key} has version ${String(record.v)}, expected ${VERSION}`);
-    records.set(key, record);
-  }
-  const of = <T>(prefix: string) =>
-    [...records].filter(([key]) => key.startsWith(prefix)).map(([, record]) => record as T);
+  const records = parseRecords(stored);
   const data = dataNetwork(network);
-  const config = records.get('network') as SimulatedConfig | undefined;
-  if (config && data && !adopting) data.restoreConfig(config);
+  if (records.network && data && !adopting) data.restoreConfig(records.network);
   const desk = engine.desk;
-  for (const record of of<DeviceRecord>('device:')) {
+  for (const record of records.devices) {
     const device = new AgentDevice(
       desk,
       { phoneNumber: record.phoneNumber, consultTimeout: record.consultTimeout },
@@ -419,20 +443,8 @@ function rebuildEngine(
   const rearm: Array<() => number> = [];
 
   // Legs, parents first (a parent that has ended is kept as its facts, for its target's callbacks).
-  const legRecords = of<LegRecord>('leg:');
-  const ordered: LegRecord[] = [];
-  const placed = new Set<string>();
-  for (let left = legRecords; left.length;) {
-    const ready = left.filter(
-      (r) => !r.parent || placed.has(r.parent.callId) || !records.has(`leg:${r.parent.callId}`),
-    );
-    const next = ready.length ? ready : left; // a cycle cannot happen; never loop for ever on bad data
-    for (const r of next) {
-      ordered.push(r);
-      placed.add(r.callId);
-    }
-    left = left.filter((r) => !next.includes(r));
-  }
+  const legRecords = records.legs;
+  const ordered = parentsFirst(legRecords);
   for (const r of ordered) {
     const parent = r.parent && (engine.legs.get(r.parent.callId) ?? endedParent(r.parent, engine));
     const leg = new Leg(
@@ -466,7 +478,7 @@ function rebuildEngine(
 
   // Agent calls, on their devices.
   const calls = new Map<string, AgentCall>();
-  const callRecords = of<AgentCallRecord>('agentCall:').sort((a, b) => a.seq - b.seq);
+  const callRecords = records.agentCalls.sort((a, b) => a.seq - b.seq);
   for (const r of callRecords) {
     const device = desk.devices.get(r.device);
     const leg = r.leg === null ? undefined : engine.legs.get(r.leg);
@@ -501,7 +513,7 @@ function rebuildEngine(
 
   // Transfers and consults.
   const runs = new Map<string, LegTransfer>();
-  for (const r of of<TransferRecord>('transfer:')) {
+  for (const r of records.transfers) {
     const parent = engine.legs.get(r.parent);
     const target = engine.legs.get(r.target);
     if (!parent || !target) continue;
@@ -520,7 +532,7 @@ function rebuildEngine(
     run.actor.start();
     rearm.push(() => (rearmTimers(run.actor, engine.clock, r.timers), r.timers.length));
   }
-  for (const r of of<ConsultRecord>('consult:')) {
+  for (const r of records.consults) {
     const device = desk.devices.get(r.device);
     const parent = engine.legs.get(r.parent);
     if (!device || !parent) continue;

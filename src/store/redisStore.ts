@@ -124,7 +124,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
     restored() {
       if (!restored) throw new Error('start() the Redis store before creating a switchboard with it');
-      return restored;
+      const records = restored;
+      restored = new Map(); // handed over once: the process does not keep the records it has rebuilt
+      return records;
     },
     write: (put, del) => batch.write(put, del),
     flush: () => batch.flush(),
