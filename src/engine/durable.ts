@@ -21,6 +21,7 @@ import { TransferRun } from './transfer';
 import { AgentCall } from './agent/call';
 import { ConsultRun } from './agent/consult';
 import { AgentDevice } from './agent/device';
+import { ConferenceRoom, type RoomEntry, type RoomRecord } from './conference';
 import type { SimulatedConfig, SimulatedLegState, SimulatedNetwork } from '../network/simulated';
 
 /** Where a durable switchboard keeps its records (the Redis store is one): `createSwitchboard({ store })`. */
@@ -77,6 +78,8 @@ interface TransferRecord {
   toneOn: boolean;
   bridged: boolean;
   ringing: boolean;
+  /** The conference room a transfer into a room goes to. */
+  room?: RoomEntry;
   snapshot: unknown;
   timers: ActorTimerRecord[];
 }
@@ -123,7 +126,7 @@ interface DeviceRecord {
   consultTimeout: number | null;
 }
 
-type Tracked = Leg | LegTransfer | AgentCall;
+type Tracked = Leg | LegTransfer | AgentCall | ConferenceRoom;
 
 /** A network that keeps its far ends as data (the simulated one). */
 type DataNetwork = Pick<SimulatedNetwork, 'legState' | 'restoreLeg' | 'config' | 'restoreConfig' | 'onConfigChange'>;
@@ -145,6 +148,7 @@ export class Durability {
   private readonly transfers = new Set<LegTransfer>();
   private readonly calls = new Set<AgentCall>();
   private readonly devices = new Set<AgentDevice>();
+  private readonly rooms = new Set<ConferenceRoom>();
   private networkChanged = false;
   private readonly network: DataNetwork | null;
   /** Agent calls in order of creation. */
@@ -174,6 +178,7 @@ export class Durability {
   mark(item: Tracked): void {
     if (item instanceof Leg) this.legs.add(item);
     else if (item instanceof AgentCall) this.calls.add(item);
+    else if (item instanceof ConferenceRoom) this.rooms.add(item);
     else this.transfers.add(item);
   }
 
@@ -217,6 +222,11 @@ export class Durability {
       };
       put.set(`device:${device.phoneNumber}`, JSON.stringify(record));
     }
+    for (const room of this.rooms) {
+      const key = `conference:${room.name}`;
+      if (engine.conferences.room(room.name) === room) put.set(key, JSON.stringify({ v: VERSION, ...room.record() }));
+      else del.push(key);
+    }
     if (this.networkChanged && this.network) put.set('network', JSON.stringify(this.network.config()));
     this.clean();
     if (put.size || del.length) this.store.write(put, del);
@@ -228,6 +238,7 @@ export class Durability {
     this.transfers.clear();
     this.calls.clear();
     this.devices.clear();
+    this.rooms.clear();
     this.networkChanged = false;
   }
 
@@ -270,6 +281,7 @@ export class Durability {
         toneOn: run.toneOn,
         bridged: run.bridged,
         ringing: run.ringing,
+        room: this.engine.conferences.entryOf(run),
         snapshot: run.actor.getPersistedSnapshot(),
         timers: this.timers('transfer', run.id),
       };
@@ -394,16 +406,18 @@ interface ParsedRecords {
   agentCalls: AgentCallRecord[];
   transfers: TransferRecord[];
   consults: ConsultRecord[];
+  rooms: RoomRecord[];
 }
 
 function parseRecords(stored: ReadonlyMap<string, string>): ParsedRecords {
-  const parsed: ParsedRecords = { devices: [], legs: [], agentCalls: [], transfers: [], consults: [] };
+  const parsed: ParsedRecords = { devices: [], legs: [], agentCalls: [], transfers: [], consults: [], rooms: [] };
   const kinds: Record<string, unknown[] | undefined> = {
     device: parsed.devices,
     leg: parsed.legs,
     agentCall: parsed.agentCalls,
     transfer: parsed.transfers,
     consult: parsed.consults,
+    conference: parsed.rooms,
   };
   for (const [key, json] of stored) {
     const record = JSON.parse(json) as { v?: number };
@@ -511,6 +525,9 @@ function rebuildEngine(
     rearm.push(() => (rearmTimers(call.actor, engine.clock, r.timers), r.timers.length));
   }
 
+  // Conference rooms, before the transfers into them.
+  for (const r of records.rooms) engine.conferences.restore(r);
+
   // Transfers and consults.
   const runs = new Map<string, LegTransfer>();
   for (const r of records.transfers) {
@@ -525,6 +542,7 @@ function rebuildEngine(
       bridged: r.bridged,
       ringing: r.ringing,
     });
+    if (r.room) engine.conferences.attach(run, r.room);
     runs.set(`transfer:${r.id}`, run);
     engine.transfers.add(run);
     engine.inspection.created(run);

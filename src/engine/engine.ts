@@ -91,7 +91,10 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     this.conferences = new Conferences({
       actorOptions: this.actorOptions,
       conferenceEvent: (payload) => supervisor.conferenceEvent(payload),
-      created: (room) => this.inspection.created(room),
+      created: (room) => {
+        this.inspection.created(room);
+        this.durable?.track(room);
+      },
       now: () => clock.now(),
     });
   }
