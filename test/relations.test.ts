@@ -9,6 +9,7 @@ import { createSwitchboard, SimulatedClock, type SimulatedNetwork, type Switchbo
 import type { StateStore } from '../src/engine/durable';
 import type { Engine } from '../src/engine/engine';
 import { Relations } from '../src/engine/relations';
+import { engineOf } from './support/engineOf';
 
 test('a leg is in one transfer at a time, leaves it (only that one, with `only`), and a move leaves the old one', () => {
   const r = new Relations();
@@ -102,8 +103,6 @@ class MemoryStore implements StateStore {
     return Promise.resolve();
   }
 }
-
-const engineOf = (sb: Switchboard<SimulatedNetwork>) => (sb.network as unknown as { engine: Engine }).engine;
 
 /** The relations of a consult's legs and agent calls, by id (legs L1, L2; calls C1, C2; the consult K). */
 function consultRelations(engine: Engine, ids: { l1: string; l2: string; c1: string; c2: string }) {
