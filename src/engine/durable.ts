@@ -58,6 +58,7 @@ interface LegRecord {
   outstanding: ConfirmedCommand[];
   /** Key of the transfer or consult the leg is in, or null. */
   transfer: string | null;
+  /** The agent call that shows it (a restore sets this relation from the agent call's `leg`). */
   agentCall: string | null;
   /** The channel: the agent whose desk operates it, the tone its tone player plays (undefined: no player). */
   agent: string | null;
@@ -110,6 +111,7 @@ interface AgentCallRecord {
   dnis: string;
   parentCallUri?: string;
   consultSent: ConsultView | null;
+  /** Its consult's key (a restore sets this relation from the consult's `parentCall` and `consultCall`). */
   consult: string | null;
   snapshot: unknown;
   timers: ActorTimerRecord[];
