@@ -16,23 +16,11 @@ import {
   type Channel,
   type RedisStore,
 } from '../../src';
-import type { Engine } from '../../src/engine/engine';
-import type { EngineClock } from '../../src/engine/clock';
-import type { NetworkIndications } from '../../src/engine/network';
-import { SimulatedNetwork } from '../../src/network/simulated';
+import { engineOf } from '../support/engineOf';
 import { useRedis } from '../support/redis';
 
 const redis = useRedis();
 const stores: RedisStore[] = [];
-
-/** The simulated network, keeping the engine it is attached to (to check the registry's relations). */
-class WatchedNetwork extends SimulatedNetwork {
-  registry: Engine | undefined;
-  override attach(engine: NetworkIndications, clock: EngineClock): void {
-    this.registry = engine as Engine;
-    super.attach(engine, clock);
-  }
-}
 
 async function node(now: number) {
   const clock = new SimulatedClock();
@@ -40,9 +28,8 @@ async function node(now: number) {
   const store = createRedisStore({ url: redis().url, nodeId: 'bulk', leaseMs: 1000 });
   await store.start();
   stores.push(store);
-  const network = new WatchedNetwork();
-  const sb = createSwitchboard({ clock, store, network });
-  return { clock, store, sb, engine: network.registry as Engine };
+  const sb = createSwitchboard({ clock, store });
+  return { clock, store, sb, engine: engineOf(sb) };
 }
 
 afterEach(async () => {
