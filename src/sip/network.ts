@@ -11,8 +11,10 @@ import type { EndCause } from '../../machines/vocabulary';
 import { fromSipResponse, toQ850, toSip } from '../causes';
 import type { EngineClock } from '../engine/clock';
 import { realClock, type SipClock } from './clock';
-import type { CommandResult, Destination, Network, NetworkIndications, SipLegFacts } from '../engine/network';
+import type { CommandResult, Destination, Network, NetworkIndications, RestoredLeg } from '../engine/network';
+import type { SipLegFacts } from '../engine/network';
 import { AgentPhone } from './agentPhone';
+import { dialogRecord, endRestoredLegs, type SipDialogRecord } from './dialogRecords';
 import { legFacts } from './legFacts';
 import { DialogLayer, type Dialog, type InboundCall, type OutboundCall } from './dialog';
 import { checkLimits, InviteRateLimiter, type SipLimits } from './limits';
@@ -348,6 +350,7 @@ export class SipNetwork implements Network {
       if (!leg.released) this.engine?.hungUp(leg.callId);
     });
     dialog.on('modified', (sdp) => {
+      if (!leg.released) this.engine?.legChanged?.(leg.callId); // the far end's CSeq and target: stored
       if (leg.released || sdp === undefined) return;
       leg.rtp?.retarget(leg.ourSdp, sdp); // a tone playing follows the far end to its new address
       const other = leg.media.bridgedTo === null ? undefined : this.legs.get(leg.media.bridgedTo);
@@ -373,6 +376,7 @@ export class SipNetwork implements Network {
       if (!dialog || dialog.state === 'terminated') return { ok: false, status: 481, reason: 'no dialog' };
       try {
         const r = await dialog.reinvite(sdp);
+        if (!leg.released) this.engine?.legChanged?.(leg.callId); // its CSeq moved: stored (dialogRecords.ts)
         return r.status >= 200 && r.status < 300 ? { ok: true } : { ok: false, status: r.status };
       } catch (e) {
         return { ok: false, status: 500, reason: (e as Error).message };
@@ -458,6 +462,19 @@ export class SipNetwork implements Network {
   sipFacts(callId: string): SipLegFacts | undefined {
     const leg = this.legs.get(callId);
     return leg && legFacts(leg.inbound, leg.outbound);
+  }
+
+  /** Durable port: the leg's dialog as data (dialogRecords.ts), stored with the leg's record each turn. */
+  persistLeg(callId: string): SipDialogRecord | undefined {
+    const leg = this.legs.get(callId);
+    return leg && dialogRecord({ ...leg, bridgedTo: leg.media.bridgedTo }, this.layer);
+  }
+
+  /** Durable port: a restart or takeover ends every restored leg's dialog from its record (dialogRecords.ts). */
+  restoreLegs(legs: readonly RestoredLeg[], how: 'restart' | 'takeover'): number {
+    const to = { layer: this.layer, engine: this.indications(), ending: (p: Promise<unknown>) => this.ending(p) };
+    this.clock.setTimeout(() => endRestoredLegs(legs, how, to), 0);
+    return 0;
   }
 
   unbridge(a: string, b: string): void {
