@@ -3,7 +3,9 @@
  * leg's record in each turn's write (`Network.persistLeg`), and `endRestored` is what a restarted node, or one
  * taking over a dead node's calls, does with it (`Network.restoreLegs`): the process that held the dialog's
  * transactions, sockets and RTP media is gone, so each dialog is ended from the stored data (docs/sip.md
- * "After a restart"):
+ * "After a restart"). A restart of the same node keeps the A–B calls whose media flows end to end (`continuable`:
+ * their dialogs are matched again, each far end is asked with an in-dialog OPTIONS whether it is still there,
+ * and later BYEs and re-INVITEs are answered as before). Every other dialog is ended:
  * - a confirmed dialog (the INVITE answered, either side) gets a BYE with `Reason: Q.850;cause=N`, its CSeq above
  *   any the dead process can have used;
  * - our own unanswered INVITE gets a CANCEL copying its Request-URI, top Via (branch), From, To, Call-ID and
@@ -15,7 +17,7 @@
  */
 import type { EndCause } from '../../machines/vocabulary';
 import { toQ850 } from '../causes';
-import type { NetworkIndications, RestoredLeg } from '../engine/network';
+import type { NetworkIndications, RestoredLeg, SipLegFacts } from '../engine/network';
 import {
   Dialog,
   formatReason,
@@ -69,6 +71,11 @@ export interface SipDialogRecord {
   };
   /** The leg whose far end this leg's media goes to (a bridged call), or null. */
   bridgedTo: string | null;
+  /** This leg's session points at `bridgedTo`'s far end (re-INVITEd with its SDP): media flows end to end. */
+  bridged: boolean;
+  /** The confirmed dialog's last SDP each way (a continued dialog answers a re-INVITE from them). */
+  localSdp?: string;
+  remoteSdp?: string;
 }
 
 /** What is live of one SIP leg (the SIP network's own leg: its INVITE either way, and its dialog once confirmed). */
@@ -77,6 +84,9 @@ export interface LiveSipLeg {
   outbound?: OutboundCall;
   dialog?: Dialog;
   bridgedTo: string | null;
+  bridged: boolean;
+  /** The record a continued leg was restored from (it has a dialog but no INVITE of this process). */
+  restored?: SipDialogRecord;
 }
 
 const copy = (a: NameAddr | undefined): NameAddr => ({ ...(a ?? { uri: '' }), params: { ...a?.params } });
@@ -89,6 +99,16 @@ const untagged = (a: NameAddr | undefined): NameAddr => {
 /** The leg's dialog as data; undefined for a leg with no INVITE yet. */
 export function dialogRecord(leg: LiveSipLeg, layer: DialogLayer): SipDialogRecord | undefined {
   const { inbound, outbound, dialog } = leg;
+  const media = {
+    bridgedTo: leg.bridgedTo,
+    bridged: leg.bridged,
+    ...(dialog?.localSdp ? { localSdp: dialog.localSdp } : {}),
+    ...(dialog?.remoteSdp ? { remoteSdp: dialog.remoteSdp } : {}),
+  };
+  if (!inbound && !outbound && dialog && leg.restored) {
+    const { localSeq, remoteSeq, remoteTarget } = dialog;
+    return { ...leg.restored, localSeq, remoteSeq, remoteTarget, ...media };
+  }
   if (inbound) {
     const rq = inbound.request;
     const remote = inbound.remote;
@@ -108,7 +128,7 @@ export function dialogRecord(leg: LiveSipLeg, layer: DialogLayer): SipDialogReco
       remoteSeq: dialog?.remoteSeq ?? rq.headers.cseq?.seq ?? 0,
       transport: remote.protocol,
       remoteAddress: `${remote.address}:${remote.port}`,
-      bridgedTo: leg.bridgedTo,
+      ...media,
     };
   }
   if (!outbound) return undefined;
@@ -143,7 +163,7 @@ export function dialogRecord(leg: LiveSipLeg, layer: DialogLayer): SipDialogReco
           ...(inv.headers.route ? { route: inv.headers.route.map(copy) } : {}),
           provisional: outbound.provisional,
         },
-    bridgedTo: leg.bridgedTo,
+    ...media,
   };
 }
 
@@ -200,7 +220,48 @@ export function restoredDialog(layer: DialogLayer, r: SipDialogRecord): Dialog {
     remoteSeq: r.remoteSeq,
     routeSet: r.routeSet.map(copy),
     remoteTarget: r.remoteTarget,
+    localSdp: r.localSdp,
+    remoteSdp: r.remoteSdp,
   });
+}
+
+/**
+ * The restored legs whose dialogs go on after a restart of the same node (same SIP address): pairs of confirmed
+ * dialogs bridged to each other, the media of each far end going to the other's (RFC 3725), so nothing of the
+ * dead process carried them. Every other leg, and every leg of a takeover (the far ends' requests go to the
+ * dead node's address), is ended by `endRestoredLegs`.
+ */
+export function continuable(legs: readonly RestoredLeg[], how: 'restart' | 'takeover'): Array<[SipDialogRecord, SipDialogRecord]> {
+  if (how !== 'restart') return [];
+  const byId = new Map<string, SipDialogRecord>();
+  for (const leg of legs) if (isDialogRecord(leg.data)) byId.set(leg.callId, leg.data);
+  const pairs: Array<[SipDialogRecord, SipDialogRecord]> = [];
+  for (const [callId, a] of byId) {
+    const b = a.bridgedTo === null ? undefined : byId.get(a.bridgedTo);
+    const bridged = (r: SipDialogRecord) => r.answered && r.bridged && r.localSdp !== undefined;
+    if (b && b.bridgedTo === callId && bridged(a) && bridged(b) && callId < a.bridgedTo!) pairs.push([a, b]);
+  }
+  return pairs;
+}
+
+/**
+ * Asks a continued dialog's far end whether it is still there (an in-dialog OPTIONS, RFC 3261 11): one that
+ * hung up while the node was down answers 481 (or nothing: 408), and the leg is hung up; any other answer keeps it.
+ */
+export function probe(layer: DialogLayer, dialog: Dialog): Promise<boolean> {
+  return new Promise((resolve) => {
+    layer.stack.sendRequest(dialog.request('OPTIONS'), (rs) => {
+      if (rs.status < 200) return;
+      const gone = rs.status === 481 || rs.status === 408;
+      if (gone) dialog.end();
+      resolve(!gone);
+    });
+  });
+}
+
+/** A continued leg's SIP facts for the inspector (`LiveCall.sip`), from its record. */
+export function restoredFacts(r: SipDialogRecord): SipLegFacts {
+  return { callId: r.callId, remoteUri: r.remoteUri.uri, remoteAddress: r.remoteAddress, transport: r.transport };
 }
 
 /** The cause a restored leg that cannot be continued ends with (Q.850 41, in the BYE or CANCEL and the callback). */
