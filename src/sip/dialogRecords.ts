@@ -2,10 +2,10 @@
  * A SIP leg's dialog as data, for a durable switchboard: `dialogRecord` is what the SIP network stores with the
  * leg's record in each turn's write (`Network.persistLeg`), and `endRestored` is what a restarted node, or one
  * taking over a dead node's calls, does with it (`Network.restoreLegs`): the process that held the dialog's
- * transactions, sockets and RTP media is gone, so each dialog is ended from the stored data (docs/sip.md
- * "After a restart"). A restart of the same node keeps the A–B calls whose media flows end to end (`continuable`:
- * their dialogs are matched again, each far end is asked with an in-dialog OPTIONS whether it is still there,
- * and later BYEs and re-INVITEs are answered as before). Every other dialog is ended:
+ * transactions, sockets and RTP media is gone (docs/sip.md "After a restart or a takeover"). A restart of the
+ * same node keeps the A–B calls whose media flows end to end (`continuable`: their dialogs are matched again,
+ * each far end is asked with an in-dialog OPTIONS whether it is still there, and later BYEs and re-INVITEs are
+ * answered as before). Every other dialog is ended from the stored data:
  * - a confirmed dialog (the INVITE answered, either side) gets a BYE with `Reason: Q.850;cause=N`, its CSeq above
  *   any the dead process can have used;
  * - our own unanswered INVITE gets a CANCEL copying its Request-URI, top Via (branch), From, To, Call-ID and
@@ -231,7 +231,10 @@ export function restoredDialog(layer: DialogLayer, r: SipDialogRecord): Dialog {
  * dead process carried them. Every other leg, and every leg of a takeover (the far ends' requests go to the
  * dead node's address), is ended by `endRestoredLegs`.
  */
-export function continuable(legs: readonly RestoredLeg[], how: 'restart' | 'takeover'): Array<[SipDialogRecord, SipDialogRecord]> {
+export function continuable(
+  legs: readonly RestoredLeg[],
+  how: 'restart' | 'takeover',
+): Array<[SipDialogRecord, SipDialogRecord]> {
   if (how !== 'restart') return [];
   const byId = new Map<string, SipDialogRecord>();
   for (const leg of legs) if (isDialogRecord(leg.data)) byId.set(leg.callId, leg.data);
