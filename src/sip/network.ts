@@ -469,7 +469,7 @@ export class SipNetwork implements Network {
 
   /** Durable port: the leg's dialog as data (dialogRecords.ts), stored with the leg's record each turn. */
   persistLeg(callId: string): SipDialogRecord | undefined {
-    const leg = this.legs.get(callId);
+    const leg = this.legs.get(callId) ?? (this.offering ? this.leg(callId) : undefined); // the offer's own turn
     return leg && dialogRecord({ ...leg, bridgedTo: leg.media.bridgedTo }, this.layer);
   }
 

@@ -136,6 +136,31 @@ test('SIGKILL while the target rings: the restarted node CANCELs the target and 
   expect((await second.api('GET', '/me/calls')).body.calls).toEqual([]);
 }, 90_000);
 
+test('SIGKILL while the desk rings: nothing is sent to the caller (no transaction left), its leg ends once', async () => {
+  const [sipPort, gatewayPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.2')];
+  const config = sipConfig(sipPort, gatewayPort);
+  const first = await node(config, 'sip-crash-3');
+  const caller = await startSipp('uac-restart-ringing.xml', {
+    target: `127.0.0.1:${sipPort}`,
+    extra: ['-s', '5005'],
+    timeoutSeconds: 40,
+  });
+  await until(async () => (await legs('sip-crash-3')).some((l) => l.network?.role === 'uas'), 'the caller stored');
+  expect(((await first.api('GET', '/me/calls')).body.calls as Array<{ state: string }>)[0].state).toBe('Ringing');
+  await crash(first);
+
+  const second = await node(config, 'sip-crash-3');
+  await until(() => terminal(deduplicated(receiver.arrivals)).length === 1, 'the terminal callback');
+  expect(deduplicated(receiver.arrivals)).toEqual([
+    ['initiate', null],
+    ['disconnect', 'error'],
+  ]);
+  expect((await second.api('GET', '/me/calls')).body.calls).toEqual([]);
+  // SIPp got nothing more for its INVITE (a final response or a BYE would fail its call); its CANCEL gets 481.
+  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  await until(async () => (await legs('sip-crash-3')).length === 0, 'the leg removed from Redis');
+}, 90_000);
+
 test('SIGKILL with the caller and the target connected: the restarted node keeps the call; the target hangs up later', async () => {
   const [sipPort, gatewayPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.2')];
   const config = sipConfig(sipPort, gatewayPort);
