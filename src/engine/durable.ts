@@ -6,8 +6,9 @@
  * batch, and the store sends that batch (with the outbox appends of those callbacks) once the deliveries have
  * been handed over (turns.ts hooks). A network with data of its own per leg (the simulated far ends, SIP dialogs)
  * contributes it to the leg's record through the port's `persistLeg` and gets it back with `restoreLegs`.
- * `restoreEngine` rebuilds the registry from the records a previous process of the same node left: actors from their snapshots, each timer re-armed at its original deadline, and then
- * hands the network its legs' data (a SIP network ends the dialogs it cannot continue).
+ * `restoreEngine` rebuilds the registry from the records a previous process of the same node left: actors from
+ * their snapshots, each timer re-armed at its original deadline, and then hands the network its legs' data (a SIP
+ * network ends the dialogs it cannot continue).
  * Without a store none of this runs (docs/durability.md).
  */
 import type { Direction, EndCause, State } from '../../machines/vocabulary';

@@ -76,6 +76,8 @@ export interface SipDialogRecord {
   /** The confirmed dialog's last SDP each way (a continued dialog answers a re-INVITE from them). */
   localSdp?: string;
   remoteSdp?: string;
+  /** The agent's phone this call rings or is answered on (agentPhone.ts): our INVITE to it, as its own record. */
+  phone?: SipDialogRecord;
 }
 
 /** What is live of one SIP leg (the SIP network's own leg: its INVITE either way, and its dialog once confirmed). */
@@ -87,6 +89,8 @@ export interface LiveSipLeg {
   bridged: boolean;
   /** The record a continued leg was restored from (it has a dialog but no INVITE of this process). */
   restored?: SipDialogRecord;
+  /** The agent's phone's INVITE and dialog (`AgentPhone.signalling`). */
+  agentPhone?: { call: OutboundCall; dialog?: Dialog };
 }
 
 const copy = (a: NameAddr | undefined): NameAddr => ({ ...(a ?? { uri: '' }), params: { ...a?.params } });
@@ -99,9 +103,13 @@ const untagged = (a: NameAddr | undefined): NameAddr => {
 /** The leg's dialog as data; undefined for a leg with no INVITE yet. */
 export function dialogRecord(leg: LiveSipLeg, layer: DialogLayer): SipDialogRecord | undefined {
   const { inbound, outbound, dialog } = leg;
+  const phone = leg.agentPhone;
   const media = {
     bridgedTo: leg.bridgedTo,
     bridged: leg.bridged,
+    ...(phone
+      ? { phone: dialogRecord({ outbound: phone.call, dialog: phone.dialog, bridgedTo: null, bridged: false }, layer) }
+      : {}),
     ...(dialog?.localSdp ? { localSdp: dialog.localSdp } : {}),
     ...(dialog?.remoteSdp ? { remoteSdp: dialog.remoteSdp } : {}),
   };
@@ -241,7 +249,7 @@ export function continuable(
   const pairs: Array<[SipDialogRecord, SipDialogRecord]> = [];
   for (const [callId, a] of byId) {
     const b = a.bridgedTo === null ? undefined : byId.get(a.bridgedTo);
-    const bridged = (r: SipDialogRecord) => r.answered && r.bridged && r.localSdp !== undefined;
+    const bridged = (r: SipDialogRecord) => r.answered && r.bridged && r.localSdp !== undefined && !r.phone;
     if (b && b.bridgedTo === callId && bridged(a) && bridged(b) && callId < a.bridgedTo!) pairs.push([a, b]);
   }
   return pairs;
@@ -287,6 +295,9 @@ export function endRestoredLegs(
   for (const leg of ordered) {
     const ending = isDialogRecord(leg.data) ? endRestored(to.layer, leg.data, reason) : { sent: 'nothing' as const };
     if (ending.sent !== 'nothing') to.ending(ending.done);
+    const phone =
+      isDialogRecord(leg.data) && leg.data.phone ? endRestored(to.layer, leg.data.phone, reason) : undefined;
+    if (phone && phone.sent !== 'nothing') to.ending(phone.done); // the agent's phone ends with the call
     const what = ending.sent === 'nothing' ? 'nothing could be sent' : `${ending.sent} sent`;
     const who = how === 'restart' ? 'the node restarted' : "another node took this node's calls over";
     to.engine.cleared(leg.callId, RESTART_CAUSE, `The SIP dialog could not be continued (${who}; ${what})`);

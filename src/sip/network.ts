@@ -210,6 +210,7 @@ export class SipNetwork implements Network {
     };
     const phone = this.agents[userOf(rq.headers.to?.uri ?? rq.uri)];
     if (phone && !leg.released) this.ringPhone(leg, call, phone);
+    if (phone && !leg.released) engine.legChanged?.(callId); // its phone's INVITE: stored (dialogRecords.ts)
   }
 
   /** A call for an agent DN mapped to a SIP URI rings the agent's phone (agentPhone.ts). */
@@ -223,6 +224,7 @@ export class SipNetwork implements Network {
       call.offer ?? own, // no offer from the caller: ours (an offer too)
       {
         ringing: () => {
+          if (!leg.released) this.engine?.legChanged?.(leg.callId); // the phone rings: a CANCEL may go to it
           if (!leg.released && !call.final) call.progress(180);
         },
         answered: (sdp) => {
@@ -470,7 +472,9 @@ export class SipNetwork implements Network {
   /** Durable port: the leg's dialog as data (dialogRecords.ts), stored with the leg's record each turn. */
   persistLeg(callId: string): SipDialogRecord | undefined {
     const leg = this.legs.get(callId) ?? (this.offering ? this.leg(callId) : undefined); // the offer's own turn
-    return leg && dialogRecord({ ...leg, bridgedTo: leg.media.bridgedTo }, this.layer);
+    return (
+      leg && dialogRecord({ ...leg, bridgedTo: leg.media.bridgedTo, agentPhone: leg.phone?.signalling }, this.layer)
+    );
   }
 
   /**

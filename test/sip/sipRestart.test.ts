@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 /** A config file: agent5005, the webhooks to the receiver, a short lease, SIP on `sipPort`, numbers to `gateway`. */
-function sipConfig(sipPort: number, gatewayPort: number): string {
+function sipConfig(sipPort: number, gatewayPort: number, agents?: Record<string, string>): string {
   const file = join(mkdtempSync(join(tmpdir(), 'sb-sip-restart-')), 'config.json');
   const kinds = ['initiate', 'answer', 'disconnect', 'transferAnswer', 'transferComplete', 'transferDisconnect'];
   const webhooks = Object.fromEntries(kinds.map((k) => [`${k}Url`, `${receiver.base}/${k}`]));
@@ -41,7 +41,7 @@ function sipConfig(sipPort: number, gatewayPort: number): string {
       users: [{ username: 'agent5005', password: 'pw-5005', deviceDn: '5005' }],
       webhooks: { ...webhooks, callbackTimeout: 30, retryDelaysMs: [100, 200, 400] },
       redis: { leaseMs: 300 },
-      sip: { listen: [`udp:127.0.0.1:${sipPort}`], gateway: `sip:127.0.0.2:${gatewayPort}` },
+      sip: { listen: [`udp:127.0.0.1:${sipPort}`], gateway: `sip:127.0.0.2:${gatewayPort}`, agents },
     }),
   );
   return file;
@@ -60,7 +60,13 @@ async function crash(n: ServeNode): Promise<void> {
 
 interface Stored {
   lastState: string;
-  network?: { role: string; answered: boolean; localSeq: number; invite?: { provisional: boolean } };
+  network?: {
+    role: string;
+    answered: boolean;
+    localSeq: number;
+    invite?: { provisional: boolean };
+    phone?: { answered: boolean };
+  };
 }
 
 /** The node's stored leg records. */
@@ -221,4 +227,35 @@ test("takeover: another node ends the dead node's SIP dialogs from its own addre
   ]);
   expect(await redis().client().exists('switchboard:node:sip-dead:state')).toBe(0);
   expect((await other.api('GET', '/me/calls')).body.calls).toEqual([]);
+}, 90_000);
+
+test("SIGKILL with the call answered on the agent's phone: the restarted node BYEs the caller and the phone", async () => {
+  const [sipPort, gatewayPort, phonePort] = [
+    await freePort('127.0.0.1'),
+    await freePort('127.0.0.2'),
+    await freePort('127.0.0.2'),
+  ];
+  const config = sipConfig(sipPort, gatewayPort, { '5005': `sip:ann@127.0.0.2:${phonePort}` });
+  const phone = await startSipp('uas-restart-phone.xml', { port: phonePort, timeoutSeconds: 40 });
+  const first = await node(config, 'sip-crash-5');
+  const caller = await startSipp('uac-restart-bye.xml', {
+    target: `127.0.0.1:${sipPort}`,
+    extra: ['-s', '5005'],
+    timeoutSeconds: 40,
+  });
+  await until(
+    async () => (await legs('sip-crash-5')).some((l) => l.network?.answered && l.network.phone?.answered),
+    'the call answered on the phone, both dialogs stored',
+  );
+  await crash(first);
+
+  const second = await node(config, 'sip-crash-5');
+  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  await until(() => terminal(deduplicated(receiver.arrivals)).length === 1, 'the terminal callback');
+  expect(deduplicated(receiver.arrivals)).toEqual([
+    ['initiate', null],
+    ['disconnect', 'error'],
+  ]);
+  expect((await second.api('GET', '/me/calls')).body.calls).toEqual([]);
 }, 90_000);
