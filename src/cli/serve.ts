@@ -206,7 +206,7 @@ export async function serve(options: ServeOptions): Promise<number> {
         : '                call state is NOT durable with this network: live calls are lost if this process dies',
     );
     options.out(
-      restored && 'restoreLeg' in sb.network
+      restored && typeof sb.network.restoreLegs === 'function'
         ? `                other nodes on this Redis reach this node's agent calls; a node down past its lease is taken over`
         : `                other nodes on this Redis reach this node's agent calls`,
     );

@@ -70,9 +70,9 @@ export function createCluster(options: ClusterOptions): Cluster {
         device.on('notification', publish);
         published.push([device, publish]);
       }
-      // Only a durable switchboard on a network that keeps its far ends as data (the simulated one) can carry
-      // another node's calls; a SIP node's dialogs are bound to its own address (docs/durability.md).
-      if (sb.restored === null || !('restoreLeg' in sb.network)) return;
+      // Only a durable switchboard on a network that restores its legs' data (the port's `restoreLegs`: the
+      // simulated one resumes its far ends, SIP ends the adopted dialogs with BYE/CANCEL) takes calls over.
+      if (sb.restored === null || typeof sb.network.restoreLegs !== 'function') return;
       takeover = new Takeover({
         redis: bus.redis,
         prefix: options.prefix,

@@ -4,8 +4,11 @@
  * deadlines), plus the simulated network's far ends. A switchboard with a store marks what each turn touches;
  * when the outermost turn ends, before its callbacks are delivered, the changed records go to the store in one
  * batch, and the store sends that batch (with the outbox appends of those callbacks) once the deliveries have
- * been handed over (turns.ts hooks). `restoreEngine` rebuilds the registry from the records a previous process
- * of the same node left: actors from their snapshots, each timer re-armed at its original deadline.
+ * been handed over (turns.ts hooks). A network with data of its own per leg (the simulated far ends, SIP dialogs)
+ * contributes it to the leg's record through the port's `persistLeg` and gets it back with `restoreLegs`.
+ * `restoreEngine` rebuilds the registry from the records a previous process of the same node left: actors from
+ * their snapshots, each timer re-armed at its original deadline, and then hands the network its legs' data (a SIP
+ * network ends the dialogs it cannot continue).
  * Without a store none of this runs (docs/durability.md).
  */
 import type { Direction, EndCause, State } from '../../machines/vocabulary';
@@ -22,7 +25,6 @@ import { AgentCall } from './agent/call';
 import { ConsultRun } from './agent/consult';
 import { AgentDevice } from './agent/device';
 import { ConferenceRoom, type RoomEntry, type RoomRecord } from './conference';
-import type { SimulatedConfig, SimulatedLegState, SimulatedNetwork } from '../network/simulated';
 
 /** Where a durable switchboard keeps its records (the Redis store is one): `createSwitchboard({ store })`. */
 export interface StateStore {
@@ -67,7 +69,8 @@ interface LegRecord {
   tone?: string | null;
   snapshot: unknown;
   timers: ActorTimerRecord[];
-  network?: SimulatedLegState;
+  /** The network's own data for the leg (`Network.persistLeg`: a simulated far end, a SIP dialog). */
+  network?: unknown;
 }
 
 interface TransferRecord {
@@ -130,11 +133,13 @@ interface DeviceRecord {
 
 type Tracked = Leg | LegTransfer | AgentCall | ConferenceRoom;
 
-/** A network that keeps its far ends as data (the simulated one). */
-type DataNetwork = Pick<SimulatedNetwork, 'legState' | 'restoreLeg' | 'config' | 'restoreConfig' | 'onConfigChange'>;
+/** A network that stores data of its own per leg (the port's optional durable part: the simulated one, SIP). */
+type DataNetwork = Network & Required<Pick<Network, 'persistLeg' | 'restoreLegs'>>;
 
 function dataNetwork(network: Network): DataNetwork | null {
-  return 'restoreLeg' in network && 'legState' in network ? (network as unknown as DataNetwork) : null;
+  return typeof network.persistLeg === 'function' && typeof network.restoreLegs === 'function'
+    ? (network as DataNetwork)
+    : null;
 }
 
 const facts = (leg: Leg): LegFacts => {
@@ -226,7 +231,8 @@ export class Durability {
       if (engine.conferences.room(room.name) === room) put.set(key, JSON.stringify({ v: VERSION, ...room.record() }));
       else del.push(key);
     }
-    if (this.networkChanged && this.network) put.set('network', JSON.stringify(this.network.config()));
+    if (this.networkChanged && this.network?.persistConfig)
+      put.set('network', JSON.stringify(this.network.persistConfig()));
     this.clean();
     if (put.size || del.length) this.store.write(put, del);
   }
@@ -264,7 +270,7 @@ export class Durability {
       tone: channel?.tonePlayer ? channel.tonePlayer.playing : undefined,
       snapshot: leg.actor.getPersistedSnapshot(),
       timers: this.timers('leg', leg.callId),
-      network: this.network?.legState(leg.callId),
+      network: this.network?.persistLeg(leg.callId),
     };
     return record;
   }
@@ -351,7 +357,7 @@ export function restoreEngine(engine: Engine, network: Network, store: StateStor
   durable.clean();
   engine.supervisor.turns.hooks = durable;
   const data = dataNetwork(network);
-  if (data) data.onConfigChange = () => engine.turn(() => durable.networkConfig());
+  if (data?.persistConfig) data.onConfigChange = () => engine.turn(() => durable.networkConfig());
   return summary;
 }
 
@@ -401,7 +407,7 @@ function renumberConsults(records: Map<string, string>, next: () => string): Map
 
 /** A store's records, parsed and sorted by kind in one pass (a record of another version is refused). */
 interface ParsedRecords {
-  network?: SimulatedConfig;
+  network?: unknown;
   devices: DeviceRecord[];
   legs: LegRecord[];
   agentCalls: AgentCallRecord[];
@@ -423,7 +429,7 @@ function parseRecords(stored: ReadonlyMap<string, string>): ParsedRecords {
   for (const [key, json] of stored) {
     const record = JSON.parse(json) as { v?: number };
     if (key === 'network') {
-      parsed.network = record as SimulatedConfig;
+      parsed.network = record;
       continue;
     }
     if (record.v !== VERSION)
@@ -442,7 +448,7 @@ function rebuildEngine(
 ): RestoreSummary {
   const records = parseRecords(stored);
   const data = dataNetwork(network);
-  if (records.network && data && !adopting) data.restoreConfig(records.network);
+  if (records.network && data?.restoreConfig && !adopting) data.restoreConfig(records.network);
   const desk = engine.desk;
   for (const record of records.devices) {
     const device = new AgentDevice(
@@ -594,13 +600,14 @@ function rebuildEngine(
 
   // Timers last, once every actor runs: a deadline that passed while the node was down fires at once.
   let timers = rearm.reduce((n, arm) => n + arm(), 0);
-  if (data) {
-    for (const r of legRecords) {
-      if (!r.network) continue;
-      data.restoreLeg(r.callId, r.network);
-      timers += r.network.timers.length;
-    }
-  }
+  // Then the network's own part of each leg (it ends, on a later macrotask, the legs it cannot continue).
+  const restored = legRecords.map((r) => ({
+    callId: r.callId,
+    state: r.lastState,
+    parent: r.parent?.callId ?? null,
+    data: r.network,
+  }));
+  if (data && restored.length) timers += data.restoreLegs(restored, adopting ? 'takeover' : 'restart');
 
   return { legs: legRecords.length, transfers: runs.size, agentCalls: calls.size, timers };
 }

@@ -521,6 +521,10 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     });
   }
 
+  legChanged(callId: string): void {
+    if (this.durable) this.toLeg(callId, () => undefined); // marks the leg: its record is written this turn
+  }
+
   // The far end's ends and failures go through the leg's own queue (NET.END), behind whatever the network
   // told the leg before; `remoteEnd` routes them once the leg takes them.
 

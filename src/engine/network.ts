@@ -93,6 +93,36 @@ export interface Network {
   sipFacts?(callId: string): SipLegFacts | undefined;
   /** Optional: free the network's resources (sockets) once the switchboard has ended every leg (`sb.close()`). */
   close?(): Promise<void>;
+  /**
+   * Optional, for a durable switchboard (docs/durability.md): the network's own data for a live leg (JSON: the
+   * simulated far end's script, a SIP dialog's identifiers), stored with the leg's record in the same per-turn
+   * write; undefined when it has none. Read whenever the leg's record is written.
+   */
+  persistLeg?(callId: string): unknown;
+  /**
+   * Optional, with `persistLeg`: the restored legs' data (`data` undefined where none was stored), once every
+   * restored actor runs, after a restart (`restart`) or when this node takes another's calls over (`takeover`).
+   * The network resumes what it can and ends the rest itself: each leg it cannot continue gets its far end
+   * ended (SIP: BYE or CANCEL) and a `cleared` indication, on a later macrotask, never from inside this call.
+   * Returns the number of timers it re-armed. A network without it cannot carry restored or adopted calls.
+   */
+  restoreLegs?(legs: readonly RestoredLeg[], how: 'restart' | 'takeover'): number;
+  /** Optional: the network's settings as data (the simulated far ends), stored when `onConfigChange` is told. */
+  persistConfig?(): unknown;
+  /** Optional: give back the settings a previous process of this node stored (before any call is restored). */
+  restoreConfig?(config: unknown): void;
+  /** Optional: set by a durable switchboard; the network calls it when its settings change. */
+  onConfigChange?: (() => void) | null;
+}
+
+/** A restored leg, as `restoreLegs` gets it: its call id, state and what `persistLeg` returned for it. */
+export interface RestoredLeg {
+  callId: string;
+  /** The leg's state when its record was last written (e.g. RING_OUTGOING, ANSWERED). */
+  state: string;
+  /** The call id of the leg it was dialled for (a transfer's target names its caller), or null. */
+  parent: string | null;
+  data: unknown;
 }
 
 /** Indications from the network. */
@@ -125,4 +155,9 @@ export interface NetworkIndications {
   agentAnswered(callId: string): void;
   /** The agent's phone hung up this call: as if the agent had posted Hangup (ignored where Hangup is not offered). */
   agentHungUp(callId: string): void;
+  /**
+   * Optional: the network's own data for a live leg changed with no other indication (a SIP re-INVITE moved the
+   * dialog's CSeq): a durable switchboard writes the leg's record (`Network.persistLeg`) in this turn.
+   */
+  legChanged?(callId: string): void;
 }

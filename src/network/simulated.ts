@@ -10,7 +10,7 @@
 import type { EndCause } from '../../machines/vocabulary';
 import type { Channel } from '../engine/channel';
 import type { EngineClock, TimerHandle, TimerRecord } from '../engine/clock';
-import type { Destination, Network, NetworkIndications } from '../engine/network';
+import type { Destination, Network, NetworkIndications, RestoredLeg } from '../engine/network';
 
 /** What the simulated network's media is doing for one live leg. */
 export interface SimulatedMedia {
@@ -151,6 +151,28 @@ export class SimulatedNetwork implements Network {
       const n = Number(id.slice(id.lastIndexOf('-') + 1));
       if (Number.isInteger(n) && n >= this.scripted) this.scripted = n + 1;
     }
+  }
+
+  /** @internal The durable port (src/engine/network.ts): a leg's far-end script and media, as `legState`. */
+  persistLeg(callId: string): SimulatedLegState | undefined {
+    return this.legState(callId);
+  }
+
+  /** @internal Every restored leg's far end resumes (restart and takeover alike); returns the timers re-armed. */
+  restoreLegs(legs: readonly RestoredLeg[]): number {
+    let timers = 0;
+    for (const { callId, data } of legs) {
+      if (!data) continue;
+      const state = data as SimulatedLegState;
+      this.restoreLeg(callId, state);
+      timers += state.timers.length;
+    }
+    return timers;
+  }
+
+  /** @internal The registered far ends, as data (`config`). */
+  persistConfig(): SimulatedConfig {
+    return this.config();
   }
 
   /** What the media of a leg is doing now (no tone, no bridge once it has ended). */

@@ -68,6 +68,11 @@ export class AgentPhone {
     });
   }
 
+  /** Its INVITE and dialog while it has not ended (dialogRecords.ts stores them with the caller's leg). */
+  get signalling(): { call: OutboundCall; dialog?: Dialog } | undefined {
+    return this.ended ? undefined : { call: this.call, dialog: this.dialog };
+  }
+
   /** The phone has answered and not hung up. */
   get up(): boolean {
     return !this.ended && this.dialog !== undefined;

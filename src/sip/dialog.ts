@@ -159,8 +159,9 @@ export class Dialog {
     this.localSdp = init.localSdp;
     this.remoteSdp = init.remoteSdp;
   }
-  private readonly localUri: NameAddr;
-  private readonly remoteUri: NameAddr;
+  /** Our From/To (with no tag) and the far end's (dialogRecords.ts stores them). */
+  readonly localUri: NameAddr;
+  readonly remoteUri: NameAddr;
 
   get id(): string {
     return `${this.callId};${this.localTag};${this.remoteTag}`;
@@ -462,8 +463,10 @@ export class OutboundCall {
   private settled = false;
   private cancelRequested: ReasonCause | null | undefined;
   private cancelSent = false;
-  private provisional = false;
-  private readonly invite: SipRequest;
+  /** A provisional response has arrived (a CANCEL may be sent). */
+  provisional = false;
+  /** The INVITE as sent (the stack fills in its Via): a CANCEL copies it (dialogRecords.ts stores it). */
+  readonly invite: SipRequest;
   /** The Request-URI of the INVITE. */
   readonly uri: string;
   private readonly acks = new Map<string, SipRequest>();
@@ -506,8 +509,8 @@ export class OutboundCall {
 
   private onResponse(rs: SipResponse): void {
     if (rs.status < 200) {
+      this.provisional = true; // before the callback: what it does next may store it (dialogRecords.ts)
       if (rs.status > 100) this.options.onProvisional?.(rs.status, sdpOf(rs), rs);
-      this.provisional = true;
       if (this.cancelRequested !== undefined) this.sendCancel();
       return;
     }

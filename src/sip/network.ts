@@ -11,8 +11,11 @@ import type { EndCause } from '../../machines/vocabulary';
 import { fromSipResponse, toQ850, toSip } from '../causes';
 import type { EngineClock } from '../engine/clock';
 import { realClock, type SipClock } from './clock';
-import type { CommandResult, Destination, Network, NetworkIndications, SipLegFacts } from '../engine/network';
+import type { CommandResult, Destination, Network, NetworkIndications, RestoredLeg } from '../engine/network';
+import type { SipLegFacts } from '../engine/network';
 import { AgentPhone } from './agentPhone';
+import { continuable, dialogRecord, endRestoredLegs, probe, restoredDialog, restoredFacts } from './dialogRecords';
+import type { SipDialogRecord } from './dialogRecords';
 import { legFacts } from './legFacts';
 import { DialogLayer, type Dialog, type InboundCall, type OutboundCall } from './dialog';
 import { checkLimits, InviteRateLimiter, type SipLimits } from './limits';
@@ -74,6 +77,8 @@ interface SipLeg {
   chain: Promise<unknown>;
   /** The agent's phone, for a call to an agent DN mapped to a SIP URI (agentPhone.ts). */
   phone?: AgentPhone;
+  /** The record a dialog continued after a restart came from (dialogRecords.ts). */
+  restored?: SipDialogRecord;
 }
 
 const LISTEN = /^(udp|tcp):([^:\s]+|\[[0-9a-f:]+\]):(\d{1,5})$/i;
@@ -205,6 +210,7 @@ export class SipNetwork implements Network {
     };
     const phone = this.agents[userOf(rq.headers.to?.uri ?? rq.uri)];
     if (phone && !leg.released) this.ringPhone(leg, call, phone);
+    if (phone && !leg.released) engine.legChanged?.(callId); // its phone's INVITE: stored (dialogRecords.ts)
   }
 
   /** A call for an agent DN mapped to a SIP URI rings the agent's phone (agentPhone.ts). */
@@ -218,6 +224,7 @@ export class SipNetwork implements Network {
       call.offer ?? own, // no offer from the caller: ours (an offer too)
       {
         ringing: () => {
+          if (!leg.released) this.engine?.legChanged?.(leg.callId); // the phone rings: a CANCEL may go to it
           if (!leg.released && !call.final) call.progress(180);
         },
         answered: (sdp) => {
@@ -348,6 +355,7 @@ export class SipNetwork implements Network {
       if (!leg.released) this.engine?.hungUp(leg.callId);
     });
     dialog.on('modified', (sdp) => {
+      if (!leg.released) this.engine?.legChanged?.(leg.callId); // the far end's CSeq and target: stored
       if (leg.released || sdp === undefined) return;
       leg.rtp?.retarget(leg.ourSdp, sdp); // a tone playing follows the far end to its new address
       const other = leg.media.bridgedTo === null ? undefined : this.legs.get(leg.media.bridgedTo);
@@ -373,6 +381,7 @@ export class SipNetwork implements Network {
       if (!dialog || dialog.state === 'terminated') return { ok: false, status: 481, reason: 'no dialog' };
       try {
         const r = await dialog.reinvite(sdp);
+        if (!leg.released) this.engine?.legChanged?.(leg.callId); // its CSeq moved: stored (dialogRecords.ts)
         return r.status >= 200 && r.status < 300 ? { ok: true } : { ok: false, status: r.status };
       } catch (e) {
         return { ok: false, status: 500, reason: (e as Error).message };
@@ -457,7 +466,62 @@ export class SipNetwork implements Network {
   /** A live leg's Call-ID, far end and transport (the inspector's call view; legFacts.ts). */
   sipFacts(callId: string): SipLegFacts | undefined {
     const leg = this.legs.get(callId);
-    return leg && legFacts(leg.inbound, leg.outbound);
+    return leg && (legFacts(leg.inbound, leg.outbound) ?? (leg.restored && restoredFacts(leg.restored)));
+  }
+
+  /** Durable port: the leg's dialog as data (dialogRecords.ts), stored with the leg's record each turn. */
+  persistLeg(callId: string): SipDialogRecord | undefined {
+    const leg = this.legs.get(callId) ?? (this.offering ? this.leg(callId) : undefined); // the offer's own turn
+    return (
+      leg && dialogRecord({ ...leg, bridgedTo: leg.media.bridgedTo, agentPhone: leg.phone?.signalling }, this.layer)
+    );
+  }
+
+  /**
+   * Durable port (dialogRecords.ts): after a restart, bridged A–B dialogs go on (`resume`) and are probed; every
+   * other restored leg, and every leg of a takeover, has its dialog ended from its record (BYE or CANCEL).
+   */
+  restoreLegs(legs: readonly RestoredLeg[], how: 'restart' | 'takeover'): number {
+    const to = { layer: this.layer, engine: this.indications(), ending: (p: Promise<unknown>) => this.ending(p) };
+    const resumed = continuable(legs, how).flatMap((pair) => this.resume(pair));
+    const ended = legs.filter((l) => !resumed.some((leg) => leg.callId === l.callId));
+    this.clock.setTimeout(() => {
+      endRestoredLegs(ended, how, to);
+      for (const leg of resumed) {
+        void probe(this.layer, leg.dialog!).then((alive) => {
+          if (!alive && !leg.released) this.engine?.hungUp(leg.callId);
+        });
+      }
+    }, 0);
+    return 0;
+  }
+
+  /** Both legs of a continued A–B pair as before the restart (each with a new RTP port), or neither. */
+  private resume(pair: readonly SipDialogRecord[]): SipLeg[] {
+    const legs: SipLeg[] = [];
+    for (const r of pair) {
+      const id = pair.find((o) => o !== r)!.bridgedTo as string;
+      let rtp: LegMedia;
+      try {
+        rtp = this.rtp();
+      } catch {
+        for (const leg of legs) {
+          leg.rtp?.close();
+          leg.dialog?.end();
+          this.legs.delete(leg.callId);
+        }
+        return [];
+      }
+      const leg = this.newLeg(id, buildSdp(offerSdp({ address: this.mediaHost, port: rtp.port })), rtp);
+      const dialog = restoredDialog(this.layer, r);
+      Object.assign(leg, { dialog, restored: r, bridged: true, bridgedSdp: r.localSdp });
+      leg.media.bridgedTo = r.bridgedTo;
+      this.layer.remember(dialog);
+      this.watch(leg, dialog);
+      this.legs.set(id, leg);
+      legs.push(leg);
+    }
+    return legs;
   }
 
   unbridge(a: string, b: string): void {
