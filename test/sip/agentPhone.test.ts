@@ -138,6 +138,29 @@ async function answeredByPhone(d: SipDesk, transport: Transport, callerScenario:
   return { caller, c1 };
 }
 
+const allPassed = { code: 0, successful: 1, failed: 0 };
+
+/**
+ * The agent's phone, the consult target and the caller, each a SIPp run of its scenario, on one desk: the caller
+ * calls 5005, the phone answers (C1 Established, no Answer posted), `script` drives the desk; resolves once the
+ * three SIPp runs have ended, each with all calls successful.
+ */
+async function phoneTargetCaller(
+  transport: Transport,
+  scenarios: { phone: string; target: string; caller: string },
+  script: (d: SipDesk, c1: string) => Promise<void>,
+): Promise<SipDesk> {
+  const phone = await startSipp(scenarios.phone, { transport });
+  const target = await startSipp(scenarios.target, { transport });
+  const d = await sipDesk(transport, phone, target);
+  const { caller, c1 } = await answeredByPhone(d, transport, scenarios.caller);
+  await script(d, c1);
+  expect(await caller.done).toMatchObject(allPassed);
+  expect(await phone.done).toMatchObject(allPassed);
+  expect(await target.done).toMatchObject(allPassed);
+  return d;
+}
+
 describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transport) => {
   test.each([
     ["the agent's phone is busy (486): the caller gets 486", 'uas-busy.xml', 'uac-busy.xml', 'busy'],
@@ -157,8 +180,8 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
         transport,
         extra: ['-s', '5005'],
       });
-      expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-      expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+      expect(await caller.done).toMatchObject(allPassed);
+      expect(await phone.done).toMatchObject(allPassed);
       await notified(d.agent, d.got, stateOf('Released'));
       expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual(['C1 Ringing', 'C1 Released']);
       expect(callbacks(d.callbacks)).toEqual([
@@ -171,25 +194,18 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
   );
 
   test("sample 2: the agent's phone answers, InitiateTransfer, the target answers, CompleteTransfer", async () => {
-    const phone = await startSipp('uas-agent-phone-consult.xml', { transport });
-    const target = await startSipp('uas-consult-target.xml', { transport });
-    const d = await sipDesk(transport, phone, target);
-    const caller = await startSipp('uac-agent-consult.xml', {
-      target: `127.0.0.1:${d.port}`,
-      transport,
-      extra: ['-s', '5005'],
-    });
+    const scenarios = {
+      phone: 'uas-agent-phone-consult.xml',
+      target: 'uas-consult-target.xml',
+      caller: 'uac-agent-consult.xml',
+    };
     // The phone's 200 is the agent answering: no Answer is posted.
-    const established = await notified(d.agent, d.got, stateOf('Established', 'Inbound'));
-    const c1 = established.data.call.id;
-    expect(
-      await d.agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } }),
-    ).toEqual({ statusCode: 0 });
-    const c2 = (await notified(d.agent, d.got, stateOf('Established', 'Consult'))).data.call.id;
-    expect(await d.agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
-    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      const initiate = { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } };
+      expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+      const c2 = (await notified(d.agent, d.got, stateOf('Established', 'Consult'))).data.call.id;
+      expect(await d.agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
+    });
 
     const reference = await simulatedSample2();
     expect(view(d.got)).toEqual(reference.notifications);
@@ -218,15 +234,15 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
   }, 30_000);
 
   test("SingleStepTransfer: the agent's phone is BYEd, the caller connected to the target's phone (B1)", async () => {
-    const phone = await startSipp('uas-agent-phone.xml', { transport });
-    const target = await startSipp('uas-consult-target.xml', { transport });
-    const d = await sipDesk(transport, phone, target);
-    const { caller, c1 } = await answeredByPhone(d, transport, 'uac-agent-single-step.xml');
+    const scenarios = {
+      phone: 'uas-agent-phone.xml',
+      target: 'uas-consult-target.xml',
+      caller: 'uac-agent-single-step.xml',
+    };
     const sst = { operationName: 'SingleStepTransfer', destination: { phoneNumber: '5001' } };
-    expect(await d.agent.operation(c1, sst)).toEqual({ statusCode: 0 });
-    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      expect(await d.agent.operation(c1, sst)).toEqual({ statusCode: 0 });
+    });
     const reference = await simulated({ outcome: 'answer', ringFor: 0.3, hangUpAfter: 1.5 }, async (agent, id) => {
       await agent.operation(id, sst);
     });
@@ -244,18 +260,18 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
   }, 30_000);
 
   test("consult to a busy target (486): C2 Released, C1 Held; Retrieve re-INVITEs caller and phone; the phone's BYE hangs up", async () => {
-    const phone = await startSipp('uas-agent-phone-retrieve-hangup.xml', { transport });
-    const target = await startSipp('uas-busy.xml', { transport });
-    const d = await sipDesk(transport, phone, target);
-    const { caller, c1 } = await answeredByPhone(d, transport, 'uac-agent-consult-busy.xml');
+    const scenarios = {
+      phone: 'uas-agent-phone-retrieve-hangup.xml',
+      target: 'uas-busy.xml',
+      caller: 'uac-agent-consult-busy.xml',
+    };
     const initiate = { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } };
-    expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
-    await notified(d.agent, d.got, stateOf('Released', 'Consult'));
-    expect(d.agent.calls().map((c) => [c.id, c.state])).toEqual([[c1, 'Held']]);
-    expect(await d.agent.operation(c1, { operationName: 'Retrieve' })).toEqual({ statusCode: 0 });
-    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+      await notified(d.agent, d.got, stateOf('Released', 'Consult'));
+      expect(d.agent.calls().map((c) => [c.id, c.state])).toEqual([[c1, 'Held']]);
+      expect(await d.agent.operation(c1, { operationName: 'Retrieve' })).toEqual({ statusCode: 0 });
+    });
     const reference = await simulated({ outcome: 'busy', ringFor: 0.3 }, async (agent, id, advance) => {
       await agent.operation(id, initiate);
       await advance(1);
