@@ -40,6 +40,8 @@ export interface EngineCore extends MediaCommands {
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
   /** The agent has left a leg that goes on: tell the network (it ends the agent's phone's side). */
   agentLeft(callId: string): void;
+  /** Whom the agent of `leg`'s call talks to through its phone (a network that rings agents' phones). */
+  agentTalksTo(leg: Leg, to: Leg | 'caller' | 'nobody'): void;
 }
 
 export class Engine implements ChannelHost, NetworkIndications, TransferHost, EngineCore {
@@ -497,6 +499,11 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   agentLeft(callId: string): void {
     const leg = this.legs.get(callId);
     if (leg) this.command(leg, 'agentLeft', (n) => n.agentLeft?.(callId));
+  }
+
+  agentTalksTo(leg: Leg, to: Leg | 'caller' | 'nobody'): void {
+    const talk = typeof to === 'string' ? to : { leg: to.callId };
+    this.command(leg, 'agentTalksTo', (n) => n.agentTalksTo?.(leg.callId, talk));
   }
 
   remoteHold(callId: string): void {

@@ -46,6 +46,9 @@ export type ConfirmedCommand = 'dial' | 'answer' | 'reconnect' | 'hold' | 'unhol
 /** How a re-INVITE-like command (hold, unhold) turned out. A failure leaves the dialog up. */
 export type CommandResult = { ok: true } | { ok: false; status: number; reason?: string };
 
+/** Whom an agent's phone talks to (`agentTalksTo`): another leg, the call's own far end, or nobody. */
+export type AgentTalk = { leg: string } | 'caller' | 'nobody';
+
 /** A SIP leg's signalling, as the inspector shows it (`LiveCall.sip`). */
 export interface SipLegFacts {
   /** The dialog's Call-ID. */
@@ -89,6 +92,12 @@ export interface Network {
    * or single-step transfer). A network that rings agents' phones ends the phone's side of the call.
    */
   agentLeft?(callId: string): void;
+  /**
+   * Optional: whom the agent of the call on leg `callId` talks to through the phone the network rings for it (a
+   * call to an agent's DN): another leg (the consult target), the call's own far end again, or nobody. Media only:
+   * no indication follows.
+   */
+  agentTalksTo?(callId: string, to: AgentTalk): void;
   /** Optional: a live leg's SIP facts, for the inspector (a SIP network). */
   sipFacts?(callId: string): SipLegFacts | undefined;
   /** Optional: free the network's resources (sockets) once the switchboard has ended every leg (`sb.close()`). */

@@ -11,7 +11,14 @@ import type { EndCause } from '../../machines/vocabulary';
 import { fromSipResponse, toQ850, toSip } from '../causes';
 import type { EngineClock } from '../engine/clock';
 import { realClock, type SipClock } from './clock';
-import type { CommandResult, Destination, Network, NetworkIndications, SipLegFacts } from '../engine/network';
+import type {
+  AgentTalk,
+  CommandResult,
+  Destination,
+  Network,
+  NetworkIndications,
+  SipLegFacts,
+} from '../engine/network';
 import { AgentPhone } from './agentPhone';
 import { legFacts } from './legFacts';
 import { DialogLayer, type Dialog, type InboundCall, type OutboundCall } from './dialog';
@@ -243,6 +250,26 @@ export class SipNetwork implements Network {
     if (!leg?.phone) return;
     leg.phone.restore?.();
     this.endPhone(leg.phone, 'normal');
+  }
+
+  /** Whom the agent of `callId`'s call talks to through its phone (agentPhone.ts's talkTo). */
+  agentTalksTo(callId: string, to: AgentTalk): void {
+    const phone = this.legs.get(callId)?.phone;
+    if (!phone) return;
+    if (typeof to === 'string') return phone.talkTo(to);
+    const peer = this.legs.get(to.leg);
+    const sdp = peer?.dialog?.remoteSdp;
+    if (!peer || !sdp) return;
+    const own = peer.ourSdp;
+    phone.talkTo({
+      id: peer.callId,
+      sdp,
+      connect: (phoneSdp) => {
+        peer.ourSdp = phoneSdp; // its hold and retrieve now re-INVITE it with the phone's SDP
+        void this.reinvite(peer, phoneSdp);
+      },
+      disconnect: () => (peer.ourSdp = own),
+    });
   }
 
   private endPhone(phone: AgentPhone, cause: EndCause): void {

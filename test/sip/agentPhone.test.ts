@@ -196,7 +196,7 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
   test("sample 2: the agent's phone answers, InitiateTransfer, the target answers, CompleteTransfer", async () => {
     const scenarios = {
       phone: 'uas-agent-phone-consult.xml',
-      target: 'uas-consult-target.xml',
+      target: 'uas-consult-target-phone.xml',
       caller: 'uac-agent-consult.xml',
     };
     // The phone's 200 is the agent answering: no Answer is posted.
@@ -230,6 +230,49 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
     // Callback from/to are the INVITE's users: SIPp's caller and the agent's DN; the consult went to 5001's phone.
     expect(d.callbacks[0]).toMatchObject({ from: 'sipp', to: '5005' });
     expect(d.callbacks[1]).toMatchObject({ eventType: 'transferAnswer', transferTo: '5001' });
+    expectClean(d, 2);
+  }, 30_000);
+
+  test('the agent talks to the answered target through the phone; the target hangs up: the phone is back with the held caller; Retrieve', async () => {
+    const scenarios = {
+      // The phone: held, re-INVITEd with the target's SDP, with the held caller's again, then retrieved.
+      phone: 'uas-agent-phone-consult-back.xml',
+      // The target: re-INVITEd with the phone's SDP once answered, then hangs up.
+      target: 'uas-consult-target-phone-hangup.xml',
+      // The caller: held for the whole consult, retrieved, BYEd when the agent (the phone) hangs up.
+      caller: 'uac-agent-consult-busy.xml',
+    };
+    const initiate = { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } };
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+      await notified(d.agent, d.got, stateOf('Released', 'Consult'));
+      expect(d.agent.calls().map((c) => [c.id, c.state])).toEqual([[c1, 'Held']]);
+      expect(await d.agent.operation(c1, { operationName: 'Retrieve' })).toEqual({ statusCode: 0 });
+    });
+    const reference = await simulated(
+      { outcome: 'answer', ringFor: 0.3, hangUpAfter: 1.5 },
+      async (agent, id, advance) => {
+        await agent.operation(id, initiate);
+        await advance(3);
+        await agent.operation(id, { operationName: 'Retrieve' });
+        await advance(1);
+        await agent.operation(id, { operationName: 'Hangup' }); // on SIP: the phone's BYE
+      },
+    );
+    expect(view(d.got)).toEqual(reference.notifications);
+    expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual([
+      'C1 Ringing',
+      'C1 Established',
+      'C1 Held',
+      'C2 Dialing',
+      'C2 Established',
+      'C1 Held',
+      'C2 Released',
+      'C1 Held',
+      'C1 Established',
+      'C1 Released',
+    ]);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
     expectClean(d, 2);
   }, 30_000);
 

@@ -246,4 +246,8 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void {
     this.core.transferFinished(run, ended);
   }
+
+  agentTalksTo(parent: Leg, to: Leg | 'caller' | 'nobody'): void {
+    this.core.agentTalksTo(parent, to);
+  }
 }
