@@ -406,7 +406,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   // ---- NetworkIndications: what the network tells ----
 
-  offer(call: { from: string; to: string }): string {
+  offer(call: { from: string; to: string; phone?: boolean }): string {
     return this.turn(() => {
       const channel = this.createChannel();
       const agent = this.desk.devices.get(call.to);
@@ -419,7 +419,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       leg.actor.send({ type: 'WAIT' });
       leg.actor.send({ type: 'NET.OFFER' });
       // A call to an agent's DN rings that agent's device; any other reaches the application.
-      if (agent) this.desk.offer(agent, leg);
+      if (agent) this.desk.offer(agent, leg, call.phone === true);
       else this.supervisor.incomingCall(channel);
       return leg.callId;
     });
@@ -489,7 +489,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   }
 
   agentAnswered(callId: string): void {
-    this.toLeg(callId, (leg) => leg.agentCall?.phoneOperation('Answer'));
+    this.toLeg(callId, (leg) => leg.agentCall?.phoneAnswered());
   }
 
   agentHungUp(callId: string): void {

@@ -106,8 +106,11 @@ export interface Network {
 
 /** Indications from the network. */
 export interface NetworkIndications {
-  /** An inbound call arrives; the engine creates its leg (and hands the application its channel). Returns its call id. */
-  offer(call: { from: string; to: string }): string;
+  /**
+   * An inbound call arrives; the engine creates its leg (and hands the application its channel). Returns its call
+   * id. `phone`: the network rings the agent's own phone for this call (to an agent's DN): the agent answers there.
+   */
+  offer(call: { from: string; to: string; phone?: boolean }): string;
   /** The far end is alerting an outgoing leg (SIP 18x); `earlyMedia` when it sends media of its own (183 with SDP). */
   progress(callId: string, info?: { earlyMedia?: boolean }): void;
   /** The far end answered our `dial` (SIP 200 to the INVITE). */

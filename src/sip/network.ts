@@ -193,8 +193,10 @@ export class SipNetwork implements Network {
     const rq = call.request;
     this.offering = { call, ourSdp, rtp };
     let callId: string;
+    const to = userOf(rq.headers.to?.uri ?? rq.uri);
+    const phone = this.agents[to]; // a call for an agent DN mapped to a SIP URI rings the agent's phone
     try {
-      callId = engine.offer({ from: userOf(rq.headers.from?.uri), to: userOf(rq.headers.to?.uri ?? rq.uri) });
+      callId = engine.offer({ from: userOf(rq.headers.from?.uri), to, ...(phone ? { phone: true } : {}) });
     } catch {
       this.offering = undefined;
       rtp.close();
@@ -210,7 +212,6 @@ export class SipNetwork implements Network {
     call.onCancel = () => {
       if (!leg.released) engine.hungUp(callId);
     };
-    const phone = this.agents[userOf(rq.headers.to?.uri ?? rq.uri)];
     if (phone && !leg.released) this.ringPhone(leg, call, phone);
   }
 

@@ -14,6 +14,9 @@ import {
   type SipNetwork,
   type Switchboard,
 } from '../../src';
+import { loadConfig } from '../../src/http/config';
+import { createServer } from '../../src/http/server';
+import { USERS } from '../http/support';
 import { makeHarness } from '../harness';
 import { startSipp, type SippRun } from '../support/sipp';
 
@@ -342,3 +345,62 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
     expectClean(d, 2);
   }, 30_000);
 });
+
+test("AnswerCall over HTTP while the agent's phone rings: refused (answer on the phone), the phone rings on and answers", async () => {
+  const phone = await startSipp('uas-agent-phone-slow.xml', { transport: 'udp' });
+  const network = createSipNetwork({
+    listen: ['udp:127.0.0.1:0'],
+    agents: { '5005': `sip:agent@127.0.0.2:${phone.port}` },
+  });
+  const [bound] = await network.listening;
+  const sb = createSwitchboard({ network, publicUrl: 'https://sb.example' });
+  const server = createServer({
+    switchboard: sb,
+    config: loadConfig({ env: { SWITCHBOARD_USERS: USERS }, port: 0 }),
+    logger: false,
+  });
+  await server.app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const address = server.app.server.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v2/me/calls`;
+    const headers = {
+      authorization: `Basic ${Buffer.from('agent5005:pw-5005').toString('base64')}`,
+      'content-type': 'application/json',
+    };
+    const agent = server.devices.get('agent5005') as AgentDevice;
+    const got: CallNotification[] = [];
+    agent.on('notification', (n) => got.push(n));
+    const caller = await startSipp('uac-agent-phone-answers.xml', {
+      target: `127.0.0.1:${bound.port}`,
+      transport: 'udp',
+      extra: ['-s', '5005'],
+    });
+    const ringing = await notified(agent, got, stateOf('Ringing'));
+    expect(ringing.data.call.capabilities).not.toContain('Answer');
+    const c1 = ringing.data.call.id;
+    const answer = await fetch(`${base}/${c1}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ operationName: 'Answer' }),
+    });
+    expect({ status: answer.status, body: await answer.json() }).toEqual({
+      status: 409,
+      body: {
+        statusCode: 2,
+        statusMessage: "Answer is not valid for a call that rings the agent's phone: answer it on the phone",
+      },
+    });
+    // Nothing changed: the call still rings, no leg was answered (the phone's 200 has not come yet).
+    expect(agent.calls().map((c) => [c.id, c.state])).toEqual([[c1, 'Ringing']]);
+    expect(sb.stats()).toMatchObject({ legs: 1, agentCalls: 1 });
+    // The phone answers: Established without any Answer from the desk; then the phone hangs up.
+    await notified(agent, got, stateOf('Established'));
+    await notified(agent, got, stateOf('Released'));
+    expect(await caller.done).toMatchObject(allPassed);
+    expect(await phone.done).toMatchObject(allPassed);
+    expect(got.map((n) => n.data.call.state)).toEqual(['Ringing', 'Established', 'Released']);
+  } finally {
+    await server.app.close();
+    await sb.close();
+  }
+}, 30_000);

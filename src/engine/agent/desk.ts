@@ -53,8 +53,8 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     return device;
   }
 
-  /** An inbound call has reached an agent's DN: it rings the device. */
-  offer(device: AgentDevice, leg: Leg): void {
+  /** An inbound call has reached an agent's DN: it rings the device (and, `phone`, the agent's phone). */
+  offer(device: AgentDevice, leg: Leg, phone = false): void {
     const call = new AgentCall(
       device,
       {
@@ -63,6 +63,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
         callType: isInternalNumber(leg.from) ? 'Internal' : 'Inbound',
         party: leg.from,
         dnis: leg.to,
+        phone,
       },
       this.core.actorOptions,
     );
