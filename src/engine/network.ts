@@ -38,6 +38,11 @@ import type { EngineClock } from './clock';
 export interface Destination {
   kind: 'address' | 'service' | 'room';
   to: string;
+  /**
+   * An agent's own call (Dial on the desk; `from` is the agent's DN): a network that rings agents' phones calls
+   * the agent's phone first, then the destination once the phone has answered (click-to-dial).
+   */
+  byAgent?: boolean;
 }
 
 /** The commands whose outcome comes back as an indication; a leg has at most one of each kind outstanding. */

@@ -59,7 +59,7 @@ export class AgentPhone {
     readonly uri: string,
     from: string,
     /** The SDP offered to the phone (the caller's offer): what we re-offer with another direction on hold. */
-    private readonly sdp: string,
+    private sdp: string,
     private readonly events: AgentPhoneEvents,
   ) {
     this.call = layer.invite({
@@ -90,6 +90,12 @@ export class AgentPhone {
   /** The phone has answered and not hung up. */
   get up(): boolean {
     return !this.ended && this.dialog !== undefined;
+  }
+
+  /** The call's far end now has `sdp` (click-to-dial: the destination answered): the phone talks to it. */
+  farEnd(sdp: string): void {
+    this.sdp = sdp;
+    if (this.talk === 'caller') this.reinvite(withDirection(sdp, this.callerDirection));
   }
 
   /** The caller is held (`sendonly`) or retrieved (`sendrecv`): re-INVITEs the phone if it talks to the caller. */

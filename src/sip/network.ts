@@ -336,6 +336,42 @@ export class SipNetwork implements Network {
     const rtp = this.rtp(); // throws when media.ports is exhausted: the engine fails the leg
     const leg = this.newLeg(callId, buildSdp(offerSdp({ address: this.mediaHost, port: rtp.port })), rtp);
     this.legs.set(callId, leg);
+    const phone = destination.byAgent ? this.agents[from] : undefined;
+    if (phone) return this.clickToDial(leg, phone, uri, from, destination.to);
+    this.inviteFarEnd(leg, uri, from);
+  }
+
+  /**
+   * Click-to-dial (RFC 3725): an agent's Dial rings the agent's phone first (offered our SDP); once it answers,
+   * the destination is INVITEd with the phone's SDP, and the phone re-INVITEd with the destination's answer. The
+   * agent call stays Dialing meanwhile; the phone's refusal ends the attempt with its cause, its BYE hangs up.
+   */
+  private clickToDial(leg: SipLeg, phoneUri: string, uri: string, from: string, to: string): void {
+    const engine = this.indications();
+    const own = leg.ourSdp;
+    const shown = /^[\w+.\-*#]+$/.test(to) ? to : 'switchboard';
+    leg.phone = new AgentPhone(this.layer, phoneUri, `sip:${shown}@${this.stack.host}:${this.stack.port}`, own, {
+      ringing: () => undefined, // the agent call is Dialing already
+      answered: (sdp) => {
+        if (leg.released) return;
+        leg.ourSdp = sdp ?? own; // the destination talks to the phone
+        this.inviteFarEnd(leg, uri, from);
+      },
+      failed: (cause, message) => {
+        if (!leg.released) engine.cleared(leg.callId, cause, message);
+      },
+      hungUp: () => {
+        leg.ourSdp = own;
+        if (!leg.released) engine.agentHungUp(leg.callId);
+      },
+    });
+    leg.phone.restore = () => (leg.ourSdp = own);
+  }
+
+  /** The INVITE of an outgoing leg's far end, offered the leg's SDP (ours, or the agent's phone's). */
+  private inviteFarEnd(leg: SipLeg, uri: string, from: string): void {
+    const engine = this.indications();
+    const callId = leg.callId;
     const user = /^[\w+.\-*#]+$/.test(from) ? from : 'switchboard';
     const call = this.layer.invite({
       uri,
@@ -353,6 +389,7 @@ export class SipNetwork implements Network {
         if (leg.released) return this.bye(leg, leg.endCause);
         this.watch(leg, o.dialog);
         this.bridgeAnswered(leg);
+        if (leg.phone && o.dialog.remoteSdp) leg.phone.farEnd(o.dialog.remoteSdp); // click-to-dial
         engine.answered(callId);
       } else if (o.kind === 'failed' && !leg.released) {
         engine.cleared(callId, fromSipResponse(o.status), `${o.status} ${o.reason}`.trim());

@@ -75,7 +75,7 @@ afterEach(async () => {
 });
 
 /** A SIP network with the agent 5005's phone and the target 5001's phone mapped to SIPp servers. */
-async function sipDesk(transport: Transport, phone: SippRun, target?: SippRun): Promise<SipDesk> {
+async function sipDesk(transport: Transport, phone: SippRun, target?: Pick<SippRun, 'port'>): Promise<SipDesk> {
   const t = transport === 'tcp' ? ';transport=tcp' : '';
   const network = createSipNetwork({
     listen: [`${transport}:127.0.0.1:0`],
@@ -105,6 +105,7 @@ function expectClean(d: SipDesk, terminalEvents: number): void {
 /**
  * The same flow on the simulated network: the reference for what the desk and the callbacks see. The caller is
  * not an internal number (like SIPp's `sipp`); the agent answers (on SIP: the phone's 200); `script` goes on.
+ * The one difference: over SIP, Answer is no capability while the agent's phone rings (it is answered there).
  */
 async function simulated(
   target: Parameters<ReturnType<typeof makeHarness>['sb']['network']['addEndpoint']>[1],
@@ -121,7 +122,10 @@ async function simulated(
   await h.advance(1);
   await script(agent, c1, (s) => h.advance(s));
   await h.advance(10);
-  return { notifications: view(got), callbacks: callbacks(h.callbacks) };
+  const notifications = view(got).map((n) =>
+    n.state === 'Ringing' ? { ...n, capabilities: n.capabilities.filter((c) => c !== 'Answer') } : n,
+  );
+  return { notifications, callbacks: callbacks(h.callbacks) };
 }
 
 /** Sample 2 on the simulated network. */
@@ -277,6 +281,49 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
     ]);
     expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
     expectClean(d, 2);
+  }, 30_000);
+
+  /** An agent's Dial of 5001 on the simulated network, answered after 0.2 s, then hung up: the reference. */
+  async function simulatedDial(target: Parameters<ReturnType<typeof makeHarness>['sb']['network']['addEndpoint']>[1]) {
+    const h = makeHarness();
+    const agent = h.sb.agent({ phoneNumber: '5005' });
+    h.sb.network.addEndpoint('5001', target);
+    const got: CallNotification[] = [];
+    agent.on('notification', (n) => got.push(n));
+    await agent.dial({ destination: { phoneNumber: '5001' } });
+    await h.advance(1);
+    const c1 = agent.calls()[0]?.id;
+    if (c1) await agent.operation(c1, { operationName: 'Hangup' }); // on SIP: the phone's BYE
+    await h.advance(1);
+    return { notifications: view(got), callbacks: callbacks(h.callbacks) };
+  }
+
+  test("Dial (click-to-dial): the agent's phone is called first, then 5001 with the phone's SDP; the phone gets 5001's; the phone hangs up", async () => {
+    const phone = await startSipp('uas-agent-phone-click.xml', { transport });
+    const target = await startSipp('uas-click-target.xml', { transport });
+    const d = await sipDesk(transport, phone, target);
+    expect(await d.agent.dial({ destination: { phoneNumber: '5001' } })).toEqual({ statusCode: 0 });
+    expect(await phone.done).toMatchObject(allPassed);
+    expect(await target.done).toMatchObject(allPassed);
+    await notified(d.agent, d.got, stateOf('Released'));
+    const reference = await simulatedDial({ outcome: 'answer', ringFor: 0.2 });
+    expect(view(d.got)).toEqual(reference.notifications);
+    expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual(['C1 Dialing', 'C1 Established', 'C1 Released']);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expectClean(d, 1);
+  }, 30_000);
+
+  test("Dial (click-to-dial) while the agent's phone is busy (486): 5001 is never called; C1 Dialing, then Released", async () => {
+    const phone = await startSipp('uas-busy.xml', { transport });
+    const d = await sipDesk(transport, phone, { port: 9 }); // nothing listens for 5001: it must not be called
+    expect(await d.agent.dial({ destination: { phoneNumber: '5001' } })).toEqual({ statusCode: 0 });
+    expect(await phone.done).toMatchObject(allPassed);
+    await notified(d.agent, d.got, stateOf('Released'));
+    const reference = await simulatedDial({ outcome: 'busy', ringFor: 0.2 });
+    expect(view(d.got)).toEqual(reference.notifications);
+    expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual(['C1 Dialing', 'C1 Released']);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expectClean(d, 1);
   }, 30_000);
 
   test("SingleStepTransfer: the agent's phone is BYEd, the caller connected to the target's phone (B1)", async () => {

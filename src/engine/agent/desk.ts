@@ -79,7 +79,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
 
   private openLeg(
     device: AgentDevice,
-    spec: { from: string; to: string; parent?: Leg },
+    spec: { from: string; to: string; parent?: Leg; byAgent?: boolean },
   ): { leg: Leg; channel: Channel } {
     const channel = this.core.createChannel();
     channel.lockToAgent(device.phoneNumber);
@@ -89,7 +89,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
         direction: 'outbound',
         from: spec.from,
         to: spec.to,
-        destination: { kind: 'address', to: spec.to },
+        destination: spec.byAgent ? { kind: 'address', to: spec.to, byAgent: true } : { kind: 'address', to: spec.to },
         parent: spec.parent,
         startTime: this.core.clock.now(),
       },
@@ -167,7 +167,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
   }
 
   dial(device: AgentDevice, destination: string): void {
-    const { leg } = this.openLeg(device, { from: device.phoneNumber, to: destination });
+    const { leg } = this.openLeg(device, { from: device.phoneNumber, to: destination, byAgent: true });
     const call = new AgentCall(
       device,
       {
