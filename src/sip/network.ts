@@ -255,8 +255,15 @@ export class SipNetwork implements Network {
 
   /** Whom the agent of `callId`'s call talks to through its phone (agentPhone.ts's talkTo). */
   agentTalksTo(callId: string, to: AgentTalk): void {
-    const phone = this.legs.get(callId)?.phone;
-    if (!phone) return;
+    const leg = this.legs.get(callId);
+    const phone = leg?.phone;
+    if (!leg || !phone) return;
+    if (to === 'caller' && leg.bridged && leg.media.bridgedTo === null) {
+      // A conference whose target has left (unbridged): the caller's session goes back to the phone's media.
+      leg.bridged = false;
+      leg.bridgedSdp = undefined;
+      void this.reinvite(leg, leg.ourSdp);
+    }
     if (typeof to === 'string') return phone.talkTo(to);
     const peer = this.legs.get(to.leg);
     const sdp = peer?.dialog?.remoteSdp;

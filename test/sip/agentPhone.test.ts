@@ -326,6 +326,54 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
     expectClean(d, 1);
   }, 30_000);
 
+  test('a conference: the phone talks to the answered target; joined, it hears nobody (inactive: no mixer); the target leaves: back with the caller', async () => {
+    const scenarios = {
+      // Held, re-INVITEd with the target's SDP, with the caller's a=inactive once joined, a=sendrecv once the
+      // target has left; then hangs up.
+      phone: 'uas-agent-phone-conference.xml',
+      // Re-INVITEd with the phone's SDP, then with the caller's once joined; hangs up 1.2 s later.
+      target: 'uas-consult-target-phone.xml',
+      // Held; unheld and re-INVITEd with the target's SDP once joined, with the phone's once the target has left.
+      caller: 'uac-agent-conference.xml',
+    };
+    const initiate = { operationName: 'InitiateConference', destination: { phoneNumber: '5001' } };
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+      const c2 = (await notified(d.agent, d.got, stateOf('Established', 'Consult'))).data.call.id;
+      expect(await d.agent.operation(c2, { operationName: 'CompleteConference' })).toEqual({ statusCode: 0 });
+    });
+    const reference = await simulated(
+      { outcome: 'answer', ringFor: 0.3, hangUpAfter: 1.5 },
+      async (agent, c1, advance) => {
+        await agent.operation(c1, initiate);
+        await advance(0.5);
+        const c2 = agent.calls().find((c) => c.callType === 'Consult')?.id as string;
+        await agent.operation(c2, { operationName: 'CompleteConference' });
+        await advance(3);
+        await agent.operation(c1, { operationName: 'Hangup' }); // on SIP: the phone's BYE
+      },
+    );
+    const steps = (list: ReturnType<typeof view>) => list.map((n) => `${n.call} ${n.state} ${n.notificationType}`);
+    // As on the simulated network, except that C1's unhold (a re-INVITE here) is confirmed after the join.
+    expect(steps(view(d.got))).toEqual([
+      'C1 Ringing StatusChange',
+      'C1 Established StatusChange',
+      'C1 Held StatusChange',
+      'C2 Dialing StatusChange',
+      'C2 Established StatusChange',
+      'C1 Held StatusChange',
+      'C2 Released StatusChange',
+      'C1 Held StatusChange',
+      'C1 Held ParticipantsUpdated',
+      'C1 Established StatusChange',
+      'C1 Established StatusChange',
+      'C1 Established ParticipantsUpdated',
+      'C1 Released StatusChange',
+    ]);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expectClean(d, 2);
+  }, 30_000);
+
   test("SingleStepTransfer: the agent's phone is BYEd, the caller connected to the target's phone (B1)", async () => {
     const scenarios = {
       phone: 'uas-agent-phone.xml',
