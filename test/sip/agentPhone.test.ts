@@ -374,6 +374,51 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
     expectClean(d, 2);
   }, 30_000);
 
+  test('SwapCalls from the answered target: the target held, the phone back with the retrieved caller; Hangup of C2', async () => {
+    const scenarios = {
+      phone: 'uas-agent-phone-swap.xml',
+      target: 'uas-consult-target-swap.xml',
+      caller: 'uac-agent-consult-busy.xml', // held for the consult, retrieved, BYEd when the phone hangs up
+    };
+    const initiate = { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } };
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+      const c2 = (await notified(d.agent, d.got, stateOf('Established', 'Consult'))).data.call.id;
+      expect(await d.agent.operation(c2, { operationName: 'SwapCalls' })).toEqual({ statusCode: 0 });
+      await notified(d.agent, d.got, stateOf('Held', 'Consult'));
+      expect(await d.agent.operation(c2, { operationName: 'Hangup' })).toEqual({ statusCode: 0 });
+    });
+    const reference = await simulated({ outcome: 'answer', ringFor: 0.3 }, async (agent, c1, advance) => {
+      await agent.operation(c1, initiate);
+      await advance(0.5);
+      const c2 = agent.calls().find((c) => c.callType === 'Consult')?.id as string;
+      await agent.operation(c2, { operationName: 'SwapCalls' });
+      await advance(0.1);
+      await agent.operation(c2, { operationName: 'Hangup' });
+      await advance(0.5);
+      await agent.operation(c1, { operationName: 'Hangup' }); // on SIP: the phone's BYE
+    });
+    const steps = (list: ReturnType<typeof view>) => list.map((n) => `${n.call} ${n.state} ${n.notificationType}`);
+    // The same states as on the simulated network; the two re-INVITEs of the swap are confirmed here in their own
+    // time (C1's unhold before C2's hold), so C2 is seen once more with its capabilities of the moment.
+    expect(steps(view(d.got))).toEqual([
+      'C1 Ringing StatusChange',
+      'C1 Established StatusChange',
+      'C1 Held StatusChange',
+      'C2 Dialing StatusChange',
+      'C2 Established StatusChange',
+      'C1 Held StatusChange',
+      'C2 Established StatusChange',
+      'C1 Established StatusChange',
+      'C2 Held StatusChange',
+      'C2 Released StatusChange',
+      'C1 Established StatusChange',
+      'C1 Released StatusChange',
+    ]);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expectClean(d, 2);
+  }, 30_000);
+
   test("SingleStepTransfer: the agent's phone is BYEd, the caller connected to the target's phone (B1)", async () => {
     const scenarios = {
       phone: 'uas-agent-phone.xml',
