@@ -93,6 +93,8 @@ export interface AgentCallInput {
   start: 'Ringing' | 'Dialing';
   role?: ConsultRole;
   consult?: ConsultView;
+  /** The network rings the agent's own phone for this call (a SIP phone): the agent answers there. */
+  phone?: boolean;
 }
 
 export interface AgentCallContext {
@@ -102,6 +104,8 @@ export interface AgentCallContext {
   /** While the call is one of a consult pair (role other than none). */
   consult: ConsultView | null;
   userData: UserData;
+  /** Answered on the agent's phone, not from the desk (see Ringing). */
+  phone: boolean;
 }
 
 export type AgentCallEvent =
@@ -116,6 +120,8 @@ export type AgentCallEvent =
   /** Remove a participant (the target) from the conference call. */
   | { type: 'DeleteFromConference'; participant?: string }
   | { [K in PlainOperation]: { type: K } }[PlainOperation]
+  /** The agent's own phone answered the call (a network that rings agents' phones). */
+  | { type: 'PHONE.ANSWERED' }
   /** The call's leg was answered, or reconnected after hold. */
   | { type: 'LEG.CONNECTED' }
   | { type: 'LEG.HELD' }
@@ -160,6 +166,8 @@ export const agentCallMachine = setup({
   },
   guards: {
     startsRinging: ({ context }) => context.start === 'Ringing',
+    /** The network rings the agent's phone for this call: the agent answers on the phone. */
+    onPhone: ({ context }) => context.phone,
     /** In a two-step transfer (either call of the pair). */
     inConsult: ({ context }) => context.role !== 'none',
     isConsultCall: ({ context }) => context.role === 'consult',
@@ -197,6 +205,7 @@ export const agentCallMachine = setup({
     role: input.role ?? 'none',
     consult: input.role && input.role !== 'none' ? (input.consult ?? NO_CONSULT) : null,
     userData: {},
+    phone: input.phone === true,
   }),
   initial: 'offered',
   // User-data operations are valid in every state but Released (which has no transitions at all).
@@ -253,7 +262,11 @@ export const agentCallMachine = setup({
     },
     Ringing: {
       on: {
-        Answer: { actions: emit({ type: 'answerLeg' } as const) },
+        // A call that rings the agent's SIP phone is answered on the phone: the desk cannot make a SIP phone
+        // answer, and answering the caller from the desk (cancelling the phone) would leave the agent without
+        // audio. So Answer is no capability while the phone rings; the phone's 200 answers the call.
+        Answer: { guard: not('onPhone'), actions: emit({ type: 'answerLeg' } as const) },
+        'PHONE.ANSWERED': { guard: 'onPhone', actions: emit({ type: 'answerLeg' } as const) },
         'LEG.CONNECTED': ESTABLISHED,
       },
     },

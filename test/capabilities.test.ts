@@ -18,6 +18,9 @@ import {
 } from '../src';
 import { ManualNetwork } from './support/manualNetwork';
 
+/** Where a walk starts: a call to the agent's DN (`phone`: one that rings the agent's own phone), or one it dials. */
+type Root = 'inbound' | 'phone' | 'dialled';
+
 interface World {
   sb: Switchboard<ManualNetwork>;
   net: ManualNetwork;
@@ -28,8 +31,13 @@ interface World {
 /** A step of a path: an operation on the n-th live call (in the desk's order), or a network indication. */
 type Step =
   | { kind: 'op'; call: number; body: Record<string, unknown> }
-  | { kind: 'net'; leg: number; what: 'connected' | 'held' | 'unheld' | 'hungUp' | 'busy' }
+  | { kind: 'net'; leg: number; what: NetWhat }
   | { kind: 'timeout' };
+
+/** The network indications tried on a leg (the agent's phone answering and hanging up only on a `phone` walk). */
+type NetWhat = 'connected' | 'held' | 'unheld' | 'hungUp' | 'busy' | 'phoneAnswered' | 'phoneHungUp';
+const NET: readonly NetWhat[] = ['connected', 'held', 'unheld', 'hungUp', 'busy'];
+const PHONE_NET: readonly NetWhat[] = [...NET, 'phoneAnswered', 'phoneHungUp'];
 
 /** Valid parameters for every operation (the walk tests states, not parameter checks). */
 function body(operationName: string): Record<string, unknown> {
@@ -84,14 +92,14 @@ function inspect(e: InspectionEvent): void {
   for (const t of (e as unknown as { _transitions: TransitionDef[] })._transitions) taken.add(t);
 }
 
-async function world(root: 'inbound' | 'dialled'): Promise<World & { offered: string | null }> {
+async function world(root: Root): Promise<World & { offered: string | null }> {
   const net = new ManualNetwork();
   const clock = new SimulatedClock();
   const sb = createSwitchboard({ clock, network: net, inspect });
   net.useChannels((callId) => sb.channel(callId));
   const agent = sb.agent({ phoneNumber: '5005', consultTimeout: 30 });
   let offered: string | null = null;
-  if (root === 'inbound') offered = net.offer('5000', '5005').callId as string;
+  if (root !== 'dialled') offered = net.offer('5000', '5005', root === 'phone').callId as string;
   else await agent.dial({ destination: { phoneNumber: '5009' } });
   return { sb, net, clock, agent, offered };
 }
@@ -101,10 +109,7 @@ const flush = async () => {
 };
 
 /** Replay a path on a fresh switchboard; returns the world and the last step's response (for an operation). */
-async function replay(
-  root: 'inbound' | 'dialled',
-  path: Step[],
-): Promise<{ w: World; legIds: string[]; last: unknown }> {
+async function replay(root: Root, path: Step[]): Promise<{ w: World; legIds: string[]; last: unknown }> {
   const w = await world(root);
   const legIds = w.offered ? [w.offered] : [];
   let last: unknown = null;
@@ -121,6 +126,8 @@ async function replay(
       else if (step.what === 'held') w.net.held(id);
       else if (step.what === 'unheld') w.net.unheld(id);
       else if (step.what === 'hungUp') w.net.indications.hungUp(id);
+      else if (step.what === 'phoneAnswered') w.net.indications.agentAnswered(id);
+      else if (step.what === 'phoneHungUp') w.net.indications.agentHungUp(id);
       else w.net.indications.cleared(id, 'busy');
     }
     await flush();
@@ -138,14 +145,14 @@ function signature(w: World, legIds: string[]): string {
   return JSON.stringify([calls, legStates]);
 }
 
-function steps(w: World, legIds: string[]): Step[] {
+function steps(w: World, legIds: string[], root: Root): Step[] {
   const out: Step[] = [];
   w.agent.calls().forEach((_c, call) => {
     for (const name of OPERATIONS) out.push({ kind: 'op', call, body: body(name) });
   });
   legIds.forEach((id, leg) => {
     if (!w.sb.channel(id)) return;
-    for (const what of ['connected', 'held', 'unheld', 'hungUp', 'busy'] as const) out.push({ kind: 'net', leg, what });
+    for (const what of root === 'phone' ? PHONE_NET : NET) out.push({ kind: 'net', leg, what });
   });
   out.push({ kind: 'timeout' });
   return out;
@@ -167,7 +174,7 @@ const describeStep = (s: Step) =>
       : `L${s.leg + 1}.${s.what}`;
 
 /** Walk every configuration reachable from the root (up to `maxDepth` steps); returns what disagrees. */
-async function walk(root: 'inbound' | 'dialled', maxDepth: number) {
+async function walk(root: Root, maxDepth: number) {
   const seen = new Set<string>();
   const mismatches: Mismatch[] = [];
   const operations = new Set<string>();
@@ -184,7 +191,7 @@ async function walk(root: 'inbound' | 'dialled', maxDepth: number) {
       seen.add(key);
       const listed = w.agent.calls().map((c) => new Set(c.capabilities));
       const callStates = w.agent.calls().map((c) => `${c.callType} ${c.state}`);
-      const candidates = steps(w, legIds);
+      const candidates = steps(w, legIds, root);
       w.sb.close();
       for (const step of candidates) {
         const tried = await replay(root, [...path, step]);
@@ -228,6 +235,15 @@ test('capabilities == accepted operations in every reachable configuration of an
   ])
     expect(operations).toContain(accepted);
 }, 120_000);
+
+test("capabilities == accepted operations for a call that rings the agent's phone (Answer only on the phone)", async () => {
+  const { configurations, mismatches, operations } = await walk('phone', 4);
+  expect(configurations).toBeGreaterThan(5);
+  expect(mismatches).toEqual([]);
+  // While the phone rings, the desk cannot answer; once the phone has answered, the call is the agent's as usual.
+  expect(operations).not.toContain('Internal Ringing: Answer');
+  expect(operations).toContain('Internal Established: InitiateTransfer');
+}, 60_000);
 
 test('capabilities == accepted operations for a call the agent dials', async () => {
   const { configurations, mismatches } = await walk('dialled', 4);

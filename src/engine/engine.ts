@@ -44,6 +44,8 @@ export interface EngineCore extends MediaCommands {
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
   /** The agent has left a leg that goes on: tell the network (it ends the agent's phone's side). */
   agentLeft(callId: string): void;
+  /** Whom the agent of `leg`'s call talks to through its phone (a network that rings agents' phones). */
+  agentTalksTo(leg: Leg, to: Leg | 'caller' | 'nobody'): void;
 }
 
 export class Engine implements ChannelHost, NetworkIndications, TransferHost, EngineCore {
@@ -414,7 +416,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   // ---- NetworkIndications: what the network tells ----
 
-  offer(call: { from: string; to: string }): string {
+  offer(call: { from: string; to: string; phone?: boolean }): string {
     return this.turn(() => {
       const channel = this.createChannel();
       const agent = this.desk.devices.get(call.to);
@@ -427,7 +429,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       leg.actor.send({ type: 'WAIT' });
       leg.actor.send({ type: 'NET.OFFER' });
       // A call to an agent's DN rings that agent's device; any other reaches the application.
-      if (agent) this.desk.offer(agent, leg);
+      if (agent) this.desk.offer(agent, leg, call.phone === true);
       else this.supervisor.incomingCall(channel);
       return leg.callId;
     });
@@ -497,7 +499,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   }
 
   agentAnswered(callId: string): void {
-    this.toLeg(callId, (leg) => this.desk.callOfLeg(leg)?.phoneOperation('Answer'));
+    this.toLeg(callId, (leg) => this.desk.callOfLeg(leg)?.phoneAnswered());
   }
 
   agentHungUp(callId: string): void {
@@ -507,6 +509,11 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   agentLeft(callId: string): void {
     const leg = this.legs.get(callId);
     if (leg) this.command(leg, 'agentLeft', (n) => n.agentLeft?.(callId));
+  }
+
+  agentTalksTo(leg: Leg, to: Leg | 'caller' | 'nobody'): void {
+    const talk = typeof to === 'string' ? to : { leg: to.callId };
+    this.command(leg, 'agentTalksTo', (n) => n.agentTalksTo?.(leg.callId, talk));
   }
 
   remoteHold(callId: string): void {

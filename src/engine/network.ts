@@ -38,6 +38,11 @@ import type { EngineClock } from './clock';
 export interface Destination {
   kind: 'address' | 'service' | 'room';
   to: string;
+  /**
+   * An agent's own call (Dial on the desk; `from` is the agent's DN): a network that rings agents' phones calls
+   * the agent's phone first, then the destination once the phone has answered (click-to-dial).
+   */
+  byAgent?: boolean;
 }
 
 /** The commands whose outcome comes back as an indication; a leg has at most one of each kind outstanding. */
@@ -45,6 +50,9 @@ export type ConfirmedCommand = 'dial' | 'answer' | 'reconnect' | 'hold' | 'unhol
 
 /** How a re-INVITE-like command (hold, unhold) turned out. A failure leaves the dialog up. */
 export type CommandResult = { ok: true } | { ok: false; status: number; reason?: string };
+
+/** Whom an agent's phone talks to (`agentTalksTo`): another leg, the call's own far end, or nobody. */
+export type AgentTalk = { leg: string } | 'caller' | 'nobody';
 
 /** A SIP leg's signalling, as the inspector shows it (`LiveCall.sip`). */
 export interface SipLegFacts {
@@ -89,6 +97,12 @@ export interface Network {
    * or single-step transfer). A network that rings agents' phones ends the phone's side of the call.
    */
   agentLeft?(callId: string): void;
+  /**
+   * Optional: whom the agent of the call on leg `callId` talks to through the phone the network rings for it (a
+   * call to an agent's DN): another leg (the consult target), the call's own far end again, or nobody. Media only:
+   * no indication follows.
+   */
+  agentTalksTo?(callId: string, to: AgentTalk): void;
   /** Optional: a live leg's SIP facts, for the inspector (a SIP network). */
   sipFacts?(callId: string): SipLegFacts | undefined;
   /** Optional: free the network's resources (sockets) once the switchboard has ended every leg (`sb.close()`). */
@@ -127,8 +141,11 @@ export interface RestoredLeg {
 
 /** Indications from the network. */
 export interface NetworkIndications {
-  /** An inbound call arrives; the engine creates its leg (and hands the application its channel). Returns its call id. */
-  offer(call: { from: string; to: string }): string;
+  /**
+   * An inbound call arrives; the engine creates its leg (and hands the application its channel). Returns its call
+   * id. `phone`: the network rings the agent's own phone for this call (to an agent's DN): the agent answers there.
+   */
+  offer(call: { from: string; to: string; phone?: boolean }): string;
   /** The far end is alerting an outgoing leg (SIP 18x); `earlyMedia` when it sends media of its own (183 with SDP). */
   progress(callId: string, info?: { earlyMedia?: boolean }): void;
   /** The far end answered our `dial` (SIP 200 to the INVITE). */

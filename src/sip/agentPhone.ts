@@ -5,6 +5,9 @@
  * the agent call Established, and the caller gets the phone's SDP in our 200); a final failure ends the caller's
  * leg with the phone's cause; its BYE is the agent hanging up. Hold and retrieve of the call re-INVITE the phone
  * too (sendonly / sendrecv); the phone gets BYE (or CANCEL) when the agent leaves the call or the call ends.
+ * While the agent consults, the phone talks to the consult target instead (`talkTo`, RFC 3725: the phone is
+ * re-INVITEd with the target's SDP and the target with the phone's), the caller staying on hold; back with the
+ * caller, the phone is re-INVITEd with the caller's SDP again; in a joined conference it is `inactive` (no mixer).
  * The desk's decisions stay in the engine's charts: this module only carries SIP to and from the phone.
  */
 import type { EndCause } from '../../machines/vocabulary';
@@ -24,6 +27,18 @@ export interface AgentPhoneEvents {
   hungUp(): void;
 }
 
+/** Another leg the phone talks to (the consult target), as the SIP network gives it. */
+export interface PhonePeer {
+  /** The leg's call id. */
+  readonly id: string;
+  /** The SDP of the leg's far end: what the phone is re-INVITEd with. */
+  readonly sdp: string;
+  /** Point the leg's session at the phone's media (a re-INVITE with the phone's SDP). */
+  connect(phoneSdp: string): void;
+  /** The phone has turned away (or ended): the leg's session is ours again for its next re-INVITE. */
+  disconnect(): void;
+}
+
 export class AgentPhone {
   private readonly call: OutboundCall;
   private dialog: Dialog | undefined;
@@ -34,13 +49,17 @@ export class AgentPhone {
   ending: Promise<unknown> | undefined;
   /** Set by the network: gives the caller's leg back its own SDP once the phone has left. */
   restore: (() => void) | undefined;
+  /** Whom the phone talks to: the caller (the call's own far end), another leg, or nobody. */
+  private talk: PhonePeer | 'caller' | 'nobody' = 'caller';
+  /** The caller's side of the call: held (sendonly) or not. */
+  private callerDirection: 'sendonly' | 'sendrecv' = 'sendrecv';
 
   constructor(
     layer: DialogLayer,
     readonly uri: string,
     from: string,
     /** The SDP offered to the phone (the caller's offer): what we re-offer with another direction on hold. */
-    private readonly sdp: string,
+    private sdp: string,
     private readonly events: AgentPhoneEvents,
   ) {
     this.call = layer.invite({
@@ -78,10 +97,38 @@ export class AgentPhone {
     return !this.ended && this.dialog !== undefined;
   }
 
-  /** Hold (`sendonly`) or retrieve (`sendrecv`): a re-INVITE of the phone, after any other. */
+  /** The call's far end now has `sdp` (click-to-dial: the destination answered): the phone talks to it. */
+  farEnd(sdp: string): void {
+    this.sdp = sdp;
+    if (this.talk === 'caller') this.reinvite(withDirection(sdp, this.callerDirection));
+  }
+
+  /** The caller is held (`sendonly`) or retrieved (`sendrecv`): re-INVITEs the phone if it talks to the caller. */
   direction(direction: 'sendonly' | 'sendrecv'): void {
+    this.callerDirection = direction;
+    if (this.talk === 'caller') this.reinvite(withDirection(this.sdp, direction));
+  }
+
+  /**
+   * The agent talks to another leg (the phone gets its SDP, it gets the phone's), to the caller again (with the
+   * caller's hold state), or to nobody (`inactive`). Nothing is sent when it changes nothing.
+   */
+  talkTo(to: PhonePeer | 'caller' | 'nobody'): void {
+    const was = this.talk;
+    if (!this.up || to === was || (typeof to === 'object' && typeof was === 'object' && to.id === was.id)) return;
+    if (typeof was === 'object') was.disconnect();
+    this.talk = to;
+    if (to === 'caller') return this.reinvite(withDirection(this.sdp, this.callerDirection));
+    if (to === 'nobody') return this.reinvite(withDirection(this.sdp, 'inactive'));
+    this.reinvite(withDirection(to.sdp, 'sendrecv'));
+    const phoneSdp = this.dialog!.remoteSdp;
+    if (phoneSdp) to.connect(phoneSdp);
+  }
+
+  /** A re-INVITE of the phone with `sdp`, after any other. */
+  private reinvite(sdp: string): void {
     if (!this.up) return;
-    const run = () => (this.up ? this.dialog!.reinvite(withDirection(this.sdp, direction)).catch(() => null) : null);
+    const run = () => (this.up ? this.dialog!.reinvite(sdp).catch(() => null) : null);
     this.chain = this.chain.then(run, run);
   }
 
@@ -89,12 +136,17 @@ export class AgentPhone {
   end(cause: EndCause): void {
     if (this.ended) return;
     this.ended = true;
+    if (typeof this.talk === 'object') this.talk.disconnect();
+    this.talk = 'caller';
     if (this.dialog) return this.bye(cause);
     this.call.cancel({ cause: toQ850(cause) });
     this.ending = this.call.outcome;
   }
 
+  /** BYE once the phone's re-INVITEs in flight have been answered (and ACKed). */
   private bye(cause: EndCause): void {
-    this.ending = this.dialog!.bye({ cause: toQ850(cause) });
+    const dialog = this.dialog!;
+    const send = () => dialog.bye({ cause: toQ850(cause) });
+    this.ending = this.chain.then(send, send);
   }
 }

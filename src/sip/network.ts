@@ -11,8 +11,15 @@ import type { EndCause } from '../../machines/vocabulary';
 import { fromSipResponse, toQ850, toSip } from '../causes';
 import type { EngineClock } from '../engine/clock';
 import { realClock, type SipClock } from './clock';
-import type { CommandResult, Destination, Network, NetworkIndications, RestoredLeg } from '../engine/network';
-import type { SipLegFacts } from '../engine/network';
+import type {
+  AgentTalk,
+  CommandResult,
+  Destination,
+  Network,
+  NetworkIndications,
+  RestoredLeg,
+  SipLegFacts,
+} from '../engine/network';
 import { AgentPhone } from './agentPhone';
 import { continuable, dialogRecord, endRestoredLegs, probe, restoredDialog, restoredFacts } from './dialogRecords';
 import type { SipDialogRecord } from './dialogRecords';
@@ -191,8 +198,10 @@ export class SipNetwork implements Network {
     const rq = call.request;
     this.offering = { call, ourSdp, rtp };
     let callId: string;
+    const to = userOf(rq.headers.to?.uri ?? rq.uri);
+    const phone = this.agents[to]; // a call for an agent DN mapped to a SIP URI rings the agent's phone
     try {
-      callId = engine.offer({ from: userOf(rq.headers.from?.uri), to: userOf(rq.headers.to?.uri ?? rq.uri) });
+      callId = engine.offer({ from: userOf(rq.headers.from?.uri), to, ...(phone ? { phone: true } : {}) });
     } catch {
       this.offering = undefined;
       rtp.close();
@@ -208,7 +217,6 @@ export class SipNetwork implements Network {
     call.onCancel = () => {
       if (!leg.released) engine.hungUp(callId);
     };
-    const phone = this.agents[userOf(rq.headers.to?.uri ?? rq.uri)];
     if (phone && !leg.released) this.ringPhone(leg, call, phone);
     if (phone && !leg.released) engine.legChanged?.(callId); // its phone's INVITE: stored (dialogRecords.ts)
   }
@@ -250,6 +258,33 @@ export class SipNetwork implements Network {
     if (!leg?.phone) return;
     leg.phone.restore?.();
     this.endPhone(leg.phone, 'normal');
+  }
+
+  /** Whom the agent of `callId`'s call talks to through its phone (agentPhone.ts's talkTo). */
+  agentTalksTo(callId: string, to: AgentTalk): void {
+    const leg = this.legs.get(callId);
+    const phone = leg?.phone;
+    if (!leg || !phone) return;
+    if (to === 'caller' && leg.bridged && leg.media.bridgedTo === null) {
+      // A conference whose target has left (unbridged): the caller's session goes back to the phone's media.
+      leg.bridged = false;
+      leg.bridgedSdp = undefined;
+      void this.reinvite(leg, leg.ourSdp);
+    }
+    if (typeof to === 'string') return phone.talkTo(to);
+    const peer = this.legs.get(to.leg);
+    const sdp = peer?.dialog?.remoteSdp;
+    if (!peer || !sdp) return;
+    const own = peer.ourSdp;
+    phone.talkTo({
+      id: peer.callId,
+      sdp,
+      connect: (phoneSdp) => {
+        peer.ourSdp = phoneSdp; // its hold and retrieve now re-INVITE it with the phone's SDP
+        void this.reinvite(peer, phoneSdp);
+      },
+      disconnect: () => (peer.ourSdp = own),
+    });
   }
 
   private endPhone(phone: AgentPhone, cause: EndCause): void {
@@ -315,6 +350,42 @@ export class SipNetwork implements Network {
     const rtp = this.rtp(); // throws when media.ports is exhausted: the engine fails the leg
     const leg = this.newLeg(callId, buildSdp(offerSdp({ address: this.mediaHost, port: rtp.port })), rtp);
     this.legs.set(callId, leg);
+    const phone = destination.byAgent ? this.agents[from] : undefined;
+    if (phone) return this.clickToDial(leg, phone, uri, from, destination.to);
+    this.inviteFarEnd(leg, uri, from);
+  }
+
+  /**
+   * Click-to-dial (RFC 3725): an agent's Dial rings the agent's phone first (offered our SDP); once it answers,
+   * the destination is INVITEd with the phone's SDP, and the phone re-INVITEd with the destination's answer. The
+   * agent call stays Dialing meanwhile; the phone's refusal ends the attempt with its cause, its BYE hangs up.
+   */
+  private clickToDial(leg: SipLeg, phoneUri: string, uri: string, from: string, to: string): void {
+    const engine = this.indications();
+    const own = leg.ourSdp;
+    const shown = /^[\w+.\-*#]+$/.test(to) ? to : 'switchboard';
+    leg.phone = new AgentPhone(this.layer, phoneUri, `sip:${shown}@${this.stack.host}:${this.stack.port}`, own, {
+      ringing: () => undefined, // the agent call is Dialing already
+      answered: (sdp) => {
+        if (leg.released) return;
+        leg.ourSdp = sdp ?? own; // the destination talks to the phone
+        this.inviteFarEnd(leg, uri, from);
+      },
+      failed: (cause, message) => {
+        if (!leg.released) engine.cleared(leg.callId, cause, message);
+      },
+      hungUp: () => {
+        leg.ourSdp = own;
+        if (!leg.released) engine.agentHungUp(leg.callId);
+      },
+    });
+    leg.phone.restore = () => (leg.ourSdp = own);
+  }
+
+  /** The INVITE of an outgoing leg's far end, offered the leg's SDP (ours, or the agent's phone's). */
+  private inviteFarEnd(leg: SipLeg, uri: string, from: string): void {
+    const engine = this.indications();
+    const callId = leg.callId;
     const user = /^[\w+.\-*#]+$/.test(from) ? from : 'switchboard';
     const call = this.layer.invite({
       uri,
@@ -332,6 +403,7 @@ export class SipNetwork implements Network {
         if (leg.released) return this.bye(leg, leg.endCause);
         this.watch(leg, o.dialog);
         this.bridgeAnswered(leg);
+        if (leg.phone && o.dialog.remoteSdp) leg.phone.farEnd(o.dialog.remoteSdp); // click-to-dial
         engine.answered(callId);
       } else if (o.kind === 'failed' && !leg.released) {
         engine.cleared(callId, fromSipResponse(o.status), `${o.status} ${o.reason}`.trim());

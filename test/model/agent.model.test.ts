@@ -392,7 +392,9 @@ test('agent-call statechart: every state and transition, driven through the engi
   // test/capabilities.test.ts walks the whole desk and takes every transition of the chart, these included.
   // So are the conference operations, which depend on the consult's view too (a conference consult, its target
   // answered) or on the conference call's role (Hangup in a conference: the agent leaves).
+  // The phone's answer (PHONE.ANSWERED) is a call that rings the agent's own phone: the phone walk there takes it.
   report('agent-call', coverage, [
+    'agentCall.Ringing --PHONE.ANSWERED--> (self)',
     'agentCall.live --Hangup--> (self)',
     'agentCall.live.unheld.Dialing --SwapCalls--> (self)',
     'agentCall.live.unheld.Established --SingleStepConference--> (self)',

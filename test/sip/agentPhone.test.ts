@@ -14,6 +14,9 @@ import {
   type SipNetwork,
   type Switchboard,
 } from '../../src';
+import { loadConfig } from '../../src/http/config';
+import { createServer } from '../../src/http/server';
+import { USERS } from '../http/support';
 import { makeHarness } from '../harness';
 import { startSipp, type SippRun } from '../support/sipp';
 
@@ -72,7 +75,7 @@ afterEach(async () => {
 });
 
 /** A SIP network with the agent 5005's phone and the target 5001's phone mapped to SIPp servers. */
-async function sipDesk(transport: Transport, phone: SippRun, target?: SippRun): Promise<SipDesk> {
+async function sipDesk(transport: Transport, phone: SippRun, target?: Pick<SippRun, 'port'>): Promise<SipDesk> {
   const t = transport === 'tcp' ? ';transport=tcp' : '';
   const network = createSipNetwork({
     listen: [`${transport}:127.0.0.1:0`],
@@ -102,6 +105,7 @@ function expectClean(d: SipDesk, terminalEvents: number): void {
 /**
  * The same flow on the simulated network: the reference for what the desk and the callbacks see. The caller is
  * not an internal number (like SIPp's `sipp`); the agent answers (on SIP: the phone's 200); `script` goes on.
+ * The one difference: over SIP, Answer is no capability while the agent's phone rings (it is answered there).
  */
 async function simulated(
   target: Parameters<ReturnType<typeof makeHarness>['sb']['network']['addEndpoint']>[1],
@@ -118,7 +122,10 @@ async function simulated(
   await h.advance(1);
   await script(agent, c1, (s) => h.advance(s));
   await h.advance(10);
-  return { notifications: view(got), callbacks: callbacks(h.callbacks) };
+  const notifications = view(got).map((n) =>
+    n.state === 'Ringing' ? { ...n, capabilities: n.capabilities.filter((c) => c !== 'Answer') } : n,
+  );
+  return { notifications, callbacks: callbacks(h.callbacks) };
 }
 
 /** Sample 2 on the simulated network. */
@@ -136,6 +143,29 @@ async function answeredByPhone(d: SipDesk, transport: Transport, callerScenario:
   const caller = await startSipp(callerScenario, { target: `127.0.0.1:${d.port}`, transport, extra: ['-s', '5005'] });
   const c1 = (await notified(d.agent, d.got, stateOf('Established', 'Inbound'))).data.call.id;
   return { caller, c1 };
+}
+
+const allPassed = { code: 0, successful: 1, failed: 0 };
+
+/**
+ * The agent's phone, the consult target and the caller, each a SIPp run of its scenario, on one desk: the caller
+ * calls 5005, the phone answers (C1 Established, no Answer posted), `script` drives the desk; resolves once the
+ * three SIPp runs have ended, each with all calls successful.
+ */
+async function phoneTargetCaller(
+  transport: Transport,
+  scenarios: { phone: string; target: string; caller: string },
+  script: (d: SipDesk, c1: string) => Promise<void>,
+): Promise<SipDesk> {
+  const phone = await startSipp(scenarios.phone, { transport });
+  const target = await startSipp(scenarios.target, { transport });
+  const d = await sipDesk(transport, phone, target);
+  const { caller, c1 } = await answeredByPhone(d, transport, scenarios.caller);
+  await script(d, c1);
+  expect(await caller.done).toMatchObject(allPassed);
+  expect(await phone.done).toMatchObject(allPassed);
+  expect(await target.done).toMatchObject(allPassed);
+  return d;
 }
 
 describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transport) => {
@@ -157,8 +187,8 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
         transport,
         extra: ['-s', '5005'],
       });
-      expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-      expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+      expect(await caller.done).toMatchObject(allPassed);
+      expect(await phone.done).toMatchObject(allPassed);
       await notified(d.agent, d.got, stateOf('Released'));
       expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual(['C1 Ringing', 'C1 Released']);
       expect(callbacks(d.callbacks)).toEqual([
@@ -171,25 +201,18 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
   );
 
   test("sample 2: the agent's phone answers, InitiateTransfer, the target answers, CompleteTransfer", async () => {
-    const phone = await startSipp('uas-agent-phone-consult.xml', { transport });
-    const target = await startSipp('uas-consult-target.xml', { transport });
-    const d = await sipDesk(transport, phone, target);
-    const caller = await startSipp('uac-agent-consult.xml', {
-      target: `127.0.0.1:${d.port}`,
-      transport,
-      extra: ['-s', '5005'],
-    });
+    const scenarios = {
+      phone: 'uas-agent-phone-consult.xml',
+      target: 'uas-consult-target-phone.xml',
+      caller: 'uac-agent-consult.xml',
+    };
     // The phone's 200 is the agent answering: no Answer is posted.
-    const established = await notified(d.agent, d.got, stateOf('Established', 'Inbound'));
-    const c1 = established.data.call.id;
-    expect(
-      await d.agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } }),
-    ).toEqual({ statusCode: 0 });
-    const c2 = (await notified(d.agent, d.got, stateOf('Established', 'Consult'))).data.call.id;
-    expect(await d.agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
-    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      const initiate = { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } };
+      expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+      const c2 = (await notified(d.agent, d.got, stateOf('Established', 'Consult'))).data.call.id;
+      expect(await d.agent.operation(c2, { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
+    });
 
     const reference = await simulatedSample2();
     expect(view(d.got)).toEqual(reference.notifications);
@@ -217,16 +240,195 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
     expectClean(d, 2);
   }, 30_000);
 
-  test("SingleStepTransfer: the agent's phone is BYEd, the caller connected to the target's phone (B1)", async () => {
-    const phone = await startSipp('uas-agent-phone.xml', { transport });
-    const target = await startSipp('uas-consult-target.xml', { transport });
+  test('the agent talks to the answered target through the phone; the target hangs up: the phone is back with the held caller; Retrieve', async () => {
+    const scenarios = {
+      // The phone: held, re-INVITEd with the target's SDP, with the held caller's again, then retrieved.
+      phone: 'uas-agent-phone-consult-back.xml',
+      // The target: re-INVITEd with the phone's SDP once answered, then hangs up.
+      target: 'uas-consult-target-phone-hangup.xml',
+      // The caller: held for the whole consult, retrieved, BYEd when the agent (the phone) hangs up.
+      caller: 'uac-agent-consult-busy.xml',
+    };
+    const initiate = { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } };
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+      await notified(d.agent, d.got, stateOf('Released', 'Consult'));
+      expect(d.agent.calls().map((c) => [c.id, c.state])).toEqual([[c1, 'Held']]);
+      expect(await d.agent.operation(c1, { operationName: 'Retrieve' })).toEqual({ statusCode: 0 });
+    });
+    const reference = await simulated(
+      { outcome: 'answer', ringFor: 0.3, hangUpAfter: 1.5 },
+      async (agent, id, advance) => {
+        await agent.operation(id, initiate);
+        await advance(3);
+        await agent.operation(id, { operationName: 'Retrieve' });
+        await advance(1);
+        await agent.operation(id, { operationName: 'Hangup' }); // on SIP: the phone's BYE
+      },
+    );
+    expect(view(d.got)).toEqual(reference.notifications);
+    expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual([
+      'C1 Ringing',
+      'C1 Established',
+      'C1 Held',
+      'C2 Dialing',
+      'C2 Established',
+      'C1 Held',
+      'C2 Released',
+      'C1 Held',
+      'C1 Established',
+      'C1 Released',
+    ]);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expectClean(d, 2);
+  }, 30_000);
+
+  /** An agent's Dial of 5001 on the simulated network, answered after 0.2 s, then hung up: the reference. */
+  async function simulatedDial(target: Parameters<ReturnType<typeof makeHarness>['sb']['network']['addEndpoint']>[1]) {
+    const h = makeHarness();
+    const agent = h.sb.agent({ phoneNumber: '5005' });
+    h.sb.network.addEndpoint('5001', target);
+    const got: CallNotification[] = [];
+    agent.on('notification', (n) => got.push(n));
+    await agent.dial({ destination: { phoneNumber: '5001' } });
+    await h.advance(1);
+    const c1 = agent.calls()[0]?.id;
+    if (c1) await agent.operation(c1, { operationName: 'Hangup' }); // on SIP: the phone's BYE
+    await h.advance(1);
+    return { notifications: view(got), callbacks: callbacks(h.callbacks) };
+  }
+
+  test("Dial (click-to-dial): the agent's phone is called first, then 5001 with the phone's SDP; the phone gets 5001's; the phone hangs up", async () => {
+    const phone = await startSipp('uas-agent-phone-click.xml', { transport });
+    const target = await startSipp('uas-click-target.xml', { transport });
     const d = await sipDesk(transport, phone, target);
-    const { caller, c1 } = await answeredByPhone(d, transport, 'uac-agent-single-step.xml');
+    expect(await d.agent.dial({ destination: { phoneNumber: '5001' } })).toEqual({ statusCode: 0 });
+    expect(await phone.done).toMatchObject(allPassed);
+    expect(await target.done).toMatchObject(allPassed);
+    await notified(d.agent, d.got, stateOf('Released'));
+    const reference = await simulatedDial({ outcome: 'answer', ringFor: 0.2 });
+    expect(view(d.got)).toEqual(reference.notifications);
+    expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual(['C1 Dialing', 'C1 Established', 'C1 Released']);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expectClean(d, 1);
+  }, 30_000);
+
+  test("Dial (click-to-dial) while the agent's phone is busy (486): 5001 is never called; C1 Dialing, then Released", async () => {
+    const phone = await startSipp('uas-busy.xml', { transport });
+    const d = await sipDesk(transport, phone, { port: 9 }); // nothing listens for 5001: it must not be called
+    expect(await d.agent.dial({ destination: { phoneNumber: '5001' } })).toEqual({ statusCode: 0 });
+    expect(await phone.done).toMatchObject(allPassed);
+    await notified(d.agent, d.got, stateOf('Released'));
+    const reference = await simulatedDial({ outcome: 'busy', ringFor: 0.2 });
+    expect(view(d.got)).toEqual(reference.notifications);
+    expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual(['C1 Dialing', 'C1 Released']);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expectClean(d, 1);
+  }, 30_000);
+
+  test('a conference: the phone talks to the answered target; joined, it hears nobody (inactive: no mixer); the target leaves: back with the caller', async () => {
+    const scenarios = {
+      // Held, re-INVITEd with the target's SDP, with the caller's a=inactive once joined, a=sendrecv once the
+      // target has left; then hangs up.
+      phone: 'uas-agent-phone-conference.xml',
+      // Re-INVITEd with the phone's SDP, then with the caller's once joined; hangs up 1.2 s later.
+      target: 'uas-consult-target-phone.xml',
+      // Held; unheld and re-INVITEd with the target's SDP once joined, with the phone's once the target has left.
+      caller: 'uac-agent-conference.xml',
+    };
+    const initiate = { operationName: 'InitiateConference', destination: { phoneNumber: '5001' } };
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+      const c2 = (await notified(d.agent, d.got, stateOf('Established', 'Consult'))).data.call.id;
+      expect(await d.agent.operation(c2, { operationName: 'CompleteConference' })).toEqual({ statusCode: 0 });
+    });
+    const reference = await simulated(
+      { outcome: 'answer', ringFor: 0.3, hangUpAfter: 1.5 },
+      async (agent, c1, advance) => {
+        await agent.operation(c1, initiate);
+        await advance(0.5);
+        const c2 = agent.calls().find((c) => c.callType === 'Consult')?.id as string;
+        await agent.operation(c2, { operationName: 'CompleteConference' });
+        await advance(3);
+        await agent.operation(c1, { operationName: 'Hangup' }); // on SIP: the phone's BYE
+      },
+    );
+    const steps = (list: ReturnType<typeof view>) => list.map((n) => `${n.call} ${n.state} ${n.notificationType}`);
+    // As on the simulated network, except that C1's unhold (a re-INVITE here) is confirmed after the join.
+    expect(steps(view(d.got))).toEqual([
+      'C1 Ringing StatusChange',
+      'C1 Established StatusChange',
+      'C1 Held StatusChange',
+      'C2 Dialing StatusChange',
+      'C2 Established StatusChange',
+      'C1 Held StatusChange',
+      'C2 Released StatusChange',
+      'C1 Held StatusChange',
+      'C1 Held ParticipantsUpdated',
+      'C1 Established StatusChange',
+      'C1 Established StatusChange',
+      'C1 Established ParticipantsUpdated',
+      'C1 Released StatusChange',
+    ]);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expectClean(d, 2);
+  }, 30_000);
+
+  test('SwapCalls from the answered target: the target held, the phone back with the retrieved caller; Hangup of C2', async () => {
+    const scenarios = {
+      phone: 'uas-agent-phone-swap.xml',
+      target: 'uas-consult-target-swap.xml',
+      caller: 'uac-agent-consult-busy.xml', // held for the consult, retrieved, BYEd when the phone hangs up
+    };
+    const initiate = { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } };
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+      const c2 = (await notified(d.agent, d.got, stateOf('Established', 'Consult'))).data.call.id;
+      expect(await d.agent.operation(c2, { operationName: 'SwapCalls' })).toEqual({ statusCode: 0 });
+      await notified(d.agent, d.got, stateOf('Held', 'Consult'));
+      expect(await d.agent.operation(c2, { operationName: 'Hangup' })).toEqual({ statusCode: 0 });
+    });
+    const reference = await simulated({ outcome: 'answer', ringFor: 0.3 }, async (agent, c1, advance) => {
+      await agent.operation(c1, initiate);
+      await advance(0.5);
+      const c2 = agent.calls().find((c) => c.callType === 'Consult')?.id as string;
+      await agent.operation(c2, { operationName: 'SwapCalls' });
+      await advance(0.1);
+      await agent.operation(c2, { operationName: 'Hangup' });
+      await advance(0.5);
+      await agent.operation(c1, { operationName: 'Hangup' }); // on SIP: the phone's BYE
+    });
+    const steps = (list: ReturnType<typeof view>) => list.map((n) => `${n.call} ${n.state} ${n.notificationType}`);
+    // The same states as on the simulated network; the two re-INVITEs of the swap are confirmed here in their own
+    // time (C1's unhold before C2's hold), so C2 is seen once more with its capabilities of the moment.
+    expect(steps(view(d.got))).toEqual([
+      'C1 Ringing StatusChange',
+      'C1 Established StatusChange',
+      'C1 Held StatusChange',
+      'C2 Dialing StatusChange',
+      'C2 Established StatusChange',
+      'C1 Held StatusChange',
+      'C2 Established StatusChange',
+      'C1 Established StatusChange',
+      'C2 Held StatusChange',
+      'C2 Released StatusChange',
+      'C1 Established StatusChange',
+      'C1 Released StatusChange',
+    ]);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expectClean(d, 2);
+  }, 30_000);
+
+  test("SingleStepTransfer: the agent's phone is BYEd, the caller connected to the target's phone (B1)", async () => {
+    const scenarios = {
+      phone: 'uas-agent-phone.xml',
+      target: 'uas-consult-target.xml',
+      caller: 'uac-agent-single-step.xml',
+    };
     const sst = { operationName: 'SingleStepTransfer', destination: { phoneNumber: '5001' } };
-    expect(await d.agent.operation(c1, sst)).toEqual({ statusCode: 0 });
-    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      expect(await d.agent.operation(c1, sst)).toEqual({ statusCode: 0 });
+    });
     const reference = await simulated({ outcome: 'answer', ringFor: 0.3, hangUpAfter: 1.5 }, async (agent, id) => {
       await agent.operation(id, sst);
     });
@@ -244,18 +446,18 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
   }, 30_000);
 
   test("consult to a busy target (486): C2 Released, C1 Held; Retrieve re-INVITEs caller and phone; the phone's BYE hangs up", async () => {
-    const phone = await startSipp('uas-agent-phone-retrieve-hangup.xml', { transport });
-    const target = await startSipp('uas-busy.xml', { transport });
-    const d = await sipDesk(transport, phone, target);
-    const { caller, c1 } = await answeredByPhone(d, transport, 'uac-agent-consult-busy.xml');
+    const scenarios = {
+      phone: 'uas-agent-phone-retrieve-hangup.xml',
+      target: 'uas-busy.xml',
+      caller: 'uac-agent-consult-busy.xml',
+    };
     const initiate = { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } };
-    expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
-    await notified(d.agent, d.got, stateOf('Released', 'Consult'));
-    expect(d.agent.calls().map((c) => [c.id, c.state])).toEqual([[c1, 'Held']]);
-    expect(await d.agent.operation(c1, { operationName: 'Retrieve' })).toEqual({ statusCode: 0 });
-    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-    expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+      await notified(d.agent, d.got, stateOf('Released', 'Consult'));
+      expect(d.agent.calls().map((c) => [c.id, c.state])).toEqual([[c1, 'Held']]);
+      expect(await d.agent.operation(c1, { operationName: 'Retrieve' })).toEqual({ statusCode: 0 });
+    });
     const reference = await simulated({ outcome: 'busy', ringFor: 0.3 }, async (agent, id, advance) => {
       await agent.operation(id, initiate);
       await advance(1);
@@ -283,3 +485,62 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
     expectClean(d, 2);
   }, 30_000);
 });
+
+test("AnswerCall over HTTP while the agent's phone rings: refused (answer on the phone), the phone rings on and answers", async () => {
+  const phone = await startSipp('uas-agent-phone-slow.xml', { transport: 'udp' });
+  const network = createSipNetwork({
+    listen: ['udp:127.0.0.1:0'],
+    agents: { '5005': `sip:agent@127.0.0.2:${phone.port}` },
+  });
+  const [bound] = await network.listening;
+  const sb = createSwitchboard({ network, publicUrl: 'https://sb.example' });
+  const server = createServer({
+    switchboard: sb,
+    config: loadConfig({ env: { SWITCHBOARD_USERS: USERS }, port: 0 }),
+    logger: false,
+  });
+  await server.app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const address = server.app.server.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v2/me/calls`;
+    const headers = {
+      authorization: `Basic ${Buffer.from('agent5005:pw-5005').toString('base64')}`,
+      'content-type': 'application/json',
+    };
+    const agent = server.devices.get('agent5005') as AgentDevice;
+    const got: CallNotification[] = [];
+    agent.on('notification', (n) => got.push(n));
+    const caller = await startSipp('uac-agent-phone-answers.xml', {
+      target: `127.0.0.1:${bound.port}`,
+      transport: 'udp',
+      extra: ['-s', '5005'],
+    });
+    const ringing = await notified(agent, got, stateOf('Ringing'));
+    expect(ringing.data.call.capabilities).not.toContain('Answer');
+    const c1 = ringing.data.call.id;
+    const answer = await fetch(`${base}/${c1}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ operationName: 'Answer' }),
+    });
+    expect({ status: answer.status, body: await answer.json() }).toEqual({
+      status: 409,
+      body: {
+        statusCode: 2,
+        statusMessage: "Answer is not valid for a call that rings the agent's phone: answer it on the phone",
+      },
+    });
+    // Nothing changed: the call still rings, no leg was answered (the phone's 200 has not come yet).
+    expect(agent.calls().map((c) => [c.id, c.state])).toEqual([[c1, 'Ringing']]);
+    expect(sb.stats()).toMatchObject({ legs: 1, agentCalls: 1 });
+    // The phone answers: Established without any Answer from the desk; then the phone hangs up.
+    await notified(agent, got, stateOf('Established'));
+    await notified(agent, got, stateOf('Released'));
+    expect(await caller.done).toMatchObject(allPassed);
+    expect(await phone.done).toMatchObject(allPassed);
+    expect(got.map((n) => n.data.call.state)).toEqual(['Ringing', 'Established', 'Released']);
+  } finally {
+    await server.app.close();
+    await sb.close();
+  }
+}, 30_000);

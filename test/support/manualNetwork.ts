@@ -49,9 +49,12 @@ export class ManualNetwork implements Network {
     this.channelOf = channelOf;
   }
 
-  /** An inbound call; returns the channel the engine made for it (found through the first leg's events). */
-  offer(from: string, to: string): Channel {
-    const callId = this.indications.offer({ from, to });
+  /**
+   * An inbound call; returns the channel the engine made for it (found through the first leg's events). `phone`:
+   * this network rings the agent's own phone for it (as a SIP network does for a mapped agent DN).
+   */
+  offer(from: string, to: string, phone = false): Channel {
+    const callId = this.indications.offer(phone ? { from, to, phone } : { from, to });
     const channel = this.channelOf?.(callId);
     if (!channel) throw new Error('ManualNetwork.offer(): call useChannels() first');
     return channel;

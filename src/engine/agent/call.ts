@@ -26,7 +26,7 @@ import { participant, type AgentCallObject, type NotificationType } from './noti
 
 export type AgentCallActor = Actor<typeof agentCallMachine>;
 
-/** Capabilities by state, role and consult view (see AgentCall.capabilities). */
+/** Capabilities by state, role, consult view and whether the call rings a phone (see AgentCall.capabilities). */
 const CAPABILITIES = new Map<string, readonly OperationName[]>();
 const NONE: readonly OperationName[] = [];
 const NO_CONSULT: ConsultView = { targetAnswered: false, talking: false, conference: false };
@@ -59,6 +59,8 @@ export interface AgentCallSpec {
   party: string;
   dnis: string;
   parentCallUri?: string;
+  /** The network rings the agent's own phone for this call: the agent answers there (not from the desk). */
+  phone?: boolean;
   /** When a restarted node restores the call (durable.ts): its ids, age, chart snapshot and consult view. */
   restore?: AgentCallRestore;
 }
@@ -112,7 +114,7 @@ export class AgentCall implements Inspectable {
     this.createdAt = restore?.createdAt ?? owner.now();
     this.actor = createActor(agentCallMachine, {
       ...actorOptions,
-      input: { start: spec.start, callType: spec.callType, role: spec.role ?? 'none' },
+      input: { start: spec.start, callType: spec.callType, role: spec.role ?? 'none', phone: spec.phone },
       ...(restore ? { snapshot: restore.snapshot as Snapshot<unknown> } : {}),
     });
     recordTimers(this.actor, actorOptions.clock, 'agentCall', this.id);
@@ -175,8 +177,8 @@ export class AgentCall implements Inspectable {
 
   /**
    * Operations the chart accepts now: the call's capabilities. Released calls have none. The chart's guards
-   * read only the call's role and its consult view (never an operation's parameters), so the answer depends
-   * on (state, role, consult view) alone and is computed once for each.
+   * read only the call's role, its consult view and whether it rings the agent's phone (never an operation's
+   * parameters), so the answer depends on (state, role, consult view, phone) alone and is computed once for each.
    */
   capabilities(): OperationName[] {
     return [...this.allowed()];
@@ -191,9 +193,9 @@ export class AgentCall implements Inspectable {
   private allowed(): readonly OperationName[] {
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return NONE;
-    const { role, consult } = snapshot.context;
+    const { role, consult, phone } = snapshot.context;
     const view = consult ? `${+consult.targetAnswered}${+consult.talking}${+consult.conference}` : '-';
-    const key = `${agentCallState(snapshot.value)}|${role}|${view}`;
+    const key = `${agentCallState(snapshot.value)}|${role}|${view}|${+phone}`;
     let capabilities = CAPABILITIES.get(key);
     if (!capabilities) {
       capabilities = OPERATIONS.filter((name) => snapshot.can({ type: name } as AgentCallEvent));
@@ -213,8 +215,18 @@ export class AgentCall implements Inspectable {
     while ((effect = this.effects.shift())) this.owner.carryOut(this, effect);
   }
 
-  /** The agent's phone answered or hung up (a SIP phone mapped to the DN): the operation, if offered now. */
-  phoneOperation(op: 'Answer' | 'Hangup'): void {
+  /** The agent's phone answered (a SIP phone mapped to the DN): the chart answers the call if it rings. */
+  phoneAnswered(): void {
+    this.send({ type: 'PHONE.ANSWERED' });
+  }
+
+  /** Whether the agent answers this call on the phone the network rings for it (not from the desk). */
+  get answersOnPhone(): boolean {
+    return this.actor.getSnapshot().context.phone;
+  }
+
+  /** The agent's phone hung up: the agent's Hangup, if offered now. */
+  phoneOperation(op: 'Hangup'): void {
     if (this.can({ type: op })) this.send({ type: op });
   }
 

@@ -32,6 +32,8 @@ export interface ConsultHost extends MediaCommands {
   ): { leg: Leg; call: AgentCall | null };
   transferCompleted(parent: Leg, target: Leg): void;
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
+  /** Whom the agent talks to through the phone the network rings for the caller's call (agentPhone.ts). */
+  agentTalksTo(parent: Leg, to: Leg | 'caller' | 'nobody'): void;
   /** The consult's agent call on that side, and joining or leaving a consult (the registry's relations). */
   callIn(run: ConsultRun, side: ConsultSide): AgentCall | null;
   joinConsult(call: AgentCall, run: ConsultRun, side: ConsultSide): void;
@@ -69,6 +71,8 @@ export class ConsultRun implements LegTransfer {
   bridged = false;
   /** Whether the target has joined the caller's call (a conference). */
   private conferenced = false;
+  /** Whom the agent's phone talks to (a network that rings agents' phones: see syncPhone). */
+  private phoneTalk: 'caller' | 'target' | 'nobody' = 'caller';
   constructor(
     /** Unique among this switchboard's consults (for inspection): `consult:N`. */
     readonly inspectedId: string,
@@ -98,6 +102,7 @@ export class ConsultRun implements LegTransfer {
     }
     recordTimers(this.actor, actorOptions.clock, 'consult', inspectedId);
     this.actor.subscribe(() => this.syncMedia(host));
+    this.actor.subscribe(() => this.syncPhone());
     host.joinTransfer(parent, this);
     if (parentCall) host.joinConsult(parentCall, this, 'parent');
     this.actor.subscribe(() => this.syncCalls());
@@ -301,6 +306,24 @@ export class ConsultRun implements LegTransfer {
         host.playTone(this.parent, DEFAULT_RINGBACK_TONE);
       }
     }
+  }
+
+  /**
+   * Whom the agent hears through its phone, as the chart's state says: the target while the agent consults it
+   * once it has answered; nobody in a joined conference (no mixer: the caller and the target are connected to
+   * each other); else the caller (held or not). Once the agent has left (completed) the phone is gone.
+   */
+  private syncPhone(): void {
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.matches('completed')) {
+      this.phoneTalk = 'caller';
+      return;
+    }
+    const talksToTarget = snapshot.matches({ consulting: 'connected' }) && snapshot.context.active === 'consult';
+    const want = talksToTarget ? 'target' : snapshot.matches({ conference: 'joined' }) ? 'nobody' : 'caller';
+    if (want === this.phoneTalk || !this.target) return;
+    this.phoneTalk = want;
+    this.host.agentTalksTo(this.parent, want === 'target' ? this.target : want);
   }
 
   private bridge(host: MediaCommands, target: Leg): void {

@@ -54,8 +54,8 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     return device;
   }
 
-  /** An inbound call has reached an agent's DN: it rings the device. */
-  offer(device: AgentDevice, leg: Leg): void {
+  /** An inbound call has reached an agent's DN: it rings the device (and, `phone`, the agent's phone). */
+  offer(device: AgentDevice, leg: Leg, phone = false): void {
     const call = new AgentCall(
       device,
       {
@@ -64,6 +64,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
         callType: isInternalNumber(leg.from) ? 'Internal' : 'Inbound',
         party: leg.from,
         dnis: leg.to,
+        phone,
       },
       this.core.actorOptions,
     );
@@ -80,7 +81,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
 
   private openLeg(
     device: AgentDevice,
-    spec: { from: string; to: string; parent?: Leg },
+    spec: { from: string; to: string; parent?: Leg; byAgent?: boolean },
   ): { leg: Leg; channel: Channel } {
     const channel = this.core.createChannel();
     channel.lockToAgent(device.phoneNumber);
@@ -90,7 +91,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
         direction: 'outbound',
         from: spec.from,
         to: spec.to,
-        destination: { kind: 'address', to: spec.to },
+        destination: spec.byAgent ? { kind: 'address', to: spec.to, byAgent: true } : { kind: 'address', to: spec.to },
         parent: spec.parent,
         startTime: this.core.clock.now(),
       },
@@ -185,7 +186,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
   }
 
   dial(device: AgentDevice, destination: string): void {
-    const { leg } = this.openLeg(device, { from: device.phoneNumber, to: destination });
+    const { leg } = this.openLeg(device, { from: device.phoneNumber, to: destination, byAgent: true });
     const call = new AgentCall(
       device,
       {
@@ -277,5 +278,9 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
 
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void {
     this.core.transferFinished(run, ended);
+  }
+
+  agentTalksTo(parent: Leg, to: Leg | 'caller' | 'nobody'): void {
+    this.core.agentTalksTo(parent, to);
   }
 }

@@ -242,6 +242,8 @@ export class AgentDevice implements AgentCallOwner {
 
     // The chart decides whether the operation is valid now (its capabilities) and what it does.
     if (!call.can(event)) {
+      if (op === 'Answer' && call.answersOnPhone && call.state === 'Ringing')
+        return fail(2, `Answer is not valid for a call that rings the agent's phone: answer it on the phone`);
       return fail(
         2,
         `${op} is not valid for a call in state ${call.state} (capabilities: ${call.capabilities().join(', ') || 'none'})`,
