@@ -191,3 +191,48 @@ test('an agent whose node died handshakes with another: same calls, same states,
   ]);
   expect((await third.api('GET', '/me/calls')).body.calls).toEqual([]);
 }, 60_000);
+
+test('a node paused past its lease and taken over stops when it wakes: every callback once, one delivery id', async () => {
+  const config = nodeConfig(receiver.base, 1000);
+  const first = await node(config, 'node-1');
+  const second = await node(config, 'node-2');
+  expect((await first.api('PUT', '/simulator/endpoints/+1999', { outcome: 'noAnswer' })).status).toBe(200);
+  const placed = await first.api('POST', '/simulator/calls', { from: '+1500', to: '+1600' });
+  const aId = placed.body.callId as string;
+  expect((await first.api('POST', `/simulator/calls/${aId}/answer`)).body).toMatchObject({ state: 'ANSWERED' });
+  const transfer = await first.api('POST', `/simulator/calls/${aId}/transfer`, { to: '+1999', secondsTimeout: 3 });
+  expect(transfer.body).toMatchObject({ statusCode: 0, state: 'TRANSFERRING' });
+  const bId = transfer.body.transferCallId as string;
+  await until(() => receiver.arrivals.length === 1, 'the initiate callback');
+
+  // node-1 stops running (a long GC pause, a frozen VM) past its lease; node-2 takes its calls over and times
+  // the transfer out at its deadline. Then node-1 wakes up, its own deadline long passed.
+  first.process.child.kill('SIGSTOP');
+  await until(() => receiver.arrivals.some((a) => a.body.eventType === 'transferComplete'), "node-2's timeout");
+  expect((await second.api('GET', `/simulator/calls/${aId}`)).status).toBe(200);
+  first.process.child.kill('SIGCONT');
+  await until(() => first.process.child.exitCode !== null, 'node-1 to stop', 15_000);
+  const exited = await first.process.exited;
+  nodes.splice(nodes.indexOf(first), 1);
+  expect(exited.code).toBe(1);
+  expect(first.process.stderr()).toContain(
+    "the lease of node id 'node-1' was taken over by another node or process: stopping",
+  );
+
+  // node-2 still owns the call: A hangs up there. node-1 wrote nothing back and delivered nothing more.
+  expect((await second.api('POST', `/simulator/calls/${aId}/hangup`)).status).toBe(200);
+  await until(() => receiver.arrivals.some((a) => a.body.eventType === 'disconnect'), "A's disconnect");
+  // At least once: the same delivery id may arrive twice (same body). Never the same callback under two ids.
+  const byId = new Map<string, (typeof receiver.arrivals)[number]>();
+  for (const a of receiver.arrivals) {
+    if (byId.has(a.deliveryId)) expect(a.body).toEqual(byId.get(a.deliveryId)?.body);
+    else byId.set(a.deliveryId, a);
+  }
+  expect([...byId.values()].map((a) => [a.body.eventType, a.body.callId])).toEqual([
+    ['initiate', aId],
+    ['transferDisconnect', bId],
+    ['transferComplete', aId],
+    ['disconnect', aId],
+  ]);
+  expect(await redis().client().exists('switchboard:node:node-1:state', 'switchboard:node:node-1:outbox')).toBe(0);
+}, 60_000);
