@@ -103,7 +103,10 @@ export async function serve(options: ServeOptions): Promise<number> {
     store.onError((error) => redisErrors(error));
     store.onLeaseLost(() => {
       leaseLost = true;
-      options.err(`switchboard serve: the lease of node id '${nodeId}' was taken by another process: stopping`);
+      options.err(
+        `switchboard serve: the lease of node id '${nodeId}' was taken over by another node or process: ` +
+          'stopping (its calls are theirs now: nothing more of them is written or delivered here)',
+      );
       onLeaseLost();
     });
     options.out(
@@ -223,7 +226,8 @@ export async function serve(options: ServeOptions): Promise<number> {
       app.log.info({ signal }, 'shutting down');
       cluster?.stopTakeover(); // a stopping node takes no other node's calls
       const closed = sb.close(); // every live call ends, and emits its terminal callback (SIP: BYE/CANCEL)
-      const drained = webhooks.drain(DRAIN_MS).then((left) => {
+      // Lease lost: the store writes nothing more and refuses every append, so no callback is attempted again.
+      const drained = webhooks.drain(signal === 'lease lost' ? 0 : DRAIN_MS).then((left) => {
         if (left > 0 && webhooks.durable)
           app.log.warn({ pending: left }, 'webhook deliveries left in the Redis outbox for the next start');
         else if (left > 0)

@@ -7,12 +7,14 @@
 import type { AgentDevice, CallNotification, Network, Switchboard } from '../index';
 import type { WebhookDeliverer } from '../webhooks/deliverer';
 import { stored } from '../http/stored';
+import { onceStored } from '../cometd/onceStored';
 import { ClusterBus } from './bus';
 import { ClusterRouting, type AgentRouting } from './routing';
 import { Takeover, type TakenOver } from './takeover';
 
 export { RouteTimeoutError, RouteFailedError } from './bus';
-export type { AgentRouting } from './routing';
+export { OwnerUnavailableError } from './routing';
+export type { AgentRouting, Routed } from './routing';
 
 /** The other nodes' notifications for an agent, for the CometD feeds (src/cometd/deviceFeeds.ts). */
 export interface RemoteNotifications {
@@ -52,7 +54,7 @@ export function createCluster(options: ClusterOptions): Cluster {
     onError: options.onError,
   });
   const byDn = new Map<string, AgentDevice>();
-  const routing = new ClusterRouting(bus, options.prefix, (dn) => byDn.get(dn));
+  const routing = new ClusterRouting(bus, options.prefix, (dn) => byDn.get(dn), options.leaseMs);
   const published: Array<[AgentDevice, (message: CallNotification) => void]> = [];
   let takeover: Takeover | undefined;
   return {
@@ -64,9 +66,12 @@ export function createCluster(options: ClusterOptions): Cluster {
     async start(sb, devices, webhooks) {
       routing.settle = (response) => stored(sb, response);
       await bus.start();
+      // Published once their turn is stored: a node that hears of a call finds its owner in Redis.
+      const afterStored = onceStored(sb.durable ? () => sb.written() : undefined, options.onError);
       for (const device of devices) {
         byDn.set(device.phoneNumber, device);
-        const publish = (message: CallNotification) => bus.publishNotification(device.phoneNumber, message);
+        const publish = (message: CallNotification) =>
+          afterStored(() => bus.publishNotification(device.phoneNumber, message));
         device.on('notification', publish);
         published.push([device, publish]);
       }

@@ -5,7 +5,8 @@
  * over, and a restart of the dead node waits for the claim to end like it waits for any held lease. The winner
  * reads the dead node's state hash and outbox stream and moves them in one MULTI: the call records (consults
  * renumbered) into its own state hash, each outbox entry appended to its own stream, the dead node's keys
- * deleted and the node unregistered. Then it adopts the calls in one engine turn (timers at their original
+ * deleted, the node marked taken over (`<prefix>node:<dead>:takenOver`: a process of it that was only paused
+ * finds its lease lost when it wakes, see store/lease.ts) and unregistered. Then it adopts the calls in one engine turn (timers at their original
  * deadlines; one already passed fires at once) and delivers the moved outbox entries with their original
  * delivery ids, and releases the claim. See docs/durability.md.
  */
@@ -93,6 +94,7 @@ export class Takeover {
       if (records.size) multi.hset(own.state, ...[...records].flat());
       for (const [, fields] of outbox) multi.xadd(own.outbox, '*', ...fields);
       multi.del(dead.state, dead.outbox);
+      multi.set(dead.takenOver, nodeId); // a process of the dead node that wakes up must not take its lease again
       multi.srem(nodesKey(prefix), node);
       const results = (await multi.exec()) ?? [];
       const refs = results.slice(records.size ? 1 : 0, (records.size ? 1 : 0) + outbox.length);

@@ -6,6 +6,7 @@
  */
 import type { AgentDevice, CallNotification } from '../index';
 import type { RemoteNotifications } from '../cluster';
+import { onceStored, type Send } from './onceStored';
 
 export interface DeviceFeed {
   device: AgentDevice;
@@ -13,11 +14,19 @@ export interface DeviceFeed {
   channel(name: string): string;
 }
 
+/** A device's own notifications (sent once stored), and the other nodes' for its DN (sent as they arrive). */
+interface Listeners {
+  local: (message: CallNotification) => void;
+  remote: (message: CallNotification) => void;
+}
+
 export class DeviceFeeds {
   /** Subscribed client ids per private channel (only channels with subscribers). */
   private readonly subscribers = new Map<string, Set<string>>();
   /** The listener of each device that has a subscriber now. */
-  private readonly listening = new Map<AgentDevice, (message: CallNotification) => void>();
+  private readonly listening = new Map<AgentDevice, Listeners>();
+  /** This node's own notifications go out once their turn is stored (onceStored.ts). */
+  private readonly afterStored: Send;
 
   /**
    * `feedOf(channel)`: the device whose private channel that is (or undefined); `publish` sends a notification
@@ -28,7 +37,11 @@ export class DeviceFeeds {
     private readonly publish: (channel: string, data: unknown) => void,
     /** On a cluster node, the other nodes' notifications for a DN (src/cluster/): followed like the device's. */
     private readonly remote?: RemoteNotifications,
-  ) {}
+    /** With a store: resolves once the turns ended so far are stored. */
+    written?: () => Promise<void>,
+  ) {
+    this.afterStored = onceStored(written);
+  }
 
   subscribed(clientId: string, channel: string): void {
     const feed = this.feedOf(channel);
@@ -36,13 +49,14 @@ export class DeviceFeeds {
     const set = this.subscribers.get(channel) ?? new Set<string>();
     this.subscribers.set(channel, set.add(clientId));
     if (this.listening.has(feed.device)) return;
-    const listener = (notification: CallNotification) => {
+    const remote = (notification: CallNotification) => {
       const target = feed.channel(notification.channel);
       if (this.subscribers.has(target)) this.publish(target, notification.data);
     };
-    this.listening.set(feed.device, listener);
-    feed.device.on('notification', listener);
-    this.remote?.listen(feed.device.phoneNumber, listener);
+    const local = (notification: CallNotification) => this.afterStored(() => remote(notification));
+    this.listening.set(feed.device, { local, remote });
+    feed.device.on('notification', local);
+    this.remote?.listen(feed.device.phoneNumber, remote);
   }
 
   unsubscribed(clientId: string, channel: string): void {
@@ -74,9 +88,9 @@ export class DeviceFeeds {
   }
 
   private stopListening(device: AgentDevice): void {
-    const listener = this.listening.get(device);
-    if (listener) device.off('notification', listener);
-    if (listener) this.remote?.unlisten(device.phoneNumber, listener);
+    const listeners = this.listening.get(device);
+    if (listeners) device.off('notification', listeners.local);
+    if (listeners) this.remote?.unlisten(device.phoneNumber, listeners.remote);
     this.listening.delete(device);
   }
 }

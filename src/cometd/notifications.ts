@@ -73,6 +73,8 @@ export interface CometdOptions {
   sessions: SessionStore;
   /** On a cluster node: the other nodes' notifications (src/cluster/). */
   remote?: RemoteNotifications;
+  /** With a store: resolves once the turns ended so far are stored (notifications wait for their turn's). */
+  written?: () => Promise<void>;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -216,6 +218,7 @@ export function attachCometd(server: Server, options: CometdOptions): CometdNoti
       publication.then(settled, settled);
     },
     options.remote,
+    options.written,
   );
   bayeux.on('subscribe', (clientId: string, channel: string) => feeds.subscribed(clientId, channel));
   bayeux.on('unsubscribe', (clientId: string, channel: string) => feeds.unsubscribed(clientId, channel));

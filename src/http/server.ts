@@ -22,7 +22,7 @@ import { DIAL_BODY_SCHEMA, OPERATION_BODY_SCHEMA } from '../engine/agent/validat
 import { RequestLogController } from './requestLog';
 import { stored } from './stored';
 import type { Outbox } from '../webhooks/outbox';
-import { RouteFailedError, RouteTimeoutError, type Cluster } from '../cluster';
+import { OwnerUnavailableError, RouteFailedError, RouteTimeoutError, type Cluster, type Routed } from '../cluster';
 
 export interface ServerOptions {
   /** A switchboard on any network; the simulator routes exist only when it is the simulated one. */
@@ -155,17 +155,27 @@ export function createServer(options: ServerOptions): SwitchboardServer {
   const secure = config.publicUrl?.startsWith('https:') ?? false;
   const sessions = new SessionStore({ ttlSeconds: config.sessionSeconds, secure, now: options.now });
 
-  // A cluster node answers for the agent's calls on every node; the owner's answer, or 504 if it does not come.
+  // A cluster node answers for the agent's calls on every node: the owner's answer; 504 if it does not come, 503
+  // (Retry-After) for an operation on a dead owner's call inside its lease, whose reads answer from Redis marked
+  // stale (X-Switchboard-Stale: the call ids; src/cluster/routing.ts).
   const routing = options.cluster?.routing;
   const routed = async (res: FastifyReply, answer: () => Promise<OperationResponse | Record<string, unknown>>) => {
     try {
       return reply(res, await answer());
     } catch (error) {
+      if (error instanceof OwnerUnavailableError) {
+        void res.header('retry-after', String(error.retryAfterSeconds));
+        return res.code(503).send({ statusCode: 4, statusMessage: error.message });
+      }
       if (!(error instanceof RouteTimeoutError) && !(error instanceof RouteFailedError)) throw error;
       return res
         .code(error instanceof RouteTimeoutError ? 504 : 502)
         .send({ statusCode: 4, statusMessage: error.message });
     }
+  };
+  const read = <T>(res: FastifyReply, routedRead: Routed<T>): T => {
+    if (routedRead.stale.length) void res.header('x-switchboard-stale', routedRead.stale.join(', '));
+    return routedRead.value;
   };
 
   /** The simulator's calls, resumed again after a takeover brought calls (none without the simulator). */
@@ -198,7 +208,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
       });
       api.get('/me/calls', async (request, res) =>
         routing
-          ? routed(res, async () => ({ statusCode: 0, calls: await routing.calls(deviceOf(request)) }))
+          ? routed(res, async () => ({ statusCode: 0, calls: read(res, await routing.calls(deviceOf(request))) }))
           : { statusCode: 0, calls: deviceOf(request).calls() },
       );
       api.get<{ Params: { id: string } }>(
@@ -206,7 +216,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
         { schema: { params: callIdParams } },
         async (request, res) =>
           routing
-            ? routed(res, () => routing.call(deviceOf(request), request.params.id))
+            ? routed(res, async () => read(res, await routing.call(deviceOf(request), request.params.id)))
             : reply(res, deviceOf(request).call(request.params.id)),
       );
       api.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
@@ -254,6 +264,7 @@ export function createServer(options: ServerOptions): SwitchboardServer {
     limiter: logins,
     sessions,
     remote: options.cluster?.notifications,
+    written: sb.durable ? () => sb.written() : undefined,
   });
   // Before the server waits for its connections to end: CometD holds some open (long polls, WebSockets).
   app.addHook('preClose', async () => cometd.close());

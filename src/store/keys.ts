@@ -9,9 +9,11 @@ export interface StoreKeys {
   outbox: string;
   /** The node's engine state: a hash of JSON records (`leg:<callId>`, `transfer:<id>`, …; see engine/durable.ts). */
   state: string;
+  /** Set by the node that took this node's calls over (src/cluster/takeover.ts): its lease is not taken again. */
+  takenOver: string;
 }
 
 export function storeKeys(prefix: string, nodeId: string): StoreKeys {
   const node = `${prefix}node:${nodeId}`;
-  return { lease: `${node}:lease`, outbox: `${node}:outbox`, state: `${node}:state` };
+  return { lease: `${node}:lease`, outbox: `${node}:outbox`, state: `${node}:state`, takenOver: `${node}:takenOver` };
 }

@@ -2,7 +2,10 @@
  * The node lease: which process is node `nodeId` right now. Taken with `SET key token NX PX leaseMs` (the token
  * is this process's own), renewed every third of the lease by a script that extends it only while the key
  * holds our token (or takes it again if it expired and nobody else took it), so no other holder's lease is
- * ever extended; it is lost only when another process holds it. Released on close the same way. A node renews
+ * ever extended; it is lost when another process holds it, or when it expired and another node took this node's
+ * calls over meanwhile (the key `<prefix>node:<id>:takenOver`, which a new start clears). Released on close the
+ * same way. `fresh()` says whether the lease is surely still ours by this process's clock (confirmed less than
+ * two thirds of a lease ago); a process that was paused is not, and `confirm()` asks Redis. A node renews
  * long before its lease runs out, so a lease that stays held for a whole lease length belongs to a live
  * process: `acquire()` waits that long for the lease of a killed predecessor to expire, then gives up with
  * NodeIdInUseError.
@@ -16,11 +19,12 @@ export class NodeIdInUseError extends Error {
   override readonly name = 'NodeIdInUseError';
 }
 
-// Ours: extended. Expired with nobody else holding it (this process was paused past its lease): taken again.
-// Someone else's: lost.
+// Ours: extended. Expired with nobody else holding it (this process was paused past its lease): taken again,
+// unless another node has taken this node's calls over meanwhile. Someone else's: lost.
 const RENEW = `local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if holder == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+if holder == false and redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
 return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
@@ -29,10 +33,15 @@ export class NodeLease {
   readonly token = `${hostname()}:${process.pid}:${randomUUID()}`;
   private timer: NodeJS.Timeout | undefined;
   private held = false;
+  /** When the request that last confirmed the lease was sent (Date.now()). */
+  private confirmedAt = 0;
+  private renewing: Promise<boolean> | undefined;
 
   constructor(
     private readonly redis: Redis,
     private readonly key: string,
+    /** Set when another node took this node's calls over. */
+    private readonly takenOverKey: string,
     private readonly nodeId: string,
     private readonly leaseMs: number,
     private readonly onLost: () => void,
@@ -44,7 +53,11 @@ export class NodeLease {
     const deadline = Date.now() + this.leaseMs + Math.max(250, this.leaseMs / 5);
     const poll = Math.min(250, Math.max(10, this.leaseMs / 20));
     for (;;) {
-      if ((await this.redis.set(this.key, this.token, 'PX', this.leaseMs, 'NX')) === 'OK') break;
+      const sent = Date.now();
+      if ((await this.redis.set(this.key, this.token, 'PX', this.leaseMs, 'NX')) === 'OK') {
+        this.confirmedAt = sent;
+        break;
+      }
       if (Date.now() >= deadline) {
         const holder = await this.redis.get(this.key);
         throw new NodeIdInUseError(
@@ -54,20 +67,39 @@ export class NodeLease {
       }
       await new Promise((r) => setTimeout(r, poll));
     }
+    await this.redis.del(this.takenOverKey); // a new process of this node: its calls are its own again
     this.held = true;
-    this.timer = setInterval(() => void this.renew(), Math.floor(this.leaseMs / 3));
+    this.timer = setInterval(() => void this.confirm(), Math.floor(this.leaseMs / 3));
     this.timer.unref();
   }
 
-  private async renew(): Promise<void> {
-    if (!this.held) return;
+  /** Whether the lease is surely still ours: confirmed less than two thirds of a lease ago by this clock. */
+  fresh(): boolean {
+    return this.held && Date.now() - this.confirmedAt < (this.leaseMs * 2) / 3;
+  }
+
+  /** Renew now (one request for concurrent callers); resolves to whether the lease is still ours. */
+  confirm(): Promise<boolean> {
+    this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async renew(): Promise<boolean> {
+    if (!this.held) return false;
+    const sent = Date.now();
     try {
-      const renewed = await this.redis.eval(RENEW, 1, this.key, this.token, this.leaseMs);
-      if (renewed === 1 || !this.held) return;
+      const renewed = await this.redis.eval(RENEW, 2, this.key, this.takenOverKey, this.token, this.leaseMs);
+      if (!this.held) return false;
+      if (renewed === 1) {
+        this.confirmedAt = sent;
+        return true;
+      }
       this.stop();
       this.onLost();
+      return false;
     } catch (error) {
       this.onError(error as Error); // Redis unreachable for now: the next renewal tries again
+      return this.held;
     }
   }
 

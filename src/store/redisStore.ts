@@ -9,7 +9,7 @@
  * deliverer; `close()` releases the lease and disconnects (the state stays for the next start).
  */
 import { Redis } from 'ioredis';
-import type { Outbox } from '../webhooks/outbox';
+import { OutboxFencedError, type Outbox } from '../webhooks/outbox';
 import { storeKeys, type StoreKeys } from './keys';
 import { NodeLease } from './lease';
 import {
@@ -90,8 +90,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     lastError = error;
     reportError(error);
   });
-  const lease = new NodeLease(redis, keys.lease, nodeId, leaseMs, () => lostListeners.forEach((l) => l()), reportError);
   const batch = new TurnBatch(redis, keys.state, reportError);
+  const lost = () => {
+    batch.fence(new OutboxFencedError(`the lease of node id '${nodeId}' is lost: another node owns its calls now`));
+    lostListeners.forEach((l) => l());
+  };
+  const lease = new NodeLease(redis, keys.lease, keys.takenOver, nodeId, leaseMs, lost, reportError);
+  // A process that was paused (its lease not confirmed lately) asks Redis before it writes: if another node
+  // took its calls over meanwhile, the lease is lost and nothing more is written or delivered.
+  batch.guard(lease);
   const outbox = new RedisOutbox(redis, keys.outbox, batch);
   let started = false;
   let restored: ReadonlyMap<string, string> | null = null;

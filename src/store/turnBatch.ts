@@ -10,6 +10,7 @@
  * once the turns ended so far are confirmed (an agent operation's reply waits for it).
  */
 import type { Redis } from 'ioredis';
+import type { OutboxFencedError } from '../webhooks/outbox';
 
 interface Waiting {
   index: number;
@@ -18,12 +19,22 @@ interface Waiting {
 }
 
 type Command = { name: 'hset' | 'hdel' | 'xadd'; args: string[] };
+
+/** The node lease as the batch sees it (lease.ts): whether it is surely held, and a renewal that says so. */
+export interface LeaseCheck {
+  fresh(): boolean;
+  confirm(): Promise<boolean>;
+}
 type Replies = Array<[Error | null, unknown]> | null;
 
 export class TurnBatch {
   private commands: Command[] = [];
   private waiting: Waiting[] = [];
   private open = false;
+  /** Set once the node's lease is lost: nothing is sent any more. */
+  private fenced: Error | null = null;
+  /** Asked before anything is sent by a process whose lease is not surely held (it was paused, say). */
+  private lease: LeaseCheck | undefined;
   /** Waiting for the batch being built (or the next flush) to be confirmed. */
   private confirming: Array<(error: Error | null) => void> = [];
   /** Batches sent, and their commands (MULTI and EXEC not counted; for tests and the store benchmark). */
@@ -47,13 +58,37 @@ export class TurnBatch {
     if (del.length) this.commands.push({ name: 'hdel', args: [this.stateKey, ...del] });
   }
 
+  /**
+   * The node's lease is lost (another node owns its calls now): no batch is sent any more, and every append
+   * not yet sent is refused with `reason`, so its callback is never attempted.
+   */
+  fence(reason: OutboxFencedError): void {
+    this.fenced = reason;
+  }
+
+  /** Send nothing while the lease is not fresh before `lease` confirms it (and nothing once it is lost). */
+  guard(lease: LeaseCheck): void {
+    this.lease = lease;
+  }
+
+  /** Run `send` now if the lease is surely held, else once a renewal has answered. */
+  private leased<T>(send: () => T): T | Promise<T> {
+    if (!this.lease || this.lease.fresh()) return send();
+    return this.lease.confirm().then(send);
+  }
+
   /** XADD in the current turn's batch if one is open, else at once; resolves to the entry id. */
   xadd(key: string, fields: string[]): Promise<string> {
+    if (this.fenced) return Promise.reject(this.fenced);
     if (!this.open) {
-      return this.redis.xadd(key, '*', ...fields).then((ref) => {
-        if (ref === null) throw new Error(`XADD to ${key} returned no entry id`);
-        return ref;
-      });
+      return Promise.resolve(
+        this.leased(async () => {
+          if (this.fenced) throw this.fenced;
+          const ref = await this.redis.xadd(key, '*', ...fields);
+          if (ref === null) throw new Error(`XADD to ${key} returned no entry id`);
+          return ref;
+        }),
+      );
     }
     this.commands.push({ name: 'xadd', args: [key, '*', ...fields] });
     return new Promise<string>((resolve, reject) =>
@@ -75,8 +110,12 @@ export class TurnBatch {
     });
   }
 
-  /** The turn's deliveries have been handed over: send the batch. */
+  /** The turn's deliveries have been handed over: send the batch (once the lease is confirmed, if need be). */
   flush(): void {
+    void this.leased(() => this.sendBatch());
+  }
+
+  private sendBatch(): void {
     this.open = false;
     const commands = this.commands;
     const confirming = this.confirming;
@@ -86,6 +125,14 @@ export class TurnBatch {
       return;
     }
     const waiting = this.waiting;
+    if (this.fenced) {
+      const reason = this.fenced;
+      this.commands = [];
+      this.waiting = [];
+      for (const w of waiting) w.reject(reason);
+      confirming.forEach((c) => c(reason));
+      return;
+    }
     this.sent.batches++;
     this.sent.commands += commands.length;
     this.commands = [];

@@ -28,6 +28,7 @@ import {
   familyIds,
   familyKey,
   MemoryOutbox,
+  OutboxFencedError,
   type Outbox,
   type OutboxEntry,
   type PendingEntry,
@@ -221,6 +222,7 @@ export class WebhookDeliverer {
     const entry: OutboxEntry = { deliveryId: randomUUID(), family: familyKey(payload), kind: key, url, payload };
     // Appended now (appends keep their order), attempted once appended and its turn in the family has come.
     const appended = this.outbox.append(entry).catch((error: unknown) => {
+      if (error instanceof OutboxFencedError) throw error; // another node owns the call now: not delivered here
       this.log.error(
         { deliveryId: entry.deliveryId, error: String(error) },
         'webhook outbox append failed: delivering without it',

@@ -8,6 +8,14 @@
 import type { BandwidthCallback } from '../engine/callbacks';
 import type { ConferenceCallback } from '../engine/conferenceCallbacks';
 
+/**
+ * An append refused because this process no longer owns its calls (its node's lease was lost and another node
+ * took them over): the callback is that node's to deliver, never this one's, not even from memory.
+ */
+export class OutboxFencedError extends Error {
+  override readonly name = 'OutboxFencedError';
+}
+
 /** What a webhook delivers: a call's callback, or a conference room's. */
 export type WebhookPayload = BandwidthCallback | ConferenceCallback;
 

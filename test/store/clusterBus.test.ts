@@ -1,8 +1,9 @@
 /**
  * The cluster's parts in one process against a real redis-server: the bus's request/response (a reply by
  * correlation id, a clear RouteTimeoutError when the owner does not answer, a handler's failure) and its
- * notification fan-out (other nodes' only); the HTTP API answering 504 when a call's owner does not answer; and
- * a takeover in process: node B claims node A (whose lease is gone) once, adopts its transfer with its timer
+ * notification fan-out (other nodes' only); the HTTP API when a call's owner does not answer (reads from its
+ * stored records marked stale; 504 while its lease is renewed, 503 with Retry-After once overdue); and a
+ * takeover in process: node B claims node A (whose lease is gone) once, adopts its transfer with its timer
  * at the original deadline, and gets A's outbox entries with their delivery ids. Time is SimulatedClock.
  */
 import {
@@ -72,7 +73,7 @@ test("notifications: a node receives the other nodes' for an agent it follows, i
   expect(a.stats().channels).toBe(0);
 });
 
-test("an operation on a call whose owner does not answer is 504 with the owner's name; an unknown call 404", async () => {
+test('an owner that does not answer: reads from its stored records (stale), operations 504 or, once overdue, 503', async () => {
   const store = createRedisStore({ url: redis().url, nodeId: 'n2', leaseMs: 1000 });
   await store.start();
   closing.push(() => store.close());
@@ -88,27 +89,97 @@ test("an operation on a call whose owner does not answer is 504 with the owner's
   const server = createServer({ switchboard: sb, config, logger: false, cluster });
   await cluster.start(sb, server.devices.values(), server.webhooks);
   closing.push(() => cluster.close());
-  // Node n1 is registered, holds agent call X and its lease, and answers nothing (its process is stuck).
+  // Node n1 is registered, holds agent call X (and one of another agent's, and an unreadable Z) and its lease,
+  // renewed (60 s left), and answers nothing (its process is stuck).
+  const record = (id: string, device: string) =>
+    JSON.stringify({
+      v: 1,
+      id,
+      seq: 1,
+      connId: 'c-1',
+      device,
+      createdAt: 0,
+      party: '+1500',
+      dnis: device,
+      consult: null,
+      snapshot: {
+        status: 'active',
+        value: 'Ringing',
+        context: { callType: 'Inbound', role: 'none', userData: { a: '1' } },
+      },
+    });
   await redis().client().sadd('switchboard:nodes', 'n1');
-  await redis().client().hset('switchboard:node:n1:state', 'agentCall:X', '{}');
+  await redis()
+    .client()
+    .hset('switchboard:node:n1:state', 'agentCall:X', record('X', '5005'), 'agentCall:W', record('W', '5006'));
+  await redis().client().hset('switchboard:node:n1:state', 'agentCall:Z', '{}');
   await redis().client().set('switchboard:node:n1:lease', 'stuck', 'PX', 60_000);
   const auth = { authorization: `Basic ${Buffer.from('agent5005:pw-5005').toString('base64')}` };
-  const post = await server.app.inject({
-    method: 'POST',
-    url: '/api/v2/me/calls/X',
-    headers: auth,
-    payload: { operationName: 'Answer' },
-  });
-  expect(post.statusCode).toBe(504);
-  expect(post.json()).toEqual({
+  const post = () =>
+    server.app.inject({
+      method: 'POST',
+      url: '/api/v2/me/calls/X',
+      headers: auth,
+      payload: { operationName: 'Answer' },
+    });
+  const renewed = await post();
+  expect(renewed.statusCode).toBe(504); // its lease is renewed: alive, but slow
+  expect(renewed.json()).toEqual({
     statusCode: 4,
     statusMessage:
       "node 'n1' did not answer operation within 0.2 s (it may be down: its calls are taken over once its lease expires)",
   });
-  expect((await server.app.inject({ method: 'GET', url: '/api/v2/me/calls/X', headers: auth })).statusCode).toBe(504);
-  expect((await server.app.inject({ method: 'GET', url: '/api/v2/me/calls', headers: auth })).statusCode).toBe(504);
+  const list = await server.app.inject({ method: 'GET', url: '/api/v2/me/calls', headers: auth });
+  expect([list.statusCode, list.headers['x-switchboard-stale']]).toEqual([200, 'X']);
+  expect(list.json().calls).toEqual([
+    {
+      id: 'X',
+      state: 'Ringing',
+      callUuid: 'X',
+      connId: 'c-1',
+      deviceUri: server.devices.get('agent5005')?.deviceUri,
+      participants: [{ e164Number: '+1500', formattedPhoneNumber: '+1500', phoneNumber: '+1500', digits: '1500' }],
+      dnis: '5005',
+      callType: 'Inbound',
+      capabilities: [],
+      duration: '0',
+      mute: 'Off',
+      supervisorListeningIn: false,
+      monitoredUserMuted: false,
+      uri: `${server.devices.get('agent5005')?.callsUri}/X`,
+      path: '/calls/X',
+      userData: { a: '1' },
+    },
+  ]);
+  const one = await server.app.inject({ method: 'GET', url: '/api/v2/me/calls/X', headers: auth });
+  expect([one.statusCode, one.headers['x-switchboard-stale'], one.json().call]).toEqual([
+    200,
+    'X',
+    list.json().calls[0],
+  ]);
+  const unreadable = await server.app.inject({ method: 'GET', url: '/api/v2/me/calls/Z', headers: auth });
+  expect(unreadable.statusCode).toBe(503);
+  expect(Number(unreadable.headers['retry-after'])).toBeGreaterThan(55); // the stuck lease's time left, ≤ 60 s
   const unknown = await server.app.inject({ method: 'GET', url: '/api/v2/me/calls/Y', headers: auth });
   expect(unknown.statusCode).toBe(404);
+
+  // Renewals missed (under half a lease left): presumed dead, answered at once with the time left.
+  await redis().client().set('switchboard:node:n1:lease', 'stuck', 'PX', 400);
+  const overdue = await post();
+  expect([overdue.statusCode, overdue.headers['retry-after']]).toEqual([503, '1']);
+  expect(overdue.json()).toEqual({
+    statusCode: 4,
+    statusMessage:
+      "node 'n1' owns this call and does not answer (it may be down); another node takes its calls over once its " +
+      'lease expires, in at most 1 s: try again then',
+  });
+  // Claimed by a takeover, or gone: the same.
+  await redis().client().set('switchboard:node:n1:lease', 'takeover by n3', 'PX', 60_000);
+  expect((await post()).statusCode).toBe(503);
+  await redis().client().del('switchboard:node:n1:lease');
+  expect((await post()).headers['retry-after']).toBe('1');
+  const gone = await server.app.inject({ method: 'GET', url: '/api/v2/me/calls', headers: auth });
+  expect(gone.headers['x-switchboard-stale']).toBe('X');
   await server.app.close();
   sb.close();
 });

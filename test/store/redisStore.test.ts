@@ -7,6 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createRedisStore, NodeIdInUseError, StoreOptionsError, type RedisStore } from '../../src';
 import { useRedis } from '../support/redis';
+import { OutboxFencedError } from '../../src/webhooks/outbox';
 
 const redis = useRedis();
 let client: Redis;
@@ -44,6 +45,7 @@ test('the lease is a key under the prefix, held with a TTL of at most one lease,
     lease: 'dep-a:node:node-1:lease',
     outbox: 'dep-a:node:node-1:outbox',
     state: 'dep-a:node:node-1:state',
+    takenOver: 'dep-a:node:node-1:takenOver',
   });
   await node.start();
   expect(await client.keys('*')).toEqual(['dep-a:node:node-1:lease']);
@@ -97,6 +99,34 @@ test('a lease taken by someone else is reported as lost (and not renewed for the
   expect(await client.get('switchboard:node:node-1:lease')).toBe('usurper');
   await node.close();
   expect(await client.get('switchboard:node:node-1:lease')).toBe('usurper');
+});
+
+test('a lease that expired while another node took this one over is lost, not taken again: nothing more is sent', async () => {
+  const node = store({ url: redis().url, nodeId: 'node-1', leaseMs: 300 });
+  const lost = new Promise<void>((resolve) => node.onLeaseLost(resolve));
+  await node.start();
+  // As a takeover leaves it (src/cluster/takeover.ts): the lease expired, the node marked taken over.
+  await client.set('switchboard:node:node-1:takenOver', 'node-2');
+  await client.del('switchboard:node:node-1:lease');
+  await lost;
+  expect(await client.exists('switchboard:node:node-1:lease')).toBe(0);
+  node.write(new Map([['leg:a', '{"v":1}']]), []);
+  const appended = node
+    .outbox()
+    .append({ deliveryId: 'd-1', family: 'f', kind: 'answerUrl', url: 'http://x/a', payload: {} } as never);
+  const written = node.written();
+  node.flush();
+  const refused = "the lease of node id 'node-1' is lost: another node owns its calls now";
+  await expect(appended).rejects.toThrow(new OutboxFencedError(refused));
+  await expect(written).rejects.toThrow(refused);
+  await expect(node.outbox().append({ deliveryId: 'd-2' } as never)).rejects.toBeInstanceOf(OutboxFencedError);
+  expect(await client.exists('switchboard:node:node-1:state', 'switchboard:node:node-1:outbox')).toBe(0);
+  await node.close();
+  // A new process of node-1 starts afresh: the mark is cleared and its lease renewed as usual.
+  const next = store({ url: redis().url, nodeId: 'node-1', leaseMs: 300 });
+  await next.start();
+  expect(await client.exists('switchboard:node:node-1:takenOver')).toBe(0);
+  await next.close();
 });
 
 test('Redis not reachable: start fails saying where, and nothing keeps reconnecting', async () => {
