@@ -126,7 +126,9 @@ test("an agent on node 2 answers and transfers a call owned by node 1; node 2's 
     body: { statusCode: 0 },
   });
   await until(async () => ((await second.api('GET', '/me/calls')).body.calls as unknown[]).length === 0, 'released');
-  await until(() => seen(onSecond).length === seen(onFirst).length && onFirst.length > 0, 'every notification');
+  // The calls leave GET /me/calls before their Released notifications reach either subscriber: wait for both.
+  const released = (list: typeof onFirst) => seen(list).filter(([, , , state]) => state === 'Released').length;
+  await until(() => released(onFirst) === 2 && released(onSecond) === 2, 'every notification');
 
   // Node 2's subscriber saw what node 1's did, in the same order; every call was node 1's.
   expect(seen(onSecond)).toEqual(seen(onFirst));
