@@ -20,6 +20,7 @@ import { LegMedia, rtpTarget } from './media/legMedia';
 import { RtpPortPool } from './media/ports';
 import { TONES } from './media/tones';
 import { answerSdp, buildSdp, offerSdp, parseSdp, withDirection } from './sdp';
+import { SdpSession } from './sdpSession';
 import { SipJsStack } from './sipJsStack';
 import type { ListenAddress } from './stack';
 
@@ -56,6 +57,8 @@ interface SipLeg {
   dialog?: Dialog;
   /** Our own SDP for this leg (what we offer, or answered with). */
   ourSdp: string;
+  /** Our SDP session towards this leg: every body sent to it is stamped with our o= line (sdpSession.ts). */
+  session: SdpSession;
   /** The leg's RTP port and tone player. */
   rtp: LegMedia | undefined;
   /** The SDP of the far end's 183 (its early media). */
@@ -255,6 +258,7 @@ export class SipNetwork implements Network {
       callId,
       ourSdp,
       rtp,
+      session: new SdpSession(this.mediaHost),
       released: false,
       endCause: 'normal',
       remoteHeld: false,
@@ -286,7 +290,7 @@ export class SipNetwork implements Network {
     const leg = this.leg(callId);
     const call = leg?.inbound;
     if (!leg || !call) throw new Error(`answer(): no inbound call ${callId}`);
-    call.answer(leg.ourSdp).then(
+    call.answer(leg.session.stamp(leg.ourSdp)).then(
       (dialog) => {
         leg.dialog = dialog;
         if (leg.released) return this.bye(leg, leg.endCause);
@@ -312,7 +316,7 @@ export class SipNetwork implements Network {
     const call = this.layer.invite({
       uri,
       from: `sip:${user}@${this.stack.host}:${this.stack.port}`,
-      sdp: leg.ourSdp,
+      sdp: leg.session.stamp(leg.ourSdp),
       onProvisional: (_status, sdp) => {
         if (sdp) leg.earlySdp ??= sdp;
         if (!leg.released) engine.progress(callId, sdp ? { earlyMedia: true } : undefined);
@@ -344,6 +348,11 @@ export class SipNetwork implements Network {
 
   /** Far-end BYE and re-INVITEs of a confirmed dialog. */
   private watch(leg: SipLeg, dialog: Dialog): void {
+    const answer = dialog.onReinvite; // our answers to its re-INVITEs are in our session too
+    dialog.onReinvite = async (offer) => {
+      const sdp = await answer(offer);
+      return sdp === undefined ? undefined : leg.session.stamp(sdp);
+    };
     dialog.on('bye', () => {
       if (!leg.released) this.engine?.hungUp(leg.callId);
     });
@@ -372,7 +381,7 @@ export class SipNetwork implements Network {
       const dialog = leg.dialog;
       if (!dialog || dialog.state === 'terminated') return { ok: false, status: 481, reason: 'no dialog' };
       try {
-        const r = await dialog.reinvite(sdp);
+        const r = await dialog.reinvite(leg.session.stamp(sdp));
         return r.status >= 200 && r.status < 300 ? { ok: true } : { ok: false, status: r.status };
       } catch (e) {
         return { ok: false, status: 500, reason: (e as Error).message };
