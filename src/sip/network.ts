@@ -37,6 +37,8 @@ export interface SipNetworkOptions {
   limits?: SipLimits;
   /** Agent DN → the SIP URI of the agent's phone (see agentPhone.ts): a call to that DN rings the phone. */
   agents?: Readonly<Record<string, string>>;
+  /** The ringback a transfer plays when it names no `ringbackTone` (one of `network.tones`; default `RINGBACK`). */
+  ringbackTone?: string;
 }
 
 /** What the SIP network's media is doing for one live leg. */
@@ -48,6 +50,8 @@ export interface SipMedia {
   rtpPort: number | null;
   /** RTP packets sent to the leg so far. */
   rtpPacketsSent: number;
+  /** The last re-INVITE of the leg that failed (the dialog stays up), e.g. `bridge: 488 Not Acceptable Here`. */
+  lastReinviteFailure: string | null;
 }
 
 interface SipLeg {
@@ -77,6 +81,7 @@ interface SipLeg {
   chain: Promise<unknown>;
   /** The agent's phone, for a call to an agent DN mapped to a SIP URI (agentPhone.ts). */
   phone?: AgentPhone;
+  lastReinviteFailure?: string;
 }
 
 const LISTEN = /^(udp|tcp):([^:\s]+|\[[0-9a-f:]+\]):(\d{1,5})$/i;
@@ -100,6 +105,8 @@ export class SipNetwork implements Network {
   private readonly services: Record<string, string>;
   private readonly gateway: string | undefined;
   private readonly agents: Record<string, string>;
+  /** The ringback a transfer plays when it names none (the engine asks; `options.ringbackTone`). */
+  readonly ringbackTone: string | undefined;
   private readonly mediaHost: string;
   private readonly ports: RtpPortPool;
   private clock: SipClock = realClock;
@@ -115,6 +122,7 @@ export class SipNetwork implements Network {
     const listen = checkListen(options?.listen);
     this.services = checkServices(options.services);
     this.agents = checkAgents(options.agents);
+    this.ringbackTone = checkTone(options.ringbackTone);
     this.gateway = options.gateway === undefined ? undefined : checkUri('gateway', options.gateway);
     const limits = checkLimits(options.limits);
     this.limiter = new InviteRateLimiter(limits, () => this.clock.now());
@@ -129,7 +137,13 @@ export class SipNetwork implements Network {
       tcp: listen.some((l) => l.protocol === 'TCP'),
       maxBytes: limits.maxMessageBytes,
     });
-    this.layer = new DialogLayer({ stack: this.stack });
+    // The 491 retry delay runs on the engine's clock (attach), so a simulated clock drives it.
+    const retryClock: SipClock = {
+      now: () => this.clock.now(),
+      setTimeout: (fn, ms) => this.clock.setTimeout(fn, ms),
+      clearTimeout: (h) => this.clock.clearTimeout(h),
+    };
+    this.layer = new DialogLayer({ stack: this.stack, retryClock });
     this.layer.onInvite((call) => this.onInvite(call));
     this.listening = this.stack.listening;
   }
@@ -152,6 +166,7 @@ export class SipNetwork implements Network {
       bridgedTo: leg?.media.bridgedTo ?? null,
       rtpPort: leg?.rtp?.port ?? null,
       rtpPacketsSent: leg?.rtp?.packetsSent ?? 0,
+      lastReinviteFailure: leg?.lastReinviteFailure ?? null,
     };
   }
 
@@ -382,7 +397,10 @@ export class SipNetwork implements Network {
       if (!dialog || dialog.state === 'terminated') return { ok: false, status: 481, reason: 'no dialog' };
       try {
         const r = await dialog.reinvite(leg.session.stamp(sdp));
-        return r.status >= 200 && r.status < 300 ? { ok: true } : { ok: false, status: r.status };
+        if (r.status >= 200 && r.status < 300) return { ok: true };
+        return r.reason === undefined
+          ? { ok: false, status: r.status }
+          : { ok: false, status: r.status, reason: r.reason };
       } catch (e) {
         return { ok: false, status: 500, reason: (e as Error).message };
       }
@@ -416,8 +434,10 @@ export class SipNetwork implements Network {
     if (!leg.bridged) return this.engine?.reconnected(callId);
     leg.bridged = false;
     leg.bridgedSdp = undefined;
-    void this.reinvite(leg, leg.ourSdp).then(() => {
-      if (!leg.released) this.engine?.reconnected(callId);
+    void this.reinvite(leg, leg.ourSdp).then((r) => {
+      if (leg.released) return;
+      this.reinviteFailed(leg, 'reconnect', r);
+      this.engine?.reconnected(callId);
     });
   }
 
@@ -437,7 +457,7 @@ export class SipNetwork implements Network {
     if (la.bridgedSdp !== sdp) {
       la.bridged = true;
       la.bridgedSdp = sdp;
-      void this.reinvite(la, sdp);
+      void this.reinvite(la, sdp).then((r) => this.reinviteFailed(la, 'bridge', r));
     }
     // Then B gets A's answer (RFC 3725: each far end must have the other's SDP), once B has a dialog.
     void la.chain.then(() => this.mirror(la, lb));
@@ -446,7 +466,7 @@ export class SipNetwork implements Network {
   /**
    * Re-INVITEs `to` with the far end of `from`'s current SDP, if `to` is up and still bridged to `from` and its
    * media would change (address, port, direction or codecs: a version bump alone sends nothing, so two far ends
-   * never re-INVITE each other in a loop).
+   * never re-INVITE each other in a loop). When `to` answers with media other than `from` has, `from` follows.
    */
   private mirror(from: SipLeg, to: SipLeg): void {
     const sdp = from.dialog?.remoteSdp;
@@ -454,7 +474,19 @@ export class SipNetwork implements Network {
     if (to.bridgedSdp !== undefined && mediaKey(to.bridgedSdp) === mediaKey(sdp)) return;
     to.bridged = true;
     to.bridgedSdp = sdp;
-    void this.reinvite(to, sdp);
+    void this.reinvite(to, sdp).then((r) => {
+      if (this.reinviteFailed(to, 'bridge', r)) return;
+      void from.chain.then(() => this.mirror(to, from)); // e.g. `to` answered from a new port
+    });
+  }
+
+  /** Records and reports a failed re-INVITE (the dialog stays up); false when it did not fail. */
+  private reinviteFailed(leg: SipLeg, command: string, r: CommandResult): boolean {
+    if (r.ok) return false;
+    if (leg.released) return true;
+    leg.lastReinviteFailure = `${command}: ${r.status}${r.reason ? ` ${r.reason}` : ''}`;
+    this.engine?.mediaFailed?.(leg.callId, command, r);
+    return true;
   }
 
   /** `b` answered while a leg is bridged to its early media: re-INVITE that leg with `b`'s answer if it differs. */
@@ -630,6 +662,13 @@ function checkAgents(agents: unknown): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   for (const [dn, uri] of Object.entries(agents)) out[dn] = checkUri(`agent '${dn}'`, uri);
   return out;
+}
+
+function checkTone(tone: unknown): string | undefined {
+  if (tone === undefined || (typeof tone === 'string' && Object.hasOwn(TONES, tone))) return tone;
+  throw new TypeError(
+    `createSipNetwork(): ringbackTone must be one of ${Object.keys(TONES).join(', ')}, got ${JSON.stringify(tone)}`,
+  );
 }
 
 function checkPorts(ports: unknown): readonly [number, number] {

@@ -38,12 +38,14 @@ async function start(
   farEnd: SippRun | undefined,
   media?: { ports: [number, number] },
   transport: Transport = 'udp',
+  options: { ringbackTone?: string } = {},
 ): Promise<Run> {
   const t = transport === 'tcp' ? ';transport=tcp' : '';
   const network = createSipNetwork({
     listen: [`${transport}:127.0.0.1:0`],
     services: { voicemail: `sip:voicemail@127.0.0.2:${farEnd?.port ?? 9}${t}` },
     media: { host: '127.0.0.1', ...media },
+    ...options,
   });
   const [bound] = await network.listening;
   const sb = createSwitchboard({ network });
@@ -263,6 +265,37 @@ test('media.ports exhausted: B fails in the same turn, clearly; A stays up; a ne
   expect(await a.hangUp()).toBe(State.IDLE);
   expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
   expect(r.network.rtpPortsInUse).toBe(0);
+}, 30000);
+
+test("createSipNetwork's ringbackTone is the transfers' default; a transfer's own ringbackTone wins", async () => {
+  const rtp = await rtpListener();
+  const farEnd = await startSipp('uas-ring-answer.xml', { calls: 2 });
+  const r = await start(farEnd, undefined, 'udp', { ringbackTone: 'RINGBACK_UK' });
+  const { caller, a } = await callIn(r, 'uac-media-ringback.xml', rtp.port);
+  const heard: string[] = [];
+  for (const ringbackTone of [undefined, 'RINGBACK_EU']) {
+    const before = rtp.packets.length;
+    expect(await a.transferToInboundService(r.sb.createChannel(), 'voicemail', { ringbackTone })).toBe(
+      State.TRANSFERRED,
+    );
+    await settle();
+    const samples = mediaTime(rtp.packets.slice(before), 8000);
+    const share = (hz: number) => toneShare(samples, hz);
+    if (share(400) > 0.3 && share(450) > 0.3 && share(440) < 0.05)
+      heard.push('RINGBACK_UK'); // 400 + 450 Hz
+    else if (share(425) > 0.8) heard.push('RINGBACK_EU');
+    else heard.push(`something else: 400 ${share(400)}, 425 ${share(425)}, 440 ${share(440)}`);
+    expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
+  }
+  expect(heard).toEqual(['RINGBACK_UK', 'RINGBACK_EU']);
+  expect(await a.hangUp()).toBe(State.IDLE);
+  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(await farEnd.done).toMatchObject({ code: 0, successful: 2, failed: 0 });
+  expect(() => createSipNetwork({ listen: ['udp:127.0.0.1:0'], ringbackTone: 'BEEP' })).toThrow(
+    new TypeError(
+      'createSipNetwork(): ringbackTone must be one of RINGBACK, RINGBACK_US, RINGBACK_UK, RINGBACK_EU, DIAL, got "BEEP"',
+    ),
+  );
 }, 30000);
 
 test('an unknown ringbackTone is refused before anything happens: a TypeError naming the tones it plays', async () => {
