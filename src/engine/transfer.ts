@@ -152,6 +152,10 @@ export class TransferRun implements LegTransfer {
     return 'retrievable-transfer';
   }
 
+  get registryId(): string {
+    return `transfer:${this.id}`;
+  }
+
   get inspectedId(): string {
     return `transfer:${this.parent.callId}:${this.target.callId}`;
   }
