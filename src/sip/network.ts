@@ -50,6 +50,8 @@ export interface SipMedia {
   rtpPort: number | null;
   /** RTP packets sent to the leg so far. */
   rtpPacketsSent: number;
+  /** Datagrams received on the leg's RTP port so far (read and dropped: we relay no media). */
+  rtpPacketsReceived: number;
   /** The last re-INVITE of the leg that failed (the dialog stays up), e.g. `bridge: 488 Not Acceptable Here`. */
   lastReinviteFailure: string | null;
 }
@@ -166,6 +168,7 @@ export class SipNetwork implements Network {
       bridgedTo: leg?.media.bridgedTo ?? null,
       rtpPort: leg?.rtp?.port ?? null,
       rtpPacketsSent: leg?.rtp?.packetsSent ?? 0,
+      rtpPacketsReceived: leg?.rtp?.packetsReceived ?? 0,
       lastReinviteFailure: leg?.lastReinviteFailure ?? null,
     };
   }
