@@ -13,6 +13,8 @@ export interface DialogLayerOptions {
   /** RFC 3261 T1 and T2 in ms (500 and 4000). */
   t1?: number;
   t2?: number;
+  /** The clock of the 491 retry delay (a SIP network passes the engine's); default `clock`. */
+  retryClock?: SipClock;
   /** Random source in [0,1) for tags and the 491 retry delay. */
   random?: () => number;
   /** User part of our Contact. */
@@ -44,6 +46,8 @@ export interface InviteOptions {
 
 export interface ReinviteResult {
   status: number;
+  /** The final response's reason phrase (absent when no response came). */
+  reason?: string;
   sdp?: string;
 }
 
@@ -126,6 +130,8 @@ export class Dialog {
   /** reinvite() has not resolved yet (it may be waiting to retry after a 491). */
   private reinviting = false;
   private retryTimer: TimerHandle | undefined;
+  /** Ends a reinvite() waiting to retry after a 491 (the dialog ended meanwhile). */
+  private retryAbort: (() => void) | undefined;
   private pendingIn = false;
   private retransmit: Retransmitter | undefined;
   private pendingAck: ((ack: SipRequest) => void) | undefined;
@@ -229,6 +235,7 @@ export class Dialog {
       };
       const attempt = (left: number) => {
         this.retryTimer = undefined;
+        this.retryAbort = undefined;
         // The dialog ended while we waited to retry after a 491.
         if (this.state === 'terminated') return done({ status: 481 });
         this.pendingOut = true;
@@ -250,13 +257,14 @@ export class Dialog {
             this.pendingOut = false;
             const r = this.layer.random();
             const delay = this.role === 'uac' ? 2100 + Math.floor(r * 191) * 10 : Math.floor(r * 201) * 10;
-            this.retryTimer = this.layer.clock.setTimeout(() => attempt(left - 1), delay);
+            this.retryTimer = this.layer.retryClock.setTimeout(() => attempt(left - 1), delay);
+            this.retryAbort = () => done({ status: 481 });
           } else {
             if (rs.status === 481 || rs.status === 408) {
               this.end();
               this.emit('bye', undefined);
             }
-            done({ status: rs.status });
+            done({ status: rs.status, reason: rs.reason });
           }
         });
       };
@@ -352,6 +360,10 @@ export class Dialog {
   end(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
+    if (this.retryTimer !== undefined) this.layer.retryClock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryAbort?.();
+    this.retryAbort = undefined;
     this.retransmit?.stop();
     this.retransmit = undefined;
     this.layer.forget(this);
@@ -592,6 +604,7 @@ export class OutboundCall {
 export class DialogLayer {
   readonly stack: SipStack;
   readonly clock: SipClock;
+  readonly retryClock: SipClock;
   readonly t1: number;
   readonly t2: number;
   readonly random: () => number;
@@ -607,6 +620,7 @@ export class DialogLayer {
   constructor(options: DialogLayerOptions) {
     this.stack = options.stack;
     this.clock = options.clock ?? realClock;
+    this.retryClock = options.retryClock ?? this.clock;
     this.t1 = options.t1 ?? 500;
     this.t2 = options.t2 ?? 4000;
     this.random = options.random ?? Math.random;

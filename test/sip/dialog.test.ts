@@ -275,7 +275,8 @@ test('re-INVITE from B: by default A answers with its SDP in the direction the o
   expect(net.lines().slice(5)).toEqual(['B→A INVITE', 'A→B 200 INVITE', 'B→A ACK']);
   expect(da.remoteSdp).toContain('a=sendonly');
   expect(await db.reinvite(SDP_B)).toEqual({ status: 200, sdp: SDP_A });
-  expect(await db.reinvite('v=0\r\nbogus\r\n')).toEqual({ status: 488 }); // an offer that does not parse
+  // An offer that does not parse:
+  expect(await db.reinvite('v=0\r\nbogus\r\n')).toEqual({ status: 488, reason: 'Not Acceptable Here' });
   expect(da.state).toBe('confirmed');
 });
 
@@ -305,17 +306,31 @@ test('491 glare: both re-INVITE at once; B (not the Call-ID owner) retries after
   expect(clock.pendingTimers).toBe(0);
 });
 
+test('a dialog that ends while its re-INVITE waits to retry after a 491: 481 at once, no timer left', async () => {
+  const { da, db } = await connect();
+  const outcome: unknown[] = [];
+  void da.reinvite(HOLD_A).then((r) => outcome.push(r));
+  void db.reinvite(SDP_B);
+  await advance(0); // both re-INVITEs crossed: 491 to each, both waiting to retry
+  expect(net.lines().slice(5, 9)).toEqual(['A→B INVITE', 'B→A INVITE', 'B→A 491 INVITE', 'A→B 491 INVITE']);
+  const pending = clock.pendingTimers;
+  da.end();
+  await flush();
+  expect(outcome).toEqual([{ status: 481 }]);
+  expect(clock.pendingTimers).toBe(pending - 1); // the retry timer is gone
+});
+
 test('a re-INVITE answered 488 leaves the dialog up; 481 ends it', async () => {
   const { da, db } = await connect();
   db.onReinvite = () => {
     throw new Error('no codec');
   };
-  expect(await da.reinvite(HOLD_A)).toEqual({ status: 488 });
+  expect(await da.reinvite(HOLD_A)).toEqual({ status: 488, reason: 'Not Acceptable Here' });
   expect(da.state).toBe('confirmed');
   const ended: unknown[] = [];
   da.on('bye', (r) => ended.push(r));
   db.end(); // B forgets the dialog without a BYE
-  expect(await da.reinvite(HOLD_A)).toEqual({ status: 481 });
+  expect(await da.reinvite(HOLD_A)).toEqual({ status: 481, reason: 'Call/Transaction Does Not Exist' });
   expect([da.state, ended]).toEqual(['terminated', [undefined]]);
   await expect(da.reinvite(HOLD_A)).rejects.toThrow('dialog terminated');
 });
