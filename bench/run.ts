@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: figures as ratios against a baseline measured in the same run (the machine is shared and
  * noisy). `npm run bench -- --json` prints one JSON object `{ results, machine }` for tools;
- * `npm run bench -- --only http,memory` runs only the named groups.
+ * `npm run bench -- --only http,memory` runs only the named groups. A group (or a phase of one) that fails is
+ * reported and marked (`failed` in the JSON, `GROUP.PHASE_failed: 1` in `results`; exit code 1), and the figures of
+ * the others are still printed.
  *
  * - transfer: lifecycles/s of row 1a of docs/behaviour.md §3 (every callback built and delivered) vs a bare
  *   XState baseline with the same transitions on the same number of root actors; target ratio ≥ 0.5.
@@ -26,6 +28,7 @@ import { join } from 'node:path';
 import { SimulatedClock } from '../src';
 import { httpBench, webhookBench } from './http';
 import { storeBench } from './store';
+import { Phases } from './phases';
 import { median } from './stats';
 import { sipBench } from './sip/run';
 import { InspectorHub } from '../src/inspect/hub';
@@ -281,7 +284,13 @@ function selectedGroups(argv: string[]): string[] {
 async function main(): Promise<void> {
   const started = Date.now();
   const results: Record<string, number> = {};
-  for (const name of selectedGroups(process.argv)) Object.assign(results, await GROUPS[name]());
+  // A group that fails is reported (stderr, and `failed` in --json) and the others still run and print their figures.
+  const phases = new Phases((line) => console.error(line.trim()));
+  for (const name of selectedGroups(process.argv)) Object.assign(results, await phases.run(name, GROUPS[name]));
+  // A group whose own phase failed keeps its other figures and marks that one `GROUP.PHASE_failed: 1`.
+  for (const [key, value] of Object.entries(results)) {
+    if (key.endsWith('_failed') && value === 1) phases.failed[key.replace(/_failed$/, '')] ??= 'phase failed';
+  }
   const machine = {
     node: process.version,
     cpus: cpus().length,
@@ -290,7 +299,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
   };
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s on ${machine.cpus} cores, Node ${machine.node}`);
-  if (json) console.log(JSON.stringify({ results, machine }));
+  if (json) console.log(JSON.stringify({ results, failed: phases.failed, machine }));
+  if (!phases.ok) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

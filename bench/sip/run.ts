@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../../src/sip/sipJsStack';
 import { boundOn127002, findSipp } from '../../test/support/sipp';
+import { Phases } from '../phases';
 import { kamailios, startKamailio } from './kamailio';
 import { parseRtt, parseSippCounts, percentile, searchMaxRate, type SippCounts } from './sippResults';
 
@@ -364,79 +365,109 @@ function killChildrenOnExit(): () => void {
 export async function sipBench(log: (line: string) => void): Promise<Record<string, number>> {
   const stops: (() => Promise<void>)[] = [];
   const unhook = killChildrenOnExit();
+  // Each system is a phase of its own: one that fails is marked `sip.PHASE_failed: 1`, and the others still report.
+  const phases = new Phases(log);
+  const out: Record<string, number> = {};
+  const ratio = (a: number, b: number) => Number((b > 0 ? a / b : 0).toFixed(3));
+  /** Measures one B2BUA system in a process of its own, stopped afterwards. */
+  const b2bua = async (
+    name: string,
+    mode: 'switchboard' | 'transfer' | 'bare',
+    uac: string,
+    uas: string,
+    start: number,
+  ) => {
+    const b = await b2buaSystem(name, mode, uac, uas);
+    stops.push(b.stop);
+    try {
+      return await measure(b.system, start, log);
+    } finally {
+      await b.stop();
+      stops.pop();
+    }
+  };
   try {
-    const kamailio = await startKamailio();
-    stops.push(kamailio.stop);
     log(`sip: SIPp UAC and UAS on 127.0.0.2, ${STEP_SECONDS} s of calls per step; highest rate with 0 failed calls`);
-    const kamUas = await freePort('127.0.0.2');
-    const proxy = await measure(
-      {
-        name: `Kamailio stateful proxy (${kamailio.version})`,
-        uac: 'uac-proxy.xml',
-        uas: 'uas.xml',
-        uasPort: kamUas,
-        route: { target: `127.0.0.2:${kamUas}`, rsa: `127.0.0.1:${kamailio.port}` },
-        settle: async () => {},
-      },
-      200,
-      log,
+    const proxy = await phases.run('kamailio', async () => {
+      const kamailio = await startKamailio();
+      stops.push(kamailio.stop);
+      try {
+        const kamUas = await freePort('127.0.0.2');
+        return await measure(
+          {
+            name: `Kamailio stateful proxy (${kamailio.version})`,
+            uac: 'uac-proxy.xml',
+            uas: 'uas.xml',
+            uasPort: kamUas,
+            route: { target: `127.0.0.2:${kamUas}`, rsa: `127.0.0.1:${kamailio.port}` },
+            settle: async () => {},
+          },
+          200,
+          log,
+        );
+      } finally {
+        await kamailio.stop();
+        stops.pop();
+      }
+    });
+    const bare = await phases.run('bare_b2bua', () =>
+      b2bua('bare B2BUA (same SIP stack, no engine)', 'bare', 'uac-b2bua.xml', 'uas.xml', 100),
     );
-    await kamailio.stop();
-    stops.pop();
-    const bare = await b2buaSystem('bare B2BUA (same SIP stack, no engine)', 'bare', 'uac-b2bua.xml', 'uas.xml');
-    stops.push(bare.stop);
-    const bareRate = await measure(bare.system, 100, log);
-    await bare.stop();
-    stops.pop();
-    const sb = await b2buaSystem('Switchboard (answer, transfer: bridged)', 'switchboard', 'uac-b2bua.xml', 'uas.xml');
-    stops.push(sb.stop);
-    const sbRate = await measure(sb.system, 100, log);
-    await sb.stop();
-    stops.pop();
-    const tr = await b2buaSystem('Switchboard, row 1a', 'transfer', 'uac-transfer.xml', 'uas-hangup.xml');
-    stops.push(tr.stop);
-    const trRate = await measure(tr.system, 50, log);
-    await tr.stop();
-    stops.pop();
-    const ratio = (a: number, b: number) => Number((b > 0 ? a / b : 0).toFixed(3));
-    log(
-      `  ratios: vs Kamailio ${ratio(sbRate.rate, proxy.rate)} (target >= 0.5), vs bare B2BUA ${ratio(sbRate.rate, bareRate.rate)} (target >= 0.8)`,
+    const sb = await phases.run('switchboard', () =>
+      b2bua('Switchboard (answer, transfer: bridged)', 'switchboard', 'uac-b2bua.xml', 'uas.xml', 100),
     );
-    log(
-      `  CPU per call of the B2BUA process at its highest rate: Switchboard ${sbRate.cpuUsPerCall.toFixed(0)} µs, bare B2BUA ${bareRate.cpuUsPerCall.toFixed(0)} µs (bare / Switchboard ${ratio(bareRate.cpuUsPerCall, sbRate.cpuUsPerCall)})`,
+    const tr = await phases.run('transfer', () =>
+      b2bua('Switchboard, row 1a', 'transfer', 'uac-transfer.xml', 'uas-hangup.xml', 50),
     );
-    const setup = sbRate.rtt.get(1);
-    const connect = sbRate.rtt.get(2);
-    log(
-      `  call setup through Switchboard at ${sbRate.rate} calls/s: INVITE to 200 p50 ${ms(setup, 50)} ms, p99 ${ms(setup, 99)} ms; INVITE to bridged (re-INVITE with the far end's SDP) p50 ${ms(connect, 50)} ms, p99 ${ms(connect, 99)} ms`,
-    );
-    log(
-      `  Kamailio at ${proxy.rate} calls/s: INVITE to 200 p50 ${ms(proxy.rtt.get(1), 50)} ms, p99 ${ms(proxy.rtt.get(1), 99)} ms; bare B2BUA at ${bareRate.rate}: p50 ${ms(bareRate.rtt.get(1), 50)} ms, p99 ${ms(bareRate.rtt.get(1), 99)} ms`,
-    );
-    const heldRate = Math.max(50, Math.round((sbRate.rate * 0.8) / 10) * 10);
-    const memory = await held(heldRate, log);
-    return {
-      'sip.calls_per_s': sbRate.rate,
-      'sip.kamailio_calls_per_s': proxy.rate,
-      'sip.bare_b2bua_calls_per_s': bareRate.rate,
-      'sip.ratio_vs_kamailio': ratio(sbRate.rate, proxy.rate),
-      'sip.ratio_vs_bare_b2bua': ratio(sbRate.rate, bareRate.rate),
-      'sip.transfer_calls_per_s': trRate.rate,
-      'sip.cpu_us_per_call': Math.round(sbRate.cpuUsPerCall),
-      'sip.bare_b2bua_cpu_us_per_call': Math.round(bareRate.cpuUsPerCall),
-      'sip.cpu_ratio_bare_vs_switchboard': ratio(bareRate.cpuUsPerCall, sbRate.cpuUsPerCall),
-      'sip.transfer_cpu_us_per_call': Math.round(trRate.cpuUsPerCall),
-      'sip.setup_p50_ms': ms(setup, 50),
-      'sip.setup_p99_ms': ms(setup, 99),
-      'sip.connect_p50_ms': ms(connect, 50),
-      'sip.connect_p99_ms': ms(connect, 99),
-      'sip.kamailio_setup_p50_ms': ms(proxy.rtt.get(1), 50),
-      'sip.kamailio_setup_p99_ms': ms(proxy.rtt.get(1), 99),
-      'sip.bare_b2bua_setup_p50_ms': ms(bareRate.rtt.get(1), 50),
-      'sip.bare_b2bua_setup_p99_ms': ms(bareRate.rtt.get(1), 99),
-      'sip.held_calls_per_s': heldRate,
-      ...memory,
-    };
+    if (proxy) {
+      out['sip.kamailio_calls_per_s'] = proxy.rate;
+      out['sip.kamailio_setup_p50_ms'] = ms(proxy.rtt.get(1), 50);
+      out['sip.kamailio_setup_p99_ms'] = ms(proxy.rtt.get(1), 99);
+      log(
+        `  Kamailio at ${proxy.rate} calls/s: INVITE to 200 p50 ${ms(proxy.rtt.get(1), 50)} ms, p99 ${ms(proxy.rtt.get(1), 99)} ms`,
+      );
+    }
+    if (bare) {
+      out['sip.bare_b2bua_calls_per_s'] = bare.rate;
+      out['sip.bare_b2bua_cpu_us_per_call'] = Math.round(bare.cpuUsPerCall);
+      out['sip.bare_b2bua_setup_p50_ms'] = ms(bare.rtt.get(1), 50);
+      out['sip.bare_b2bua_setup_p99_ms'] = ms(bare.rtt.get(1), 99);
+      log(
+        `  bare B2BUA at ${bare.rate} calls/s: INVITE to 200 p50 ${ms(bare.rtt.get(1), 50)} ms, p99 ${ms(bare.rtt.get(1), 99)} ms; CPU per call ${bare.cpuUsPerCall.toFixed(0)} µs`,
+      );
+    }
+    if (sb) {
+      const setup = sb.rtt.get(1);
+      const connect = sb.rtt.get(2);
+      Object.assign(out, {
+        'sip.calls_per_s': sb.rate,
+        'sip.cpu_us_per_call': Math.round(sb.cpuUsPerCall),
+        'sip.setup_p50_ms': ms(setup, 50),
+        'sip.setup_p99_ms': ms(setup, 99),
+        'sip.connect_p50_ms': ms(connect, 50),
+        'sip.connect_p99_ms': ms(connect, 99),
+      });
+      log(
+        `  call setup through Switchboard at ${sb.rate} calls/s: INVITE to 200 p50 ${ms(setup, 50)} ms, p99 ${ms(setup, 99)} ms; INVITE to bridged (re-INVITE with the far end's SDP) p50 ${ms(connect, 50)} ms, p99 ${ms(connect, 99)} ms; CPU per call ${sb.cpuUsPerCall.toFixed(0)} µs`,
+      );
+      if (proxy) out['sip.ratio_vs_kamailio'] = ratio(sb.rate, proxy.rate);
+      if (bare) {
+        out['sip.ratio_vs_bare_b2bua'] = ratio(sb.rate, bare.rate);
+        out['sip.cpu_ratio_bare_vs_switchboard'] = ratio(bare.cpuUsPerCall, sb.cpuUsPerCall);
+      }
+      log(
+        `  ratios: vs Kamailio ${out['sip.ratio_vs_kamailio'] ?? '-'} (target >= 0.5), vs bare B2BUA ${out['sip.ratio_vs_bare_b2bua'] ?? '-'} (target >= 0.8); CPU per call bare / Switchboard ${out['sip.cpu_ratio_bare_vs_switchboard'] ?? '-'}`,
+      );
+    }
+    if (tr) {
+      out['sip.transfer_calls_per_s'] = tr.rate;
+      out['sip.transfer_cpu_us_per_call'] = Math.round(tr.cpuUsPerCall);
+    }
+    const heldRate = Math.max(50, Math.round(((sb?.rate ?? 100) * 0.8) / 10) * 10);
+    out['sip.held_calls_per_s'] = heldRate;
+    Object.assign(out, await phases.run('held', () => held(heldRate, log)));
+    for (const name of Object.keys(phases.failed)) out[`sip.${name}_failed`] = 1;
+    return out;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     for (const child of children) child.kill('SIGKILL');

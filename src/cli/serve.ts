@@ -284,5 +284,6 @@ function sipBanner(sip: SipConfig, bound: readonly { protocol: string; host: str
   const services = Object.entries(sip.services ?? {});
   if (services.length)
     lines.push(`                services: ${services.map(([n, uri]) => `${n} → ${uri}`).join(', ')}`);
+  if (sip.ringbackTone) lines.push(`                transfers' ringback: ${sip.ringbackTone}`);
   return lines;
 }

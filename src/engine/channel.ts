@@ -13,7 +13,7 @@ import type { Leg } from './leg';
 import type { Destination } from './network';
 import { numberProblem } from './numbers';
 import type { CallbackUrls } from './events';
-import { DEFAULT_RINGBACK_TONE, TonePlayer } from './tonePlayer';
+import { TonePlayer } from './tonePlayer';
 
 export interface CallOptions {
   /** Caller id for the new leg; '' or absent: `anonymous`. */
@@ -80,6 +80,8 @@ export interface ChannelHost {
   owns(channel: Channel): boolean;
   /** The tones the network plays, when it says (a `ringbackTone` outside them is refused). */
   tones(): readonly string[] | undefined;
+  /** The ringback a transfer plays when it names none: the network's default, else `RINGBACK`. */
+  ringbackTone(): string;
 }
 
 interface Waiter {
@@ -337,7 +339,7 @@ export class Channel {
     }
     requireAddress(method, ARGUMENT[destination.kind], destination.to);
     const secondsTimeout = timeoutOption(method, options.secondsTimeout, 120);
-    const tone = options.ringbackTone ?? DEFAULT_RINGBACK_TONE;
+    const tone = options.ringbackTone ?? this.host.ringbackTone();
     if (typeof tone !== 'string' || tone === '') {
       throw new TypeError(`${method}(): ringbackTone must be a non-empty string`);
     }

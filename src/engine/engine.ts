@@ -17,6 +17,7 @@ import type { TransferEndedInfo } from './events';
 import type { CommandResult, ConfirmedCommand, Destination, Network, NetworkIndications, SipLegFacts } from './network';
 import type { Supervisor } from './supervisor';
 import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
+import { DEFAULT_RINGBACK_TONE } from './tonePlayer';
 import { Relations } from './relations';
 import { LiveTransfers } from './liveTransfers';
 import { AgentDesk } from './agent/desk';
@@ -130,6 +131,10 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   tones(): readonly string[] | undefined {
     return this.network.tones;
+  }
+
+  ringbackTone(): string {
+    return this.network.ringbackTone ?? DEFAULT_RINGBACK_TONE;
   }
 
   // ---- legs ----
@@ -496,6 +501,10 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       if (!result.ok) this.supervisor.networkError('unhold', callId, commandFailure('unhold', result));
       leg.actor.send(result.ok ? { type: 'NET.UNHELD' } : { type: 'NET.UNHOLD_FAILED' });
     });
+  }
+
+  mediaFailed(callId: string, command: string, failure: { status: number; reason?: string }): void {
+    this.supervisor.networkError(command, callId, commandFailure(command, failure));
   }
 
   agentAnswered(callId: string): void {

@@ -89,6 +89,8 @@ export interface Network {
   playTone(callId: string, tone: string): void;
   /** Optional: the tones `playTone` plays; a transfer's `ringbackTone` outside them is refused up front. */
   readonly tones?: readonly string[];
+  /** Optional: the ringback a transfer plays when it names no `ringbackTone` (default `RINGBACK`). */
+  readonly ringbackTone?: string;
   stopTone(callId: string): void;
   /** The leg has ended (cleared `by` this side or the far end): release it; the last command for it. */
   release(callId: string, cause: EndCause, by: 'local' | 'remote'): void;
@@ -156,6 +158,11 @@ export interface NetworkIndications {
   reconnected(callId: string): void;
   holdResult(callId: string, result: CommandResult): void;
   unholdResult(callId: string, result: CommandResult): void;
+  /**
+   * Optional: a media change the network made on its own failed, the leg staying up (a SIP re-INVITE that connects
+   * two far ends, or takes a leg back to our media, answered 488…): reported on the switchboard's `networkError`.
+   */
+  mediaFailed?(callId: string, command: string, failure: { status: number; reason?: string }): void;
   /** The far end put the leg on hold / took it off hold (a far-end re-INVITE, already answered by the network). */
   remoteHold(callId: string): void;
   remoteUnhold(callId: string): void;

@@ -13,6 +13,8 @@ export interface DialogLayerOptions {
   /** RFC 3261 T1 and T2 in ms (500 and 4000). */
   t1?: number;
   t2?: number;
+  /** The clock of the 491 retry delay (a SIP network passes the engine's); default `clock`. */
+  retryClock?: SipClock;
   /** Random source in [0,1) for tags and the 491 retry delay. */
   random?: () => number;
   /** User part of our Contact. */
@@ -44,6 +46,8 @@ export interface InviteOptions {
 
 export interface ReinviteResult {
   status: number;
+  /** The final response's reason phrase (absent when no response came). */
+  reason?: string;
   sdp?: string;
 }
 
@@ -58,6 +62,23 @@ export function parseReason(value: unknown): ReasonCause | undefined {
 
 export function formatReason(r: ReasonCause): string {
   return `Q.850;cause=${r.cause}` + (r.text ? `;text="${r.text.replace(/"/g, "'")}"` : '');
+}
+
+/**
+ * An ACK for a 2xx with a top Via of its own, made once per INVITE: every retransmission of that 2xx gets the very
+ * same ACK (RFC 3261 13.2.2.4), which a peer recognises as a retransmission. `send` gets a fresh copy each time
+ * (the stack may rewrite the Via's host and the route set of what it sends).
+ */
+function fixedAck(ack: SipRequest): () => SipRequest {
+  ack.headers.via = [{ protocol: 'UDP', host: '', params: { branch: `z9hG4bK${randomBytes(6).toString('hex')}` } }];
+  return () => ({
+    ...ack,
+    headers: {
+      ...ack.headers,
+      via: ack.headers.via!.map((v) => ({ ...v, params: { ...v.params } })),
+      ...(ack.headers.route ? { route: ack.headers.route.map((r) => ({ ...r, params: { ...r.params } })) } : {}),
+    },
+  });
 }
 
 function sdpOf(m: SipRequest | SipResponse): string | undefined {
@@ -126,9 +147,13 @@ export class Dialog {
   /** reinvite() has not resolved yet (it may be waiting to retry after a 491). */
   private reinviting = false;
   private retryTimer: TimerHandle | undefined;
+  /** Ends a reinvite() waiting to retry after a 491 (the dialog ended meanwhile). */
+  private retryAbort: (() => void) | undefined;
   private pendingIn = false;
   private retransmit: Retransmitter | undefined;
   private pendingAck: ((ack: SipRequest) => void) | undefined;
+  /** Our BYE, held until our outstanding re-INVITE has its final response (and its 2xx its ACK). */
+  private byeAfterReinvite: (() => void) | undefined;
 
   constructor(
     private readonly layer: DialogLayer,
@@ -200,15 +225,22 @@ export class Dialog {
     };
   }
 
-  /** Sends BYE with `Reason: Q.850;cause=N` and ends the dialog; resolves with the BYE's final status. */
+  /**
+   * Sends BYE with `Reason: Q.850;cause=N` and ends the dialog; resolves with the BYE's final status. While a
+   * re-INVITE of ours is outstanding, the BYE waits for its final response (a 2xx is ACKed first), so the far end
+   * never gets a BYE between its 200 and our ACK (RFC 5407 3.1; a peer may count that as a broken call).
+   */
   bye(reason?: ReasonCause): Promise<number> {
     if (this.state === 'terminated') return Promise.resolve(0);
     this.end();
     const rq = this.request('BYE', reason ? { headers: { reason: formatReason(reason) } } : {});
     return new Promise((resolve) => {
-      this.layer.stack.sendRequest(rq, (rs) => {
-        if (rs.status >= 200) resolve(rs.status);
-      });
+      const send = () =>
+        this.layer.stack.sendRequest(rq, (rs) => {
+          if (rs.status >= 200) resolve(rs.status);
+        });
+      if (this.pendingOut) this.byeAfterReinvite = send;
+      else send();
     });
   }
 
@@ -225,22 +257,25 @@ export class Dialog {
       const done = (r: ReinviteResult) => {
         this.pendingOut = false;
         this.reinviting = false;
+        const bye = this.byeAfterReinvite;
+        this.byeAfterReinvite = undefined;
+        bye?.();
         resolve(r);
       };
       const attempt = (left: number) => {
         this.retryTimer = undefined;
+        this.retryAbort = undefined;
         // The dialog ended while we waited to retry after a 491.
         if (this.state === 'terminated') return done({ status: 481 });
         this.pendingOut = true;
         const rq = this.request('INVITE', { content: sdp });
-        let acked = false;
+        let ack: (() => SipRequest) | undefined;
         this.layer.stack.sendRequest(rq, (rs) => {
           if (rs.status < 200) return;
           if (rs.status < 300) {
-            const ack = this.request('ACK', { seq: rq.headers.cseq?.seq });
-            this.layer.stack.sendRequest(ack);
-            if (acked) return;
-            acked = true;
+            if (ack) return this.layer.stack.sendRequest(ack()); // a retransmitted 2xx: the same ACK again
+            ack = fixedAck(this.request('ACK', { seq: rq.headers.cseq?.seq }));
+            this.layer.stack.sendRequest(ack());
             this.refreshTarget(rs);
             this.localSdp = sdp;
             this.remoteSdp = sdpOf(rs) ?? this.remoteSdp;
@@ -250,13 +285,14 @@ export class Dialog {
             this.pendingOut = false;
             const r = this.layer.random();
             const delay = this.role === 'uac' ? 2100 + Math.floor(r * 191) * 10 : Math.floor(r * 201) * 10;
-            this.retryTimer = this.layer.clock.setTimeout(() => attempt(left - 1), delay);
+            this.retryTimer = this.layer.retryClock.setTimeout(() => attempt(left - 1), delay);
+            this.retryAbort = () => done({ status: 481 });
           } else {
             if (rs.status === 481 || rs.status === 408) {
               this.end();
               this.emit('bye', undefined);
             }
-            done({ status: rs.status });
+            done({ status: rs.status, reason: rs.reason });
           }
         });
       };
@@ -352,6 +388,10 @@ export class Dialog {
   end(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
+    if (this.retryTimer !== undefined) this.layer.retryClock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryAbort?.();
+    this.retryAbort = undefined;
     this.retransmit?.stop();
     this.retransmit = undefined;
     this.layer.forget(this);
@@ -469,7 +509,7 @@ export class OutboundCall {
   readonly invite: SipRequest;
   /** The Request-URI of the INVITE. */
   readonly uri: string;
-  private readonly acks = new Map<string, SipRequest>();
+  private readonly acks = new Map<string, () => SipRequest>();
 
   constructor(
     private readonly layer: DialogLayer,
@@ -526,7 +566,7 @@ export class OutboundCall {
     const remoteTag = String(rs.headers.to?.params.tag ?? '');
     const known = this.acks.get(remoteTag);
     if (known) {
-      this.layer.stack.sendRequest({ ...known, headers: { ...known.headers, via: [] } }); // a retransmitted 2xx
+      this.layer.stack.sendRequest(known()); // a retransmitted 2xx: the same ACK again
       return;
     }
     const dialog = new Dialog(this.layer, 'uac', {
@@ -542,9 +582,9 @@ export class OutboundCall {
       localSdp: this.options.sdp,
       remoteSdp: sdpOf(rs),
     });
-    const ack = dialog.request('ACK', { seq: 1 });
+    const ack = fixedAck(dialog.request('ACK', { seq: 1 }));
     this.acks.set(remoteTag, ack);
-    this.layer.stack.sendRequest({ ...ack, headers: { ...ack.headers, via: [] } });
+    this.layer.stack.sendRequest(ack());
     if (this.settled || this.cancelRequested !== undefined) {
       // The 200 crossed our CANCEL (or is a second fork): confirm it, then end it.
       void dialog.bye({ cause: 16, text: 'cancelled' });
@@ -592,6 +632,7 @@ export class OutboundCall {
 export class DialogLayer {
   readonly stack: SipStack;
   readonly clock: SipClock;
+  readonly retryClock: SipClock;
   readonly t1: number;
   readonly t2: number;
   readonly random: () => number;
@@ -607,6 +648,7 @@ export class DialogLayer {
   constructor(options: DialogLayerOptions) {
     this.stack = options.stack;
     this.clock = options.clock ?? realClock;
+    this.retryClock = options.retryClock ?? this.clock;
     this.t1 = options.t1 ?? 500;
     this.t2 = options.t2 ?? 4000;
     this.random = options.random ?? Math.random;

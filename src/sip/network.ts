@@ -30,6 +30,7 @@ import { LegMedia, rtpTarget } from './media/legMedia';
 import { RtpPortPool } from './media/ports';
 import { TONES } from './media/tones';
 import { answerSdp, buildSdp, offerSdp, parseSdp, withDirection } from './sdp';
+import { SdpSession } from './sdpSession';
 import { SipJsStack } from './sipJsStack';
 import type { ListenAddress } from './stack';
 
@@ -46,6 +47,8 @@ export interface SipNetworkOptions {
   limits?: SipLimits;
   /** Agent DN → the SIP URI of the agent's phone (see agentPhone.ts): a call to that DN rings the phone. */
   agents?: Readonly<Record<string, string>>;
+  /** The ringback a transfer plays when it names no `ringbackTone` (one of `network.tones`; default `RINGBACK`). */
+  ringbackTone?: string;
 }
 
 /** What the SIP network's media is doing for one live leg. */
@@ -57,6 +60,10 @@ export interface SipMedia {
   rtpPort: number | null;
   /** RTP packets sent to the leg so far. */
   rtpPacketsSent: number;
+  /** Datagrams received on the leg's RTP port so far (read and dropped: we relay no media). */
+  rtpPacketsReceived: number;
+  /** The last re-INVITE of the leg that failed (the dialog stays up), e.g. `bridge: 488 Not Acceptable Here`. */
+  lastReinviteFailure: string | null;
 }
 
 interface SipLeg {
@@ -66,6 +73,8 @@ interface SipLeg {
   dialog?: Dialog;
   /** Our own SDP for this leg (what we offer, or answered with). */
   ourSdp: string;
+  /** Our SDP session towards this leg: every body sent to it is stamped with our o= line (sdpSession.ts). */
+  session: SdpSession;
   /** The leg's RTP port and tone player. */
   rtp: LegMedia | undefined;
   /** The SDP of the far end's 183 (its early media). */
@@ -86,6 +95,7 @@ interface SipLeg {
   phone?: AgentPhone;
   /** The record a dialog continued after a restart came from (dialogRecords.ts). */
   restored?: SipDialogRecord;
+  lastReinviteFailure?: string;
 }
 
 const LISTEN = /^(udp|tcp):([^:\s]+|\[[0-9a-f:]+\]):(\d{1,5})$/i;
@@ -109,6 +119,8 @@ export class SipNetwork implements Network {
   private readonly services: Record<string, string>;
   private readonly gateway: string | undefined;
   private readonly agents: Record<string, string>;
+  /** The ringback a transfer plays when it names none (the engine asks; `options.ringbackTone`). */
+  readonly ringbackTone: string | undefined;
   private readonly mediaHost: string;
   private readonly ports: RtpPortPool;
   private clock: SipClock = realClock;
@@ -124,6 +136,7 @@ export class SipNetwork implements Network {
     const listen = checkListen(options?.listen);
     this.services = checkServices(options.services);
     this.agents = checkAgents(options.agents);
+    this.ringbackTone = checkTone(options.ringbackTone);
     this.gateway = options.gateway === undefined ? undefined : checkUri('gateway', options.gateway);
     const limits = checkLimits(options.limits);
     this.limiter = new InviteRateLimiter(limits, () => this.clock.now());
@@ -138,7 +151,13 @@ export class SipNetwork implements Network {
       tcp: listen.some((l) => l.protocol === 'TCP'),
       maxBytes: limits.maxMessageBytes,
     });
-    this.layer = new DialogLayer({ stack: this.stack });
+    // The 491 retry delay runs on the engine's clock (attach), so a simulated clock drives it.
+    const retryClock: SipClock = {
+      now: () => this.clock.now(),
+      setTimeout: (fn, ms) => this.clock.setTimeout(fn, ms),
+      clearTimeout: (h) => this.clock.clearTimeout(h),
+    };
+    this.layer = new DialogLayer({ stack: this.stack, retryClock });
     this.layer.onInvite((call) => this.onInvite(call));
     this.listening = this.stack.listening;
   }
@@ -161,6 +180,8 @@ export class SipNetwork implements Network {
       bridgedTo: leg?.media.bridgedTo ?? null,
       rtpPort: leg?.rtp?.port ?? null,
       rtpPacketsSent: leg?.rtp?.packetsSent ?? 0,
+      rtpPacketsReceived: leg?.rtp?.packetsReceived ?? 0,
+      lastReinviteFailure: leg?.lastReinviteFailure ?? null,
     };
   }
 
@@ -297,6 +318,7 @@ export class SipNetwork implements Network {
       callId,
       ourSdp,
       rtp,
+      session: new SdpSession(this.mediaHost),
       released: false,
       endCause: 'normal',
       remoteHeld: false,
@@ -328,7 +350,7 @@ export class SipNetwork implements Network {
     const leg = this.leg(callId);
     const call = leg?.inbound;
     if (!leg || !call) throw new Error(`answer(): no inbound call ${callId}`);
-    call.answer(leg.ourSdp).then(
+    call.answer(leg.session.stamp(leg.ourSdp)).then(
       (dialog) => {
         leg.dialog = dialog;
         if (leg.released) return this.bye(leg, leg.endCause);
@@ -390,7 +412,7 @@ export class SipNetwork implements Network {
     const call = this.layer.invite({
       uri,
       from: `sip:${user}@${this.stack.host}:${this.stack.port}`,
-      sdp: leg.ourSdp,
+      sdp: leg.session.stamp(leg.ourSdp),
       onProvisional: (_status, sdp) => {
         if (sdp) leg.earlySdp ??= sdp;
         if (!leg.released) engine.progress(callId, sdp ? { earlyMedia: true } : undefined);
@@ -423,6 +445,11 @@ export class SipNetwork implements Network {
 
   /** Far-end BYE and re-INVITEs of a confirmed dialog. */
   private watch(leg: SipLeg, dialog: Dialog): void {
+    const answer = dialog.onReinvite; // our answers to its re-INVITEs are in our session too
+    dialog.onReinvite = async (offer) => {
+      const sdp = await answer(offer);
+      return sdp === undefined ? undefined : leg.session.stamp(sdp);
+    };
     dialog.on('bye', () => {
       if (!leg.released) this.engine?.hungUp(leg.callId);
     });
@@ -452,9 +479,12 @@ export class SipNetwork implements Network {
       const dialog = leg.dialog;
       if (!dialog || dialog.state === 'terminated') return { ok: false, status: 481, reason: 'no dialog' };
       try {
-        const r = await dialog.reinvite(sdp);
+        const r = await dialog.reinvite(leg.session.stamp(sdp));
         if (!leg.released) this.engine?.legChanged?.(leg.callId); // its CSeq moved: stored (dialogRecords.ts)
-        return r.status >= 200 && r.status < 300 ? { ok: true } : { ok: false, status: r.status };
+        if (r.status >= 200 && r.status < 300) return { ok: true };
+        return r.reason === undefined
+          ? { ok: false, status: r.status }
+          : { ok: false, status: r.status, reason: r.reason };
       } catch (e) {
         return { ok: false, status: 500, reason: (e as Error).message };
       }
@@ -488,8 +518,10 @@ export class SipNetwork implements Network {
     if (!leg.bridged) return this.engine?.reconnected(callId);
     leg.bridged = false;
     leg.bridgedSdp = undefined;
-    void this.reinvite(leg, leg.ourSdp).then(() => {
-      if (!leg.released) this.engine?.reconnected(callId);
+    void this.reinvite(leg, leg.ourSdp).then((r) => {
+      if (leg.released) return;
+      this.reinviteFailed(leg, 'reconnect', r);
+      this.engine?.reconnected(callId);
     });
   }
 
@@ -509,7 +541,7 @@ export class SipNetwork implements Network {
     if (la.bridgedSdp !== sdp) {
       la.bridged = true;
       la.bridgedSdp = sdp;
-      void this.reinvite(la, sdp);
+      void this.reinvite(la, sdp).then((r) => this.reinviteFailed(la, 'bridge', r));
     }
     // Then B gets A's answer (RFC 3725: each far end must have the other's SDP), once B has a dialog.
     void la.chain.then(() => this.mirror(la, lb));
@@ -518,7 +550,7 @@ export class SipNetwork implements Network {
   /**
    * Re-INVITEs `to` with the far end of `from`'s current SDP, if `to` is up and still bridged to `from` and its
    * media would change (address, port, direction or codecs: a version bump alone sends nothing, so two far ends
-   * never re-INVITE each other in a loop).
+   * never re-INVITE each other in a loop). When `to` answers with media other than `from` has, `from` follows.
    */
   private mirror(from: SipLeg, to: SipLeg): void {
     const sdp = from.dialog?.remoteSdp;
@@ -526,7 +558,19 @@ export class SipNetwork implements Network {
     if (to.bridgedSdp !== undefined && mediaKey(to.bridgedSdp) === mediaKey(sdp)) return;
     to.bridged = true;
     to.bridgedSdp = sdp;
-    void this.reinvite(to, sdp);
+    void this.reinvite(to, sdp).then((r) => {
+      if (this.reinviteFailed(to, 'bridge', r)) return;
+      void from.chain.then(() => this.mirror(to, from)); // e.g. `to` answered from a new port
+    });
+  }
+
+  /** Records and reports a failed re-INVITE (the dialog stays up); false when it did not fail. */
+  private reinviteFailed(leg: SipLeg, command: string, r: CommandResult): boolean {
+    if (r.ok) return false;
+    if (leg.released) return true;
+    leg.lastReinviteFailure = `${command}: ${r.status}${r.reason ? ` ${r.reason}` : ''}`;
+    this.engine?.mediaFailed?.(leg.callId, command, r);
+    return true;
   }
 
   /** `b` answered while a leg is bridged to its early media: re-INVITE that leg with `b`'s answer if it differs. */
@@ -757,6 +801,13 @@ function checkAgents(agents: unknown): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   for (const [dn, uri] of Object.entries(agents)) out[dn] = checkUri(`agent '${dn}'`, uri);
   return out;
+}
+
+function checkTone(tone: unknown): string | undefined {
+  if (tone === undefined || (typeof tone === 'string' && Object.hasOwn(TONES, tone))) return tone;
+  throw new TypeError(
+    `createSipNetwork(): ringbackTone must be one of ${Object.keys(TONES).join(', ')}, got ${JSON.stringify(tone)}`,
+  );
 }
 
 function checkPorts(ports: unknown): readonly [number, number] {

@@ -11,7 +11,7 @@ import {
   type InboundCall,
   type UacOutcome,
 } from '../../src/sip/dialog';
-import { makeResponse, type SipRequest } from '../../src/sip/message';
+import { makeResponse, type SipRequest, type SipResponse } from '../../src/sip/message';
 import { buildSdp, offerSdp } from '../../src/sip/sdp';
 import { MemoryNet, type MemorySipStack } from '../support/memorySipStack';
 
@@ -164,6 +164,65 @@ test('a retransmitted 200 is ACKed again and the call is answered once', async (
     { seq: 1, method: 'ACK' },
     { seq: 1, method: 'ACK' },
   ]);
+  // The very same ACK (RFC 3261 13.2.2.4): a peer takes it for a retransmission, not a new request.
+  expect(new Set(net.wire.filter((w) => w.what === 'ACK').map((w) => topBranch(w.message))).size).toBe(1);
+});
+
+const topBranch = (m: SipRequest | SipResponse) => m.headers.via?.[0]?.params.branch;
+
+test('a retransmitted 200 to our re-INVITE gets the very same ACK again (same Via branch)', async () => {
+  const { da } = await connect();
+  net.drop = (m) => 'method' in m && m.method === 'ACK' && clock.now() === 0;
+  const result = da.reinvite(HOLD_A);
+  await advance(500);
+  expect((await result).status).toBe(200);
+  const wire = net.wire.slice(5);
+  expect(wire.map((w) => `${w.at} ${w.from}→${w.to} ${w.what}${w.lost ? ' (lost)' : ''}`)).toEqual([
+    '0 A→B INVITE',
+    '0 B→A 200 INVITE',
+    '0 A→B ACK (lost)',
+    '500 B→A 200 INVITE',
+    '500 A→B ACK',
+  ]);
+  const acks = wire.filter((w) => w.what === 'ACK').map((w) => w.message as SipRequest);
+  expect(acks.map((m) => m.headers.cseq)).toEqual([
+    { seq: 2, method: 'ACK' },
+    { seq: 2, method: 'ACK' },
+  ]);
+  expect(topBranch(acks[1])).toBe(topBranch(acks[0]));
+  expect(topBranch(acks[0])).not.toBe(topBranch(wire[0].message)); // its own branch, not the INVITE's
+});
+
+test('a BYE while our re-INVITE is pending waits for its final response: INVITE, 200, ACK, then BYE', async () => {
+  const { da, db } = await connect();
+  const byes: unknown[] = [];
+  db.on('bye', (r) => byes.push(r));
+  const reinvited = da.reinvite(SDP_A);
+  const bye = da.bye({ cause: 16 });
+  expect(da.state).toBe('terminated'); // ended at once: nothing more is accepted in it
+  expect(await reinvited).toEqual({ status: 200, sdp: SDP_B });
+  expect(await bye).toBe(200);
+  expect(net.lines().slice(5)).toEqual(['A→B INVITE', 'B→A 200 INVITE', 'A→B ACK', 'A→B BYE', 'B→A 200 BYE']);
+  expect(byes).toEqual([{ cause: 16 }]);
+  await advance(40_000);
+  expect(net.wire).toHaveLength(10); // B got its ACK: no retransmission of its 200
+  expect([a.dialogCount, b.dialogCount, clock.pendingTimers]).toEqual([0, 0, 0]);
+});
+
+test('a BYE while our re-INVITE waits to retry after a 491 goes at once; the retry is not sent', async () => {
+  const { da, db } = await connect();
+  void db.reinvite(SDP_B.replace('a=sendrecv', 'a=sendonly')); // glare: each gets 491
+  const reinvited = da.reinvite(HOLD_A);
+  await flush();
+  expect(await da.bye()).toBe(200);
+  for (let t = 0; t < 5000; t += 500) await advance(500);
+  expect(await reinvited).toEqual({ status: 481 });
+  expect(
+    net
+      .lines()
+      .slice(5)
+      .filter((l) => !l.includes('491')),
+  ).toEqual(['B→A INVITE', 'A→B INVITE', 'A→B BYE', 'B→A 200 BYE']);
 });
 
 test('the caller CANCELs before the answer: 200 for the CANCEL, 487 for the INVITE, with its Reason', async () => {
@@ -275,7 +334,8 @@ test('re-INVITE from B: by default A answers with its SDP in the direction the o
   expect(net.lines().slice(5)).toEqual(['B→A INVITE', 'A→B 200 INVITE', 'B→A ACK']);
   expect(da.remoteSdp).toContain('a=sendonly');
   expect(await db.reinvite(SDP_B)).toEqual({ status: 200, sdp: SDP_A });
-  expect(await db.reinvite('v=0\r\nbogus\r\n')).toEqual({ status: 488 }); // an offer that does not parse
+  // An offer that does not parse:
+  expect(await db.reinvite('v=0\r\nbogus\r\n')).toEqual({ status: 488, reason: 'Not Acceptable Here' });
   expect(da.state).toBe('confirmed');
 });
 
@@ -305,17 +365,31 @@ test('491 glare: both re-INVITE at once; B (not the Call-ID owner) retries after
   expect(clock.pendingTimers).toBe(0);
 });
 
+test('a dialog that ends while its re-INVITE waits to retry after a 491: 481 at once, no timer left', async () => {
+  const { da, db } = await connect();
+  const outcome: unknown[] = [];
+  void da.reinvite(HOLD_A).then((r) => outcome.push(r));
+  void db.reinvite(SDP_B);
+  await advance(0); // both re-INVITEs crossed: 491 to each, both waiting to retry
+  expect(net.lines().slice(5, 9)).toEqual(['A→B INVITE', 'B→A INVITE', 'B→A 491 INVITE', 'A→B 491 INVITE']);
+  const pending = clock.pendingTimers;
+  da.end();
+  await flush();
+  expect(outcome).toEqual([{ status: 481 }]);
+  expect(clock.pendingTimers).toBe(pending - 1); // the retry timer is gone
+});
+
 test('a re-INVITE answered 488 leaves the dialog up; 481 ends it', async () => {
   const { da, db } = await connect();
   db.onReinvite = () => {
     throw new Error('no codec');
   };
-  expect(await da.reinvite(HOLD_A)).toEqual({ status: 488 });
+  expect(await da.reinvite(HOLD_A)).toEqual({ status: 488, reason: 'Not Acceptable Here' });
   expect(da.state).toBe('confirmed');
   const ended: unknown[] = [];
   da.on('bye', (r) => ended.push(r));
   db.end(); // B forgets the dialog without a BYE
-  expect(await da.reinvite(HOLD_A)).toEqual({ status: 481 });
+  expect(await da.reinvite(HOLD_A)).toEqual({ status: 481, reason: 'Call/Transaction Does Not Exist' });
   expect([da.state, ended]).toEqual(['terminated', [undefined]]);
   await expect(da.reinvite(HOLD_A)).rejects.toThrow('dialog terminated');
 });

@@ -91,6 +91,7 @@ test('the config file\'s "sip" object: listen, agents, gateway and services in t
         gateway: 'sip:127.0.0.2:5080',
         services: { voicemail: 'sip:vm@127.0.0.2:5070' },
         media: { host: '127.0.0.1', ports: [30000, 30099] },
+        ringbackTone: 'RINGBACK_UK',
       },
     }),
   );
@@ -101,6 +102,7 @@ test('the config file\'s "sip" object: listen, agents, gateway and services in t
       "                agents' phones: 5005 → sip:ann@127.0.0.2:5072",
       '                numbers go to sip:127.0.0.2:5080',
       '                services: voicemail → sip:vm@127.0.0.2:5070',
+      "                transfers' ringback: RINGBACK_UK",
     ].join('\n'),
   );
   first.server.child.kill('SIGTERM');
@@ -148,6 +150,19 @@ test.each([
   expect(stderr).toBe(`switchboard serve: ${stderr.slice('switchboard serve: '.length).split('\n')[0]}\n`);
   expect(stderr).toContain(message);
 });
+
+test("the config file's sip.ringbackTone that is no tone: one line naming it, exit code 2", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'sb-sip-')), 'config.json');
+  writeFileSync(file, JSON.stringify({ sip: { listen: ['udp:127.0.0.1:0'], ringbackTone: 'uk' } }));
+  const { code, stdout, stderr } = await run(CLI, ['serve', '--port', '0', '--config', file], USERS);
+  expect({ code, stdout, stderr }).toEqual({
+    code: 2,
+    stdout: '',
+    stderr:
+      'switchboard serve: sip: ringbackTone must be one of RINGBACK, RINGBACK_US, RINGBACK_UK, RINGBACK_EU, DIAL, ' +
+      'got "uk"\n',
+  });
+}, 20_000);
 
 test('--sip needs a value', async () => {
   expect(await run(CLI, ['serve', '--sip'], USERS)).toMatchObject({

@@ -2,7 +2,8 @@
 // UDP socket of the test: valid RTP, the negotiated PCMA, a 20 ms cadence in timestamps, the US ringback's
 // frequencies), stopping when B answers; B's early media (183 with SDP) instead of our ringback; the re-INVITEs
 // of A with B's SDP (early, then answered) and back to ours on retrieval; B's re-INVITE with A's answer (RFC 3725,
-// two-way media); a far end's re-INVITE while bridged passed on to the other; an exhausted RTP port range.
+// two-way media); a far end's re-INVITE while bridged passed on to the other; an exhausted RTP port range; the
+// network's default ringbackTone; the caller's own RTP to our port, counted and dropped.
 import { createSocket, type Socket } from 'node:dgram';
 import {
   createSipNetwork,
@@ -38,12 +39,14 @@ async function start(
   farEnd: SippRun | undefined,
   media?: { ports: [number, number] },
   transport: Transport = 'udp',
+  options: { ringbackTone?: string } = {},
 ): Promise<Run> {
   const t = transport === 'tcp' ? ';transport=tcp' : '';
   const network = createSipNetwork({
     listen: [`${transport}:127.0.0.1:0`],
     services: { voicemail: `sip:voicemail@127.0.0.2:${farEnd?.port ?? 9}${t}` },
     media: { host: '127.0.0.1', ...media },
+    ...options,
   });
   const [bound] = await network.listening;
   const sb = createSwitchboard({ network });
@@ -54,15 +57,21 @@ async function start(
   return { sb, network, callbacks, a, port: bound.port };
 }
 
-/** A UDP socket on 127.0.0.2 standing for the caller's RTP port: every packet that arrives, parsed. */
-async function rtpListener(): Promise<{ port: number; packets: ParsedRtp[] }> {
+/** A UDP socket on 127.0.0.2 standing for the caller's RTP port: every packet that arrives, parsed; `send`s from it. */
+async function rtpListener(): Promise<{
+  port: number;
+  packets: ParsedRtp[];
+  send: (packet: Buffer, port: number) => Promise<void>;
+}> {
   const port = await freePort('127.0.0.2');
   const socket: Socket = createSocket('udp4');
   const packets: ParsedRtp[] = [];
   socket.on('message', (m) => packets.push(parseRtp(m)));
   await new Promise<void>((resolve) => socket.bind(port, '127.0.0.2', resolve));
   open.push({ close: () => new Promise<void>((resolve) => socket.close(() => resolve())) });
-  return { port, packets };
+  const send = (packet: Buffer, to: number) =>
+    new Promise<void>((resolve, reject) => socket.send(packet, to, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+  return { port, packets, send };
 }
 
 /** SIPp calls in (its SDP names `rtpPort`); the application rings and answers. */
@@ -210,6 +219,48 @@ describe.each(['udp', 'tcp'] as const)('signalling over %s', (transport) => {
   }, 30000);
 });
 
+/** Resolves once `ok()` holds, checking on every turn of the event loop (packets arrive on sockets). */
+async function until(ok: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+test("the caller's own RTP while it hears ringback: read and dropped, counted, no error; the tone goes on", async () => {
+  const rtp = await rtpListener();
+  const farEnd = await startSipp('uas-ring-answer.xml', { calls: 2 });
+  // A port range of our own (the default one may be another process's: our tone would go from a free port).
+  const low = 2 * Math.floor((await freePort('127.0.0.1')) / 2);
+  const r = await start(farEnd, { ports: [low, low + 5] });
+  const errors: unknown[] = [];
+  r.sb.on('networkError', (e) => errors.push(e));
+  const { caller, a } = await callIn(r, 'uac-media-ringback.xml', rtp.port);
+  const transferred = a.transferToInboundService(r.sb.createChannel(), 'voicemail');
+  await until(() => rtp.packets.length > 0, 'the first ringback packet');
+  const ours = r.network.media(a.callId!).rtpPort!;
+  // 1,000 G.711 packets (12-byte header, 160 samples) from the caller's RTP port to ours, 100 at a time.
+  const packet = Buffer.concat([Buffer.from([0x80, 8, 0, 1, 0, 0, 0, 160, 1, 2, 3, 4]), Buffer.alloc(160, 0xd5)]);
+  for (let sent = 0; sent < 1000;) {
+    for (let i = 0; i < 100; i++, sent++) await rtp.send(packet, ours);
+    await until(() => r.network.media(a.callId!).rtpPacketsReceived === sent, `${sent} packets counted`);
+  }
+  expect(r.network.media(a.callId!)).toMatchObject({ tone: 'RINGBACK', rtpPacketsReceived: 1000 });
+  expect(await transferred).toBe(State.TRANSFERRED);
+  await settle(); // A's re-INVITE with B's answer, then B's with A's, before retrieval (SIPp checks both)
+  expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
+  // The scenario's second round (SIPp expects two transfers).
+  expect(await a.transferToInboundService(r.sb.createChannel(), 'voicemail')).toBe(State.TRANSFERRED);
+  await settle();
+  expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
+  expect(await a.hangUp()).toBe(State.IDLE);
+  expect(errors).toEqual([]);
+  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(await farEnd.done).toMatchObject({ code: 0, successful: 2, failed: 0 });
+  expect(r.network.rtpPortsInUse).toBe(0);
+}, 30000);
+
 test('the caller re-INVITEs to a new RTP port while B rings: the ringback follows it there, one stream', async () => {
   const first = await rtpListener();
   const moved = await rtpListener();
@@ -263,6 +314,37 @@ test('media.ports exhausted: B fails in the same turn, clearly; A stays up; a ne
   expect(await a.hangUp()).toBe(State.IDLE);
   expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
   expect(r.network.rtpPortsInUse).toBe(0);
+}, 30000);
+
+test("createSipNetwork's ringbackTone is the transfers' default; a transfer's own ringbackTone wins", async () => {
+  const rtp = await rtpListener();
+  const farEnd = await startSipp('uas-ring-answer.xml', { calls: 2 });
+  const r = await start(farEnd, undefined, 'udp', { ringbackTone: 'RINGBACK_UK' });
+  const { caller, a } = await callIn(r, 'uac-media-ringback.xml', rtp.port);
+  const heard: string[] = [];
+  for (const ringbackTone of [undefined, 'RINGBACK_EU']) {
+    const before = rtp.packets.length;
+    expect(await a.transferToInboundService(r.sb.createChannel(), 'voicemail', { ringbackTone })).toBe(
+      State.TRANSFERRED,
+    );
+    await settle();
+    const samples = mediaTime(rtp.packets.slice(before), 8000);
+    const share = (hz: number) => toneShare(samples, hz);
+    if (share(400) > 0.3 && share(450) > 0.3 && share(440) < 0.05)
+      heard.push('RINGBACK_UK'); // 400 + 450 Hz
+    else if (share(425) > 0.8) heard.push('RINGBACK_EU');
+    else heard.push(`something else: 400 ${share(400)}, 425 ${share(425)}, 440 ${share(440)}`);
+    expect(await a.retrieveTransferredCall()).toBe(State.ANSWERED);
+  }
+  expect(heard).toEqual(['RINGBACK_UK', 'RINGBACK_EU']);
+  expect(await a.hangUp()).toBe(State.IDLE);
+  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+  expect(await farEnd.done).toMatchObject({ code: 0, successful: 2, failed: 0 });
+  expect(() => createSipNetwork({ listen: ['udp:127.0.0.1:0'], ringbackTone: 'BEEP' })).toThrow(
+    new TypeError(
+      'createSipNetwork(): ringbackTone must be one of RINGBACK, RINGBACK_US, RINGBACK_UK, RINGBACK_EU, DIAL, got "BEEP"',
+    ),
+  );
 }, 30000);
 
 test('an unknown ringbackTone is refused before anything happens: a TypeError naming the tones it plays', async () => {

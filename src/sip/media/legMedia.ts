@@ -3,7 +3,9 @@
  * first time a tone plays, so legs that never play one hold no socket), and the tone sender playing to the far
  * end's address and payload type from the SDP (not sent while that SDP takes no media: sendonly, inactive). If
  * another process holds the port, the tone is sent from a free port of the same host instead (the far end still
- * gets it; symmetric RTP aside). `close` stops the tone, closes the socket and returns the port.
+ * gets it; symmetric RTP aside). RTP the far end sends to the port meanwhile (a caller hearing ringback may
+ * send its own) is read and dropped at once: only counted, never buffered, so it costs no memory however much
+ * comes. `close` stops the tone, closes the socket and returns the port.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -47,6 +49,8 @@ export class LegMedia {
   private closed = false;
   /** Packets sent to the far end over the leg's life. */
   packetsSent = 0;
+  /** Datagrams that arrived on the leg's socket (the far end's RTP while we play a tone), read and dropped. */
+  packetsReceived = 0;
 
   constructor(
     private readonly pool: RtpPortPool,
@@ -142,7 +146,7 @@ export class LegMedia {
     this.socket = socket;
     let bound = false;
     this.bound = false;
-    socket.on('message', () => {}); // the far end's RTP while we play: not needed
+    socket.on('message', () => this.packetsReceived++); // the far end's RTP while we play: counted, dropped
     socket.on('error', (e: NodeJS.ErrnoException) => {
       if (this.socket !== socket) return;
       if (!bound && port !== 0 && e.code === 'EADDRINUSE') {
