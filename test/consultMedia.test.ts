@@ -105,3 +105,14 @@ test('the agent cancels the consult: no tone and no bridge at any point', async 
   expect(d.media()).toEqual([none, none]);
   await d.h.assertClean();
 });
+
+test("the caller's ringback while the target rings is the network's default ringback tone (Network.ringbackTone)", async () => {
+  const d = await desk({ outcome: 'answer', ringFor: 5 });
+  // A network that names its default ringback (the SIP network's `ringbackTone` option does).
+  Object.assign(d.h.sb.network, { ringbackTone: 'RINGBACK_UK' });
+  await d.h.advance(1);
+  expect(await d.agent.operation(d.c2(), { operationName: 'CompleteTransfer' })).toEqual({ statusCode: 0 });
+  expect(d.media()).toEqual([{ tone: 'RINGBACK_UK', bridgedTo: null }, none]);
+  await d.h.advance(4);
+  await d.h.assertClean();
+});

@@ -39,6 +39,8 @@ export interface EngineCore extends MediaCommands {
   /** Writes each turn's changes to the store (null: in memory only). */
   readonly durable: Durability | null;
   createChannel(): Channel;
+  /** The ringback played when none is named: the network's default, else `RINGBACK`. */
+  ringbackTone(): string;
   open(channel: Channel, leg: Leg): void;
   turn<T>(fn: () => T): T;
   hangUp(leg: Leg): void;

@@ -17,7 +17,6 @@ import type { AgentCall } from './call';
 import type { AgentDevice } from './device';
 import { isInternalNumber } from './notifications';
 import type { MachineName } from '../inspection';
-import { DEFAULT_RINGBACK_TONE } from '../tonePlayer';
 import type { MediaCommands } from '../transfer';
 import type { ConsultSide } from '../relations';
 
@@ -34,6 +33,8 @@ export interface ConsultHost extends MediaCommands {
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
   /** Whom the agent talks to through the phone the network rings for the caller's call (agentPhone.ts). */
   agentTalksTo(parent: Leg, to: Leg | 'caller' | 'nobody'): void;
+  /** The ringback the caller hears while the target rings: the network's default, else `RINGBACK`. */
+  ringbackTone(): string;
   /** The consult's agent call on that side, and joining or leaving a consult (the registry's relations). */
   callIn(run: ConsultRun, side: ConsultSide): AgentCall | null;
   joinConsult(call: AgentCall, run: ConsultRun, side: ConsultSide): void;
@@ -290,7 +291,7 @@ export class ConsultRun implements LegTransfer {
    * sends any (the network bridges it to the caller), else our ringback to the caller; once the target has
    * answered: the caller and the target connected. While the agent consults: nothing of ours.
    */
-  private syncMedia(host: MediaCommands): void {
+  private syncMedia(host: ConsultHost): void {
     const target = this.target;
     const snapshot = this.actor.getSnapshot();
     if (!target || snapshot.status !== 'active') return;
@@ -303,7 +304,7 @@ export class ConsultRun implements LegTransfer {
         this.bridge(host, target);
       } else if (!this.toneOn && !this.bridged) {
         this.toneOn = true;
-        host.playTone(this.parent, DEFAULT_RINGBACK_TONE);
+        host.playTone(this.parent, host.ringbackTone());
       }
     }
   }

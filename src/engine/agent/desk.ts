@@ -264,6 +264,10 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
     this.core.playTone(leg, tone);
   }
 
+  ringbackTone(): string {
+    return this.core.ringbackTone();
+  }
+
   stopTone(leg: Leg): void {
     this.core.stopTone(leg);
   }
