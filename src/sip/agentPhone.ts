@@ -14,6 +14,7 @@ import type { EndCause } from '../../machines/vocabulary';
 import { fromSipResponse, toQ850 } from '../causes';
 import type { Dialog, DialogLayer, OutboundCall } from './dialog';
 import { withDirection } from './sdp';
+import type { SdpSession } from './sdpSession';
 
 /** What the phone's signalling means for the call (the SIP network turns these into engine indications). */
 export interface AgentPhoneEvents {
@@ -61,11 +62,13 @@ export class AgentPhone {
     /** The SDP offered to the phone (the caller's offer): what we re-offer with another direction on hold. */
     private sdp: string,
     private readonly events: AgentPhoneEvents,
+    /** Our SDP session towards the phone: every body sent to it carries our o= line (sdpSession.ts). */
+    private readonly session: SdpSession,
   ) {
     this.call = layer.invite({
       uri,
       from,
-      sdp,
+      sdp: session.stamp(sdp),
       onProvisional: () => {
         if (!this.ended) events.ringing();
       },
@@ -128,7 +131,7 @@ export class AgentPhone {
   /** A re-INVITE of the phone with `sdp`, after any other. */
   private reinvite(sdp: string): void {
     if (!this.up) return;
-    const run = () => (this.up ? this.dialog!.reinvite(sdp).catch(() => null) : null);
+    const run = () => (this.up ? this.dialog!.reinvite(this.session.stamp(sdp)).catch(() => null) : null);
     this.chain = this.chain.then(run, run);
   }
 

@@ -269,6 +269,7 @@ export class SipNetwork implements Network {
           if (!leg.released) this.engine?.agentHungUp(leg.callId);
         },
       },
+      new SdpSession(this.mediaHost),
     );
     leg.phone.restore = () => (leg.ourSdp = own);
   }
@@ -386,21 +387,28 @@ export class SipNetwork implements Network {
     const engine = this.indications();
     const own = leg.ourSdp;
     const shown = /^[\w+.\-*#]+$/.test(to) ? to : 'switchboard';
-    leg.phone = new AgentPhone(this.layer, phoneUri, `sip:${shown}@${this.stack.host}:${this.stack.port}`, own, {
-      ringing: () => undefined, // the agent call is Dialing already
-      answered: (sdp) => {
-        if (leg.released) return;
-        leg.ourSdp = sdp ?? own; // the destination talks to the phone
-        this.inviteFarEnd(leg, uri, from);
+    leg.phone = new AgentPhone(
+      this.layer,
+      phoneUri,
+      `sip:${shown}@${this.stack.host}:${this.stack.port}`,
+      own,
+      {
+        ringing: () => undefined, // the agent call is Dialing already
+        answered: (sdp) => {
+          if (leg.released) return;
+          leg.ourSdp = sdp ?? own; // the destination talks to the phone
+          this.inviteFarEnd(leg, uri, from);
+        },
+        failed: (cause, message) => {
+          if (!leg.released) engine.cleared(leg.callId, cause, message);
+        },
+        hungUp: () => {
+          leg.ourSdp = own;
+          if (!leg.released) engine.agentHungUp(leg.callId);
+        },
       },
-      failed: (cause, message) => {
-        if (!leg.released) engine.cleared(leg.callId, cause, message);
-      },
-      hungUp: () => {
-        leg.ourSdp = own;
-        if (!leg.released) engine.agentHungUp(leg.callId);
-      },
-    });
+      new SdpSession(this.mediaHost),
+    );
     leg.phone.restore = () => (leg.ourSdp = own);
   }
 
