@@ -146,6 +146,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async close() {
       if (redis.status === 'end') return;
       try {
+        // The turns written so far go first: a flush may still wait for a lease confirmation (turnBatch.ts).
+        await batch.written().catch(() => undefined);
         await lease.release();
         await redis.quit();
       } catch {
