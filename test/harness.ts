@@ -11,6 +11,7 @@ import {
   type LegStateChange,
   type Switchboard,
 } from '../src';
+import { engineOf } from './support/engineOf';
 
 export interface Harness {
   sb: Switchboard;
@@ -71,6 +72,7 @@ export function makeHarness(): Harness {
         timers: 0,
         terminalEvents: expect.any(Number),
       });
+      expect(engineOf(sb).relations.size).toBe(0); // no relation outlives its records
       const legIds = new Set(states.map((s) => s.callId));
       for (const id of legIds) {
         const terminal = callbacks.filter(

@@ -58,6 +58,7 @@ interface LegRecord {
   outstanding: ConfirmedCommand[];
   /** Key of the transfer or consult the leg is in, or null. */
   transfer: string | null;
+  /** The agent call that shows it (a restore sets this relation from the agent call's `leg`). */
   agentCall: string | null;
   /** The channel: the agent whose desk operates it, the tone its tone player plays (undefined: no player). */
   agent: string | null;
@@ -110,6 +111,7 @@ interface AgentCallRecord {
   dnis: string;
   parentCallUri?: string;
   consultSent: ConsultView | null;
+  /** Its consult's key (a restore sets this relation from the consult's `parentCall` and `consultCall`). */
   consult: string | null;
   snapshot: unknown;
   timers: ActorTimerRecord[];
@@ -130,9 +132,6 @@ type DataNetwork = Pick<SimulatedNetwork, 'legState' | 'restoreLeg' | 'config' |
 function dataNetwork(network: Network): DataNetwork | null {
   return 'restoreLeg' in network && 'legState' in network ? (network as unknown as DataNetwork) : null;
 }
-
-const transferKey = (run: LegTransfer): string =>
-  run instanceof TransferRun ? `transfer:${run.id}` : (run as ConsultRun).inspectedId;
 
 const facts = (leg: Leg): LegFacts => {
   const { callId, direction, from, to, tag, startTime, answerTime, endTime, endCause, errorMessage, errorId } = leg;
@@ -193,7 +192,7 @@ export class Durability {
       // A transfer's commands change its legs' media: their records go too.
       this.legs.add(run.parent);
       if (run.target) this.legs.add(run.target);
-      const key = transferKey(run);
+      const key = run.registryId;
       if (engine.transfers.has(run)) put.set(key, JSON.stringify(this.transferRecord(run)));
       else del.push(key);
     }
@@ -236,7 +235,7 @@ export class Durability {
 
   private legRecord(leg: Leg): LegRecord {
     const channel = this.engine.channelOf(leg.callId);
-    const transfer = this.engine.transferOf(leg);
+    const relations = this.engine.relations;
     const record: LegRecord = {
       v: VERSION,
       ...facts(leg),
@@ -247,8 +246,8 @@ export class Durability {
       earlyMedia: leg.earlyMedia,
       remoteHeld: leg.remoteHeld,
       outstanding: [...leg.outstanding],
-      transfer: transfer ? transferKey(transfer) : null,
-      agentCall: leg.agentCall?.id ?? null,
+      transfer: relations.transferOf(leg.callId) ?? null,
+      agentCall: relations.callOf(leg.callId) ?? null,
       agent: channel?.agentLock ?? null,
       tone: channel?.tonePlayer ? channel.tonePlayer.playing : undefined,
       snapshot: leg.actor.getPersistedSnapshot(),
@@ -274,16 +273,17 @@ export class Durability {
       };
     }
     const consult = run as ConsultRun;
+    const relations = this.engine.relations;
     return {
       v: VERSION,
       id: consult.inspectedId,
       device: consult.device.phoneNumber,
       parent: consult.parent.callId,
-      parentCall: consult.parentCall?.id ?? null,
+      parentCall: relations.callIn(consult.registryId, 'parent') ?? null,
       destination: consult.destination,
       blind: consult.blind,
       target: consult.target?.callId ?? null,
-      consultCall: consult.consultCall?.id ?? null,
+      consultCall: relations.callIn(consult.registryId, 'consult') ?? null,
       toneOn: consult.toneOn,
       bridged: consult.bridged,
       snapshot: consult.actor.getPersistedSnapshot(),
@@ -292,6 +292,7 @@ export class Durability {
   }
 
   private callRecord(call: AgentCall): AgentCallRecord {
+    const relations = this.engine.relations;
     return {
       v: VERSION,
       id: call.id,
@@ -300,12 +301,12 @@ export class Durability {
       device: call.owner.phoneNumber,
       createdAt: call.createdAt,
       legCallId: call.legCallId,
-      leg: call.leg?.callId ?? null,
+      leg: relations.legOf(call.id) ?? null,
       party: call.party,
       dnis: call.dnis,
       parentCallUri: call.parentCallUri,
       consultSent: call.consultSent,
-      consult: call.consult?.inspectedId ?? null,
+      consult: relations.consultOf(call.id) ?? null,
       snapshot: call.actor.getPersistedSnapshot(),
       timers: this.timers('agentCall', call.id),
     };
@@ -493,6 +494,7 @@ function rebuildEngine(
     );
     calls.set(call.id, call);
     desk.calls.set(call.id, call);
+    engine.relations.show(leg.callId, call.id);
     engine.inspection.created(call);
     durable.track(call, adopting ? undefined : r.seq); // adopted calls come after this node's own
     device.adopt(call);
@@ -528,7 +530,7 @@ function rebuildEngine(
       r.id,
       device,
       parent,
-      r.parentCall === null ? null : (calls.get(r.parentCall) ?? null),
+      null, // its agent calls are relations, set below by id
       r.destination,
       r.blind,
       null,
@@ -537,12 +539,14 @@ function rebuildEngine(
       {
         snapshot: r.snapshot,
         target: r.target === null ? null : (engine.legs.get(r.target) ?? null),
-        consultCall: r.consultCall === null ? null : (calls.get(r.consultCall) ?? null),
         toneOn: r.toneOn,
         bridged: r.bridged,
       },
     );
     runs.set(r.id, run);
+    if (r.parentCall !== null && calls.has(r.parentCall)) engine.relations.joinConsult(r.parentCall, r.id, 'parent');
+    if (r.consultCall !== null && calls.has(r.consultCall))
+      engine.relations.joinConsult(r.consultCall, r.id, 'consult');
     desk.consultSeq = Math.max(desk.consultSeq, Number(r.id.slice('consult:'.length)) || 0);
     engine.transfers.add(run);
     engine.inspection.created(run);
@@ -551,17 +555,11 @@ function rebuildEngine(
     rearm.push(() => (rearmTimers(run.actor, engine.clock, r.timers), r.timers.length));
   }
 
-  // Relations, as the records say (the constructors above set their own; the records win).
+  // Which transfer each leg is in, as its record says by id (the runs' constructors joined their own legs; the
+  // records win). The agent calls' legs and consults were set above, as each was restored.
   for (const r of legRecords) {
-    const leg = engine.legs.get(r.callId) as Leg;
-    const run = r.transfer === null ? undefined : runs.get(r.transfer);
-    if (run) engine.joinTransfer(leg, run);
-    else engine.leaveTransfer(leg);
-    leg.agentCall = r.agentCall === null ? null : (calls.get(r.agentCall) ?? null);
-  }
-  for (const r of callRecords) {
-    const call = calls.get(r.id);
-    if (call) call.consult = r.consult === null ? null : ((runs.get(r.consult) as ConsultRun | undefined) ?? null);
+    if (r.transfer !== null && runs.has(r.transfer)) engine.relations.joinTransfer(r.callId, r.transfer);
+    else engine.relations.leaveTransfer(r.callId);
   }
 
   // Timers last, once every actor runs: a deadline that passed while the node was down fires at once.

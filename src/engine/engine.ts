@@ -17,7 +17,8 @@ import type { TransferEndedInfo } from './events';
 import type { CommandResult, ConfirmedCommand, Destination, Network, NetworkIndications, SipLegFacts } from './network';
 import type { Supervisor } from './supervisor';
 import { TransferRun, type MediaCommands, type TransferHost } from './transfer';
-import { TransferLinks } from './transferLinks';
+import { Relations } from './relations';
+import { LiveTransfers } from './liveTransfers';
 import { AgentDesk } from './agent/desk';
 import { Inspection, type Inspectable, type LiveCall } from './inspection';
 import { Conferences } from './conference';
@@ -29,7 +30,10 @@ export interface EngineCore extends MediaCommands {
   readonly clock: EngineClock;
   readonly actorOptions: ActorOptions;
   readonly supervisor: Supervisor;
-  readonly transfers: Set<LegTransfer>;
+  readonly legs: ReadonlyMap<string, Leg>;
+  readonly transfers: LiveTransfers;
+  /** The relations between legs, transfers and agent calls, as ids (relations.ts). */
+  readonly relations: Relations;
   readonly inspection: Inspection;
   /** Writes each turn's changes to the store (null: in memory only). */
   readonly durable: Durability | null;
@@ -46,9 +50,9 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   readonly legs = new Map<string, Leg>();
   /** The agent desk: devices by DN, live agent calls by id. */
   readonly desk: AgentDesk = new AgentDesk(this);
-  readonly transfers = new Set<LegTransfer>();
-  /** Which transfer each leg belongs to, as ids (transferLinks.ts). */
-  private readonly transferLinks = new TransferLinks();
+  readonly transfers = new LiveTransfers();
+  /** Which transfer each leg belongs to, which agent call shows it, which consult each agent call is in: ids. */
+  readonly relations = new Relations();
   /** Live conference rooms, by name. */
   readonly conferences: Conferences;
   private readonly channels = new WeakMap<Leg, Channel>();
@@ -148,7 +152,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
     const previous = leg.lastState;
     leg.lastState = state;
     this.supervisor.stateChanged(leg, previous, state);
-    leg.agentCall?.legState(state);
+    this.desk.callOfLeg(leg)?.legState(state);
     this.running(leg)?.legState(leg, state);
   }
 
@@ -245,6 +249,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
       this.supervisor.networkError('release', leg.callId, error);
     }
     this.legs.delete(leg.callId);
+    this.relations.forgetLeg(leg.callId);
     this.durable?.mark(leg);
     this.channels.get(leg)?.detach(leg);
     this.supervisor.ended(leg, ended.callback, ended.error);
@@ -348,21 +353,22 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   }
 
   joinTransfer(leg: Leg, run: LegTransfer): void {
-    this.transferLinks.join(leg, run);
+    this.relations.joinTransfer(leg.callId, run.registryId);
   }
 
   leaveTransfer(leg: Leg, only?: LegTransfer): void {
-    this.transferLinks.leave(leg, only);
+    this.relations.leaveTransfer(leg.callId, only?.registryId);
   }
 
   /** The transfer `leg` belongs to, if any. */
   transferOf(leg: Leg): LegTransfer | null {
-    return this.transferLinks.of(leg);
+    const id = this.relations.transferOf(leg.callId);
+    return id === undefined ? null : (this.transfers.get(id) ?? null);
   }
 
   /** The transfer `leg` belongs to while its chart still decides. */
   private running(leg: Leg): LegTransfer | null {
-    const run = this.transferLinks.of(leg);
+    const run = this.transferOf(leg);
     return run?.running ? run : null;
   }
 
@@ -382,6 +388,7 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void {
     this.transfers.delete(run);
+    this.relations.forgetTransfer(run.registryId);
     this.durable?.mark(run);
     this.supervisor.transferEnded(ended);
   }
@@ -487,11 +494,11 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
   }
 
   agentAnswered(callId: string): void {
-    this.toLeg(callId, (leg) => leg.agentCall?.phoneOperation('Answer'));
+    this.toLeg(callId, (leg) => this.desk.callOfLeg(leg)?.phoneOperation('Answer'));
   }
 
   agentHungUp(callId: string): void {
-    this.toLeg(callId, (leg) => leg.agentCall?.phoneOperation('Hangup'));
+    this.toLeg(callId, (leg) => this.desk.callOfLeg(leg)?.phoneOperation('Hangup'));
   }
 
   agentLeft(callId: string): void {

@@ -10,7 +10,6 @@ import type { LegFacts } from './callbacks';
 import type { EngineClock } from './clock';
 import { recordTimers } from './actorTimers';
 import type { ConfirmedCommand, Destination } from './network';
-import type { AgentCall } from './agent/call';
 import type { CallbackUrls } from './events';
 import type { ClearedBy } from '../../machines/vocabulary';
 import type { Inspectable, MachineName } from './inspection';
@@ -19,6 +18,8 @@ export type LegActor = Actor<typeof channelMachine>;
 
 /** A running transfer a leg belongs to (retrievable or consult): the engine routes the leg's ends to it. */
 export interface LegTransfer extends Inspectable {
+  /** Its id in the engine's registry and in the store: `transfer:<id>` or `consult:<n>`. */
+  readonly registryId: string;
   readonly parent: Leg;
   readonly target: Leg | null;
   /** Whether the transfer's chart still decides (false once it has reached its end). */
@@ -36,7 +37,7 @@ export interface LegTransfer extends Inspectable {
  */
 export interface LegCommands {
   sendToLeg(leg: Leg, event: ChannelEvent): void;
-  /** `leg` belongs to `run` from now on (the registry's relation: transferLinks.ts). */
+  /** `leg` belongs to `run` from now on (the registry's relation: relations.ts). */
   joinTransfer(leg: Leg, run: LegTransfer): void;
   /** `leg` belongs to no transfer any more; with `only`, just if it belonged to that one. */
   leaveTransfer(leg: Leg, only?: LegTransfer): void;
@@ -88,8 +89,6 @@ export class Leg implements LegFacts, Inspectable {
   remoteHeld = false;
   /** Commands sent to the network for this leg whose confirmation has not come back (at most one per kind). */
   readonly outstanding = new Set<ConfirmedCommand>();
-  /** The agent call that shows this leg on an agent's desk, if any. */
-  agentCall: AgentCall | null = null;
 
   constructor(spec: LegSpec, options: ActorOptions) {
     this.callId = spec.callId;

@@ -44,6 +44,8 @@ export interface TransferRestore {
 export class TransferRun implements LegTransfer {
   /** The transfer's registry key (its timers are addressed by it). */
   readonly id: string;
+  /** Its id in the engine's relations and its store key: `transfer:<id>`. */
+  readonly registryId: string;
   readonly actor: TransferActor;
   private readonly host: TransferHost;
   /** Whether our ringback tone is playing to A (B rings without early media). */
@@ -67,6 +69,7 @@ export class TransferRun implements LegTransfer {
   ) {
     this.host = host;
     this.id = restore?.id ?? newTransferId();
+    this.registryId = `transfer:${this.id}`;
     this.actor = createActor(retrievableTransferMachine, {
       ...actorOptions,
       input: { secondsTimeout },

@@ -16,6 +16,7 @@ import {
   type Switchboard,
 } from '../../src';
 import { BANDWIDTH_CAUSES } from '../../src/causes';
+import { engineOf } from '../support/engineOf';
 
 export interface SimulationResult {
   seed: number;
@@ -421,6 +422,8 @@ export async function simulate(options: { seed: number; calls: number }): Promis
   const stats = sb.stats();
   if (stats.legs || stats.agentCalls || stats.transfers || stats.timers)
     violate(`left running at the end: ${JSON.stringify(stats)}`);
+  const relations = engineOf(sb).relations.size;
+  if (relations) violate(`${relations} relations between legs, transfers and agent calls left at the end`);
   if (transfersEnded > transfersStarted)
     violate(`more transfers ended (${transfersEnded}) than were started (${transfersStarted})`);
   for (const agent of agents) if (agent.calls().length) violate(`agent ${agent.phoneNumber} still has calls`);

@@ -45,6 +45,9 @@ export interface AgentCallOwner {
   /** Carry out an accepted operation's effect (the chart has decided it). */
   carryOut(call: AgentCall, command: AgentCallCommand): void;
   released(call: AgentCall): void;
+  /** The leg the call shows, while it does, and the consult it is part of (the registry's relations). */
+  legOf(call: AgentCall): Leg | null;
+  consultOf(call: AgentCall): ConsultRun | null;
 }
 
 export interface AgentCallSpec {
@@ -74,12 +77,8 @@ export class AgentCall implements Inspectable {
   readonly connId: string;
   readonly actor: AgentCallActor;
   readonly createdAt: number;
-  /** The leg this call views; null once the agent has left it. */
-  leg: Leg | null;
   /** The call id of the leg this call first viewed (it stays after the agent has left the leg). */
   readonly legCallId: string;
-  /** The consult this call is part of, while it runs. */
-  consult: ConsultRun | null = null;
   parentCallUri: string | undefined;
   readonly party: string;
   readonly dnis: string;
@@ -103,7 +102,6 @@ export class AgentCall implements Inspectable {
     const restore = spec.restore;
     this.id = restore?.id ?? newAgentCallId();
     this.connId = restore?.connId ?? newConnId();
-    this.leg = spec.leg;
     this.legCallId = restore?.legCallId ?? spec.leg.callId;
     this.party = spec.party;
     this.dnis = spec.dnis;
@@ -112,7 +110,6 @@ export class AgentCall implements Inspectable {
     if (spec.role && spec.role !== 'none') this.consultSent = NO_CONSULT;
     if (restore) this.consultSent = restore.consultSent;
     this.createdAt = restore?.createdAt ?? owner.now();
-    spec.leg.agentCall = this;
     this.actor = createActor(agentCallMachine, {
       ...actorOptions,
       input: { start: spec.start, callType: spec.callType, role: spec.role ?? 'none' },
@@ -144,6 +141,16 @@ export class AgentCall implements Inspectable {
 
   start(): void {
     this.actor.start();
+  }
+
+  /** The leg this call views (the registry's relation); null once the agent has left it. */
+  get leg(): Leg | null {
+    return this.owner.legOf(this);
+  }
+
+  /** The consult this call is part of, while it runs (the registry's relation). */
+  get consult(): ConsultRun | null {
+    return this.owner.consultOf(this);
   }
 
   get uri(): string {
@@ -219,10 +226,8 @@ export class AgentCall implements Inspectable {
     else if (state === State.ERROR) this.owner.legFailed(this);
   }
 
-  /** The call is over for this agent (its leg ended, or the agent left it). */
+  /** The call is over for this agent (its leg ended, or the agent left it): its relations go with it. */
   release(): void {
-    if (this.leg?.agentCall === this) this.leg.agentCall = null;
-    this.leg = null;
     this.send({ type: 'RELEASE' });
   }
 

@@ -19,6 +19,7 @@ import { isInternalNumber } from './notifications';
 import type { MachineName } from '../inspection';
 import { DEFAULT_RINGBACK_TONE } from '../tonePlayer';
 import type { MediaCommands } from '../transfer';
+import type { ConsultSide } from '../relations';
 
 /** What a consult run needs from the engine and the agent's device. */
 export interface ConsultHost extends MediaCommands {
@@ -31,6 +32,10 @@ export interface ConsultHost extends MediaCommands {
   ): { leg: Leg; call: AgentCall | null };
   transferCompleted(parent: Leg, target: Leg): void;
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
+  /** The consult's agent call on that side, and joining or leaving a consult (the registry's relations). */
+  callIn(run: ConsultRun, side: ConsultSide): AgentCall | null;
+  joinConsult(call: AgentCall, run: ConsultRun, side: ConsultSide): void;
+  leaveConsult(call: AgentCall): void;
 }
 
 /** The consult chart's event for each command an agent call's chart gives its consult. */
@@ -44,11 +49,13 @@ const COMMANDS = {
   remove: 'REMOVE',
 } as const;
 
-/** What a restarted node gives a consult it restores (durable.ts): its chart snapshot, target and media. */
+/**
+ * What a restarted node gives a consult it restores (durable.ts): its chart snapshot, target and media (its
+ * agent calls are relations the restore sets by id).
+ */
 export interface ConsultRestore {
   snapshot: unknown;
   target: Leg | null;
-  consultCall: AgentCall | null;
   toneOn: boolean;
   bridged: boolean;
 }
@@ -56,7 +63,6 @@ export interface ConsultRestore {
 export class ConsultRun implements LegTransfer {
   readonly actor: Actor<typeof consultTransferMachine>;
   target: Leg | null = null;
-  consultCall: AgentCall | null = null;
   /** Whether our ringback plays to the caller (it waits for a target that rings without early media). */
   toneOn = false;
   /** Whether the caller's and the target's media are connected (or the caller hears the target's early media). */
@@ -68,8 +74,8 @@ export class ConsultRun implements LegTransfer {
     readonly inspectedId: string,
     readonly device: AgentDevice,
     readonly parent: Leg,
-    /** The caller's call on the desk (C1). */
-    public parentCall: AgentCall | null,
+    /** The caller's call on the desk (C1), if any: it joins the consult. */
+    parentCall: AgentCall | null,
     readonly destination: string,
     readonly blind: boolean,
     secondsTimeout: number | null,
@@ -86,7 +92,6 @@ export class ConsultRun implements LegTransfer {
     });
     if (restore) {
       this.target = restore.target;
-      this.consultCall = restore.consultCall;
       this.toneOn = restore.toneOn;
       this.bridged = restore.bridged;
       this.conferenced = this.actor.getSnapshot().matches({ conference: 'joined' });
@@ -94,7 +99,7 @@ export class ConsultRun implements LegTransfer {
     recordTimers(this.actor, actorOptions.clock, 'consult', inspectedId);
     this.actor.subscribe(() => this.syncMedia(host));
     host.joinTransfer(parent, this);
-    if (parentCall) parentCall.consult = this;
+    if (parentCall) host.joinConsult(parentCall, this, 'parent');
     this.actor.subscribe(() => this.syncCalls());
     this.actor.on('*', (command) => {
       const target = this.target;
@@ -122,34 +127,34 @@ export class ConsultRun implements LegTransfer {
           this.parentCall?.setRole('parent', this.parentCall.callType);
           const opened = host.openConsultLeg(device, parent, destination, blind ? null : this.parentCall);
           this.target = opened.leg;
-          this.consultCall = opened.call;
-          if (opened.call) opened.call.consult = this;
+          if (opened.call) host.joinConsult(opened.call, this, 'consult');
           host.joinTransfer(opened.leg, this);
           host.sendToLeg(opened.leg, { type: 'DIAL', secondsTimeout: null });
           break;
         }
         case 'releaseConsultCall':
           this.leaveCall(this.consultCall);
-          this.consultCall = null;
           break;
         case 'conferenceJoined':
           this.conferenced = true;
           this.parentCall?.setRole('conference', this.parentCall.callType);
           if (this.parentCall) this.parentCall.owner.notify(this.parentCall, 'ParticipantsUpdated');
           break;
-        case 'releaseAgentCalls':
-          this.leaveCall(this.parentCall);
-          this.leaveCall(this.consultCall);
-          this.parentCall = null;
-          this.consultCall = null;
+        case 'releaseAgentCalls': {
+          const { parentCall, consultCall } = this;
+          this.leaveCall(parentCall);
+          this.leaveCall(consultCall);
           break;
-        case 'detachTarget':
+        }
+        case 'detachTarget': {
           if (target) host.leaveTransfer(target);
-          if (this.consultCall) {
-            this.consultCall.consult = null;
-            this.consultCall.setRole('none', isInternalNumber(destination) ? 'Internal' : 'Outbound', undefined);
+          const consultCall = this.consultCall;
+          if (consultCall) {
+            host.leaveConsult(consultCall);
+            consultCall.setRole('none', isInternalNumber(destination) ? 'Internal' : 'Outbound', undefined);
           }
           break;
+        }
         case 'clearTarget':
           this.mediaOff(host);
           if (target) {
@@ -170,18 +175,18 @@ export class ConsultRun implements LegTransfer {
         case 'reportComplete':
           if (target && parent.endTime === undefined) host.transferCompleted(parent, target);
           break;
-        case 'ended':
+        case 'ended': {
           host.leaveTransfer(parent, this);
           if (target) host.leaveTransfer(target, this);
           if (command.parentUp && target && parent.endTime === undefined) host.transferCompleted(parent, target);
-          if (this.parentCall) {
-            this.parentCall.consult = null;
-            this.parentCall.setRole('none', this.parentCall.callType);
+          const parentCall = this.parentCall;
+          if (parentCall) {
+            host.leaveConsult(parentCall);
+            parentCall.setRole('none', parentCall.callType);
             // The target has left the conference: the caller's call goes on with its one participant.
-            if (this.conferenced && !this.parentCall.released)
-              this.parentCall.owner.notify(this.parentCall, 'ParticipantsUpdated');
+            if (this.conferenced && !parentCall.released) parentCall.owner.notify(parentCall, 'ParticipantsUpdated');
           }
-          if (this.consultCall?.consult === this) this.consultCall.consult = null;
+          // Every relation left to this consult (its consult call's) is cleared as it finishes.
           host.transferFinished(this, {
             kind: this.conference ? 'conference' : blind ? 'blind' : 'consult',
             parentCallId: parent.callId,
@@ -190,12 +195,27 @@ export class ConsultRun implements LegTransfer {
             targetCause: command.targetCause,
           });
           break;
+        }
       }
     });
   }
 
   get inspectedMachine(): MachineName {
     return 'consult-transfer';
+  }
+
+  get registryId(): string {
+    return this.inspectedId;
+  }
+
+  /** The caller's call on the desk (C1), while it is part of this consult (the registry's relation). */
+  get parentCall(): AgentCall | null {
+    return this.host.callIn(this, 'parent');
+  }
+
+  /** The consult call on the desk (C2), while it is part of this consult. */
+  get consultCall(): AgentCall | null {
+    return this.host.callIn(this, 'consult');
   }
 
   /** A conference (InitiateConference or SingleStepConference), as its chart was started. */
@@ -307,7 +327,7 @@ export class ConsultRun implements LegTransfer {
   /** The agent leaves a call of the pair: Released on the desk, while its leg goes on. */
   private leaveCall(call: AgentCall | null): void {
     if (!call) return;
-    call.consult = null;
+    this.host.leaveConsult(call);
     call.release();
   }
 }

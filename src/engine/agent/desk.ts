@@ -11,6 +11,7 @@ import type { TransferEndedInfo } from '../events';
 import { newCallId } from '../ids';
 import { AgentCall } from './call';
 import { ConsultRun, type ConsultHost } from './consult';
+import type { ConsultSide } from '../relations';
 import { AgentDevice, type AgentDeviceHost, type AgentOptions } from './device';
 import { isInternalNumber } from './notifications';
 
@@ -66,11 +67,12 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
       },
       this.core.actorOptions,
     );
-    this.adopt(device, call);
+    this.adopt(device, call, leg);
   }
 
-  private adopt(device: AgentDevice, call: AgentCall): void {
+  private adopt(device: AgentDevice, call: AgentCall, leg: Leg): void {
     this.calls.set(call.id, call);
+    this.core.relations.show(leg.callId, call.id);
     this.core.inspection.created(call);
     this.core.durable?.track(call);
     device.adopt(call);
@@ -122,8 +124,25 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
 
   forgetCall(call: AgentCall): void {
     this.calls.delete(call.id);
+    this.core.relations.forgetCall(call.id);
     this.core.durable?.mark(call);
     this.core.agentLeft(call.legCallId); // a leg that goes on without the agent (nothing when it has ended)
+  }
+
+  /** The agent call that shows `leg` on a desk, if any (the registry's relation). */
+  callOfLeg(leg: Leg): AgentCall | undefined {
+    const id = this.core.relations.callOf(leg.callId);
+    return id === undefined ? undefined : this.calls.get(id);
+  }
+
+  legOf(call: AgentCall): Leg | null {
+    const id = this.core.relations.legOf(call.id);
+    return (id !== undefined && this.core.legs.get(id)) || null;
+  }
+
+  consultOf(call: AgentCall): ConsultRun | null {
+    const id = this.core.relations.consultOf(call.id);
+    return id === undefined ? null : ((this.core.transfers.get(id) as ConsultRun | undefined) ?? null);
   }
 
   answer(call: AgentCall): void {
@@ -178,7 +197,7 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
       },
       this.core.actorOptions,
     );
-    this.adopt(device, call);
+    this.adopt(device, call, leg);
     this.core.sendToLeg(leg, { type: 'DIAL', secondsTimeout: null });
   }
 
@@ -207,8 +226,21 @@ export class AgentDesk implements AgentDeviceHost, ConsultHost {
       },
       this.core.actorOptions,
     );
-    this.adopt(device, call);
+    this.adopt(device, call, leg);
     return { leg, call };
+  }
+
+  callIn(run: ConsultRun, side: ConsultSide): AgentCall | null {
+    const id = this.core.relations.callIn(run.registryId, side);
+    return (id !== undefined && this.calls.get(id)) || null;
+  }
+
+  joinConsult(call: AgentCall, run: ConsultRun, side: ConsultSide): void {
+    this.core.relations.joinConsult(call.id, run.registryId, side);
+  }
+
+  leaveConsult(call: AgentCall): void {
+    this.core.relations.leaveConsult(call.id);
   }
 
   transferCompleted(parent: Leg, target: Leg): void {

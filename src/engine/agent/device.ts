@@ -7,6 +7,8 @@
 import EventEmitter from 'eventemitter3';
 import { newDeviceId } from '../ids';
 import type { AgentCall, AgentCallCommand, AgentCallOwner } from './call';
+import type { ConsultRun } from './consult';
+import type { Leg } from '../leg';
 import { notification, type AgentCallObject, type CallNotification, type NotificationType } from './notifications';
 import { checkDial, checkOperation, userDataTotalProblem } from './validation';
 
@@ -34,6 +36,9 @@ export interface AgentDeviceHost {
   listenerFailed(event: string, error: unknown): void;
   findCall(id: string): AgentCall | undefined;
   forgetCall(call: AgentCall): void;
+  /** The leg the call shows, and the consult it is part of (the registry's relations). */
+  legOf(call: AgentCall): Leg | null;
+  consultOf(call: AgentCall): ConsultRun | null;
   answer(call: AgentCall): void;
   hangUp(call: AgentCall): void;
   hold(call: AgentCall): void;
@@ -176,6 +181,16 @@ export class AgentDevice implements AgentCallOwner {
       if (this.queued.get(call.id) === message) this.queued.delete(call.id);
       this.emitter.emit('notification', message);
     });
+  }
+
+  /** @internal */
+  legOf(call: AgentCall): Leg | null {
+    return this.host.legOf(call);
+  }
+
+  /** @internal */
+  consultOf(call: AgentCall): ConsultRun | null {
+    return this.host.consultOf(call);
   }
 
   /** @internal The call's leg failed (signalling): the desk has no ERROR state, so the call is hung up. */
