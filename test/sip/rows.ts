@@ -155,7 +155,7 @@ export const ROWS: Row[] = [
     ],
   },
   retrievedAtOnce('row 2: B busy (486)', FAR_END.busy, {}, TransferCause.TARGETREJECT, 'busy'),
-  retrievedAtOnce('row 3: B rejects (180, then 603)', FAR_END.reject, {}, TransferCause.TARGETREJECT, 'busy'),
+  retrievedAtOnce('row 3: B rejects (180, then 603)', FAR_END.reject, {}, TransferCause.TARGETREJECT, 'rejected'),
   retrievedAtOnce(
     'row 4: no answer within secondsTimeout (our CANCEL, 487)',
     FAR_END.cancel,
