@@ -4,70 +4,21 @@
  * with three participants, the consult call is Released), DeleteFromConference, the agent leaving,
  * SingleStepConference, and the ParticipantsUpdated notifications, TransferCause and callbacks of each path.
  */
-import { TransferCause, type AgentDevice, type Behaviour, type CallNotification, type TransferEndedInfo } from '../src';
-import { flush, makeHarness, type Harness } from './harness';
-
-interface Desk {
-  h: Harness;
-  agent: AgentDevice;
-  c1: string;
-  c2: string;
-  l1: string;
-  /** `C1:Held`, `C1:ParticipantsUpdated[5000,5005,5001]`… since the conference was initiated. */
-  notes: string[];
-  ended: TransferEndedInfo[];
-  events(): string[];
-  op(call: string, body: object): Promise<unknown>;
-}
+import { TransferCause, type Behaviour, type CallNotification } from '../src';
+import { consultDesk, type Desk } from './consultDesk';
+import { flush, makeHarness } from './harness';
 
 const ok = { statusCode: 0 };
 
+/** A notification as `C1:Held`, or `C1:Participants[5000,5005,5001]` for ParticipantsUpdated. */
+const withParticipants = (name: string, m: CallNotification) =>
+  m.data.notificationType === 'ParticipantsUpdated'
+    ? `${name}:Participants[${m.data.call.participants.map((p) => p.phoneNumber).join(',')}]`
+    : `${name}:${m.data.call.state}`;
+
 /** The caller 5000 calls agent 5005, who answers and starts a conference (`operationName`) with 5001. */
-async function conference(
-  target: Behaviour,
-  operationName = 'InitiateConference',
-  consultTimeout?: number | null,
-): Promise<Desk> {
-  const h = makeHarness();
-  const agent = h.sb.agent({ phoneNumber: '5005', consultTimeout });
-  h.sb.network.addEndpoint('5001', target);
-  const ended: TransferEndedInfo[] = [];
-  h.sb.on('transferEnded', (e) => ended.push(e));
-  const { channel } = h.sb.network.placeCall({ from: '5000', to: '5005' });
-  const c1 = agent.calls()[0].id;
-  await agent.operation(c1, { operationName: 'Answer' });
-  const names = new Map<string, string>([[c1, 'C1']]);
-  const notes: string[] = [];
-  agent.on('notification', (m: CallNotification) => {
-    if (!names.has(m.data.call.id)) names.set(m.data.call.id, `C${names.size + 1}`);
-    const name = names.get(m.data.call.id);
-    if (m.data.notificationType === 'ParticipantsUpdated')
-      notes.push(`${name}:Participants[${m.data.call.participants.map((p) => p.phoneNumber).join(',')}]`);
-    else notes.push(`${name}:${m.data.call.state}`);
-  });
-  const before = h.callbacks.length;
-  expect(await agent.operation(c1, { operationName, destination: { phoneNumber: '5001' } })).toEqual(ok);
-  const l1 = channel.callId as string;
-  return {
-    h,
-    agent,
-    c1,
-    get c2() {
-      return [...names.keys()][1];
-    },
-    l1,
-    notes,
-    ended,
-    events: () => {
-      const legs = new Map<string, string>([[l1, 'L1']]);
-      return h.callbacks.slice(before).map((c) => {
-        if (!legs.has(c.callId)) legs.set(c.callId, `L${legs.size + 1}`);
-        return `${c.eventType}(${legs.get(c.callId)}${'cause' in c ? `, ${c.cause}` : ''})`;
-      });
-    },
-    op: (call, body) => agent.operation(call, body),
-  };
-}
+const conference = (target: Behaviour, operationName = 'InitiateConference', consultTimeout?: number | null) =>
+  consultDesk(target, operationName, { consultTimeout, note: withParticipants });
 
 const targetLeg = (d: Desk) => d.h.callbacks.find((c) => c.eventType === 'transferAnswer')?.callId as string;
 

@@ -2,65 +2,16 @@
  * Every row of docs/consult-transfer.md: agent notifications, TransferCause, and the Bandwidth callbacks of
  * the legs involved (L1 = the caller's leg, C1 on the desk; L2 = the consult leg, C2), on the SimulatedClock.
  */
-import { TransferCause, type AgentDevice, type Behaviour, type TransferEndedInfo } from '../src';
-import { flush, makeHarness, type Harness } from './harness';
+import { TransferCause, type Behaviour, type TransferEndedInfo } from '../src';
+import { consultDesk, type Desk } from './consultDesk';
+import { flush, makeHarness } from './harness';
 
-interface Desk {
-  h: Harness;
-  agent: AgentDevice;
-  c1: string;
-  c2: string;
-  l1: string;
-  l2: string;
-  /** `C1:Held`, `C2:Dialing`… for every notification since the consult was initiated. */
-  notes: string[];
-  ended: TransferEndedInfo[];
-  /** [eventType, leg (L1/L2), cause] of every callback since the consult was initiated. */
-  events(): string[];
-  op(call: string, body: object): Promise<unknown>;
-}
-
-/** The caller 5000 calls agent 5005, who answers and initiates a transfer to 5001 (behaving as given). */
-async function consult(target: Behaviour, consultTimeout?: number | null): Promise<Desk> {
-  const h = makeHarness();
-  const agent = h.sb.agent({ phoneNumber: '5005', consultTimeout });
-  h.sb.network.addEndpoint('5001', target);
-  const ended: TransferEndedInfo[] = [];
-  h.sb.on('transferEnded', (e) => ended.push(e));
-  const { channel } = h.sb.network.placeCall({ from: '5000', to: '5005' });
-  const c1 = agent.calls()[0].id;
-  await agent.operation(c1, { operationName: 'Answer' });
-  const names = new Map<string, string>([[c1, 'C1']]);
-  const notes: string[] = [];
-  agent.on('notification', (m) => {
-    if (!names.has(m.data.call.id)) names.set(m.data.call.id, `C${names.size + 1}`);
-    notes.push(`${names.get(m.data.call.id)}:${m.data.call.state}`);
-  });
-  const before = h.callbacks.length;
-  expect(
-    await agent.operation(c1, { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } }),
-  ).toEqual({ statusCode: 0 });
-  const l1 = channel.callId as string;
-  const l2 = h.callbacks.find((c) => c.callId !== l1)?.callId ?? [...names.keys()][1] ?? '';
-  const desk: Desk = {
-    h,
-    agent,
-    c1,
-    c2: [...names.keys()][1],
-    l1,
-    l2,
-    notes,
-    ended,
-    events: () => {
-      const legs = new Map<string, string>([[l1, 'L1']]);
-      return h.callbacks.slice(before).map((c) => {
-        if (!legs.has(c.callId)) legs.set(c.callId, `L${legs.size + 1}`);
-        return `${c.eventType}(${legs.get(c.callId)}${'cause' in c ? `, ${c.cause}` : ''})`;
-      });
-    },
-    op: (call, body) => agent.operation(call, body),
-  };
-  return desk;
+/** The consult desk (test/consultDesk.ts) after InitiateTransfer, with C2 and the consult leg L2 as they were then. */
+async function consult(target: Behaviour, consultTimeout?: number | null): Promise<Desk & { l2: string }> {
+  const desk = await consultDesk(target, 'InitiateTransfer', { consultTimeout });
+  const c2 = desk.c2;
+  const l2 = desk.h.callbacks.find((c) => c.callId !== desk.l1)?.callId ?? c2 ?? '';
+  return { ...desk, c2, l2 };
 }
 
 const ok = { statusCode: 0 };

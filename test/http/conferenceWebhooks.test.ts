@@ -5,38 +5,22 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createSwitchboard, SimulatedClock } from '../../src';
 import { loadConfig } from '../../src/http/config';
 import { WebhookDeliverer } from '../../src/webhooks/deliverer';
-
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+import { until } from '../support/until';
+import { quiet, urls } from '../support/webhookCalls';
+import { startReceiver } from '../support/webhookReceiver';
 
 test('conference callbacks arrive at conferenceUrl, once each, in bus order with the calls of their members', async () => {
-  const received: Array<{ path: string; eventType: string; id: string }> = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { eventType: string; callId?: string; conferenceId?: string };
-      received.push({ path: req.url ?? '', eventType: body.eventType, id: body.callId ?? String(body.conferenceId) });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const deliverer = new WebhookDeliverer(
-    {
-      conferenceUrl: `${base}/conference`,
-      initiateUrl: `${base}/initiate`,
-      transferAnswerUrl: `${base}/transferAnswer`,
-      transferCompleteUrl: `${base}/transferComplete`,
-      transferDisconnectUrl: `${base}/transferDisconnect`,
-      disconnectUrl: `${base}/disconnect`,
-    },
-    quiet,
-  );
+  const rx = await startReceiver<{ eventType: string; callId?: string; conferenceId?: string }>();
+  const received = () =>
+    rx.requests.map(({ path, body }) => ({
+      path,
+      eventType: body.eventType,
+      id: body.callId ?? String(body.conferenceId),
+    }));
+  const deliverer = new WebhookDeliverer({ ...urls(rx.base), conferenceUrl: `${rx.base}/conference` }, quiet);
   const sb = createSwitchboard({ clock: new SimulatedClock() });
   deliverer.attach(sb);
   const emitted: Array<{ eventType: string; id: string }> = [];
@@ -57,12 +41,12 @@ test('conference callbacks arrive at conferenceUrl, once each, in bus order with
   await callers[0].hangUp();
 
   try {
-    const deadline = Date.now() + 4_000;
-    while (received.length < emitted.length || deliverer.stats().pending > 0) {
-      if (Date.now() > deadline) throw new Error(`timed out: ${received.length} of ${emitted.length} delivered`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const conference = received.filter((r) => r.eventType.startsWith('conference'));
+    await until(
+      () => rx.requests.length >= emitted.length && deliverer.stats().pending === 0,
+      `${emitted.length} deliveries`,
+      4_000,
+    );
+    const conference = received().filter((r) => r.eventType.startsWith('conference'));
     expect(conference.map((r) => r.eventType)).toEqual([
       'conferenceCreated',
       'conferenceMemberJoin',
@@ -78,14 +62,13 @@ test('conference callbacks arrive at conferenceUrl, once each, in bus order with
       for (const { eventType, id } of list) map.set(id, [...(map.get(id) ?? []), eventType]);
       return map;
     };
-    expect(byId(received)).toEqual(byId(emitted));
+    expect(byId(received())).toEqual(byId(emitted));
     const onlyConference = (list: Array<{ eventType: string; id: string }>) =>
       list.filter((r) => r.eventType.startsWith('conference')).map(({ eventType, id }) => `${eventType} ${id}`);
-    expect(onlyConference(received)).toEqual(onlyConference(emitted));
+    expect(onlyConference(received())).toEqual(onlyConference(emitted));
     expect(deliverer.stats()).toMatchObject({ delivered: emitted.length, failed: 0, pending: 0 });
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await rx.close();
   }
 });
 

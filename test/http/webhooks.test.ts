@@ -9,105 +9,17 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { createSwitchboard, SimulatedClock, type BandwidthCallback } from '../../src';
 import { loadConfig } from '../../src/http/config';
 import { createServer as createSwitchboardServer } from '../../src/http/server';
-import { WebhookDeliverer, type WebhookConfig } from '../../src/webhooks/deliverer';
+import { WebhookDeliverer } from '../../src/webhooks/deliverer';
+import { until } from '../support/until';
+import { quiet, threeFamilies, urls } from '../support/webhookCalls';
+import { startReceiver, type Answer, type ReceivedRequest, type WebhookReceiver } from '../support/webhookReceiver';
 import { USERS } from './support';
 
-interface Received {
-  path: string;
-  deliveryId: string;
-  signature: string;
-  authorization: string;
-  raw: string;
-  body: BandwidthCallback;
-}
-
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-/** A receiver whose answer to each request is decided by `behave` (default 200). */
-async function receiver(behave: (n: number, req: IncomingMessage) => 'ok' | 'fail' | 'hang' = () => 'ok', port = 0) {
-  const acked: Received[] = [];
-  let n = 0;
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      const mode = behave(n++, req);
-      if (mode === 'hang') return; // never answers: the sender times out
-      if (mode === 'fail') return void res.writeHead(500).end('oops');
-      acked.push({
-        path: req.url ?? '',
-        deliveryId: String(req.headers['x-switchboard-delivery']),
-        signature: String(req.headers['x-switchboard-signature']),
-        authorization: String(req.headers.authorization),
-        raw,
-        body: JSON.parse(raw) as BandwidthCallback,
-      });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    base,
-    acked,
-    requests: () => n,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-const urls = (base: string): WebhookConfig => ({
-  initiateUrl: `${base}/initiate`,
-  answerUrl: `${base}/answer`,
-  disconnectUrl: `${base}/disconnect`,
-  transferAnswerUrl: `${base}/transferAnswer`,
-  transferCompleteUrl: `${base}/transferComplete`,
-  transferDisconnectUrl: `${base}/transferDisconnect`,
-});
-
-/** A scenario with several calls: an IVR transfer retrieved (row 1b), a busy transfer, and an outbound call. */
-async function scenario(deliverer: WebhookDeliverer): Promise<BandwidthCallback[]> {
-  const clock = new SimulatedClock();
-  const sb = createSwitchboard({ clock });
-  deliverer.attach(sb);
-  const emitted: BandwidthCallback[] = [];
-  sb.on('callback', (p) => emitted.push(p));
-  sb.network.addEndpoint('+1777', { outcome: 'answer', ringFor: 1 });
-  sb.network.addEndpoint('+1888', { outcome: 'busy' });
-  for (const target of ['+1777', '+1888']) {
-    const { channel: a } = sb.network.placeCall({ from: '+1555', to: '+1666' });
-    await a.answer();
-    a.createTonePlayer();
-    const transfer = a.retrievableTransfer(sb.createChannel(), target);
-    clock.increment(1000);
-    if ((await transfer) === 'TRANSFERRED') await a.retrieveTransferredCall();
-    await a.hangUp();
-  }
-  const out = sb.createChannel();
-  const call = out.call('+1777');
-  clock.increment(1000);
-  await call;
-  await out.hangUp();
-  return emitted;
-}
-
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function expectInOrderPerCall(acked: Received[], emitted: BandwidthCallback[]) {
+function expectInOrderPerCall(acked: ReceivedRequest[], emitted: BandwidthCallback[]) {
   const byCall = (list: BandwidthCallback[]) => {
     const map = new Map<string, string[]>();
     for (const p of list) map.set(p.callId, [...(map.get(p.callId) ?? []), `${p.eventType}@${p.eventTime}`]);
@@ -117,16 +29,18 @@ function expectInOrderPerCall(acked: Received[], emitted: BandwidthCallback[]) {
 }
 
 test('every callback arrives once, in order per call, at its URL, signed and with Basic credentials', async () => {
-  const rx = await receiver();
+  const rx = await startReceiver();
   const deliverer = new WebhookDeliverer({ ...urls(rx.base), secret: 'k3y', username: 'hook', password: 'pw' }, quiet);
-  const emitted = await scenario(deliverer);
+  const emitted = await threeFamilies(deliverer);
   await until(() => rx.acked.length === emitted.length && deliverer.stats().pending === 0, 'all deliveries');
   expect(emitted.length).toBe(11);
   expect(new Set(rx.acked.map((r) => r.deliveryId)).size).toBe(emitted.length);
   for (const r of rx.acked) {
     expect(r.path).toBe(`/${r.body.eventType}`);
-    expect(r.signature).toBe(`sha256=${createHmac('sha256', 'k3y').update(r.raw).digest('hex')}`);
-    expect(r.authorization).toBe(`Basic ${Buffer.from('hook:pw').toString('base64')}`);
+    expect(r.headers['x-switchboard-signature']).toBe(
+      `sha256=${createHmac('sha256', 'k3y').update(r.raw).digest('hex')}`,
+    );
+    expect(r.headers.authorization).toBe(`Basic ${Buffer.from('hook:pw').toString('base64')}`);
   }
   expectInOrderPerCall(rx.acked, emitted);
   expect(deliverer.stats()).toEqual({ delivered: 11, retried: 0, failed: 0, failuresDropped: 0, pending: 0 });
@@ -135,13 +49,13 @@ test('every callback arrives once, in order per call, at its URL, signed and wit
 
 test('a receiver that fails with 500s, times out and refuses connections, then recovers: nothing lost, each delivery id acknowledged once', async () => {
   // Requests 0-5 fail with 500, 6-7 hang past callbackTimeout, the rest succeed.
-  const rx = await receiver((n) => (n < 6 ? 'fail' : n < 8 ? 'hang' : 'ok'));
-  const port = Number(new URL(rx.base).port);
+  const rx = await startReceiver({ answer: ({ n }) => (n < 6 ? 500 : n < 8 ? 'hold' : 200) });
+  const port = rx.port;
   const deliverer = new WebhookDeliverer(
     { ...urls(rx.base), callbackTimeout: 0.2, retryDelaysMs: [50, 100, 200, 400, 800, 1600] },
     quiet,
   );
-  const emitted = await scenario(deliverer);
+  const emitted = await threeFamilies(deliverer);
   await until(
     () => rx.acked.length === emitted.length && deliverer.stats().pending === 0,
     'deliveries after 500s and timeouts',
@@ -157,10 +71,10 @@ test('a receiver that fails with 500s, times out and refuses connections, then r
     { ...urls(`http://127.0.0.1:${port}`), retryDelaysMs: [100, 200, 400, 800, 1600] },
     quiet,
   );
-  const emitted2 = await scenario(deliverer2);
+  const emitted2 = await threeFamilies(deliverer2);
   await new Promise((r) => setTimeout(r, 150));
   expect(deliverer2.stats().delivered).toBe(0);
-  const back = await receiver(() => 'ok', port);
+  const back = await startReceiver({ port });
   await until(() => back.acked.length === emitted2.length, 'deliveries after refused connections');
   expect(new Set(back.acked.map((r) => r.deliveryId)).size).toBe(emitted2.length);
   expectInOrderPerCall(back.acked, emitted2);
@@ -170,21 +84,21 @@ test('a receiver that fails with 500s, times out and refuses connections, then r
 });
 
 test('what its URL cannot take goes to the fallbackUrl; failing that it is recorded as callback-error', async () => {
-  const broken = await receiver(() => 'fail');
-  const fallback = await receiver();
+  const broken = await startReceiver({ answer: () => 500 });
+  const fallback = await startReceiver();
   const deliverer = new WebhookDeliverer(
     { ...urls(broken.base), fallbackUrl: `${fallback.base}/fallback`, retryDelaysMs: [10, 20] },
     quiet,
   );
-  const emitted = await scenario(deliverer);
+  const emitted = await threeFamilies(deliverer);
   await until(() => fallback.acked.length === emitted.length, 'fallback deliveries');
   expect(fallback.acked.every((r) => r.path === '/fallback')).toBe(true);
-  expect(broken.requests()).toBe(emitted.length * 3);
+  expect(broken.requests).toHaveLength(emitted.length * 3);
 
   const nowhere = new WebhookDeliverer({ ...urls(broken.base), retryDelaysMs: [10] }, quiet);
   const reported: string[] = [];
   nowhere.onFailure((f) => reported.push(`${f.cause}:${f.eventType}`));
-  const emitted2 = await scenario(nowhere);
+  const emitted2 = await threeFamilies(nowhere);
   await until(() => nowhere.stats().failed === emitted2.length, 'recorded failures');
   expect(nowhere.failures()[0]).toMatchObject({
     cause: 'callback-error',
@@ -199,8 +113,8 @@ test('what its URL cannot take goes to the fallbackUrl; failing that it is recor
 });
 
 test('a transfer can send its callbacks to URLs of its own', async () => {
-  const app = await receiver();
-  const own = await receiver();
+  const app = await startReceiver();
+  const own = await startReceiver();
   const deliverer = new WebhookDeliverer(urls(app.base), quiet);
   const clock = new SimulatedClock();
   const sb = createSwitchboard({ clock });
@@ -227,17 +141,16 @@ test('a transfer can send its callbacks to URLs of its own', async () => {
 });
 
 test('a 4xx answer is not retried (it will not get better): recorded at once', async () => {
-  const rx = await receiver();
+  const rx = await startReceiver();
   const deliverer = new WebhookDeliverer(
     { disconnectUrl: `${rx.base.replace(/:\d+$/, ':1')}/x`, retryDelaysMs: [10] },
     quiet,
   );
   // Port 1 refuses connections: retried, then recorded.
-  const notFound = await receiver();
+  const notFound = await startReceiver();
   const strict = new WebhookDeliverer({ disconnectUrl: `${notFound.base}/missing` }, quiet);
-  const server404 = createServer((_req, res) => res.writeHead(404).end());
-  await new Promise<void>((r) => server404.listen(0, '127.0.0.1', r));
-  const url404 = `http://127.0.0.1:${(server404.address() as AddressInfo).port}/gone`;
+  const server404 = await startReceiver({ answer: () => 404 });
+  const url404 = `${server404.base}/gone`;
   const fourOhFour = new WebhookDeliverer({ disconnectUrl: url404, retryDelaysMs: [10, 10] }, quiet);
   const payload = { eventType: 'disconnect', callId: 'c-x' } as BandwidthCallback;
   fourOhFour.enqueue(payload);
@@ -247,29 +160,27 @@ test('a 4xx answer is not retried (it will not get better): recorded at once', a
   expect(fourOhFour.failures()[0]).toMatchObject({ error: 'HTTP 404', attempts: 1 });
   expect(deliverer.failures()[0].error).toMatch(/fetch failed|ECONNREFUSED/);
   expect(strict.stats()).toEqual({ delivered: 0, retried: 0, failed: 0, failuresDropped: 0, pending: 0 });
-  await new Promise<void>((r) => server404.close(() => r()));
+  await server404.close();
   await rx.close();
   await notFound.close();
 });
 
 test('a redirect is not a delivery: recorded as callback-error, never followed', async () => {
-  const target = await receiver();
-  const redirecting = createServer((_req, res) => res.writeHead(302, { location: `${target.base}/elsewhere` }).end());
-  await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
-  const deliverer = new WebhookDeliverer(
-    { disconnectUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hook` },
-    quiet,
-  );
+  const target = await startReceiver();
+  const redirecting = await startReceiver({
+    answer: () => ({ status: 302, headers: { location: `${target.base}/elsewhere` } }),
+  });
+  const deliverer = new WebhookDeliverer({ disconnectUrl: `${redirecting.base}/hook` }, quiet);
   deliverer.enqueue({ eventType: 'disconnect', callId: 'c-r' } as BandwidthCallback);
   await until(() => deliverer.stats().failed === 1, 'the failure');
   expect(deliverer.failures()[0]).toMatchObject({ error: 'HTTP 302', cause: 'callback-error' });
-  expect(target.requests()).toBe(0);
-  await new Promise<void>((r) => redirecting.close(() => r()));
+  expect(target.requests).toHaveLength(0);
+  await redirecting.close();
   await target.close();
 });
 
 test('a failure listener that throws does not stop later deliveries for the same call', async () => {
-  const rx = await receiver((n) => (n === 0 ? 'fail' : 'ok'));
+  const rx = await startReceiver({ answer: ({ n }) => (n === 0 ? 500 : 200) });
   const deliverer = new WebhookDeliverer(
     { disconnectUrl: `${rx.base}/d`, answerUrl: `${rx.base}/a`, retryDelaysMs: [] },
     quiet,
@@ -286,7 +197,7 @@ test('a failure listener that throws does not stop later deliveries for the same
 });
 
 test('a shutdown bound is kept: what is still under way is aborted and recorded, nothing keeps running', async () => {
-  const rx = await receiver(() => 'hang');
+  const rx = await startReceiver({ answer: () => 'hold' });
   const deliverer = new WebhookDeliverer(
     { disconnectUrl: `${rx.base}/d`, callbackTimeout: 60, retryDelaysMs: [60_000] },
     quiet,
@@ -305,7 +216,7 @@ test('a shutdown bound is kept: what is still under way is aborted and recorded,
 });
 
 test('deliveries and retries leave no listener behind on the shutdown signal (no leak in a long-running server)', async () => {
-  const rx = await receiver((n) => (n < 10 ? 'fail' : 'ok')); // the first ten attempts fail: retries happen
+  const rx = await startReceiver({ answer: ({ n }) => (n < 10 ? 500 : 200) }); // the first ten attempts fail: retries happen
   try {
     const deliverer = new WebhookDeliverer({ disconnectUrl: `${rx.base}/d`, retryDelaysMs: [5, 5, 5] }, quiet);
     for (let i = 0; i < 30; i++) deliverer.enqueue({ eventType: 'disconnect', callId: `c-${i}` } as BandwidthCallback);
@@ -321,53 +232,21 @@ test('deliveries and retries leave no listener behind on the shutdown signal (no
   }
 });
 
-/**
- * A receiver that records callbacks in the order it has handled them (when it answers: a slow endpoint is one
- * whose processing takes `slowMs`), and holds the requests `hold` picks until `release()`.
- */
-async function orderedReceiver(
-  options: { slow?: string[]; slowMs?: number; hold?: (body: BandwidthCallback) => boolean } = {},
-) {
-  const handled: BandwidthCallback[] = [];
-  const held: Array<() => void> = [];
-  let releasing = false;
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as BandwidthCallback;
-      const answer = () => {
-        handled.push(body);
-        res.writeHead(200).end();
-      };
-      if (!releasing && options.hold?.(body)) return void held.push(answer);
-      if (options.slow?.includes(req.url ?? '')) return void setTimeout(answer, options.slowMs ?? 150);
-      answer();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    handled,
-    held,
-    release: () => {
-      releasing = true;
-      for (const answer of held.splice(0)) answer();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+/** Answers 200 after `ms` to the requests for `paths` (a slow endpoint), at once to the others. */
+const slowAt =
+  (paths: string[], ms = 150) =>
+  (r: ReceivedRequest): Answer =>
+    paths.includes(r.path) ? { status: 200, delayMs: ms } : 200;
+
+/** The callbacks in the order the receiver answered them. */
+const handled = (rx: WebhookReceiver) => rx.acked.map((r) => r.body);
 
 const familiesOf = (deliverer: WebhookDeliverer) =>
   (deliverer as unknown as { families: Map<string, unknown> }).families;
 
 describe('the callbacks of a call and its transfer or consult legs arrive in bus order', () => {
   test("row 5 (A's far end hangs up while B rings): transferDisconnect(B) before disconnect(A), though B's URL is slower", async () => {
-    const rx = await orderedReceiver({ slow: ['/transferDisconnect'] });
+    const rx = await startReceiver({ answer: slowAt(['/transferDisconnect']) });
     const deliverer = new WebhookDeliverer(urls(rx.base), quiet);
     const clock = new SimulatedClock();
     const sb = createSwitchboard({ clock });
@@ -387,13 +266,13 @@ describe('the callbacks of a call and its transfer or consult legs arrive in bus
     const label = (p: BandwidthCallback) =>
       `${p.eventType}(${p.callId === a.callId ? 'A' : p.callId === b.callId ? 'B' : p.callId})`;
     expect(emitted.map(label)).toEqual(['initiate(A)', 'transferDisconnect(B)', 'disconnect(A)']);
-    expect(rx.handled.map(label)).toEqual(emitted.map(label));
+    expect(handled(rx).map(label)).toEqual(emitted.map(label));
     expect(familiesOf(deliverer).size).toBe(0); // the family is forgotten once its queue has drained
     await rx.close();
   });
 
   test('a consult completed after the target answers: every callback of L1 and L2 in bus order, L2 URLs slower', async () => {
-    const rx = await orderedReceiver({ slow: ['/transferAnswer', '/transferDisconnect'] });
+    const rx = await startReceiver({ answer: slowAt(['/transferAnswer', '/transferDisconnect']) });
     const deliverer = new WebhookDeliverer(urls(rx.base), quiet);
     const clock = new SimulatedClock();
     const sb = createSwitchboard({ clock });
@@ -421,7 +300,7 @@ describe('the callbacks of a call and its transfer or consult legs arrive in bus
       'transferComplete(L1)',
       'disconnect(L1)',
     ]);
-    expect(rx.handled.map(label)).toEqual(emitted.map(label));
+    expect(handled(rx).map(label)).toEqual(emitted.map(label));
     expect(familiesOf(deliverer).size).toBe(0);
     await rx.close();
   });
@@ -430,7 +309,7 @@ describe('the callbacks of a call and its transfer or consult legs arrive in bus
     const clock = new SimulatedClock();
     const sb = createSwitchboard({ clock });
     let first = '';
-    const rx = await orderedReceiver({ hold: (p) => p.callId === first });
+    const rx = await startReceiver({ answer: (r) => (r.body.callId === first ? 'hold' : 200) });
     const deliverer = new WebhookDeliverer(urls(rx.base), quiet);
     deliverer.attach(sb);
     const { channel: one } = sb.network.placeCall({ from: '+15550001111', to: '+15559990000' });
@@ -440,18 +319,18 @@ describe('the callbacks of a call and its transfer or consult legs arrive in bus
     await two.hangUp();
     // Call two's initiate and disconnect are delivered while call one's initiate is held (its disconnect waits).
     await until(
-      () => rx.handled.filter((p) => p.callId === two.callId).length === 2 && deliverer.stats().delivered === 2,
+      () => handled(rx).filter((p) => p.callId === two.callId).length === 2 && deliverer.stats().delivered === 2,
       'call two',
     );
-    expect(rx.held).toHaveLength(1);
-    expect(rx.handled.map((p) => `${p.eventType}(${p.callId === first ? 1 : 2})`)).toEqual([
+    expect(rx.held()).toBe(1);
+    expect(handled(rx).map((p) => `${p.eventType}(${p.callId === first ? 1 : 2})`)).toEqual([
       'initiate(2)',
       'disconnect(2)',
     ]);
     expect(deliverer.stats().pending).toBe(2);
     rx.release();
     await until(() => deliverer.stats().pending === 0, 'call one');
-    expect(rx.handled.map((p) => `${p.eventType}(${p.callId === first ? 1 : 2})`)).toEqual([
+    expect(handled(rx).map((p) => `${p.eventType}(${p.callId === first ? 1 : 2})`)).toEqual([
       'initiate(2)',
       'disconnect(2)',
       'initiate(1)',
@@ -463,7 +342,7 @@ describe('the callbacks of a call and its transfer or consult legs arrive in bus
 });
 
 test('a callback that links two queued families (a leg of one, the parent in the other) waits for both', async () => {
-  const rx = await orderedReceiver({ hold: (p) => p.callId === 'c-a' || p.callId === 'c-c' });
+  const rx = await startReceiver({ answer: (r) => (['c-a', 'c-c'].includes(r.body.callId) ? 'hold' : 200) });
   try {
     const deliverer = new WebhookDeliverer(urls(rx.base), quiet);
     const leg = (callId: string, parentCallId: string) =>
@@ -472,17 +351,17 @@ test('a callback that links two queued families (a leg of one, the parent in the
     deliverer.enqueue(leg('c-c', 'c-b')); // family {b, c}: nothing links it to a yet
     deliverer.enqueue(leg('c-b', 'c-a')); // links them: waits for both
     deliverer.enqueue({ eventType: 'disconnect', callId: 'c-x' } as BandwidthCallback); // unrelated
-    await until(() => rx.held.length === 2 && rx.handled.length === 1, 'the held requests and c-x', 2000);
-    expect(rx.handled.map((p) => p.callId)).toEqual(['c-x']);
+    await until(() => rx.held() === 2 && rx.acked.length === 1, 'the held requests and c-x', 2000);
+    expect(handled(rx).map((p) => p.callId)).toEqual(['c-x']);
     rx.release();
     await until(() => deliverer.stats().pending === 0, 'all deliveries');
     expect(
-      rx.handled
+      handled(rx)
         .map((p) => p.callId)
         .slice(1)
         .sort(),
     ).toEqual(['c-a', 'c-b', 'c-c'].sort());
-    expect(rx.handled.at(-1)?.callId).toBe('c-b');
+    expect(handled(rx).at(-1)?.callId).toBe('c-b');
     expect(familiesOf(deliverer).size).toBe(0);
   } finally {
     await rx.close();
@@ -556,10 +435,9 @@ describe('an answer cut off before its end is a failed attempt', () => {
 /** A loopback port nobody listens on (one just freed): every delivery there is refused at once. */
 let REFUSED = '';
 beforeAll(async () => {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  REFUSED = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/hook`;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const probe = await startReceiver();
+  REFUSED = `${probe.base}/hook`;
+  await probe.close();
 });
 
 test('a 200 whose body stalls part-way is not delivered: it times out (callbackTimeout) and is retried', async () => {

@@ -6,8 +6,6 @@
  * family order, nothing lost.
  */
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   createRedisStore,
@@ -20,49 +18,10 @@ import { WebhookDeliverer, type WebhookConfig } from '../../src/webhooks/deliver
 import type { OutboxEntry } from '../../src/webhooks/outbox';
 import { ROOT } from '../support/builtCli';
 import { useRedis } from '../support/redis';
+import { startReceiver, type ReceivedRequest } from '../support/webhookReceiver';
 
 const redis = useRedis();
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-interface Arrival {
-  deliveryId: string;
-  path: string;
-  body: BandwidthCallback;
-}
-
-type Mode = 'ok' | 'hang' | 'notFound';
-
-/** A receiver whose answer to the n-th request is `mode(n)`; records the requests it answered with 200. */
-async function receiver(mode: (n: number) => Mode) {
-  const acked: Arrival[] = [];
-  let requests = 0;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const m = mode(requests++);
-      if (m === 'hang') return;
-      if (m === 'notFound') return void res.writeHead(404).end('no');
-      acked.push({
-        deliveryId: String(req.headers['x-switchboard-delivery']),
-        path: req.url ?? '',
-        body: JSON.parse(raw) as BandwidthCallback,
-      });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    acked,
-    requests: () => requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const urls = (base: string): WebhookConfig => ({
   initiateUrl: `${base}/initiate`,
@@ -113,7 +72,7 @@ describe('in one process', () => {
   test('each callback is in Redis before it is attempted, and gone once delivered or recorded as callback-error', async () => {
     const client = redis().client();
     let hang = true;
-    const rx = await receiver((n) => (hang ? 'hang' : n % 2 ? 'notFound' : 'ok'));
+    const rx = await startReceiver({ answer: ({ n }) => (hang ? 'hold' : n % 2 ? 404 : 200) });
     const deliverer = new WebhookDeliverer(
       { ...urls(rx.base), callbackTimeout: 0.3, retryDelaysMs: [] },
       quiet,
@@ -147,7 +106,7 @@ describe('in one process', () => {
   test('a shutdown leaves the deliveries it cut short in the outbox (not given up), and a new start delivers them', async () => {
     const client = redis().client();
     let hang = true;
-    const rx = await receiver(() => (hang ? 'hang' : 'ok'));
+    const rx = await startReceiver({ answer: () => (hang ? 'hold' : 200) });
     const deliverer = new WebhookDeliverer({ ...urls(rx.base), callbackTimeout: 30 }, quiet, store.outbox());
     const emitted = await calls(deliverer);
     await until(async () => (await client.xlen(store.keys.outbox)) === emitted.length, 'every callback appended');
@@ -221,7 +180,7 @@ test('a node SIGKILLed with deliveries pending: the next process with its node i
   const client = redis().client();
   let phase: 'first' | 'second' = 'first';
   // The first process gets three answers, then none (its deliveries hang); the second gets every answer.
-  const rx = await receiver((n) => (phase === 'second' || n < 3 ? 'ok' : 'hang'));
+  const rx = await startReceiver({ answer: ({ n }) => (phase === 'second' || n < 3 ? 200 : 'hold') });
   const env = { REDIS_URL: redis().url, NODE_ID: 'node-7', RECEIVER: rx.base, LEASE_MS: '1000' };
   const first = node({ ...env, SCENARIO: '1' });
   expect(await first.wait('recovered')).toBe(0);
@@ -232,7 +191,7 @@ test('a node SIGKILLed with deliveries pending: the next process with its node i
   const byFamily = families(appended);
   expect(byFamily.size).toBe(3);
   // Every family has a delivery under way (hanging) when the process is killed.
-  await until(() => rx.requests() >= 3 + byFamily.size, 'a hanging delivery in each family');
+  await until(() => rx.requests.length >= 3 + byFamily.size, 'a hanging delivery in each family');
   first.child.kill('SIGKILL');
   await first.exited;
   const ackedBefore = rx.acked.map((a) => a.deliveryId);
@@ -247,7 +206,7 @@ test('a node SIGKILLed with deliveries pending: the next process with its node i
   expect(await second.wait('recovered')).toBe(left.length);
   await second.wait('idle');
   // At the receiver, de-duplicated by delivery id: exactly the appended callbacks, same ids and payloads.
-  const firstArrival = new Map<string, Arrival>();
+  const firstArrival = new Map<string, ReceivedRequest>();
   for (const a of rx.acked) if (!firstArrival.has(a.deliveryId)) firstArrival.set(a.deliveryId, a);
   expect(new Set(firstArrival.keys())).toEqual(new Set(allIds));
   for (const e of appended) {

@@ -5,14 +5,13 @@
  * holds, and releases its lease on SIGTERM. Without Redis nothing of it is configured.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedisStore } from '../../src';
 import { serve } from '../../src/cli/serve';
 import { ConfigError, loadConfig } from '../../src/http/config';
 import { useRedis } from '../support/redis';
+import { startReceiver } from '../support/webhookReceiver';
 
 const redis = useRedis();
 
@@ -73,17 +72,9 @@ describe('config', () => {
 });
 
 test('serve --redis: takes the lease, re-delivers what the outbox holds, restores call state (none here), refuses a live node id', async () => {
-  const received: Array<{ id: string; body: string }> = [];
-  const rx = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ id: String(req.headers['x-switchboard-delivery']), body });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => rx.listen(0, '127.0.0.1', resolve));
-  const receiverUrl = `http://127.0.0.1:${(rx.address() as AddressInfo).port}/answer`;
+  const rx = await startReceiver();
+  const received = () => rx.requests.map((r) => ({ id: r.deliveryId, body: r.raw }));
+  const receiverUrl = `${rx.base}/answer`;
   // A previous process of node-9 left one callback in its outbox.
   const previous = createRedisStore({ url: redis().url, nodeId: 'node-9' });
   await previous.start();
@@ -116,8 +107,8 @@ test('serve --redis: takes the lease, re-delivers what the outbox holds, restore
   expect(text).toContain(`redis         ${redis().url}, node id 'node-9', keys under 'switchboard:'`);
   expect(text).toContain('webhook outbox in Redis (1 left by a previous process re-delivered); node lease 0.3 s');
   expect(text).toContain('call state in Redis: 0 legs, 0 transfers, 0 agent calls and 0 timers restored');
-  while (received.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  expect(received).toEqual([{ id: 'left-1', body: JSON.stringify(payload) }]);
+  while (received().length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  expect(received()).toEqual([{ id: 'left-1', body: JSON.stringify(payload) }]);
   const client = redis().client();
   expect(await client.exists('switchboard:node:node-9:lease')).toBe(1);
   while ((await client.xlen('switchboard:node:node-9:outbox')) > 0 && Date.now() < deadline)
@@ -145,5 +136,5 @@ test('serve --redis: takes the lease, re-delivers what the outbox holds, restore
   expect(await running).toBe(0);
   expect(await client.exists('switchboard:node:node-9:lease')).toBe(0);
   expect(await client.xlen('switchboard:node:node-9:outbox')).toBe(0);
-  await new Promise<void>((resolve) => rx.close(() => resolve()));
+  await rx.close();
 }, 30_000);

@@ -6,9 +6,10 @@
  * callback once it is in the outbox, `{"appendedAll":n}` when every callback of the calls is, `{"idle":true}`
  * once nothing is pending. SIGTERM stops it gracefully.
  */
-import { createRedisStore, createSwitchboard, SimulatedClock } from '../../src';
+import { createRedisStore } from '../../src';
 import { WebhookDeliverer } from '../../src/webhooks/deliverer';
 import type { Outbox } from '../../src/webhooks/outbox';
+import { threeFamilies, urls } from './webhookCalls';
 
 const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 const quiet = {
@@ -38,24 +39,14 @@ async function main(): Promise<void> {
     ack: (ref) => inner.ack(ref),
     pending: () => inner.pending(),
   };
-  const base = env.RECEIVER as string;
   const deliverer = new WebhookDeliverer(
-    {
-      initiateUrl: `${base}/initiate`,
-      answerUrl: `${base}/answer`,
-      disconnectUrl: `${base}/disconnect`,
-      transferAnswerUrl: `${base}/transferAnswer`,
-      transferCompleteUrl: `${base}/transferComplete`,
-      transferDisconnectUrl: `${base}/transferDisconnect`,
-      callbackTimeout: 60,
-      retryDelaysMs: [50, 100, 200],
-    },
+    { ...urls(env.RECEIVER as string), callbackTimeout: 60, retryDelaysMs: [50, 100, 200] },
     quiet,
     outbox,
   );
   say({ recovered: await deliverer.recover() });
   if (env.SCENARIO === '1') {
-    const emitted = await scenario(deliverer);
+    const emitted = (await threeFamilies(deliverer)).length;
     while (appended < emitted) await new Promise((r) => setTimeout(r, 5));
     say({ appendedAll: emitted });
   }
@@ -68,32 +59,6 @@ async function main(): Promise<void> {
       .then(() => process.exit(0));
   });
   setInterval(() => undefined, 1 << 30);
-}
-
-/** Three call families: two IVR transfers (one answered and retrieved, one busy) and an outbound call. */
-async function scenario(deliverer: WebhookDeliverer): Promise<number> {
-  const clock = new SimulatedClock();
-  const sb = createSwitchboard({ clock });
-  deliverer.attach(sb);
-  let emitted = 0;
-  sb.on('callback', () => emitted++);
-  sb.network.addEndpoint('+1777', { outcome: 'answer', ringFor: 1 });
-  sb.network.addEndpoint('+1888', { outcome: 'busy' });
-  for (const target of ['+1777', '+1888']) {
-    const { channel: a } = sb.network.placeCall({ from: '+1555', to: '+1666' });
-    await a.answer();
-    a.createTonePlayer();
-    const transfer = a.retrievableTransfer(sb.createChannel(), target);
-    clock.increment(1000);
-    if ((await transfer) === 'TRANSFERRED') await a.retrieveTransferredCall();
-    await a.hangUp();
-  }
-  const out = sb.createChannel();
-  const call = out.call('+1777');
-  clock.increment(1000);
-  await call;
-  await out.hangUp();
-  return emitted;
 }
 
 main().catch((error: unknown) => {

@@ -5,50 +5,22 @@
  * kills it with SIGKILL (`node.kill()`) and starts another with the same node id.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BandwidthCallback } from '../../src';
 import { CLI, start, type Running } from './builtCli';
+import { urls } from './webhookCalls';
+import { startReceiver, type ReceivedRequest } from './webhookReceiver';
 
-export interface Arrival {
-  deliveryId: string;
-  path: string;
-  body: BandwidthCallback;
-}
+export { until } from './until';
 
-/** A webhook receiver: answers 200 while `answering`, else holds each request unanswered (until closed). */
+/** What the crash tests' receiver took: a request answered 200. */
+export type Arrival = ReceivedRequest;
+
+/** A webhook receiver: answers 200 while `state.answering`, else holds each request unanswered (until closed). */
 export async function webhookReceiver() {
-  const arrivals: Arrival[] = [];
-  const held: ServerResponse[] = [];
   const state = { answering: true };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      if (!state.answering) return void held.push(res);
-      arrivals.push({
-        deliveryId: String(req.headers['x-switchboard-delivery']),
-        path: req.url ?? '',
-        body: JSON.parse(raw) as BandwidthCallback,
-      });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    arrivals,
-    /** Requests held unanswered so far. */
-    held: () => held.length,
-    state,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const rx = await startReceiver({ answer: () => (state.answering ? 200 : 'hold') });
+  return { ...rx, state, arrivals: rx.acked };
 }
 
 export interface ServeNode {
@@ -64,17 +36,11 @@ export interface ServeNode {
 export function nodeConfig(receiver: string, leaseMs = 300): string {
   const dir = mkdtempSync(join(tmpdir(), 'sb-crash-'));
   const file = join(dir, 'config.json');
-  const webhooks = Object.fromEntries(
-    ['initiate', 'answer', 'disconnect', 'transferAnswer', 'transferComplete', 'transferDisconnect'].map((k) => [
-      `${k}Url`,
-      `${receiver}/${k}`,
-    ]),
-  );
   writeFileSync(
     file,
     JSON.stringify({
       users: [{ username: 'agent5005', password: 'pw-5005', deviceDn: '5005' }],
-      webhooks: { ...webhooks, callbackTimeout: 30, retryDelaysMs: [100, 200, 400] },
+      webhooks: { ...urls(receiver), callbackTimeout: 30, retryDelaysMs: [100, 200, 400] },
       redis: { leaseMs },
     }),
   );
@@ -107,13 +73,4 @@ export async function startNode(config: string, redisUrl: string, nodeId: string
       await running.exited;
     },
   };
-}
-
-/** Poll `check` every 10 ms until it holds (an event the test cannot await otherwise), at most `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
