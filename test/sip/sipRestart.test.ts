@@ -31,7 +31,12 @@ afterEach(async () => {
 });
 
 /** A config file: agent5005, the webhooks to the receiver, a short lease, SIP on `sipPort`, numbers to `gateway`. */
-function sipConfig(sipPort: number, gatewayPort: number, agents?: Record<string, string>): string {
+function sipConfig(
+  sipPort: number,
+  gatewayPort: number,
+  agents?: Record<string, string>,
+  transport: 'udp' | 'tcp' = 'udp',
+): string {
   const file = join(mkdtempSync(join(tmpdir(), 'sb-sip-restart-')), 'config.json');
   const kinds = ['initiate', 'answer', 'disconnect', 'transferAnswer', 'transferComplete', 'transferDisconnect'];
   const webhooks = Object.fromEntries(kinds.map((k) => [`${k}Url`, `${receiver.base}/${k}`]));
@@ -41,7 +46,11 @@ function sipConfig(sipPort: number, gatewayPort: number, agents?: Record<string,
       users: [{ username: 'agent5005', password: 'pw-5005', deviceDn: '5005' }],
       webhooks: { ...webhooks, callbackTimeout: 30, retryDelaysMs: [100, 200, 400] },
       redis: { leaseMs: 300 },
-      sip: { listen: [`udp:127.0.0.1:${sipPort}`], gateway: `sip:127.0.0.2:${gatewayPort}`, agents },
+      sip: {
+        listen: [`${transport}:127.0.0.1:${sipPort}`],
+        gateway: `sip:127.0.0.2:${gatewayPort}${transport === 'tcp' ? ';transport=tcp' : ''}`,
+        agents,
+      },
     }),
   );
   return file;
@@ -78,9 +87,15 @@ async function legs(nodeId: string): Promise<Stored[]> {
 }
 
 /** A SIPp caller for 5005, answered by the agent, single-step transferred to +1999 (the SIPp far end). */
-async function transferredCall(n: ServeNode, sipPort: number, scenario = 'uac-restart-bye.xml'): Promise<SippRun> {
+async function transferredCall(
+  n: ServeNode,
+  sipPort: number,
+  scenario = 'uac-restart-bye.xml',
+  transport: 'udp' | 'tcp' = 'udp',
+): Promise<SippRun> {
   const caller = await startSipp(scenario, {
     target: `127.0.0.1:${sipPort}`,
+    transport,
     extra: ['-s', '5005'],
     timeoutSeconds: 40,
   });
@@ -114,33 +129,43 @@ function deduplicated(arrivals: Arrival[]): Array<[string, string | null]> {
 const terminal = (calls: Array<[string, string | null]>) =>
   calls.filter(([type]) => ['disconnect', 'transferDisconnect', 'transferComplete'].includes(type));
 
-test('SIGKILL while the target rings: the restarted node CANCELs the target and BYEs the caller (Q.850 41), callbacks once', async () => {
-  const [sipPort, gatewayPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.2')];
-  const config = sipConfig(sipPort, gatewayPort);
-  const target = await startSipp('uas-restart-ring.xml', { port: gatewayPort, timeoutSeconds: 40 });
-  const first = await node(config, 'sip-crash-1');
-  const caller = await transferredCall(first, sipPort);
-  // The target's INVITE has its 180 and is stored with what a CANCEL needs.
-  await until(
-    async () => (await legs('sip-crash-1')).some((l) => l.network?.role === 'uac' && l.network.invite?.provisional),
-    'the ringing target stored',
-  );
-  await crash(first);
+test.each(['udp', 'tcp'] as const)(
+  'SIGKILL while the target rings (%s): the restarted node CANCELs the target and BYEs the caller (Q.850 41), callbacks once',
+  async (transport) => {
+    const [sipPort, gatewayPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.2')];
+    const config = sipConfig(sipPort, gatewayPort, undefined, transport);
+    const target = await startSipp('uas-restart-ring.xml', { port: gatewayPort, timeoutSeconds: 40, transport });
+    const first = await node(config, `sip-crash-1-${transport}`);
+    const caller = await transferredCall(first, sipPort, undefined, transport);
+    // The target's INVITE has its 180 and is stored with what a CANCEL needs.
+    await until(
+      async () =>
+        (await legs(`sip-crash-1-${transport}`)).some(
+          (l) => l.network?.role === 'uac' && l.network.invite?.provisional,
+        ),
+      'the ringing target stored',
+    );
+    await crash(first);
 
-  const second = await node(config, 'sip-crash-1');
-  expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-  expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-  await until(() => terminal(deduplicated(receiver.arrivals)).length === 2, 'the terminal callbacks');
-  await until(async () => (await legs('sip-crash-1')).length === 0, 'the legs removed from Redis');
-  // The caller's end ends the transfer: the target (CANCELled) gets its transferDisconnect, the caller its
-  // disconnect with the restart's cause (temporaryFailure: Bandwidth's 'error').
-  expect(deduplicated(receiver.arrivals)).toEqual([
-    ['initiate', null],
-    ['transferDisconnect', 'cancel'],
-    ['disconnect', 'error'],
-  ]);
-  expect((await second.api('GET', '/me/calls')).body.calls).toEqual([]);
-}, 90_000);
+    const second = await node(config, `sip-crash-1-${transport}`);
+    // Over TCP both far ends' connections closed with the killed process, and SIPp fails a call whose connection
+    // closes there and then (over UDP nothing tells them: they get our CANCEL and BYE).
+    const verdict = transport === 'udp' ? { code: 0, successful: 1, failed: 0 } : { code: 1, successful: 0, failed: 1 };
+    expect(await caller.done).toMatchObject(verdict);
+    expect(await target.done).toMatchObject(verdict);
+    await until(() => terminal(deduplicated(receiver.arrivals)).length === 2, 'the terminal callbacks');
+    await until(async () => (await legs(`sip-crash-1-${transport}`)).length === 0, 'the legs removed from Redis');
+    // The caller's end ends the transfer: the target (CANCELled) gets its transferDisconnect, the caller its
+    // disconnect with the restart's cause (temporaryFailure: Bandwidth's 'error').
+    expect(deduplicated(receiver.arrivals)).toEqual([
+      ['initiate', null],
+      ['transferDisconnect', 'cancel'],
+      ['disconnect', 'error'],
+    ]);
+    expect((await second.api('GET', '/me/calls')).body.calls).toEqual([]);
+  },
+  90_000,
+);
 
 test('SIGKILL while the desk rings: nothing is sent to the caller (no transaction left), its leg ends once', async () => {
   const [sipPort, gatewayPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.2')];
