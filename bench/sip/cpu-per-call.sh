@@ -29,5 +29,5 @@ c1=$(tail -1 $OUT | sed 's/.*"cpuUs":\([0-9]*\).*/\1/')
 echo "$MODE warm=$r run=$r2 cpu_us_per_call=$(( (c1-c0)/CALLS )) $(tail -1 $OUT)"
 exec 3>&-
 wait $SUT; echo "sut rc=$?"
-kill $UAS 2>/dev/null
+kill -KILL $UAS 2>/dev/null # SIPp lingers after SIGTERM
 rm -rf $W $FIFO $OUT
