@@ -2,13 +2,16 @@
 // the engine clock over a SimulatedClock (one G.711 packet per 20 ms of media time), the port pool and the
 // negotiated codec.
 import { createSocket, type Socket } from 'node:dgram';
+import { alaw, mulaw } from 'alawmulaw';
+import { RtpHeader, RtpPacket } from 'werift-rtp';
 import { SimulatedClock } from '../../src';
 import { EngineClock } from '../../src/engine/clock';
 import type { SipClock } from '../../src/sip/clock';
 import { LegMedia, rtpTarget } from '../../src/sip/media/legMedia';
 import { RtpPortPool, RtpPortsExhausted } from '../../src/sip/media/ports';
 import { PCMA, PCMU, RtpToneSender } from '../../src/sip/media/rtpTone';
-import { TONES, toneNamed, toneOn, toneSamples } from '../../src/sip/media/tones';
+import { periodFrames, toneFrame } from '../../src/sip/media/toneFrames';
+import { TONES, toneNamed, toneOn, toneSamples, type ToneSpec } from '../../src/sip/media/tones';
 import { buildSdp, offerSdp } from '../../src/sip/sdp';
 import { concat, parseRtp, type ParsedRtp } from '../support/rtp';
 import { toneShare } from '../support/toneDetect';
@@ -314,4 +317,69 @@ test('RtpToneSender: start while running and stop while stopped change nothing',
   expect([s.running, sent, clock.pendingTimers]).toEqual([true, 1, 1]);
   s.stop();
   expect([s.running, clock.pendingTimers]).toEqual([false, 0]);
+});
+
+describe('toneFrames: each tone and codec encoded once', () => {
+  const encoded = (spec: ToneSpec, pcma: boolean, index: number) => {
+    const samples = toneSamples(spec, index * 160, 160);
+    return pcma ? alaw.encode(samples) : mulaw.encode(samples);
+  };
+
+  test('the period in frames of every tone (cadence and sines): US 6 s, UK 3 s, EU 5 s, DIAL 100 ms', () => {
+    expect([TONES.RINGBACK, TONES.RINGBACK_UK, TONES.RINGBACK_EU, TONES.DIAL].map(periodFrames)).toEqual([
+      300, 150, 250, 5,
+    ]);
+    expect(periodFrames({ frequencies: [440.5], cadence: [1000] })).toBeUndefined();
+    expect(periodFrames({ frequencies: [441], cadence: [61_000, 1000] })).toBeUndefined(); // over 60 s
+  });
+
+  test('frame i is the encoding of its own samples, and the same buffer as frame i + period', () => {
+    for (const [spec, pcma] of [
+      [TONES.RINGBACK, false],
+      [TONES.RINGBACK_UK, true],
+      [TONES.DIAL, false],
+    ] as const) {
+      const period = periodFrames(spec)!;
+      for (let i = 0; i < 2 * period; i++) {
+        expect(Buffer.from(toneFrame(spec, pcma, i))).toEqual(Buffer.from(encoded(spec, pcma, i)));
+      }
+      expect(toneFrame(spec, pcma, 7 + period)).toBe(toneFrame(spec, pcma, 7));
+      expect(toneFrame(spec, !pcma, 7)).not.toEqual(toneFrame(spec, pcma, 7));
+    }
+  });
+
+  test('a tone with no short period is encoded frame by frame, the same samples', () => {
+    const odd = { frequencies: [440.5], cadence: [1000] };
+    expect(toneFrame(odd, false, 3)).not.toBe(toneFrame(odd, false, 3));
+    expect(Buffer.from(toneFrame(odd, false, 3))).toEqual(Buffer.from(encoded(odd, false, 3)));
+  });
+
+  test('RtpToneSender packets are byte for byte what werift-rtp serialises', () => {
+    const sim = new SimulatedClock();
+    const packets: Buffer[] = [];
+    const s = new RtpToneSender({
+      clock: new EngineClock(sim),
+      tone: TONES.RINGBACK_EU,
+      payloadType: PCMA,
+      send: (b) => packets.push(b),
+      ssrc: 0xdeadbeef,
+      sequenceNumber: 65535,
+      timestamp: 2 ** 32 - 160,
+    });
+    s.start();
+    sim.increment(40);
+    s.stop();
+    expect(packets).toHaveLength(3);
+    packets.forEach((packet, i) => {
+      const header = new RtpHeader({
+        payloadType: PCMA,
+        sequenceNumber: (65535 + i) % 65536,
+        timestamp: (2 ** 32 - 160 + 160 * i) % 2 ** 32,
+        ssrc: 0xdeadbeef,
+        marker: i === 0,
+      });
+      const payload = Buffer.from(encoded(TONES.RINGBACK_EU, true, i));
+      expect(packet).toEqual(new RtpPacket(header, payload).serialize());
+    });
+  });
 });

@@ -1,14 +1,14 @@
 /**
  * The RTP tone sender: one G.711 packet every 20 ms (160 samples at 8 kHz) of a tone, on a clock (the engine's),
- * encoded with `alawmulaw` (PCMU payload type 0, PCMA 8) and packetised with `werift-rtp` (RFC 3550). The
+ * its G.711 frames encoded once per tone and codec (toneFrames.ts; PCMU payload type 0, PCMA 8), each packet a
+ * 12-byte RFC 3550 header (version 2, no padding, extension or CSRC) and one frame, in one buffer. The
  * timestamp advances by 160 per packet whatever the timer's jitter: a late timer sends the packets that fell due
  * meanwhile (at most a few), so the stream keeps its 20 ms cadence in media time.
  */
 import { randomInt } from 'node:crypto';
-import { alaw, mulaw } from 'alawmulaw';
-import { RtpHeader, RtpPacket } from 'werift-rtp';
 import type { SipClock, TimerHandle } from '../clock';
-import { SAMPLE_RATE, toneSamples, type ToneSpec } from './tones';
+import { toneFrame } from './toneFrames';
+import { SAMPLE_RATE, type ToneSpec } from './tones';
 
 /** Milliseconds of audio per packet. */
 export const PACKET_MS = 20;
@@ -16,6 +16,7 @@ export const SAMPLES_PER_PACKET = (SAMPLE_RATE * PACKET_MS) / 1000;
 /** The G.711 payload types (RFC 3551). */
 export const PCMU = 0;
 export const PCMA = 8;
+const HEADER_BYTES = 12;
 /** The most packets sent at once to catch up with a late timer (older ones are skipped). */
 const MAX_CATCH_UP = 5;
 
@@ -82,18 +83,17 @@ export class RtpToneSender {
 
   private sendPacket(): void {
     const { tone, payloadType } = this.options;
-    const samples = toneSamples(tone, this.index * SAMPLES_PER_PACKET, SAMPLES_PER_PACKET);
-    const payload = Buffer.from(payloadType === PCMA ? alaw.encode(samples) : mulaw.encode(samples));
-    const header = new RtpHeader({
-      payloadType,
-      sequenceNumber: this.sequenceNumber,
-      timestamp: (this.timestamp0 + this.index * SAMPLES_PER_PACKET) % 2 ** 32,
-      ssrc: this.ssrc,
-      marker: this.index === 0,
-    });
+    const payload = toneFrame(tone, payloadType === PCMA, this.index);
+    const packet = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
+    packet[0] = 0x80; // version 2
+    packet[1] = (this.index === 0 ? 0x80 : 0) | payloadType; // marker on the first packet
+    packet.writeUInt16BE(this.sequenceNumber, 2);
+    packet.writeUInt32BE((this.timestamp0 + this.index * SAMPLES_PER_PACKET) % 2 ** 32, 4);
+    packet.writeUInt32BE(this.ssrc, 8);
+    packet.set(payload, HEADER_BYTES);
     this.sequenceNumber = (this.sequenceNumber + 1) % 2 ** 16;
     this.index++;
     this.sent++;
-    this.options.send(new RtpPacket(header, payload).serialize());
+    this.options.send(packet);
   }
 }
