@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { freePort } from '../../src/sip/sipJsStack';
 import { assertBuilt } from '../support/builtCli';
 import { useRedis } from '../support/redis';
-import { startNode, until, webhookReceiver, type Arrival, type ServeNode } from '../support/serveNode';
+import { deduplicated, startNode, until, webhookReceiver, type Arrival, type ServeNode } from '../support/serveNode';
 import { startSipp, type SippRun } from '../support/sipp';
 
 const redis = useRedis();
@@ -115,16 +115,9 @@ async function transferredCall(
   return caller;
 }
 
-/** The callbacks after de-duplication by delivery id (two copies of one id must be equal), as [type, cause]. */
-function deduplicated(arrivals: Arrival[]): Array<[string, string | null]> {
-  const byId = new Map<string, Arrival>();
-  for (const a of arrivals) {
-    const seen = byId.get(a.deliveryId);
-    if (seen) expect(a.body).toEqual(seen.body);
-    else byId.set(a.deliveryId, a);
-  }
-  return [...byId.values()].map((a) => [a.body.eventType, 'cause' in a.body ? String(a.body.cause) : null]);
-}
+/** The callbacks after de-duplication by delivery id, as [type, cause]. */
+const callbacks = (arrivals: Arrival[]): Array<[string, string | null]> =>
+  deduplicated(arrivals).map((a) => [a.body.eventType, 'cause' in a.body ? String(a.body.cause) : null]);
 
 const terminal = (calls: Array<[string, string | null]>) =>
   calls.filter(([type]) => ['disconnect', 'transferDisconnect', 'transferComplete'].includes(type));
@@ -153,11 +146,11 @@ test.each(['udp', 'tcp'] as const)(
     const verdict = transport === 'udp' ? { code: 0, successful: 1, failed: 0 } : { code: 1, successful: 0, failed: 1 };
     expect(await caller.done).toMatchObject(verdict);
     expect(await target.done).toMatchObject(verdict);
-    await until(() => terminal(deduplicated(receiver.arrivals)).length === 2, 'the terminal callbacks');
+    await until(() => terminal(callbacks(receiver.arrivals)).length === 2, 'the terminal callbacks');
     await until(async () => (await legs(`sip-crash-1-${transport}`)).length === 0, 'the legs removed from Redis');
     // The caller's end ends the transfer: the target (CANCELled) gets its transferDisconnect, the caller its
     // disconnect with the restart's cause (temporaryFailure: Bandwidth's 'error').
-    expect(deduplicated(receiver.arrivals)).toEqual([
+    expect(callbacks(receiver.arrivals)).toEqual([
       ['initiate', null],
       ['transferDisconnect', 'cancel'],
       ['disconnect', 'error'],
@@ -181,8 +174,8 @@ test('SIGKILL while the desk rings: nothing is sent to the caller (no transactio
   await crash(first);
 
   const second = await node(config, 'sip-crash-3');
-  await until(() => terminal(deduplicated(receiver.arrivals)).length === 1, 'the terminal callback');
-  expect(deduplicated(receiver.arrivals)).toEqual([
+  await until(() => terminal(callbacks(receiver.arrivals)).length === 1, 'the terminal callback');
+  expect(callbacks(receiver.arrivals)).toEqual([
     ['initiate', null],
     ['disconnect', 'error'],
   ]);
@@ -211,9 +204,9 @@ test('SIGKILL with the caller and the target connected: the restarted node keeps
   const second = await node(config, 'sip-crash-2');
   expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
   expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-  await until(() => terminal(deduplicated(receiver.arrivals)).length === 3, 'the terminal callbacks');
+  await until(() => terminal(callbacks(receiver.arrivals)).length === 3, 'the terminal callbacks');
   await until(async () => (await legs('sip-crash-2')).length === 0, 'the legs removed from Redis');
-  expect(deduplicated(receiver.arrivals)).toEqual([
+  expect(callbacks(receiver.arrivals)).toEqual([
     ['initiate', null],
     ['transferAnswer', null],
     ['transferDisconnect', 'hangup'],
@@ -242,9 +235,9 @@ test("takeover: another node ends the dead node's SIP dialogs from its own addre
   // The lease (300 ms) runs out; the other node takes the calls over and BYEs both far ends.
   expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
   expect(await target.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-  await until(() => terminal(deduplicated(receiver.arrivals)).length === 2, 'the terminal callbacks');
+  await until(() => terminal(callbacks(receiver.arrivals)).length === 2, 'the terminal callbacks');
   await until(async () => (await legs('sip-alive')).length === 0, "the adopted legs removed from the node's state");
-  expect(deduplicated(receiver.arrivals)).toEqual([
+  expect(callbacks(receiver.arrivals)).toEqual([
     ['initiate', null],
     ['transferAnswer', null],
     ['transferDisconnect', 'hangup'],
@@ -277,8 +270,8 @@ test("SIGKILL with the call answered on the agent's phone: the restarted node BY
   const second = await node(config, 'sip-crash-5');
   expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
   expect(await phone.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
-  await until(() => terminal(deduplicated(receiver.arrivals)).length === 1, 'the terminal callback');
-  expect(deduplicated(receiver.arrivals)).toEqual([
+  await until(() => terminal(callbacks(receiver.arrivals)).length === 1, 'the terminal callback');
+  expect(callbacks(receiver.arrivals)).toEqual([
     ['initiate', null],
     ['disconnect', 'error'],
   ]);

@@ -11,7 +11,15 @@ import { CometD, type Message } from 'cometd';
 import { adapt } from 'cometd-nodejs-client';
 import { assertBuilt } from '../support/builtCli';
 import { useRedis } from '../support/redis';
-import { nodeConfig, startNode, until, webhookReceiver, type Arrival, type ServeNode } from '../support/serveNode';
+import {
+  deduplicated,
+  nodeConfig,
+  startNode,
+  summary,
+  until,
+  webhookReceiver,
+  type ServeNode,
+} from '../support/serveNode';
 
 adapt();
 
@@ -66,19 +74,6 @@ const seen = (messages: Message[]) =>
     const { notificationType, call } = m.data as Notified;
     return [notificationType, call.id, call.callType, call.state];
   });
-
-function deduplicated(arrivals: Arrival[]): Arrival[] {
-  const byId = new Map<string, Arrival>();
-  for (const a of arrivals) {
-    const copy = byId.get(a.deliveryId);
-    if (copy) expect(a.body).toEqual(copy.body);
-    else byId.set(a.deliveryId, a);
-  }
-  return [...byId.values()];
-}
-
-const summary = (arrivals: Arrival[]) =>
-  arrivals.map((a) => [a.body.eventType, a.body.callId, 'cause' in a.body ? a.body.cause : null]);
 
 test("an agent on node 2 answers and transfers a call owned by node 1; node 2's subscriber gets every notification in order", async () => {
   const config = nodeConfig(receiver.base);

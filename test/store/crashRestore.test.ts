@@ -9,7 +9,15 @@
  */
 import { assertBuilt } from '../support/builtCli';
 import { useRedis } from '../support/redis';
-import { nodeConfig, startNode, until, webhookReceiver, type Arrival, type ServeNode } from '../support/serveNode';
+import {
+  deduplicated,
+  nodeConfig,
+  startNode,
+  summary,
+  until,
+  webhookReceiver,
+  type ServeNode,
+} from '../support/serveNode';
 
 const redis = useRedis();
 const nodes: ServeNode[] = [];
@@ -35,20 +43,6 @@ async function crash(n: ServeNode): Promise<void> {
   await n.kill();
   nodes.splice(nodes.indexOf(n), 1);
 }
-
-/** The callbacks after de-duplication by delivery id; throws if two copies of one id differ. */
-function deduplicated(arrivals: Arrival[]): Arrival[] {
-  const byId = new Map<string, Arrival>();
-  for (const a of arrivals) {
-    const seen = byId.get(a.deliveryId);
-    if (seen) expect(a.body).toEqual(seen.body);
-    else byId.set(a.deliveryId, a);
-  }
-  return [...byId.values()];
-}
-
-const summary = (arrivals: Arrival[]) =>
-  arrivals.map((a) => [a.body.eventType, a.body.callId, 'cause' in a.body ? a.body.cause : null]);
 
 /** Whether the node's stored state has a record `key` matching `test`. */
 async function stored(nodeId: string, key: string, test: (record: string) => boolean = () => true) {

@@ -16,6 +16,24 @@ export { until } from './until';
 /** What the crash tests' receiver took: a request answered 200. */
 export type Arrival = ReceivedRequest;
 
+/**
+ * The callbacks after de-duplication by delivery id (at least once: a crash re-delivers with the same id), in
+ * arrival order of each id's first copy; fails the test if two copies of one id differ.
+ */
+export function deduplicated(arrivals: Arrival[]): Arrival[] {
+  const byId = new Map<string, Arrival>();
+  for (const a of arrivals) {
+    const first = byId.get(a.deliveryId);
+    if (first) expect(a.body).toEqual(first.body);
+    else byId.set(a.deliveryId, a);
+  }
+  return [...byId.values()];
+}
+
+/** Each callback as [eventType, callId, cause or null]. */
+export const summary = (arrivals: Arrival[]) =>
+  arrivals.map((a) => [a.body.eventType, a.body.callId, 'cause' in a.body ? a.body.cause : null]);
+
 /** A webhook receiver: answers 200 while `state.answering`, else holds each request unanswered (until closed). */
 export async function webhookReceiver() {
   const state = { answering: true };
