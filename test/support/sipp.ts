@@ -63,6 +63,31 @@ export async function startSipp(
     timeoutSeconds?: number;
   } = {},
 ): Promise<SippRun> {
+  // SIPp takes its ports after we picked them free (its main port, and -mp and -mp + 2 for audio and video):
+  // another process may bind one meanwhile, and SIPp exits 254 with "Unable to bind" before sending anything.
+  // Such a run is started again on new ports (a fixed `port` is the caller's to keep, so not then).
+  const retry = (result: SippResult) => options.port === undefined && /Unable to bind/.test(result.output);
+  let run = await spawnSipp(scenario, options);
+  for (let attempt = 1; !options.target && attempt < 5; attempt++) {
+    const exited = await Promise.race([run.done, run.started.then(() => undefined)]);
+    if (!exited || !retry(exited)) break;
+    run = await spawnSipp(scenario, options);
+  }
+  if (!options.target) return { port: run.port, done: run.done };
+  const first = run;
+  const done = (async () => {
+    let result = await first.done;
+    for (let attempt = 1; attempt < 5 && retry(result); attempt++)
+      result = await (await spawnSipp(scenario, options)).done;
+    return result;
+  })();
+  return { port: first.port, done };
+}
+
+async function spawnSipp(
+  scenario: string,
+  options: Parameters<typeof startSipp>[1] & object,
+): Promise<SippRun & { started: Promise<void> }> {
   const port = options.port ?? (await freePort('127.0.0.2'));
   const args = [
     '-sf',
@@ -103,8 +128,10 @@ export async function startSipp(
     });
   });
   // A server scenario must have bound its port before we call it (on a loaded machine that takes a while).
-  if (!options.target) await boundOn127002(port, options.transport === 'tcp' ? 'tcp' : 'udp', child);
-  return { port, done };
+  const started = options.target
+    ? Promise.resolve()
+    : boundOn127002(port, options.transport === 'tcp' ? 'tcp' : 'udp', child);
+  return { port, done, started };
 }
 
 /** Waits until a socket of this machine is bound (UDP) or listening (TCP) on 127.0.0.2:port (Linux /proc). */
