@@ -2,8 +2,8 @@
  * The SIP benchmark's "no engine" baseline: a minimal B2BUA on the same SIP stack and dialog layer as
  * createSipNetwork (src/sip), with the same messages per call as the Switchboard application in bench/sip/sut.ts.
  * An inbound INVITE gets 180 and 200 with our SDP; on its ACK we INVITE the far end; when the far end answers,
- * the caller is re-INVITEd with the far end's SDP (RFC 3725, as `bridge` does); a BYE on either side BYEs the
- * other. No statecharts, channels, transfers, timers or callbacks.
+ * the caller is re-INVITEd with the far end's SDP, then the far end with the caller's answer (RFC 3725, as
+ * `bridge` does: media both ways); a BYE on either side BYEs the other. No statecharts, channels, transfers, timers or callbacks.
  */
 import { DialogLayer, type Dialog } from '../src/sip/dialog';
 import { answerSdp, buildSdp, offerSdp, parseSdp } from '../src/sip/sdp';
@@ -49,12 +49,16 @@ export async function startBareB2bua(host: string, farEnd: string): Promise<Bare
           b = o.dialog;
           if (aEnded) return end(b);
           b.on('bye', () => end(a));
-          a.reinvite(o.dialog.remoteSdp ?? ours).then(
-            (r) => {
-              if (r.status >= 300) errors++;
-            },
-            () => errors++,
-          );
+          // Then B gets A's answer, so that media flow both ways (as Switchboard's `bridge` does).
+          a.reinvite(o.dialog.remoteSdp ?? ours)
+            .then((r) => {
+              if (r.status >= 300) throw new Error(`re-INVITE of the caller: ${r.status}`);
+              if (aEnded || !b || b.state === 'terminated' || a.remoteSdp === undefined) return;
+              return b.reinvite(a.remoteSdp).then((rb) => {
+                if (rb.status >= 300) throw new Error(`re-INVITE of the far end: ${rb.status}`);
+              });
+            })
+            .catch(() => errors++);
         });
       },
       () => errors++,
