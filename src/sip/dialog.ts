@@ -1,7 +1,7 @@
 // The SIP dialog layer (RFC 3261 12-15) over any SipStack: inbound and outbound INVITE, 2xx retransmission until
 // ACK, ACK for 2xx, CANCEL (and the CANCEL/200 race), re-INVITE with 491 glare retry, BYE with a Q.850 Reason
 // (RFC 3326), 481 for requests in no known dialog. Timers come from an injectable clock.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './randomHex';
 import { realClock, type SipClock, type TimerHandle } from './clock';
 import { makeResponse, type NameAddr, type Remote, type SipRequest, type SipResponse } from './message';
 import { answerDirection, parseSdp, withDirection } from './sdp';
@@ -51,7 +51,7 @@ export interface ReinviteResult {
   sdp?: string;
 }
 
-const tag = (random: () => number) => Math.floor(random() * 2 ** 48).toString(36) + randomBytes(3).toString('hex');
+const tag = (random: () => number) => Math.floor(random() * 2 ** 48).toString(36) + randomHex(3);
 
 export function parseReason(value: unknown): ReasonCause | undefined {
   if (typeof value !== 'string') return undefined;
@@ -70,7 +70,7 @@ export function formatReason(r: ReasonCause): string {
  * (the stack may rewrite the Via's host and the route set of what it sends).
  */
 function fixedAck(ack: SipRequest): () => SipRequest {
-  ack.headers.via = [{ protocol: 'UDP', host: '', params: { branch: `z9hG4bK${randomBytes(6).toString('hex')}` } }];
+  ack.headers.via = [{ protocol: 'UDP', host: '', params: { branch: `z9hG4bK${randomHex(6)}` } }];
   return () => ({
     ...ack,
     headers: {
