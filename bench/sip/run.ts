@@ -332,7 +332,7 @@ export async function held(rate: number, log: (line: string) => void): Promise<R
       'sip.held_failed_setups': now.errors,
       'sip.held_rss_bytes_before': before.rss,
       'sip.held_rss_bytes_10k': now.rss,
-      'sip.held_bytes_per_call': perCall,
+      'sip.rss_bytes_per_call_10k': perCall,
       'sip.held_heap_bytes_per_call': heapPerCall,
     };
   } finally {
@@ -420,7 +420,7 @@ export async function sipBench(log: (line: string) => void): Promise<Record<stri
       b2bua('Switchboard, row 1a', 'transfer', 'uac-transfer.xml', 'uas-hangup.xml', 50),
     );
     if (proxy) {
-      out['sip.kamailio_calls_per_s'] = proxy.rate;
+      out['sip.kamailio_cps'] = proxy.rate;
       out['sip.kamailio_setup_p50_ms'] = ms(proxy.rtt.get(1), 50);
       out['sip.kamailio_setup_p99_ms'] = ms(proxy.rtt.get(1), 99);
       log(
@@ -428,7 +428,7 @@ export async function sipBench(log: (line: string) => void): Promise<Record<stri
       );
     }
     if (bare) {
-      out['sip.bare_b2bua_calls_per_s'] = bare.rate;
+      out['sip.bare_b2bua_cps'] = bare.rate;
       out['sip.bare_b2bua_cpu_us_per_call'] = Math.round(bare.cpuUsPerCall);
       out['sip.bare_b2bua_setup_p50_ms'] = ms(bare.rtt.get(1), 50);
       out['sip.bare_b2bua_setup_p99_ms'] = ms(bare.rtt.get(1), 99);
@@ -440,7 +440,7 @@ export async function sipBench(log: (line: string) => void): Promise<Record<stri
       const setup = sb.rtt.get(1);
       const connect = sb.rtt.get(2);
       Object.assign(out, {
-        'sip.calls_per_s': sb.rate,
+        'sip.cps': sb.rate,
         'sip.cpu_us_per_call': Math.round(sb.cpuUsPerCall),
         'sip.setup_p50_ms': ms(setup, 50),
         'sip.setup_p99_ms': ms(setup, 99),
@@ -460,11 +460,11 @@ export async function sipBench(log: (line: string) => void): Promise<Record<stri
       );
     }
     if (tr) {
-      out['sip.transfer_calls_per_s'] = tr.rate;
+      out['sip.transfer_cps'] = tr.rate;
       out['sip.transfer_cpu_us_per_call'] = Math.round(tr.cpuUsPerCall);
     }
     const heldRate = Math.max(50, Math.round(((sb?.rate ?? 100) * 0.8) / 10) * 10);
-    out['sip.held_calls_per_s'] = heldRate;
+    out['sip.held_cps'] = heldRate;
     Object.assign(out, await phases.run('held', () => held(heldRate, log)));
     for (const name of Object.keys(phases.failed)) out[`sip.${name}_failed`] = 1;
     return out;
