@@ -29,6 +29,7 @@ import { checkLimits, InviteRateLimiter, type SipLimits } from './limits';
 import { LegMedia, rtpTarget } from './media/legMedia';
 import { RtpPortPool } from './media/ports';
 import { TONES } from './media/tones';
+import { DEFAULT_RINGBACK_TONE } from '../engine/tonePlayer';
 import { answerSdp, buildSdp, offerSdp, parseSdp, withDirection } from './sdp';
 import { SdpSession } from './sdpSession';
 import { SipJsStack } from './sipJsStack';
@@ -380,7 +381,8 @@ export class SipNetwork implements Network {
 
   /**
    * Click-to-dial (RFC 3725): an agent's Dial rings the agent's phone first (offered our SDP); once it answers,
-   * the destination is INVITEd with the phone's SDP, and the phone re-INVITEd with the destination's answer. The
+   * the destination is INVITEd with the phone's SDP (the phone hears our ringback while it rings, until its early
+   * media or its answer), and the phone re-INVITEd with the destination's answer. The
    * agent call stays Dialing meanwhile; the phone's refusal ends the attempt with its cause, its BYE hangs up.
    */
   private clickToDial(leg: SipLeg, phoneUri: string, uri: string, from: string, to: string): void {
@@ -398,6 +400,8 @@ export class SipNetwork implements Network {
           if (leg.released) return;
           leg.ourSdp = sdp ?? own; // the destination talks to the phone
           this.inviteFarEnd(leg, uri, from);
+          // The agent hears ringback while the destination rings (until its early media or its answer).
+          if (sdp && !leg.released) leg.rtp?.play(this.ringbackTone ?? DEFAULT_RINGBACK_TONE, rtpTarget(own, sdp));
         },
         failed: (cause, message) => {
           if (!leg.released) engine.cleared(leg.callId, cause, message);
@@ -423,6 +427,7 @@ export class SipNetwork implements Network {
       sdp: leg.session.stamp(leg.ourSdp),
       onProvisional: (_status, sdp) => {
         if (sdp) leg.earlySdp ??= sdp;
+        if (sdp && leg.phone) leg.rtp?.stop(); // click-to-dial: the phone hears the destination's early media
         if (!leg.released) engine.progress(callId, sdp ? { earlyMedia: true } : undefined);
       },
     });
@@ -433,7 +438,8 @@ export class SipNetwork implements Network {
         if (leg.released) return this.bye(leg, leg.endCause);
         this.watch(leg, o.dialog);
         this.bridgeAnswered(leg);
-        if (leg.phone && o.dialog.remoteSdp) leg.phone.farEnd(o.dialog.remoteSdp); // click-to-dial
+        if (leg.phone) leg.rtp?.stop(); // click-to-dial: no more ringback, the phone talks to the destination
+        if (leg.phone && o.dialog.remoteSdp) leg.phone.farEnd(o.dialog.remoteSdp);
         engine.answered(callId);
       } else if (o.kind === 'failed' && !leg.released) {
         engine.cleared(callId, fromSipResponse(o.status), `${o.status} ${o.reason}`.trim());

@@ -11,6 +11,7 @@ import {
   type AgentDevice,
   type BandwidthCallback,
   type CallNotification,
+  type SipMedia,
   type SipNetwork,
   type Switchboard,
 } from '../../src';
@@ -19,6 +20,7 @@ import { createServer } from '../../src/http/server';
 import { USERS } from '../http/support';
 import { makeHarness } from '../harness';
 import { startSipp, type SippRun } from '../support/sipp';
+import { until } from '../support/until';
 
 type Transport = 'udp' | 'tcp';
 
@@ -298,11 +300,19 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
     return { notifications: view(got), callbacks: callbacks(h.callbacks) };
   }
 
-  test("Dial (click-to-dial): the agent's phone is called first, then 5001 with the phone's SDP; the phone gets 5001's; the phone hangs up", async () => {
+  test("Dial (click-to-dial): the agent's phone is called first and hears ringback while 5001, offered the phone's SDP, rings; the phone gets 5001's; the phone hangs up", async () => {
     const phone = await startSipp('uas-agent-phone-click.xml', { transport });
     const target = await startSipp('uas-click-target.xml', { transport });
     const d = await sipDesk(transport, phone, target);
+    // The agent hears ringback while 5001 rings (200 ms: about 10 packets of 20 ms), none once it has answered.
+    const atAnswer: SipMedia[] = [];
+    d.sb.on('callback', (c) => {
+      if (c.eventType === 'answer') atAnswer.push(d.network.media(c.callId));
+    });
     expect(await d.agent.dial({ destination: { phoneNumber: '5001' } })).toEqual({ statusCode: 0 });
+    await until(() => atAnswer.length === 1, "5001's answer callback");
+    expect(atAnswer[0].rtpPacketsSent).toBeGreaterThanOrEqual(5);
+    expect(atAnswer[0].tone).toBeNull();
     expect(await phone.done).toMatchObject(allPassed);
     expect(await target.done).toMatchObject(allPassed);
     await notified(d.agent, d.got, stateOf('Released'));
