@@ -519,7 +519,8 @@ export class Engine implements ChannelHost, NetworkIndications, TransferHost, En
 
   agentLeft(callId: string): void {
     const leg = this.legs.get(callId);
-    if (leg) this.command(leg, 'agentLeft', (n) => n.agentLeft?.(callId));
+    // Not for a leg that is ending (its agent call is released as it goes IDLE): the network's release follows.
+    if (leg && leg.lastState !== State.IDLE) this.command(leg, 'agentLeft', (n) => n.agentLeft?.(callId));
   }
 
   agentTalksTo(leg: Leg, to: Leg | 'caller' | 'nobody'): void {

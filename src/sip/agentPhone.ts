@@ -8,6 +8,7 @@
  * While the agent consults, the phone talks to the consult target instead (`talkTo`, RFC 3725: the phone is
  * re-INVITEd with the target's SDP and the target with the phone's), the caller staying on hold; back with the
  * caller, the phone is re-INVITEd with the caller's SDP again; in a joined conference it is `inactive` (no mixer).
+ * If the caller hangs up meanwhile, the phone stays with the target (`handOver`): the consult call goes on.
  * The desk's decisions stay in the engine's charts: this module only carries SIP to and from the phone.
  */
 import type { EndCause } from '../../machines/vocabulary';
@@ -61,7 +62,7 @@ export class AgentPhone {
     from: string,
     /** The SDP offered to the phone (the caller's offer): what we re-offer with another direction on hold. */
     private sdp: string,
-    private readonly events: AgentPhoneEvents,
+    private events: AgentPhoneEvents,
     /** Our SDP session towards the phone: every body sent to it carries our o= line (sdpSession.ts). */
     private readonly session: SdpSession,
   ) {
@@ -70,7 +71,7 @@ export class AgentPhone {
       from,
       sdp: session.stamp(sdp),
       onProvisional: () => {
-        if (!this.ended) events.ringing();
+        if (!this.ended) this.events.ringing();
       },
     });
     void this.call.outcome.then((o) => {
@@ -80,12 +81,12 @@ export class AgentPhone {
         o.dialog.on('bye', () => {
           if (this.ended) return;
           this.ended = true;
-          events.hungUp();
+          this.events.hungUp();
         });
-        events.answered(o.dialog.remoteSdp);
+        this.events.answered(o.dialog.remoteSdp);
       } else if (o.kind === 'failed' && !this.ended) {
         this.ended = true;
-        events.failed(fromSipResponse(o.status), `the agent's phone answered ${o.status} ${o.reason}`.trim());
+        this.events.failed(fromSipResponse(o.status), `the agent's phone answered ${o.status} ${o.reason}`.trim());
       }
     });
   }
@@ -126,6 +127,23 @@ export class AgentPhone {
     this.reinvite(withDirection(to.sdp, 'sendrecv'));
     const phoneSdp = this.dialog!.remoteSdp;
     if (phoneSdp) to.connect(phoneSdp);
+  }
+
+  /** The leg the phone talks to instead of the call's far end (the consult target), if any. */
+  get peer(): string | undefined {
+    return typeof this.talk === 'object' ? this.talk.id : undefined;
+  }
+
+  /**
+   * The call's far end is gone while the phone talks to another leg (the caller hung up during a consult): the
+   * phone stays up and that leg becomes its call (`sdp`: its far end's; `events`: what the phone's signalling
+   * means for it from now on). Nothing is sent: the phone and that leg already talk to each other.
+   */
+  handOver(sdp: string, events: AgentPhoneEvents): void {
+    this.sdp = sdp;
+    this.events = events;
+    this.talk = 'caller';
+    this.callerDirection = 'sendrecv';
   }
 
   /** A re-INVITE of the phone with `sdp`, after any other. */

@@ -94,6 +94,8 @@ interface SipLeg {
   chain: Promise<unknown>;
   /** The agent's phone, for a call to an agent DN mapped to a SIP URI (agentPhone.ts). */
   phone?: AgentPhone;
+  /** Our own SDP for this leg, kept while the leg's session points at an agent's phone (`agentTalksTo`). */
+  ownSdp?: string;
   /** The record a dialog continued after a restart came from (dialogRecords.ts). */
   restored?: SipDialogRecord;
   lastReinviteFailure?: string;
@@ -303,11 +305,38 @@ export class SipNetwork implements Network {
       id: peer.callId,
       sdp,
       connect: (phoneSdp) => {
+        peer.ownSdp ??= own;
         peer.ourSdp = phoneSdp; // its hold and retrieve now re-INVITE it with the phone's SDP
         void this.reinvite(peer, phoneSdp);
       },
       disconnect: () => (peer.ourSdp = own),
     });
+  }
+
+  /**
+   * `leg` ends while its agent's phone talks to another live leg (the caller hung up during a consult): the phone
+   * stays with that leg, which is now its call (its BYE hangs that leg up; that leg's end BYEs it). False when
+   * the phone talks to nobody else, and so ends with the leg.
+   */
+  private handPhoneOver(leg: SipLeg, phone: AgentPhone): boolean {
+    const peer = phone.peer === undefined ? undefined : this.legs.get(phone.peer);
+    const sdp = peer?.dialog?.remoteSdp;
+    if (!phone.up || !peer || peer.released || peer.phone || !sdp) return false;
+    leg.phone = undefined;
+    peer.phone = phone;
+    const own = peer.ownSdp ?? peer.ourSdp;
+    phone.restore = () => (peer.ourSdp = own);
+    phone.handOver(sdp, {
+      ringing: () => undefined,
+      answered: () => undefined,
+      failed: () => undefined,
+      hungUp: () => {
+        peer.ourSdp = own;
+        if (!peer.released) this.engine?.agentHungUp(peer.callId);
+      },
+    });
+    this.engine?.legChanged?.(peer.callId); // the phone's dialog is stored with this leg now (dialogRecords.ts)
+    return true;
   }
 
   private endPhone(phone: AgentPhone, cause: EndCause): void {
@@ -692,7 +721,7 @@ export class SipNetwork implements Network {
     leg.endCause = cause;
     leg.media = { bridgedTo: null };
     leg.rtp?.close();
-    if (leg.phone) this.endPhone(leg.phone, cause);
+    if (leg.phone && !this.handPhoneOver(leg, leg.phone)) this.endPhone(leg.phone, cause);
     if (leg.dialog) {
       if (by === 'local') this.bye(leg, cause);
       return;

@@ -111,18 +111,23 @@ function expectClean(d: SipDesk, terminalEvents: number): void {
  */
 async function simulated(
   target: Parameters<ReturnType<typeof makeHarness>['sb']['network']['addEndpoint']>[1],
-  script: (agent: AgentDevice, c1: string, advance: (s: number) => Promise<void>) => Promise<void>,
+  script: (
+    agent: AgentDevice,
+    c1: string,
+    advance: (s: number) => Promise<void>,
+    caller: { hangUp(): void },
+  ) => Promise<void>,
 ) {
   const h = makeHarness();
   const agent = h.sb.agent({ phoneNumber: '5005' });
   h.sb.network.addEndpoint('5001', target);
   const got: CallNotification[] = [];
   agent.on('notification', (n) => got.push(n));
-  h.sb.network.placeCall({ from: '+15550001111', to: '5005' });
+  const { farEnd } = h.sb.network.placeCall({ from: '+15550001111', to: '5005' });
   const c1 = agent.calls()[0].id;
   await agent.operation(c1, { operationName: 'Answer' });
   await h.advance(1);
-  await script(agent, c1, (s) => h.advance(s));
+  await script(agent, c1, (s) => h.advance(s), farEnd);
   await h.advance(10);
   const notifications = view(got).map((n) =>
     n.state === 'Ringing' ? { ...n, capabilities: n.capabilities.filter((c) => c !== 'Answer') } : n,
@@ -280,6 +285,48 @@ describe.each(['udp', 'tcp'] as const)('the agent desk over SIP (%s)', (transpor
       'C1 Held',
       'C1 Established',
       'C1 Released',
+    ]);
+    expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
+    expectClean(d, 2);
+  }, 30_000);
+
+  test("the caller hangs up while the agent consults: C1 Released, the phone stays with the target (no BYE); the agent's Hangup of C2 BYEs phone and target", async () => {
+    const scenarios = {
+      // The phone: held, re-INVITEd with the target's SDP, BYEd only when the agent hangs up C2.
+      phone: 'uas-agent-phone-consult.xml',
+      // The target: re-INVITEd with the phone's SDP once answered, BYEd on the agent's Hangup.
+      target: 'uas-consult-target-phone-bye.xml',
+      // The caller: held on InitiateTransfer, hangs up 1.5 s later.
+      caller: 'uac-agent-consult-hangup.xml',
+    };
+    const initiate = { operationName: 'InitiateTransfer', destination: { phoneNumber: '5001' } };
+    const d = await phoneTargetCaller(transport, scenarios, async (d, c1) => {
+      expect(await d.agent.operation(c1, initiate)).toEqual({ statusCode: 0 });
+      const c2 = (await notified(d.agent, d.got, stateOf('Established', 'Consult'))).data.call.id;
+      await notified(d.agent, d.got, stateOf('Released', 'Inbound'));
+      expect(d.agent.calls().map((c) => [c.id, c.state])).toEqual([[c2, 'Established']]);
+      expect(d.network.dialogCount).toBe(2); // the phone's and the target's: the agent still talks to the target
+      expect(await d.agent.operation(c2, { operationName: 'Hangup' })).toEqual({ statusCode: 0 });
+    });
+    const reference = await simulated({ outcome: 'answer', ringFor: 0.3 }, async (agent, id, advance, caller) => {
+      await agent.operation(id, initiate);
+      await advance(1.5);
+      caller.hangUp();
+      await advance(1);
+      const c2 = agent.calls().find((c) => c.id !== id)?.id as string; // an Internal call now: its caller left
+      await agent.operation(c2, { operationName: 'Hangup' });
+    });
+    expect(view(d.got)).toEqual(reference.notifications);
+    expect(view(d.got).map((n) => `${n.call} ${n.state}`)).toEqual([
+      'C1 Ringing',
+      'C1 Established',
+      'C1 Held',
+      'C2 Dialing',
+      'C2 Established',
+      'C1 Held', // the consult's parent, with its capabilities now C2 is up
+      'C1 Released',
+      'C2 Established', // an Internal call now: its caller has left
+      'C2 Released',
     ]);
     expect(callbacks(d.callbacks)).toEqual(reference.callbacks);
     expectClean(d, 2);
