@@ -53,12 +53,17 @@ export async function startSipIvr(options: SipIvrOptions = {}) {
     print(`call ${from}: transfer ${transfer}, transferCause ${caller.transferCause()}`);
     let retrieved = caller.state === State.ANSWERED; // voicemail failed: the caller is back already
     if (transfer === State.TRANSFERRED) {
+      // ANSWERED once voicemail hangs up; IDLE if the call ended meanwhile (the caller hung up, or Ctrl-C).
       retrieved = (await caller.waitForTransferredCallRetrieval()) === State.ANSWERED;
-      print(`call ${from}: voicemail hung up; the caller is back`);
+      print(
+        `call ${from}: ${retrieved ? 'voicemail hung up; the caller is back' : 'the call ended while in voicemail'}`,
+      );
     }
     const call = { n, transfer, transferCause: caller.transferCause(), retrieved };
-    if (caller.state !== State.IDLE) await caller.hangUp();
-    print(`call ${from}: goodbye`);
+    if (caller.state !== State.IDLE) {
+      await caller.hangUp();
+      print(`call ${from}: goodbye`);
+    }
     calls.push(call);
     listeners.forEach((l) => l(call));
   }

@@ -94,3 +94,32 @@ test('SIP IVR example against SIPp: answered, ringback, to voicemail (re-INVITE)
     await ivr.close();
   }
 }, 20_000);
+
+test('SIP IVR example: the caller hangs up while in voicemail: not reported as retrieved, voicemail BYEd', async () => {
+  const voicemail = await startSipp('uas-basic.xml');
+  const lines: string[] = [];
+  const ivr = await startSipIvr({
+    listen: ['udp:127.0.0.1:0'],
+    voicemail: `sip:voicemail@127.0.0.2:${voicemail.port}`,
+    print: (l) => lines.push(l),
+  });
+  try {
+    const caller = await startSipp('uac-transferred-hangup.xml', {
+      target: `127.0.0.1:${ivr.addresses[0].port}`,
+      extra: ['-s', 'ivr'],
+    });
+    expect(await ivr.handled(1)).toEqual([
+      { n: 1, transfer: State.TRANSFERRED, transferCause: TransferCause.NORMAL, retrieved: false },
+    ]);
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await voicemail.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(lines.slice(1)).toEqual([
+      `call #1: answered; transferring to voicemail (sip:voicemail@127.0.0.2:${voicemail.port})`,
+      'call #1: transfer TRANSFERRED, transferCause NORMAL',
+      'call #1: the call ended while in voicemail',
+    ]);
+    expect(ivr.sb.stats()).toEqual({ legs: 0, agentCalls: 0, transfers: 0, timers: 0, terminalEvents: 2 });
+  } finally {
+    await ivr.close();
+  }
+}, 20_000);
