@@ -65,7 +65,8 @@ test('agent two-step example: consult, complete after answer, the colleague hang
 });
 
 test('SIP IVR example against SIPp: answered, ringback, to voicemail (re-INVITE), retrieved when it hangs up, BYE', async () => {
-  const voicemail = await startSipp('uas-answer-hangup.xml');
+  // The README's voicemail for trying the example by hand: rings 3 s, answers, hangs up 2 s later.
+  const voicemail = await startSipp('../../../examples/sipp-voicemail.xml');
   const lines: string[] = [];
   const ivr = await startSipIvr({
     listen: ['udp:127.0.0.1:0'],
