@@ -3,13 +3,16 @@
  * voicemail URI (a retrievable transfer), takes the call back when voicemail hangs up, says goodbye and hangs up.
  *
  *   npm run build && npm run example:sip     # listens on udp:127.0.0.1:5060, voicemail at sip:voicemail@127.0.0.2:5070
- *   SIP_LISTEN=udp:0.0.0.0:5060 VOICEMAIL=sip:vm@pbx.example:5060 npm run example:sip
+ *   SIP_LISTEN=udp:203.0.113.10:5060 VOICEMAIL=sip:vm@198.51.100.20:5060 npm run example:sip
+ * (an address the far ends reach, not 0.0.0.0: the listen host goes into our Via, Contact and SDP as it is).
  *
- * Try it with SIPp (Debian's sip-tester) from the repository's scenarios: a voicemail that answers and hangs up,
- * then a caller (both on 127.0.0.2, which the SIP stack needs for peers on this machine):
- *   sipp -sf test/sip/scenarios/uas-answer-hangup.xml -i 127.0.0.2 -p 5070 -m 1
+ * Try it with SIPp (Debian's sip-tester): a voicemail that rings 3 s (the caller hears ringback), answers and
+ * hangs up 2 s later, then a caller (both on 127.0.0.2, another address than ours):
+ *   sipp -sf examples/sipp-voicemail.xml -i 127.0.0.2 -p 5070 -m 1
  *   sipp -sf test/sip/scenarios/uac-transfer.xml -i 127.0.0.2 -m 1 -s ivr 127.0.0.1:5060
- * or from a softphone: call sip:ivr@127.0.0.1:5060 (e.g. baresip: `/dial sip:ivr@127.0.0.1:5060`).
+ * or from a softphone: call sip:ivr@127.0.0.1:5060. The README ("Calling the SIP example") has a baresip
+ * configuration that counts the ringback's RTP packets, and how to put the IVR behind Kamailio
+ * (examples/kamailio.cfg) or a carrier's trunk.
  * Ctrl-C stops it: every live call is hung up first.
  */
 import { createSipNetwork, createSwitchboard, State, type Channel } from '../src';
@@ -53,12 +56,17 @@ export async function startSipIvr(options: SipIvrOptions = {}) {
     print(`call ${from}: transfer ${transfer}, transferCause ${caller.transferCause()}`);
     let retrieved = caller.state === State.ANSWERED; // voicemail failed: the caller is back already
     if (transfer === State.TRANSFERRED) {
+      // ANSWERED once voicemail hangs up; IDLE if the call ended meanwhile (the caller hung up, or Ctrl-C).
       retrieved = (await caller.waitForTransferredCallRetrieval()) === State.ANSWERED;
-      print(`call ${from}: voicemail hung up; the caller is back`);
+      print(
+        `call ${from}: ${retrieved ? 'voicemail hung up; the caller is back' : 'the call ended while in voicemail'}`,
+      );
     }
     const call = { n, transfer, transferCause: caller.transferCause(), retrieved };
-    if (caller.state !== State.IDLE) await caller.hangUp();
-    print(`call ${from}: goodbye`);
+    if (caller.state !== State.IDLE) {
+      await caller.hangUp();
+      print(`call ${from}: goodbye`);
+    }
     calls.push(call);
     listeners.forEach((l) => l(call));
   }

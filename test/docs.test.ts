@@ -104,3 +104,29 @@ test('the checker catches what it is for', () => {
     'rules-1',
   ]);
 });
+
+/**
+ * Lines of Mermaid sequence diagrams with a bare `;`: Mermaid ends a statement there and parses the rest of the
+ * line as the next one, so `A->>B: BYE (Reason: Q.850;cause=16)` is a syntax error and the diagram is not drawn.
+ * Write `#59;` (Mermaid's entity for `;`) instead.
+ */
+function bareSemicolons(text: string): string[] {
+  const blocks = [...text.matchAll(/^```mermaid\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+  return blocks
+    .filter((b) => /^\s*sequenceDiagram\b/.test(b))
+    .flatMap((b) => b.split('\n'))
+    .filter((line) => line.replace(/#\w+;/g, '').includes(';'));
+}
+
+test.each(files.map((f) => [relative(root, f), f]))('%s: no bare ; in a Mermaid sequence diagram', (_name, file) => {
+  expect(bareSemicolons(readFileSync(file, 'utf8'))).toEqual([]);
+});
+
+test('the semicolon check catches what it is for', () => {
+  const diagram = (line: string) => `\`\`\`mermaid\nsequenceDiagram\n  ${line}\n\`\`\`\n`;
+  expect(bareSemicolons(diagram('A->>B: BYE (Reason: Q.850;cause=16)'))).toEqual([
+    '  A->>B: BYE (Reason: Q.850;cause=16)',
+  ]);
+  expect(bareSemicolons(diagram('A->>B: BYE (Reason: Q.850#59;cause=16)'))).toEqual([]);
+  expect(bareSemicolons('```mermaid\nstateDiagram-v2\n  a --> b; b --> c\n```\n')).toEqual([]);
+});

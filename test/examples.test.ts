@@ -65,7 +65,8 @@ test('agent two-step example: consult, complete after answer, the colleague hang
 });
 
 test('SIP IVR example against SIPp: answered, ringback, to voicemail (re-INVITE), retrieved when it hangs up, BYE', async () => {
-  const voicemail = await startSipp('uas-answer-hangup.xml');
+  // The README's voicemail for trying the example by hand: rings 3 s, answers, hangs up 2 s later.
+  const voicemail = await startSipp('../../../examples/sipp-voicemail.xml');
   const lines: string[] = [];
   const ivr = await startSipIvr({
     listen: ['udp:127.0.0.1:0'],
@@ -88,6 +89,35 @@ test('SIP IVR example against SIPp: answered, ringback, to voicemail (re-INVITE)
       'call #1: transfer TRANSFERRED, transferCause NORMAL',
       'call #1: voicemail hung up; the caller is back',
       'call #1: goodbye',
+    ]);
+    expect(ivr.sb.stats()).toEqual({ legs: 0, agentCalls: 0, transfers: 0, timers: 0, terminalEvents: 2 });
+  } finally {
+    await ivr.close();
+  }
+}, 20_000);
+
+test('SIP IVR example: the caller hangs up while in voicemail: not reported as retrieved, voicemail BYEd', async () => {
+  const voicemail = await startSipp('uas-basic.xml');
+  const lines: string[] = [];
+  const ivr = await startSipIvr({
+    listen: ['udp:127.0.0.1:0'],
+    voicemail: `sip:voicemail@127.0.0.2:${voicemail.port}`,
+    print: (l) => lines.push(l),
+  });
+  try {
+    const caller = await startSipp('uac-transferred-hangup.xml', {
+      target: `127.0.0.1:${ivr.addresses[0].port}`,
+      extra: ['-s', 'ivr'],
+    });
+    expect(await ivr.handled(1)).toEqual([
+      { n: 1, transfer: State.TRANSFERRED, transferCause: TransferCause.NORMAL, retrieved: false },
+    ]);
+    expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(await voicemail.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
+    expect(lines.slice(1)).toEqual([
+      `call #1: answered; transferring to voicemail (sip:voicemail@127.0.0.2:${voicemail.port})`,
+      'call #1: transfer TRANSFERRED, transferCause NORMAL',
+      'call #1: the call ended while in voicemail',
     ]);
     expect(ivr.sb.stats()).toEqual({ legs: 0, agentCalls: 0, transfers: 0, timers: 0, terminalEvents: 2 });
   } finally {

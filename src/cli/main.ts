@@ -61,7 +61,8 @@ Options:
   --port N            the port (default SWITCHBOARD_PORT, the config's, else 8080; 0 picks a free one)
   --sip ADDRESS       udp:HOST:PORT or tcp:HOST:PORT: take SIP calls there (repeatable, one host and port for
                       every transport; default SWITCHBOARD_SIP_LISTEN, comma separated, else the config's
-                      "sip": { listen, services, gateway, media, agents }); no SIP: the simulated network
+                      "sip": { listen, services, gateway, media, agents, ringbackTone, limits }); no SIP:
+                      the simulated network
   --redis URL         redis://host:port: call state, the webhook outbox and the node lease in Redis
                       (default SWITCHBOARD_REDIS_URL, the config's "redis"; none: all in memory). A node
                       restarted with the same node id resumes its calls

@@ -1,9 +1,10 @@
 /**
  * The server's SIP settings: `--sip udp:HOST:PORT` (repeatable), `SWITCHBOARD_SIP_LISTEN` (comma separated) and
- * the config file's `"sip": { listen, services, gateway, media, agents, ringbackTone }`. The command line wins
+ * the config file's `"sip": { listen, services, gateway, media, agents, ringbackTone, limits }`. The command line wins
  * over the environment, which wins over the file, for `listen`; the rest comes from the file. Every problem is a
  * ConfigError naming the option. No SIP configured: the server runs on the simulated network.
  */
+import { checkLimits, type SipLimits } from '../sip/limits';
 import type { SipNetworkOptions } from '../sip/network';
 
 /** A problem with the SIP settings (the message names the option); loadConfig reports it as a ConfigError. */
@@ -14,7 +15,7 @@ export type SipConfig = SipNetworkOptions & { ringbackTone?: string };
 
 const LISTEN = /^(udp|tcp):([^:\s]+|\[[0-9a-f:]+\]):(\d{1,5})$/i;
 const SIP_URI = /^sips?:[^\s]+$/i;
-const KEYS = ['listen', 'services', 'gateway', 'media', 'agents', 'ringbackTone'];
+const KEYS = ['listen', 'services', 'gateway', 'media', 'agents', 'ringbackTone', 'limits'];
 
 /** The SIP network's options from the command line, the environment and the file; undefined without SIP. */
 export function checkSip(
@@ -27,7 +28,7 @@ export function checkSip(
     throw new SipConfigError(message);
   };
   if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-    fail(`${source}: 'sip' must be an object { listen, services?, gateway?, media?, agents?, ringbackTone? }`);
+    fail(`${source}: 'sip' must be an object { listen, services?, gateway?, media?, agents?, ringbackTone?, limits? }`);
   }
   const file = (value ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(file)) {
@@ -82,6 +83,7 @@ export function checkSip(
     fail(`${source}: sip.gateway must be a SIP URI like sip:127.0.0.2:5080, got ${JSON.stringify(file.gateway)}`);
   }
   const media = checkMedia(file.media, source, fail);
+  const limits = checkSipLimits(file.limits, source, fail);
   if (file.ringbackTone !== undefined && (typeof file.ringbackTone !== 'string' || file.ringbackTone === '')) {
     fail(`${source}: sip.ringbackTone must be the name of a tone, got ${JSON.stringify(file.ringbackTone)}`);
   }
@@ -92,7 +94,26 @@ export function checkSip(
     ...(media ? { media } : {}),
     ...(agents ? { agents } : {}),
     ...(file.ringbackTone !== undefined ? { ringbackTone: file.ringbackTone as string } : {}),
+    ...(limits ? { limits } : {}),
   };
+}
+
+/** `limits` as createSipNetwork checks it (src/sip/limits.ts), its message naming the file's option. */
+function checkSipLimits(value: unknown, source: string, fail: (message: string) => never): SipLimits | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(`${source}: sip.limits must be an object { maxMessageBytes?, invitesPerSecond?, inviteBurst? }`);
+  }
+  try {
+    checkLimits(value);
+  } catch (error) {
+    const message = (error as Error).message.replace(/^createSipNetwork\(\): /, '');
+    const unknown = /^unknown limit '(.*)'$/.exec(message);
+    fail(
+      `${source}: sip.${unknown ? `limits.${unknown[1]} is not a setting (maxMessageBytes, invitesPerSecond, inviteBurst)` : message}`,
+    );
+  }
+  return value as SipLimits;
 }
 
 function checkMedia(

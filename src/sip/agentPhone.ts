@@ -125,8 +125,9 @@ export class AgentPhone {
     if (to === 'caller') return this.reinvite(withDirection(this.sdp, this.callerDirection));
     if (to === 'nobody') return this.reinvite(withDirection(this.sdp, 'inactive'));
     this.reinvite(withDirection(to.sdp, 'sendrecv'));
+    // The phone's last SDP may be its answer to our hold (recvonly): the peer gets it to talk both ways.
     const phoneSdp = this.dialog!.remoteSdp;
-    if (phoneSdp) to.connect(phoneSdp);
+    if (phoneSdp) to.connect(withDirection(phoneSdp, 'sendrecv'));
   }
 
   /** The leg the phone talks to instead of the call's far end (the consult target), if any. */

@@ -30,6 +30,14 @@ test('the file\'s "sip" object, as given', () => {
   expect(loadConfig({ file: write({ sip }), env }).sip).toEqual(sip);
 });
 
+test("the file's sip.limits (createSipNetwork's limits: a trunk sends every call from a few addresses)", () => {
+  const limits = { invitesPerSecond: 0, inviteBurst: 50, maxMessageBytes: 8192 };
+  expect(loadConfig({ file: write({ sip: { listen: ['udp:127.0.0.1:0'], limits } }), env }).sip).toEqual({
+    listen: ['udp:127.0.0.1:0'],
+    limits,
+  });
+});
+
 test('listen: --sip wins over SWITCHBOARD_SIP_LISTEN (comma separated), which wins over the file', () => {
   const file = write({ sip: { listen: ['udp:127.0.0.1:5060'], gateway: 'sip:127.0.0.2:5080' } });
   const both = { ...env, SWITCHBOARD_SIP_LISTEN: 'udp:127.0.0.1:5070, tcp:127.0.0.1:5070' };
@@ -59,6 +67,13 @@ test.each([
   [{ sip: { listen: ['udp:127.0.0.1:0'], media: { host: '' } } }, {}, 'sip.media.host must be an address'],
   [{ sip: { listen: ['udp:127.0.0.1:0'], media: 3 } }, {}, 'sip.media must be an object'],
   [{ sip: { listen: ['udp:127.0.0.1:0'], ringbackTone: 7 } }, {}, 'sip.ringbackTone must be the name of a tone'],
+  [{ sip: { listen: ['udp:127.0.0.1:0'], limits: 3 } }, {}, 'sip.limits must be an object'],
+  [{ sip: { listen: ['udp:127.0.0.1:0'], limits: { perSecond: 1 } } }, {}, 'sip.limits.perSecond is not a setting'],
+  [
+    { sip: { listen: ['udp:127.0.0.1:0'], limits: { invitesPerSecond: -1 } } },
+    {},
+    'sip.limits.invitesPerSecond must be a number >= 0, got -1',
+  ],
   [{}, { SWITCHBOARD_SIP_LISTEN: 'udp:localhost:70000' }, 'SWITCHBOARD_SIP_LISTEN must be udp:HOST:PORT'],
   [{}, { SWITCHBOARD_SIP_LISTEN: '' }, 'SWITCHBOARD_SIP_LISTEN must be udp:HOST:PORT'],
 ])('%j %j: a ConfigError naming the option', (content, extraEnv, message) => {
