@@ -4,7 +4,8 @@
  *   node -r esbuild-register bench/sipStack.ts [--codec N] [--calls N] [--concurrency N] [--dump]
  *
  * 1. codec: `sip.parse` and `sip.stringify` of a call's messages (INVITE and 200 with SDP, 100, 180, ACK, BYE, 200),
- *    N rounds; prints CPU µs per parse and per stringify (the best of 5 runs of N/5 rounds).
+ *    N rounds; prints CPU µs per parse and per stringify (the best of 5 runs of N/5 rounds), and per validateMessage
+ *    (src/sip/validate.ts, which SipJsStack runs on every message before `sip` parses it).
  * 2. calls: two SipJsStack instances on 127.0.0.1 and 127.0.0.2 (UDP loopback) with the dialog layer on each; the
  *    UAC places N calls (INVITE, 100, 180, 200, ACK, BYE, 200: 7 messages), `concurrency` at a time; prints the
  *    process CPU (user + system, both stacks) per message sent and calls per second. Validation (src/sip/validate.ts,
@@ -16,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import * as sip from 'sip';
 import { DialogLayer } from '../src/sip/dialog';
 import { SipJsStack } from '../src/sip/sipJsStack';
+import { validateMessage } from '../src/sip/validate';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -137,9 +139,13 @@ function codec(rounds: number): void {
   const stringify = time(() => {
     for (const m of parsed) sink += sip.stringify(m).length;
   });
+  const validate = time(() => {
+    for (const s of CODEC_SET) sink += validateMessage(s).ok ? 1 : 0;
+  });
   console.log(
     `codec: ${rounds} rounds of ${CODEC_SET.length} messages: parse ${parse.toFixed(2)} µs, ` +
-      `stringify ${stringify.toFixed(2)} µs, both ${(parse + stringify).toFixed(2)} µs per message (${sink > 0})`,
+      `stringify ${stringify.toFixed(2)} µs, both ${(parse + stringify).toFixed(2)} µs per message; ` +
+      `validateMessage ${validate.toFixed(2)} µs (${sink > 0})`,
   );
 }
 
