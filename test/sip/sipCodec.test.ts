@@ -93,6 +93,22 @@ describe('header names', () => {
     expect(sip.parse(crlf(['SIP/2.0 200 OK', 'no colon here', '', '']))).toBeUndefined();
     expect(sip.parse(crlf(['SIP/2.0 200 OK', 'Sp ace: y', '', '']))).toBeUndefined();
   });
+
+  test('many distinct names (more than the remembered ones) keep every name right', () => {
+    const headers: Record<string, string> = {};
+    const lines = ['SIP/2.0 200 OK'];
+    for (let i = 0; i < 1500; i++) {
+      headers[`x-h${i}-a`] = String(i);
+      lines.push(`X-H${i}-A: ${i}`, `i: id${i}`);
+    }
+    const out = sip.stringify({ status: 200, reason: 'OK', headers: { ...headers, 'call-id': 'c', 'x-h7-a': '7' } });
+    expect(out.split('\r\n').slice(1, 4)).toEqual(['X-H0-A: 0', 'X-H1-A: 1', 'X-H2-A: 2']);
+    expect(out).toContain('\r\nX-H1499-A: 1499\r\nCall-ID: c\r\n');
+    const m = parse(lines);
+    expect(Object.keys(m.headers)).toHaveLength(1501);
+    expect(m.headers['x-h1499-a']).toBe('1499');
+    expect((m.headers['call-id'] as string).split(',')).toHaveLength(1500);
+  });
 });
 
 describe('values', () => {
