@@ -39,4 +39,16 @@ declare module 'sip' {
   function stringifyUri(uri: unknown): string;
   function stringify(m: SipJsMessage): string;
   function parse(s: string): SipJsMessage | undefined;
+  interface SipJsUri {
+    schema: string;
+    user?: string;
+    password?: string;
+    host: string;
+    port: number;
+    params: Record<string, string | null>;
+    headers: Record<string, string>;
+  }
+  function parseUri(s: string): SipJsUri | undefined;
+  /** Frames and parses the messages of a stream transport, fed its data as 'binary' strings. */
+  function makeStreamParser(onMessage: (m: SipJsMessage) => void): (data: string) => void;
 }

@@ -17,7 +17,8 @@ export interface ValidateOptions {
 export const DEFAULT_MAX_BYTES = 16 * 1024;
 
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
-const SINGLE = ['from', 'to', 'call-id', 'cseq', 'content-length', 'max-forwards', 'content-type'];
+/** Headers that appear once at most; those whose value cannot hold a comma (From/To may quote one in a display name). */
+const COMMA_FREE = ['call-id', 'cseq', 'content-length', 'max-forwards'];
 const COMPACT: Record<string, string> = {
   i: 'call-id',
   m: 'contact',
@@ -60,26 +61,44 @@ const PHRASES: Record<number, string> = {
   513: 'Message Too Large',
 };
 
+const HEADER_LINE = /^([^:\s]+)[ \t]*:[ \t]*(.*)$/;
+/** Full lower-case header names by the name as written (a cache, cleared when full). */
+const NAMES = new Map<string, string | undefined>();
+
+/** The full lower-case name of a header written `raw`; undefined when `raw` is not a token. */
+function headerName(raw: string): string | undefined {
+  let name = NAMES.get(raw);
+  if (name !== undefined || NAMES.has(raw)) return name;
+  if (TOKEN.test(raw)) {
+    const short = raw.toLowerCase();
+    name = COMPACT[short] ?? short;
+  }
+  if (NAMES.size >= 1000) NAMES.clear();
+  if (raw.length <= 64) NAMES.set(raw, name);
+  return name;
+}
+
 /** Splits a message head into its start line and unfolded header lines; undefined when not a SIP head at all. */
 function splitHead(head: string): Head | undefined {
   const rawLines = head.split('\r\n');
-  const startLine = rawLines.shift() ?? '';
+  const startLine = rawLines[0];
   if (startLine === '') return undefined;
   const unfolded: string[] = [];
-  for (const l of rawLines) {
-    if (/^[ \t]/.test(l) && unfolded.length > 0) unfolded[unfolded.length - 1] += ' ' + l.trim();
+  for (let i = 1; i < rawLines.length; i++) {
+    const l = rawLines[i];
+    const c = l.charCodeAt(0);
+    if ((c === 32 || c === 9) && unfolded.length > 0) unfolded[unfolded.length - 1] += ' ' + l.trim();
     else unfolded.push(l);
   }
   const headers = new Map<string, string[]>();
   const lines: { name: string; line: string }[] = [];
   for (const l of unfolded) {
-    const m = /^([^:\s]+)[ \t]*:[ \t]*(.*)$/.exec(l);
-    if (!m || !TOKEN.test(m[1])) return undefined;
-    const short = m[1].toLowerCase();
-    const name = COMPACT[short] ?? short;
-    const list = headers.get(name) ?? [];
-    list.push(m[2].trim());
-    headers.set(name, list);
+    const m = HEADER_LINE.exec(l);
+    const name = m ? headerName(m[1]) : undefined;
+    if (!m || name === undefined) return undefined;
+    const list = headers.get(name);
+    if (list) list.push(m[2].trim());
+    else headers.set(name, [m[2].trim()]);
     lines.push({ name, line: l });
   }
   return { startLine, headers, lines };
@@ -88,35 +107,42 @@ function splitHead(head: string): Head | undefined {
 /** Splits a comma-separated header value, keeping commas inside quotes and angle brackets. */
 export function splitList(value: string): string[] {
   const out: string[] = [];
-  let cur = '';
+  let start = 0;
   let quoted = false;
   let angle = false;
   for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
+    const ch = value.charCodeAt(i);
     if (quoted) {
-      if (ch === '\\') {
-        cur += ch + (value[i + 1] ?? '');
-        i++;
-        continue;
-      }
-      if (ch === '"') quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === '<') angle = true;
-    else if (ch === '>') angle = false;
-    else if (ch === ',' && !angle) {
-      out.push(cur.trim());
-      cur = '';
-      continue;
+      if (ch === 0x5c /* \\ */)
+        i++; // the next character is taken as it is
+      else if (ch === 0x22 /* " */) quoted = false;
+    } else if (ch === 0x22) quoted = true;
+    else if (ch === 0x3c /* < */) angle = true;
+    else if (ch === 0x3e /* > */) angle = false;
+    else if (ch === 0x2c /* , */ && !angle) {
+      out.push(value.slice(start, i).trim());
+      start = i + 1;
     }
-    cur += ch;
   }
   if (quoted || angle) throw new Invalid(400, 'unterminated quote or angle bracket');
-  out.push(cur.trim());
+  out.push(value.slice(start).trim());
   return out;
 }
 
+/** The schemes of URIs checkUri passed, by URI (the same URIs come in every message of a call; cleared when full). */
+const CHECKED = new Map<string, string>();
+
 /** Checks a SIP/SIPS/tel URI's shape (scheme, host or number); returns its scheme. */
 export function checkUri(uri: string, what: string): string {
+  const known = CHECKED.get(uri);
+  if (known !== undefined) return known;
+  const scheme = checkUriShape(uri, what);
+  if (CHECKED.size >= 1000) CHECKED.clear();
+  if (uri.length <= 256) CHECKED.set(uri, scheme);
+  return scheme;
+}
+
+function checkUriShape(uri: string, what: string): string {
   const m = /^([A-Za-z][A-Za-z0-9+\-.]*):(\S+)$/.exec(uri);
   if (!m) throw new Invalid(400, `${what}: not a URI`);
   const scheme = m[1].toLowerCase();
@@ -146,12 +172,15 @@ export function parseNameAddr(value: string, what: string): { uri: string; param
   }
   if (!SCHEMES.includes(checkUri(uri, what))) throw new Invalid(400, `${what}: unsupported URI scheme`);
   const params = new Map<string, string | null>();
-  for (const p of rest.split(';').slice(1)) {
-    const [k, v] = p.split('=').map((x) => x.trim());
+  const parts = rest.split(';');
+  for (let i = 1; i < parts.length; i++) {
+    const kv = parts[i].split('=');
+    const k = kv[0].trim();
     if (!k || !TOKEN.test(k)) throw new Invalid(400, `${what}: bad parameter`);
-    params.set(k.toLowerCase(), v ?? null);
+    params.set(k.toLowerCase(), kv.length > 1 ? kv[1].trim() : null);
   }
-  if (rest.trim() !== '' && !rest.trim().startsWith(';')) throw new Invalid(400, `${what}: junk after the URI`);
+  const trimmed = rest.trim();
+  if (trimmed !== '' && !trimmed.startsWith(';')) throw new Invalid(400, `${what}: junk after the URI`);
   return { uri, params };
 }
 
@@ -159,7 +188,7 @@ function one(h: Head, name: string): string | undefined {
   const v = h.headers.get(name);
   if (!v) return undefined;
   // Two header lines, or two values folded into one line (From/To may quote commas in a display name).
-  if (v.length > 1 || (SINGLE.includes(name) && !['from', 'to', 'content-type'].includes(name) && v[0].includes(','))) {
+  if (v.length > 1 || (COMMA_FREE.includes(name) && v[0].includes(','))) {
     throw new Invalid(400, `more than one ${name} header`);
   }
   return v[0];

@@ -1,7 +1,7 @@
 // The validator on RFC 4475 torture messages (test/fixtures/rfc4475) and on hand-made bad messages.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { frameStreamHead, validateMessage } from '../../src/sip/validate';
+import { checkUri, frameStreamHead, splitList, validateMessage } from '../../src/sip/validate';
 
 function fixture(name: string): string {
   return readFileSync(join(__dirname, '../fixtures/rfc4475', `${name}.sip`), 'utf8').replace(/\r?\n/g, '\r\n');
@@ -105,6 +105,44 @@ describe('SIP validator: other rules', () => {
   test('unparseable input is dropped', () => {
     expect(validateMessage('hello')).toMatchObject({ ok: false, status: 0 });
     expect(validateMessage('INVITE sip:a@b SIP/2.0\r\nno colon here\r\n\r\n')).toMatchObject({ ok: false, status: 0 });
+  });
+
+  test('lists split at commas outside quotes and angle brackets; a backslash escapes inside quotes', () => {
+    expect(splitList(' <sip:a@h;x=1,2>;q=1 , "B, \\"b\\"" <sip:b@h> ,sip:c@h')).toEqual([
+      '<sip:a@h;x=1,2>;q=1',
+      '"B, \\"b\\"" <sip:b@h>',
+      'sip:c@h',
+    ]);
+    expect(splitList('a,,b,')).toEqual(['a', '', 'b', '']);
+    expect(splitList('"a\\",b"')).toEqual(['"a\\",b"']);
+    expect(() => splitList('"a\\')).toThrow('unterminated'); // the backslash escapes nothing: still quoted
+    expect(() => splitList('"a\\"')).toThrow('unterminated');
+    expect(() => splitList('<sip:a@h')).toThrow('unterminated');
+  });
+
+  test('header names: compact and any-case forms count as the full name, also when seen again', () => {
+    const compact = edit('Call-ID: c1@127.0.0.2', 'i: c1@127.0.0.2').replace('CSeq:', 'CSEQ :');
+    for (let i = 0; i < 2; i++) {
+      expect(validateMessage(compact)).toEqual({ ok: true });
+      expect(validateMessage(compact.replace('Max-Forwards: 70', 'Max-Forwards: 70\r\nCall-ID: c2'))).toMatchObject({
+        reason: 'more than one call-id header',
+      });
+      expect(validateMessage(edit('Max-Forwards', 'Max(Forwards'))).toMatchObject({ ok: false, status: 0 });
+    }
+  });
+
+  test('a URI is judged the same each time it is seen, whichever header carries it', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(checkUri('sip:alice@127.0.0.2:5070;transport=tcp', 'Contact')).toBe('sip');
+      expect(checkUri('TEL:+15551234', 'To')).toBe('tel');
+      expect(() => checkUri('sip:alice@127.0.0.2:70000', 'Contact')).toThrow('Contact: bad host or port');
+      expect(() => checkUri('sip:alice@127.0.0.2:70000', 'From')).toThrow('From: bad host or port');
+      expect(() => checkUri('sip:a"b@h', 'To')).toThrow('To: illegal character');
+    }
+    const to = edit('To: <sip:bob@127.0.0.1>', 'To: <sip:alice@127.0.0.2:5070>;x=1');
+    expect(validateMessage(to)).toEqual({ ok: true });
+    expect(validateMessage(to.replace(';x=1', ';x=1;=2'))).toMatchObject({ reason: 'To: bad parameter' });
+    expect(validateMessage(to.replace(';x=1', ' junk'))).toMatchObject({ reason: 'To: junk after the URI' });
   });
 
   test('stream framing: a good Content-Length frames, a bad one gets a 400 to send before closing', () => {
