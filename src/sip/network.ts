@@ -814,6 +814,12 @@ function checkListen(listen: unknown): { protocol: 'UDP' | 'TCP'; host: string; 
   if (parsed.some((p) => p.host !== parsed[0].host || p.port !== parsed[0].port)) {
     throw new TypeError('createSipNetwork(): every listen entry must use the same host and port (one per transport)');
   }
+  // The listen host is the address we advertise (Via, Contact, SDP): a wildcard would tell peers to send to 0.0.0.0.
+  if (['0.0.0.0', '::', '0:0:0:0:0:0:0:0'].includes(parsed[0].host)) {
+    throw new TypeError(
+      `createSipNetwork(): listen on the address peers reach us at, not ${parsed[0].host}: it is what Via, Contact and SDP carry`,
+    );
+  }
   return parsed;
 }
 

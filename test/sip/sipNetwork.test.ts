@@ -181,6 +181,8 @@ describe('createSipNetwork options', () => {
     [{ listen: [] }, /non-empty array/],
     [{ listen: ['sctp:127.0.0.1:5060'] }, /listen entry/],
     [{ listen: ['udp:127.0.0.1:5060', 'tcp:127.0.0.1:5062'] }, /same host and port/],
+    [{ listen: ['udp:0.0.0.0:5060'] }, /not 0\.0\.0\.0: it is what Via, Contact and SDP carry/],
+    [{ listen: ['tcp:[::]:5060'] }, /not ::/],
     [{ listen: ['udp:127.0.0.1:0'], gateway: 'http://x' }, /gateway must be a SIP URI/],
     [{ listen: ['udp:127.0.0.1:0'], services: { vm: 'nope' } }, /service 'vm'/],
     [{ listen: ['udp:127.0.0.1:0'], media: { ports: [30000, 20000] } }, /media.ports/],
