@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { frameStreamHead, validateMessage } from '../../src/sip/validate';
+import { frameStreamHead, isWs, validateMessage } from '../../src/sip/validate';
 import { CALL_MESSAGES } from '../support/sipCallMessages';
 import * as reference from '../support/validateReference';
 
@@ -93,6 +93,14 @@ function expectSame(raw: string): void {
   // toEqual only on a difference: it would cost more than the validators.
   if (now !== before) expect({ raw, now: JSON.parse(now) }).toEqual({ raw, now: JSON.parse(before) });
 }
+
+test('isWs is exactly the whitespace of /\\s/ and String.prototype.trim', () => {
+  for (let c = 0; c <= 0xffff; c++) {
+    const ch = String.fromCharCode(c);
+    const ws = /\s/.test(ch);
+    if (isWs(c) !== ws || (ch.trim() === '') !== ws) throw new Error(`U+${c.toString(16)}: isWs ${isWs(c)}`);
+  }
+});
 
 test('the corpus itself: same verdicts and replies', () => {
   expect(RFC4475.length).toBeGreaterThan(49);
