@@ -307,27 +307,28 @@ function schemeOf(uri: string): 'sip' | 'tel' | 'other' | undefined {
   return i === 3 && sameName(uri, 0, 'tel') ? 'tel' : 'other';
 }
 
-/** Whether uri[start, end) is a host (name, IPv4 or [IPv6]) with an optional port up to 65535. */
-function hostport(uri: string, start: number, end: number): boolean {
+/**
+ * Whether the URI's host part from `start` is a host (name, IPv4 or [IPv6]) with an optional port up to 65535, up to
+ * the end or the parameters or headers (';' or '?').
+ */
+function hostport(uri: string, start: number): boolean {
   let i = start;
   if (uri.charCodeAt(i) === LBRACKET) {
     i++;
-    while (i < end && IPV6_CHAR[uri.charCodeAt(i)] === 1) i++;
+    while (IPV6_CHAR[uri.charCodeAt(i)] === 1) i++;
     if (i === start + 1 || uri.charCodeAt(i) !== RBRACKET) return false;
     i++;
   } else {
-    while (i < end && HOST_CHAR[uri.charCodeAt(i)] === 1) i++;
+    while (HOST_CHAR[uri.charCodeAt(i)] === 1) i++;
     if (i === start) return false;
   }
-  if (i === end) return true;
-  if (uri.charCodeAt(i) !== COLON || end - i - 1 < 1 || end - i - 1 > 5) return false;
-  let port = 0;
-  for (let j = i + 1; j < end; j++) {
-    const d = uri.charCodeAt(j) - 0x30;
-    if (d < 0 || d > 9) return false;
-    port = port * 10 + d;
+  if (uri.charCodeAt(i) === COLON) {
+    let port = 0;
+    const digits = ++i;
+    for (let d = uri.charCodeAt(i) - 0x30; d >= 0 && d <= 9; d = uri.charCodeAt(++i) - 0x30) port = port * 10 + d;
+    if (i === digits || i - digits > 5 || port > 65535) return false;
   }
-  return port <= 65535;
+  return i === uri.length || uri.charCodeAt(i) === SEMI || uri.charCodeAt(i) === QUESTION;
 }
 
 /** Checks a URI's shape (scheme, and for SIP/SIPS the host and port); returns whether its scheme is one we serve. */
@@ -335,12 +336,8 @@ function checkUri(uri: string, what: string): boolean {
   if (!URI.test(uri)) throw new Invalid(400, `${what}: not a URI`);
   const scheme = schemeOf(uri);
   if (scheme === 'sip') {
-    const colon = uri.indexOf(':');
     const at = uri.lastIndexOf('@');
-    const start = at === -1 ? colon + 1 : at + 1;
-    let end = start;
-    while (end < uri.length && uri.charCodeAt(end) !== SEMI && uri.charCodeAt(end) !== QUESTION) end++;
-    if (!hostport(uri, start, end)) throw new Invalid(400, `${what}: bad host or port`);
+    if (!hostport(uri, at === -1 ? uri.indexOf(':') + 1 : at + 1)) throw new Invalid(400, `${what}: bad host or port`);
     if (/[<>"]/.test(uri)) throw new Invalid(400, `${what}: illegal character`);
   }
   return scheme === 'sip' || scheme === 'tel';
