@@ -273,3 +273,55 @@ describe('SIP validator: edge cases of the header syntax', () => {
     expect(reason(v6.replace('sip:bob@[::1]', 'sip:bob@[::1];a=<'))).toBe('Request-URI: illegal character');
   });
 });
+
+describe('SIP validator: edge cases of the numbers', () => {
+  const edit = (from: string, to: string) => OK_INVITE.replace(from, to);
+  const reason = (raw: string) => {
+    const v = validateMessage(raw);
+    return v.ok ? 'ok' : v.reason;
+  };
+  const response = (statusLine: string) =>
+    reason(
+      `${statusLine}\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\n` +
+        'Call-ID: x\r\nCSeq: 1 INVITE\r\n\r\n',
+    );
+
+  test('CSeq: up to 10 digits below 2^31, whitespace, then the method of the request', () => {
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 2147483647 INVITE'))).toBe('ok');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 2147483648 INVITE'))).toBe('bad cseq');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 0000000001 INVITE'))).toBe('ok');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 00000000001 INVITE'))).toBe('bad cseq');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1\t \u00a0INVITE'))).toBe('ok');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1INVITE'))).toBe('bad cseq');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1 INVITE x'))).toBe('bad cseq');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1 INVITEx'))).toBe('cseq method does not match the request');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1 INVIT'))).toBe('cseq method does not match the request');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1 invite'))).toBe('cseq method does not match the request');
+  });
+
+  test('status line: SIP/2.0, a code from 100 to 699, an optional reason phrase', () => {
+    expect(response('SIP/2.0 200 OK')).toBe('ok');
+    expect(response('SIP/2.0 699')).toBe('ok');
+    expect(response('SIP/2.0 2000 OK')).toBe('ok');
+    expect(response('SIP/2.0 099 Early')).toBe('bad status code');
+    expect(response('SIP/2.0 700 Late')).toBe('bad status code');
+    expect(response('SIP/2.0 20 OK')).toBe('malformed status line');
+    expect(response('SIP/2.1 200 OK')).toBe('version not supported');
+    expect(response('sip/2.0 200 OK')).toBe('malformed status line');
+  });
+
+  test('ports: one to five digits up to 65535, in a SIP URI as in Via', () => {
+    const contact = (hostport: string) =>
+      reason(edit('Contact: <sip:alice@127.0.0.2:5070>', `Contact: <sip:alice@${hostport}>`));
+    expect(contact('h:65535;transport=udp')).toBe('ok');
+    expect(contact('h:00001?subject=x')).toBe('ok');
+    expect(contact('h:000001')).toBe('contact: bad host or port');
+    expect(contact('h:')).toBe('contact: bad host or port');
+    expect(contact('h:1x')).toBe('contact: bad host or port');
+    expect(contact('[::1]:65536')).toBe('contact: bad host or port');
+    expect(contact('[]')).toBe('contact: bad host or port');
+    expect(contact('h;a=b@[::1]:5')).toBe('ok');
+    expect(reason(edit('127.0.0.2:5070;branch', '127.0.0.2:99999;branch'))).toBe('ok');
+    expect(reason(edit('127.0.0.2:5070;branch', '127.0.0.2:123456;branch'))).toBe('malformed via header');
+  });
+});
