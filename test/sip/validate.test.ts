@@ -133,8 +133,9 @@ describe('SIP validator: other rules', () => {
 
   test('a URI is judged the same each time it is seen, whichever header carries it', () => {
     for (let i = 0; i < 2; i++) {
-      expect(checkUri('sip:alice@127.0.0.2:5070;transport=tcp', 'Contact')).toBe('sip');
-      expect(checkUri('TEL:+15551234', 'To')).toBe('tel');
+      expect(checkUri('sip:alice@127.0.0.2:5070;transport=tcp', 'Contact')).toBe(true); // a scheme we serve
+      expect(checkUri('TEL:+15551234', 'To')).toBe(true);
+      expect(checkUri('mailto:a@h', 'To')).toBe(false);
       expect(() => checkUri('sip:alice@127.0.0.2:70000', 'Contact')).toThrow('Contact: bad host or port');
       expect(() => checkUri('sip:alice@127.0.0.2:70000', 'From')).toThrow('From: bad host or port');
       expect(() => checkUri('sip:a"b@h', 'To')).toThrow('To: illegal character');
@@ -191,5 +192,175 @@ describe('SIP validator: RFC 4475 application-layer refusals (byte-exact .dat me
     expect(validateMessage(ok)).toEqual({ ok: true });
     const sdp = ok.replace('Content-Length: 0\r\n\r\n', 'Content-Type: Application/SDP\r\nContent-Length: 2\r\n\r\nv=');
     expect(validateMessage(sdp)).toEqual({ ok: true });
+  });
+});
+
+describe('SIP validator: edge cases of the header syntax', () => {
+  const edit = (from: string, to: string) => OK_INVITE.replace(from, to);
+  const reason = (raw: string) => {
+    const v = validateMessage(raw);
+    return v.ok ? 'ok' : v.reason;
+  };
+  // The reply to a request refused for its Require, to see what it echoes.
+  const refusedWith = (raw: string) => {
+    const v = validateMessage(raw.replace('Max-Forwards: 70', 'Max-Forwards: 70\r\nRequire: x'));
+    return v.ok ? [] : (v.reply?.split('\r\n') ?? []);
+  };
+
+  test('folded header lines are unfolded (one space for the line break and the continuation indent)', () => {
+    expect(reason(edit(';tag=a1', '\r\n ;tag=a1'))).toBe('ok');
+    expect(reason(edit(':5070;branch', ':5070\r\n\t ;branch'))).toBe('ok');
+    expect(reason(edit('Max-Forwards: 70', 'Max-Forwards:\r\n  70'))).toBe('ok');
+    expect(reason(edit('Max-Forwards: 70', 'Max-Forwards: 70\r\n \t'))).toBe('ok');
+    expect(refusedWith(edit(';tag=a1', '\r\n   ;tag=a1'))).toContain('From: <sip:alice@127.0.0.2> ;tag=a1');
+    expect(refusedWith(edit('CSeq: 1', 'CSeq:\r\n 1'))).toContain('CSeq: 1 INVITE');
+    // A continuation right after the start line continues nothing.
+    expect(validateMessage(edit('SIP/2.0\r\n', 'SIP/2.0\r\n x\r\n'))).toMatchObject({ ok: false, status: 0 });
+    // A line break inside a value (a lone CR or LF) makes the head unparseable, folded or not.
+    expect(validateMessage(edit('Max-Forwards: 70', 'Max-Forwards: 7\n0'))).toMatchObject({ status: 0 });
+    expect(validateMessage(edit('Max-Forwards: 70', 'Max-Forwards: 70\r\n 7\r0'))).toMatchObject({ status: 0 });
+    expect(reason(edit('Max-Forwards: 70', 'Max-Forwards: 70\r\n 7\r'))).toBe('bad max-forwards');
+  });
+
+  test('compact and differently-cased header names stand for the full names', () => {
+    const compact = OK_INVITE.replace('Via:', 'v:')
+      .replace('From:', 'F :')
+      .replace('To:', 't:')
+      .replace('Call-ID:', 'i:')
+      .replace('Contact:', 'M:')
+      .replace('Content-Length:', 'l:')
+      .replace('CSeq:', 'cseq:');
+    expect(reason(compact)).toBe('ok');
+    expect(refusedWith(compact).slice(1, 6)).toEqual([
+      'v: SIP/2.0/UDP 127.0.0.2:5070;branch=z9hG4bK-1',
+      'F : <sip:alice@127.0.0.2>;tag=a1',
+      't: <sip:bob@127.0.0.1>',
+      'i: c1@127.0.0.2',
+      'cseq: 1 INVITE',
+    ]);
+    expect(reason(edit('Call-ID: c1@127.0.0.2', 'Call-ID: c1@127.0.0.2\r\ni: c2'))).toBe(
+      'more than one call-id header',
+    );
+    expect(reason(edit('Content-Length: 0', 'L: 0\r\nCONTENT-LENGTH: 0'))).toBe('more than one content-length header');
+    expect(reason(edit('Contact: <sip:alice@127.0.0.2:5070>\r\n', 'm: *\r\n'))).toBe('ok');
+    expect(reason(edit('Max-Forwards', 'constructor: x\r\ntoString: y\r\n__proto__: z\r\nMax-Forwards'))).toBe('ok');
+    expect(validateMessage(edit('Max-Forwards:', 'Max Forwards:'))).toMatchObject({ status: 0 });
+    expect(validateMessage(edit('Max-Forwards:', 'Max-Forwards\u00a0:'))).toMatchObject({ status: 0 });
+    expect(validateMessage(edit('Max-Forwards:', 'Max-Forwards@:'))).toMatchObject({ status: 0 });
+  });
+
+  test('CRLFs before the start line are skipped (RFC 3261 7.5) but count towards the size limit', () => {
+    expect(reason('\r\n' + OK_INVITE)).toBe('ok');
+    expect(reason('\r\n\r\n\r\n' + OK_INVITE)).toBe('ok');
+    expect(validateMessage('\r\n\r\n')).toEqual({ ok: false, status: 0, reason: 'no end of headers' });
+    expect(validateMessage('\r\n\r\nINVITE sip:a@b SIP/2.0\r\n')).toMatchObject({ status: 0 });
+    expect(reason('\n' + OK_INVITE)).toBe('malformed request line');
+    expect(reason(' ' + OK_INVITE)).toBe('malformed request line');
+    expect(validateMessage('\r\n' + OK_INVITE, { maxBytes: OK_INVITE.length + 1 })).toMatchObject({ status: 513 });
+    expect(validateMessage(OK_INVITE, { maxBytes: OK_INVITE.length })).toEqual({ ok: true });
+  });
+
+  test('commas inside quotes and angle brackets do not split a list; single headers take no comma', () => {
+    expect(reason(edit('From: <', 'From: "Smith, Alice" <'))).toBe('ok');
+    expect(reason(edit('To: <', 'To: Smith, Bob <'))).toBe('ok');
+    expect(
+      reason(edit('Contact: <sip:alice@127.0.0.2:5070>', 'Contact: "Al, \\"Jr\\"" <sip:a@h>, <sip:b@h;x=1,2>')),
+    ).toBe('ok');
+    expect(reason(edit('Contact: <', 'Contact: "Al <'))).toBe('unterminated quote or angle bracket');
+    expect(reason(edit('Contact: <sip:alice@127.0.0.2:5070>', 'Contact: <sip:a@h'))).toBe(
+      'unterminated quote or angle bracket',
+    );
+    expect(reason(edit('Contact: <sip:alice@127.0.0.2:5070>', 'Contact: <sip:a@h>,'))).toBe('contact: not a URI');
+    expect(reason(edit('Call-ID: c1@127.0.0.2', 'Call-ID: c1,c2'))).toBe('more than one call-id header');
+    expect(reason(edit('Max-Forwards: 70', 'Max-Forwards: 70,70'))).toBe('more than one max-forwards header');
+    expect(reason(edit('From: <', 'From: Al"x <'))).toBe('From: malformed name-addr');
+    expect(reason(edit('From: <', 'From: "Al" x <'))).toBe('From: malformed name-addr');
+  });
+
+  test('parameters: every name must be a token, a value is optional, the last tag counts', () => {
+    expect(reason(edit(';tag=a1', ';tag'))).toBe('From without tag');
+    expect(reason(edit(';tag=a1', ';tag='))).toBe('From without tag');
+    expect(reason(edit(';tag=a1', ';tag= \t'))).toBe('From without tag');
+    expect(reason(edit(';tag=a1', ';tag==a1'))).toBe('From without tag');
+    expect(reason(edit(';tag=a1', ';tag=a1;tag'))).toBe('From without tag');
+    expect(reason(edit(';tag=a1', ';tag;TAG = a1 ;lr'))).toBe('ok');
+    expect(reason(edit(';tag=a1', ' ; tag=a1=b'))).toBe('ok');
+    expect(reason(edit('To: <sip:bob@127.0.0.1>', 'To: <sip:bob@127.0.0.1>;x;y=;=z'))).toBe('To: bad parameter');
+    expect(reason(edit('To: <sip:bob@127.0.0.1>', 'To: <sip:bob@127.0.0.1>; ;x'))).toBe('To: bad parameter');
+    expect(reason(edit('To: <sip:bob@127.0.0.1>', 'To: <sip:bob@127.0.0.1>;a b=1'))).toBe('To: bad parameter');
+    expect(reason(edit('To: <sip:bob@127.0.0.1>', 'To: <sip:bob@127.0.0.1>;a@b'))).toBe('To: bad parameter');
+    expect(reason(edit('To: <sip:bob@127.0.0.1>', 'To: sip:bob@127.0.0.1;x;y=1'))).toBe('ok');
+    expect(reason(edit('To: <sip:bob@127.0.0.1>', 'To: <sip:bob@127.0.0.1> x'))).toBe('To: junk after the URI');
+    expect(reason(edit('To: <sip:bob@127.0.0.1>', 'To: <sip:bob@127.0.0.1> x;a b'))).toBe('To: bad parameter');
+    expect(reason(edit('To: <sip:bob@127.0.0.1>', 'To: <sip:bob@127.0.0.1> x;a'))).toBe('To: junk after the URI');
+    expect(reason(edit('Max-Forwards', 'Route: <sip:p1@h;lr>, <sip:p2@h;lr>;x\r\nMax-Forwards'))).toBe('ok');
+  });
+
+  test('IPv6 references are hosts in Via and SIP URIs; the port must be at most 65535', () => {
+    const v6 = edit('127.0.0.2:5070;branch', '[2001:db8::2]:5070;branch')
+      .replace('<sip:alice@127.0.0.2:5070>', '<sip:alice@[2001:db8::2]:5070;transport=udp>')
+      .replace('sip:bob@127.0.0.1:5060', 'sip:bob@[::1]');
+    expect(reason(v6)).toBe('ok');
+    expect(reason(v6.replace('[::1]', '[::1]:65536'))).toBe('Request-URI: bad host or port');
+    expect(reason(v6.replace('[::1]', '[::g]'))).toBe('Request-URI: bad host or port');
+    expect(reason(v6.replace('[::1]', '[::1'))).toBe('Request-URI: bad host or port');
+    expect(reason(v6.replace('[2001:db8::2]:5070;branch', '[2001:db8::2:5070;branch'))).toBe('malformed via header');
+    expect(reason(v6.replace('[2001:db8::2]:5070;transport', '[2001:db8::2]:99999;transport'))).toBe(
+      'contact: bad host or port',
+    );
+    expect(reason(v6.replace('sip:bob@[::1]', 'sip:b"ob@[::1]'))).toBe('Request-URI: illegal character');
+    expect(reason(v6.replace('sip:bob@[::1]', 'sip:bob@[::1];a=<'))).toBe('Request-URI: illegal character');
+  });
+});
+
+describe('SIP validator: edge cases of the numbers', () => {
+  const edit = (from: string, to: string) => OK_INVITE.replace(from, to);
+  const reason = (raw: string) => {
+    const v = validateMessage(raw);
+    return v.ok ? 'ok' : v.reason;
+  };
+  const response = (statusLine: string) =>
+    reason(
+      `${statusLine}\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\n` +
+        'Call-ID: x\r\nCSeq: 1 INVITE\r\n\r\n',
+    );
+
+  test('CSeq: up to 10 digits below 2^31, whitespace, then the method of the request', () => {
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 2147483647 INVITE'))).toBe('ok');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 2147483648 INVITE'))).toBe('bad cseq');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 0000000001 INVITE'))).toBe('ok');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 00000000001 INVITE'))).toBe('bad cseq');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1\t \u00a0INVITE'))).toBe('ok');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1INVITE'))).toBe('bad cseq');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1 INVITE x'))).toBe('bad cseq');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1 INVITEx'))).toBe('cseq method does not match the request');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1 INVIT'))).toBe('cseq method does not match the request');
+    expect(reason(edit('CSeq: 1 INVITE', 'CSeq: 1 invite'))).toBe('cseq method does not match the request');
+  });
+
+  test('status line: SIP/2.0, a code from 100 to 699, an optional reason phrase', () => {
+    expect(response('SIP/2.0 200 OK')).toBe('ok');
+    expect(response('SIP/2.0 699')).toBe('ok');
+    expect(response('SIP/2.0 2000 OK')).toBe('ok');
+    expect(response('SIP/2.0 099 Early')).toBe('bad status code');
+    expect(response('SIP/2.0 700 Late')).toBe('bad status code');
+    expect(response('SIP/2.0 20 OK')).toBe('malformed status line');
+    expect(response('SIP/2.1 200 OK')).toBe('version not supported');
+    expect(response('sip/2.0 200 OK')).toBe('malformed status line');
+  });
+
+  test('ports: one to five digits up to 65535, in a SIP URI as in Via', () => {
+    const contact = (hostport: string) =>
+      reason(edit('Contact: <sip:alice@127.0.0.2:5070>', `Contact: <sip:alice@${hostport}>`));
+    expect(contact('h:65535;transport=udp')).toBe('ok');
+    expect(contact('h:00001?subject=x')).toBe('ok');
+    expect(contact('h:000001')).toBe('contact: bad host or port');
+    expect(contact('h:')).toBe('contact: bad host or port');
+    expect(contact('h:1x')).toBe('contact: bad host or port');
+    expect(contact('[::1]:65536')).toBe('contact: bad host or port');
+    expect(contact('[]')).toBe('contact: bad host or port');
+    expect(contact('h;a=b@[::1]:5')).toBe('ok');
+    expect(reason(edit('127.0.0.2:5070;branch', '127.0.0.2:99999;branch'))).toBe('ok');
+    expect(reason(edit('127.0.0.2:5070;branch', '127.0.0.2:123456;branch'))).toBe('malformed via header');
   });
 });
