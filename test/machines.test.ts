@@ -13,6 +13,7 @@ import {
 import { toBandwidth } from '../src/causes';
 import { ERROR_CAUSES } from '../src/engine/callbacks';
 import { END_CAUSES, ERROR_END_CAUSES, transferCauseForTargetEnd } from '../machines/vocabulary';
+import { agentCallMachine, agentCallState, type AgentCallEmitted, type AgentCallEvent } from '../machines/agentCall';
 
 interface Node {
   key: string;
@@ -154,4 +155,28 @@ test('the channel chart says whether an end is an error, and writes its message 
   });
   // The chart's error causes are exactly those Bandwidth reports as an error.
   expect([...ERROR_END_CAUSES].sort()).toEqual(END_CAUSES.filter((c) => ERROR_CAUSES.has(toBandwidth(c))).sort());
+});
+
+test('the agent-call chart hangs up a call whose leg failed (LEG.FAILED → hangUpLeg), in every state of the desk', () => {
+  const paths: Record<string, AgentCallEvent[]> = {
+    Ringing: [],
+    Dialing: [],
+    Established: [{ type: 'LEG.CONNECTED' }],
+    Held: [{ type: 'LEG.CONNECTED' }, { type: 'LEG.HELD' }],
+  };
+  for (const [state, path] of Object.entries(paths)) {
+    const start = state === 'Ringing' ? 'Ringing' : 'Dialing';
+    const actor = createActor(agentCallMachine, { input: { callType: 'Inbound', start } }).start();
+    for (const event of path) actor.send(event);
+    expect(agentCallState(actor.getSnapshot().value)).toBe(state);
+    const emitted: AgentCallEmitted[] = [];
+    actor.on('*', (e) => emitted.push(e));
+    actor.send({ type: 'LEG.FAILED' });
+    // The chart decides the hang-up; the leg's end (RELEASE) is what releases the call.
+    expect({ state, emitted, after: agentCallState(actor.getSnapshot().value) }).toEqual({
+      state,
+      emitted: [{ type: 'hangUpLeg' }],
+      after: state,
+    });
+  }
 });

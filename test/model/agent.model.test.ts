@@ -393,7 +393,11 @@ test('agent-call statechart: every state and transition, driven through the engi
   // So are the conference operations, which depend on the consult's view too (a conference consult, its target
   // answered) or on the conference call's role (Hangup in a conference: the agent leaves).
   // The phone's answer (PHONE.ANSWERED) is a call that rings the agent's own phone: the phone walk there takes it.
+  // A failed leg (LEG.FAILED) is hung up by the chart's own command (hangUpLeg), so the call is Released by the
+  // leg's end, not by this transition: a model of the chart alone cannot follow it; the capabilities walk fails
+  // legs (its `failed` indication) and test/machines.test.ts drives the chart directly.
   report('agent-call', coverage, [
+    'agentCall --LEG.FAILED--> (self)',
     'agentCall.Ringing --PHONE.ANSWERED--> (self)',
     'agentCall.live --Hangup--> (self)',
     'agentCall.live.unheld.Dialing --SwapCalls--> (self)',
