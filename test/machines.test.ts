@@ -1,7 +1,7 @@
 /** The statecharts themselves: the channel chart has exactly Aculab's 14 states; machines are pure. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createActor, initialTransition, SimulatedClock, type StateValue } from 'xstate';
+import { createActor, initialTransition, SimulatedClock, type Snapshot, type StateValue } from 'xstate';
 import { State, channelMachine, retrievableTransferMachine } from '../src';
 import {
   channelState,
@@ -14,6 +14,7 @@ import { toBandwidth } from '../src/causes';
 import { ERROR_CAUSES } from '../src/engine/callbacks';
 import { END_CAUSES, ERROR_END_CAUSES, transferCauseForTargetEnd } from '../machines/vocabulary';
 import { agentCallMachine, agentCallState, type AgentCallEmitted, type AgentCallEvent } from '../machines/agentCall';
+import type { RetrievableTransferEvent } from '../machines/retrievableTransfer';
 
 interface Node {
   key: string;
@@ -46,7 +47,66 @@ test('channelState: the state value of every leaf, at any depth, is that leaf’
 
 test('the retrievable-transfer statechart has its waiting, transferred and final states', () => {
   expect(Object.keys(retrievableTransferMachine.states)).toEqual(['awaitingAnswer', 'transferred', 'ended']);
-  expect(Object.keys(retrievableTransferMachine.states.awaitingAnswer.states)).toEqual(['dialling', 'ringing']);
+  expect(Object.keys(retrievableTransferMachine.states.awaitingAnswer.states)).toEqual([
+    'dialling',
+    'ringing',
+    'earlyMedia',
+  ]);
+});
+
+describe('the retrievable-transfer chart decides what A hears while B rings (our ringback, or B’s early media)', () => {
+  type Step = RetrievableTransferEvent;
+  /** Run the chart through `steps`; what it emitted at each one (the start's dialTarget left out). */
+  function run(steps: Step[], snapshot?: Snapshot<unknown>) {
+    const actor = createActor(retrievableTransferMachine, {
+      input: { secondsTimeout: null },
+      ...(snapshot ? { snapshot } : {}),
+    });
+    let emitted: string[] = [];
+    actor.on('*', (e) => emitted.push(e.type === 'ringback' ? `ringback ${e.playing ? 'on' : 'off'}` : e.type));
+    actor.start();
+    const out = steps.map((step) => {
+      emitted = [];
+      actor.send(step);
+      return emitted;
+    });
+    return { out, actor };
+  }
+  const plain: Step = { type: 'TARGET.PROGRESS', earlyMedia: false };
+  const media: Step = { type: 'TARGET.PROGRESS', earlyMedia: true };
+  const answered: Step = { type: 'TARGET.ANSWERED' };
+  const busy: Step = { type: 'TARGET.CLEARED', cause: 'busy', by: 'remote' };
+
+  test('B rings without media: ringback on; B answers: ringback off, A and B bridged, A told', () => {
+    expect(run([plain, answered]).out).toEqual([['ringback on'], ['ringback off', 'bridge', 'parentTransferred']]);
+  });
+
+  test('B rings with early media (183 with SDP): A bridged to it at once, no ringback; the answer bridges no more', () => {
+    expect(run([media, answered]).out).toEqual([['bridge'], ['parentTransferred']]);
+  });
+
+  test('B sends early media after a plain 180: the ringback stops and A hears B’s media instead', () => {
+    expect(run([plain, media, media, plain, answered]).out).toEqual([
+      ['ringback on'],
+      ['ringback off', 'bridge'],
+      [],
+      [],
+      ['parentTransferred'],
+    ]);
+  });
+
+  test('B fails while A hears its early media: unbridged before B is cleared; while our ringback plays: tone off first', () => {
+    expect(run([media, busy]).out).toEqual([['bridge'], ['unbridge', 'clearTarget', 'parentFailed', 'ended']]);
+    expect(run([plain, busy]).out).toEqual([['ringback on'], ['ringback off', 'clearTarget', 'parentFailed', 'ended']]);
+  });
+
+  test('what A hears is in the persisted snapshot: a restored chart unbridges (or stops the tone) as the first would', () => {
+    const first = run([media]).actor;
+    const restored = run([busy], first.getPersistedSnapshot() as Snapshot<unknown>);
+    expect(restored.out).toEqual([['unbridge', 'clearTarget', 'parentFailed', 'ended']]);
+    const ringing = run([plain]).actor;
+    expect(run([media], ringing.getPersistedSnapshot() as Snapshot<unknown>).out).toEqual([['ringback off', 'bridge']]);
+  });
 });
 
 test('machines/ is pure: no I/O, no wall clock, no timers of its own, no imports from src/', () => {

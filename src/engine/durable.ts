@@ -79,9 +79,6 @@ interface TransferRecord {
   parent: string;
   target: string;
   tone: string;
-  toneOn: boolean;
-  bridged: boolean;
-  ringing: boolean;
   /** The conference room a transfer into a room goes to. */
   room?: RoomEntry;
   snapshot: unknown;
@@ -283,9 +280,6 @@ export class Durability {
         parent: run.parent.callId,
         target: run.target.callId,
         tone: run.ringback.tone,
-        toneOn: run.toneOn,
-        bridged: run.bridged,
-        ringing: run.ringing,
         room: this.engine.conferences.entryOf(run),
         snapshot: run.actor.getPersistedSnapshot(),
         timers: this.timers('transfer', run.id),
@@ -546,9 +540,6 @@ function rebuildEngine(
     const run = new TransferRun(parent, target, null, { player, tone: r.tone }, engine, engine.actorOptions, {
       id: r.id,
       snapshot: r.snapshot,
-      toneOn: r.toneOn,
-      bridged: r.bridged,
-      ringing: r.ringing,
     });
     if (r.room) engine.conferences.attach(run, r.room);
     runs.set(`transfer:${r.id}`, run);
