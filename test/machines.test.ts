@@ -15,6 +15,7 @@ import { ERROR_CAUSES } from '../src/engine/callbacks';
 import { END_CAUSES, ERROR_END_CAUSES, transferCauseForTargetEnd } from '../machines/vocabulary';
 import { agentCallMachine, agentCallState, type AgentCallEmitted, type AgentCallEvent } from '../machines/agentCall';
 import type { RetrievableTransferEvent } from '../machines/retrievableTransfer';
+import { consultTransferMachine, type ConsultTransferEvent } from '../machines/consultTransfer';
 
 interface Node {
   key: string;
@@ -239,4 +240,54 @@ test('the agent-call chart hangs up a call whose leg failed (LEG.FAILED → hang
       after: state,
     });
   }
+});
+
+describe('the consult-transfer chart decides what the caller hears once the agent has left (ringback or early media)', () => {
+  /** A two-step consult: the caller held, the target dialled; then `steps`; what the chart emitted at each. */
+  function run(steps: ConsultTransferEvent[], blind = false) {
+    const actor = createActor(consultTransferMachine, { input: { secondsTimeout: null, blind } });
+    let emitted: string[] = [];
+    const media = new Set(['ringback', 'bridge', 'unbridge', 'clearTarget', 'clearParent']);
+    actor.on('*', (e) => {
+      if (media.has(e.type)) emitted.push(e.type === 'ringback' ? `ringback ${e.playing ? 'on' : 'off'}` : e.type);
+    });
+    actor.start();
+    if (!blind) actor.send({ type: 'PARENT.HELD' });
+    return steps.map((step) => {
+      emitted = [];
+      actor.send(step);
+      return emitted;
+    });
+  }
+  const plain: ConsultTransferEvent = { type: 'TARGET.PROGRESS', earlyMedia: false };
+  const media: ConsultTransferEvent = { type: 'TARGET.PROGRESS', earlyMedia: true };
+  const complete: ConsultTransferEvent = { type: 'COMPLETE' };
+  const answered: ConsultTransferEvent = { type: 'TARGET.ANSWERED' };
+
+  test('nothing of ours while the agent consults; completed while the target rings: ringback, then bridged on answer', () => {
+    expect(run([plain, complete, answered])).toEqual([[], ['ringback on'], ['ringback off', 'bridge']]);
+  });
+
+  test('completed while the target rings with early media: bridged at once, no ringback', () => {
+    expect(run([media, complete, answered])).toEqual([[], ['bridge'], []]);
+  });
+
+  test('completed before the target rings: ringback from its 180, then its early media instead (a 183 with SDP)', () => {
+    expect(run([complete, plain, media, answered])).toEqual([[], ['ringback on'], ['ringback off', 'bridge'], []]);
+  });
+
+  test('a single-step transfer whose target fails while ringing: the ringback stops before the legs are cleared', () => {
+    expect(run([plain, { type: 'TARGET.CLEARED', cause: 'busy', by: 'remote' }], true)).toEqual([
+      ['ringback on'],
+      ['ringback off', 'clearTarget', 'clearParent'],
+    ]);
+  });
+
+  test('the caller hangs up while it hears the early media: unbridged before the target is cleared', () => {
+    expect(run([media, complete, { type: 'PARENT.CLEARED', cause: 'normal', by: 'remote' }])).toEqual([
+      [],
+      ['bridge'],
+      ['unbridge', 'clearTarget', 'clearParent'],
+    ]);
+  });
 });

@@ -95,8 +95,6 @@ interface ConsultRecord {
   blind: boolean;
   target: string | null;
   consultCall: string | null;
-  toneOn: boolean;
-  bridged: boolean;
   snapshot: unknown;
   timers: ActorTimerRecord[];
 }
@@ -297,8 +295,6 @@ export class Durability {
       blind: consult.blind,
       target: consult.target?.callId ?? null,
       consultCall: relations.callIn(consult.registryId, 'consult') ?? null,
-      toneOn: consult.toneOn,
-      bridged: consult.bridged,
       snapshot: consult.actor.getPersistedSnapshot(),
       timers: this.timers('consult', consult.inspectedId),
     };
@@ -566,8 +562,6 @@ function rebuildEngine(
       {
         snapshot: r.snapshot,
         target: r.target === null ? null : (engine.legs.get(r.target) ?? null),
-        toneOn: r.toneOn,
-        bridged: r.bridged,
       },
     );
     runs.set(r.id, run);
