@@ -125,6 +125,8 @@ export type AgentCallEvent =
   /** The call's leg was answered, or reconnected after hold. */
   | { type: 'LEG.CONNECTED' }
   | { type: 'LEG.HELD' }
+  /** The call's leg failed (its signalling: the leg is in ERROR). The desk has no ERROR state: it is hung up. */
+  | { type: 'LEG.FAILED' }
   /** The call is over for this agent: its leg ended, or the agent left it (a completed transfer). */
   | { type: 'RELEASE' }
   /** The call's part in a two-step transfer changed. */
@@ -235,6 +237,8 @@ export const agentCallMachine = setup({
       ],
     },
     RELEASE: '.Released',
+    // A failed leg (ERROR) is no state of the desk's: the call is hung up, from whatever state it is in.
+    'LEG.FAILED': { actions: emit({ type: 'hangUpLeg' } as const) },
     ROLE: {
       actions: assign({
         role: ({ event }) => event.role,

@@ -42,6 +42,12 @@ export interface ConsultTransferContext {
   parentUp: boolean;
   /** Which call the agent is talking to while consulting. */
   active: 'consult' | 'parent';
+  /** What the target sends while it rings: nothing yet, ringing (a 180), or early media (a 183 with SDP). */
+  targetMedia: 'none' | 'ringing' | 'earlyMedia';
+  /** Whether our ringback plays to the caller (`ringback` on emitted, not yet off). */
+  toneOn: boolean;
+  /** Whether the caller's and the target's media are connected (`bridge` emitted, no `unbridge` since). */
+  bridged: boolean;
 }
 
 export type ConsultTransferEvent =
@@ -49,6 +55,8 @@ export type ConsultTransferEvent =
   | { type: 'PARENT.HELD' }
   /** The network refused to hold the caller's leg (it is ANSWERED again): no consult. */
   | { type: 'PARENT.HOLD_FAILED' }
+  /** The target rings (SIP 18x); `earlyMedia` once it sends media of its own (183 with SDP), then or later. */
+  | { type: 'TARGET.PROGRESS'; earlyMedia: boolean }
   | { type: 'TARGET.ANSWERED' }
   | { type: 'TARGET.CLEARED'; cause: EndCause; by: ClearedBy; errorMessage?: string }
   | { type: 'PARENT.CLEARED'; cause: EndCause; by: ClearedBy }
@@ -84,6 +92,12 @@ export type ConsultTransferEmitted =
   | { type: 'releaseConsultCall' }
   /** The target has joined the caller's call: it is the conference call now (participants updated). */
   | { type: 'conferenceJoined' }
+  /** Our ringback to the caller, on or off (after completion, while the target rings without media of its own). */
+  | { type: 'ringback'; playing: boolean }
+  /** Connect the caller's and the target's media (its early media, or the call once it has answered). */
+  | { type: 'bridge' }
+  /** Disconnect them again (before a leg of the pair is cleared). */
+  | { type: 'unbridge' }
   | { type: 'clearTarget'; cause: EndCause; by: ClearedBy; errorMessage?: string }
   | { type: 'clearParent'; cause: EndCause; by: ClearedBy }
   /** Send transferComplete to the parent now (it is still up). */
@@ -113,39 +127,107 @@ export const consultTransferMachine = setup({
       }
     }),
     cancelTimer: cancel(TIMER),
+    /** A single-step transfer arms its timeout as the target is dialled (a completed consult keeps its own). */
+    armTimerIfBlind: enqueueActions(({ context, enqueue }) => {
+      if (context.blind && !context.conference && context.secondsTimeout !== null) {
+        enqueue.raise({ type: 'TIMEOUT' }, { delay: context.secondsTimeout * 1000, id: TIMER });
+      }
+    }),
+    /** Remember what the target sends while it rings (early media, once sent, is the media until the answer). */
+    recordProgress: assign(({ context, event }) => {
+      const e = event as Extract<ConsultTransferEvent, { type: 'TARGET.PROGRESS' }>; // only on TARGET.PROGRESS
+      return { targetMedia: e.earlyMedia || context.targetMedia === 'earlyMedia' ? 'earlyMedia' : 'ringing' } as const;
+    }),
+    /**
+     * After completion, while the target rings: its early media if it sends any (the caller and the target
+     * bridged), else our ringback to the caller; nothing before it rings.
+     */
+    ringbackOrEarlyMedia: enqueueActions(({ context, enqueue }) => {
+      if (context.targetMedia === 'earlyMedia') {
+        if (context.toneOn) {
+          enqueue.assign({ toneOn: false });
+          enqueue.emit({ type: 'ringback', playing: false });
+        }
+        if (!context.bridged) {
+          enqueue.assign({ bridged: true });
+          enqueue.emit({ type: 'bridge' });
+        }
+      } else if (context.targetMedia === 'ringing' && !context.toneOn && !context.bridged) {
+        enqueue.assign({ toneOn: true });
+        enqueue.emit({ type: 'ringback', playing: true });
+      }
+    }),
+    /** The target no longer rings (it answered, or a leg is cleared): our ringback stops. */
+    ringbackOff: enqueueActions(({ context, enqueue }) => {
+      if (!context.toneOn) return;
+      enqueue.assign({ toneOn: false });
+      enqueue.emit({ type: 'ringback', playing: false });
+    }),
+    /** Connect the caller and the target, unless they are already. */
+    bridge: enqueueActions(({ context, enqueue }) => {
+      if (context.bridged) return;
+      enqueue.assign({ bridged: true });
+      enqueue.emit({ type: 'bridge' });
+    }),
+    /** Before a leg of the pair is cleared: no bridge (the ringback, if any, stopped as its state was left). */
+    mediaOff: enqueueActions(({ context, enqueue }) => {
+      if (!context.bridged) return;
+      enqueue.assign({ bridged: false });
+      enqueue.emit({ type: 'unbridge' });
+    }),
     /** Used only on TARGET.CLEARED transitions. */
     recordTarget: assign(({ event }) => {
       const e = event as Extract<ConsultTransferEvent, { type: 'TARGET.CLEARED' }>;
       return { targetCause: e.cause, targetErrorMessage: e.errorMessage ?? null };
     }),
-    clearTargetAsReported: emit(({ event }) => {
+    clearTargetAsReported: enqueueActions(({ context, enqueue, event }) => {
       const e = event as Extract<ConsultTransferEvent, { type: 'TARGET.CLEARED' }>;
-      return { type: 'clearTarget' as const, cause: e.cause, by: e.by, errorMessage: e.errorMessage };
+      if (context.bridged) {
+        enqueue.assign({ bridged: false });
+        enqueue.emit({ type: 'unbridge' });
+      }
+      enqueue.emit({ type: 'clearTarget', cause: e.cause, by: e.by, errorMessage: e.errorMessage });
     }),
-    clearParentAsReported: emit(({ event }) => {
+    clearParentAsReported: enqueueActions(({ context, enqueue, event }) => {
       const e = event as Extract<ConsultTransferEvent, { type: 'PARENT.CLEARED' }>;
-      return { type: 'clearParent' as const, cause: e.cause, by: e.by };
+      if (context.bridged) {
+        enqueue.assign({ bridged: false });
+        enqueue.emit({ type: 'unbridge' });
+      }
+      enqueue.emit({ type: 'clearParent', cause: e.cause, by: e.by });
     }),
     parentGone: assign({ parentUp: false }),
     /** The agent gives the consult up: a failure (FAIL), and the consult leg is cancelled. */
-    cancelConsult: enqueueActions(({ enqueue }) => {
+    cancelConsult: enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ transferCause: TransferCause.FAIL, targetCause: 'cancel' });
+      if (context.bridged) {
+        enqueue.assign({ bridged: false });
+        enqueue.emit({ type: 'unbridge' });
+      }
       enqueue.emit({ type: 'clearTarget', cause: 'cancel', by: 'local' });
     }),
     /**
      * After completion the caller has gone: clear the target (`cancel` while it still rings, `normal` once
      * it is talking to the caller), then the caller's leg as reported.
      */
-    callerLeft: enqueueActions(({ enqueue, event }, params: { targetCause: 'cancel' | 'normal' }) => {
+    callerLeft: enqueueActions(({ context, enqueue, event }, params: { targetCause: 'cancel' | 'normal' }) => {
       const e = event as Extract<ConsultTransferEvent, { type: 'PARENT.CLEARED' }>; // used only on PARENT.CLEARED
       enqueue.assign({ targetCause: params.targetCause, parentUp: false });
+      if (context.bridged) {
+        enqueue.assign({ bridged: false });
+        enqueue.emit({ type: 'unbridge' });
+      }
       enqueue.emit({ type: 'clearTarget', cause: params.targetCause, by: 'local' });
       enqueue.emit({ type: 'clearParent', cause: e.cause, by: e.by });
     }),
     /** After completion the target has gone: tell the caller's leg (transferComplete), then clear it. */
-    hangUpCaller: enqueueActions(({ enqueue }) => {
+    hangUpCaller: enqueueActions(({ context, enqueue }) => {
       enqueue.emit({ type: 'reportComplete' });
       enqueue.assign({ parentUp: false });
+      if (context.bridged) {
+        enqueue.assign({ bridged: false });
+        enqueue.emit({ type: 'unbridge' });
+      }
       enqueue.emit({ type: 'clearParent', cause: 'normal', by: 'local' });
     }),
     /**
@@ -169,7 +251,12 @@ export const consultTransferMachine = setup({
     targetErrorMessage: null,
     parentUp: true,
     active: 'consult',
+    targetMedia: 'none',
+    toneOn: false,
+    bridged: false,
   }),
+  // Whatever the state, the chart remembers what the target sends while it rings (its media comes after completion).
+  on: { 'TARGET.PROGRESS': { actions: 'recordProgress' } },
   initial: 'starting',
   states: {
     starting: {
@@ -222,18 +309,20 @@ export const consultTransferMachine = setup({
               target: '#consultTransfer.ended',
               actions: [
                 assign({ transferCause: TransferCause.TIMEOUT, targetCause: 'timeout' }),
+                'mediaOff',
                 emit({ type: 'clearTarget', cause: 'timeout', by: 'local' } as const),
               ],
             },
           },
         },
         joined: {
-          entry: emit({ type: 'conferenceJoined' } as const),
+          entry: ['bridge', emit({ type: 'conferenceJoined' } as const)],
           on: {
             REMOVE: {
               target: '#consultTransfer.ended',
               actions: [
                 assign({ transferCause: TransferCause.NORMAL, targetCause: 'normal' }),
+                'mediaOff',
                 emit({ type: 'clearTarget', cause: 'normal', by: 'local' } as const),
               ],
             },
@@ -296,6 +385,7 @@ export const consultTransferMachine = setup({
               target: '#consultTransfer.ended',
               actions: [
                 assign({ transferCause: TransferCause.TIMEOUT, targetCause: 'timeout' }),
+                'mediaOff',
                 emit({ type: 'clearTarget', cause: 'timeout', by: 'local' } as const),
               ],
             },
@@ -380,10 +470,12 @@ export const consultTransferMachine = setup({
       states: {
         awaitingTarget: {
           // A consult completed while dialling keeps the timer it armed; a single-step transfer arms one now.
-          entry: enqueueActions(({ context, enqueue }) => {
-            if (context.blind && !context.conference) enqueue({ type: 'armTimer' });
-          }),
+          // What the caller hears while the target rings: our ringback, or its early media (bridged); and again
+          // when the target's progress changes (a 183 with SDP after a 180: from our ringback to its media).
+          entry: ['armTimerIfBlind', 'ringbackOrEarlyMedia'],
+          exit: 'ringbackOff',
           on: {
+            'TARGET.PROGRESS': { actions: ['recordProgress', 'ringbackOrEarlyMedia'] },
             'TARGET.ANSWERED': 'bridged',
             TIMEOUT: {
               description: 'after the consult timeout',
@@ -391,6 +483,7 @@ export const consultTransferMachine = setup({
               actions: [
                 assign({ targetCause: 'timeout' }),
                 assign(({ context }) => (context.blind ? { transferCause: TransferCause.TIMEOUT } : {})),
+                'mediaOff',
                 emit({ type: 'clearTarget', cause: 'timeout', by: 'local' } as const),
                 'hangUpCaller',
               ],
@@ -416,7 +509,7 @@ export const consultTransferMachine = setup({
           },
         },
         bridged: {
-          entry: 'cancelTimer',
+          entry: ['cancelTimer', 'bridge'],
           on: {
             'TARGET.CLEARED': {
               target: '#consultTransfer.ended',

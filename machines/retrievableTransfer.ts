@@ -30,10 +30,16 @@ export interface RetrievableTransferContext {
   targetErrorMessage: string | null;
   /** Whether A is still up when the transfer ends (transferComplete is sent only then). */
   parentUp: boolean;
+  /**
+   * Whether A's and B's media are connected (`bridge` emitted, no `unbridge` since): from B's early media while
+   * it rings, or from its answer, until B or A is cleared.
+   */
+  bridged: boolean;
 }
 
 export type RetrievableTransferEvent =
-  | { type: 'TARGET.PROGRESS' }
+  /** B rings (SIP 18x); `earlyMedia` once B sends media of its own (183 with SDP), then or later. */
+  | { type: 'TARGET.PROGRESS'; earlyMedia: boolean }
   | { type: 'TARGET.ANSWERED' }
   | { type: 'TARGET.CLEARED'; cause: EndCause; by: ClearedBy; errorMessage?: string }
   | { type: 'PARENT.CLEARED'; cause: EndCause; by: ClearedBy }
@@ -44,7 +50,12 @@ export type RetrievableTransferEvent =
 
 export type RetrievableTransferEmitted =
   | { type: 'dialTarget' }
+  /** Our ringback tone to A, on or off (B rings without media of its own). */
   | { type: 'ringback'; playing: boolean }
+  /** Connect A's and B's media: B's early media while it rings, or the call once it has answered. */
+  | { type: 'bridge' }
+  /** Disconnect them again (before B or A is cleared). */
+  | { type: 'unbridge' }
   | { type: 'parentTransferred' }
   | { type: 'parentFailed'; transferCause: TransferCause }
   | { type: 'reconnectParent'; transferCause: TransferCause }
@@ -61,6 +72,24 @@ export const retrievableTransferMachine = setup({
     events: {} as RetrievableTransferEvent,
     emitted: {} as RetrievableTransferEmitted,
   },
+  actions: {
+    /** Connect A's and B's media, unless they are already. */
+    bridge: enqueueActions(({ context, enqueue }) => {
+      if (context.bridged) return;
+      enqueue.assign({ bridged: true });
+      enqueue.emit({ type: 'bridge' });
+    }),
+    /** Disconnect A's and B's media, if connected (before a leg is cleared). */
+    unbridge: enqueueActions(({ context, enqueue }) => {
+      if (!context.bridged) return;
+      enqueue.assign({ bridged: false });
+      enqueue.emit({ type: 'unbridge' });
+    }),
+  },
+  guards: {
+    /** B sends early media (a 183 with SDP). */
+    earlyMedia: ({ event }) => event.type === 'TARGET.PROGRESS' && event.earlyMedia,
+  },
 }).createMachine({
   id: 'retrievableTransfer',
   context: ({ input }) => ({
@@ -69,6 +98,7 @@ export const retrievableTransferMachine = setup({
     targetCause: null,
     targetErrorMessage: null,
     parentUp: true,
+    bridged: false,
   }),
   initial: 'awaitingAnswer',
   states: {
@@ -83,11 +113,20 @@ export const retrievableTransferMachine = setup({
       initial: 'dialling',
       states: {
         dialling: {
-          on: { 'TARGET.PROGRESS': 'ringing' },
+          on: {
+            'TARGET.PROGRESS': [{ guard: 'earlyMedia', target: 'earlyMedia' }, { target: 'ringing' }],
+          },
         },
+        /** B rings without media of its own: A hears our ringback tone. */
         ringing: {
           entry: emit({ type: 'ringback', playing: true } as const),
           exit: emit({ type: 'ringback', playing: false } as const),
+          // B sends early media after all (a 180, then a 183 with SDP): A hears B's instead of our tone.
+          on: { 'TARGET.PROGRESS': { guard: 'earlyMedia', target: 'earlyMedia' } },
+        },
+        /** B rings with early media: A hears it (A and B connected), not our ringback. */
+        earlyMedia: {
+          entry: 'bridge',
         },
       },
       on: {
@@ -100,6 +139,7 @@ export const retrievableTransferMachine = setup({
               targetCause: event.cause,
               targetErrorMessage: event.errorMessage ?? null,
             })),
+            'unbridge',
             emit(({ event }) => ({
               type: 'clearTarget' as const,
               cause: event.cause,
@@ -114,6 +154,7 @@ export const retrievableTransferMachine = setup({
           target: 'ended',
           actions: [
             assign({ transferCause: TransferCause.TIMEOUT, targetCause: 'timeout' }),
+            'unbridge',
             emit({ type: 'clearTarget', cause: 'timeout', by: 'local' } as const),
             emit({ type: 'parentFailed', transferCause: TransferCause.TIMEOUT } as const),
           ],
@@ -122,6 +163,7 @@ export const retrievableTransferMachine = setup({
           target: 'ended',
           actions: [
             assign({ transferCause: TransferCause.HANGUP, targetCause: 'cancel', parentUp: false }),
+            'unbridge',
             emit({ type: 'clearTarget', cause: 'cancel', by: 'local' } as const),
             emit(({ event }) => ({
               type: 'clearParent' as const,
@@ -134,12 +176,14 @@ export const retrievableTransferMachine = setup({
       },
     },
     transferred: {
-      entry: [assign({ transferCause: TransferCause.NORMAL }), emit({ type: 'parentTransferred' } as const)],
+      // A and B connected (already, if A heard B's early media), then A is told.
+      entry: [assign({ transferCause: TransferCause.NORMAL }), 'bridge', emit({ type: 'parentTransferred' } as const)],
       on: {
         'TARGET.CLEARED': {
           target: 'ended',
           actions: [
             assign(({ event }) => ({ targetCause: event.cause, targetErrorMessage: event.errorMessage ?? null })),
+            'unbridge',
             emit(({ event }) => ({
               type: 'clearTarget' as const,
               cause: event.cause,
@@ -153,6 +197,7 @@ export const retrievableTransferMachine = setup({
           target: 'ended',
           actions: [
             assign({ targetCause: 'normal' }),
+            'unbridge',
             emit({ type: 'clearTarget', cause: 'normal', by: 'local' } as const),
             emit({ type: 'reconnectParent', transferCause: TransferCause.NORMAL } as const),
           ],
@@ -161,6 +206,7 @@ export const retrievableTransferMachine = setup({
           target: 'ended',
           actions: [
             assign({ targetCause: 'normal', parentUp: false }),
+            'unbridge',
             emit({ type: 'clearTarget', cause: 'normal', by: 'local' } as const),
             emit(({ event }) => ({
               type: 'clearParent' as const,

@@ -3,7 +3,7 @@
  * operation on every call is accepted exactly when the call lists it. The configurations are found by a
  * breadth-first walk over the real engine (a manual network, a SimulatedClock): from each one, every operation
  * on every call (with valid parameters) and every network indication (answers, hold and unhold confirmations, hang-ups,
- * rejections, the consult timeout) is tried on a fresh replay of the path that reached it. A configuration is
+ * rejections, signalling failures, the consult timeout) is tried on a fresh replay of the path that reached it. A configuration is
  * what the desk and the network can tell apart: each call's state, callType, capabilities and linkage, and
  * each leg's channel state.
  */
@@ -35,8 +35,8 @@ type Step =
   | { kind: 'timeout' };
 
 /** The network indications tried on a leg (the agent's phone answering and hanging up only on a `phone` walk). */
-type NetWhat = 'connected' | 'held' | 'unheld' | 'hungUp' | 'busy' | 'phoneAnswered' | 'phoneHungUp';
-const NET: readonly NetWhat[] = ['connected', 'held', 'unheld', 'hungUp', 'busy'];
+type NetWhat = 'connected' | 'held' | 'unheld' | 'hungUp' | 'busy' | 'failed' | 'phoneAnswered' | 'phoneHungUp';
+const NET: readonly NetWhat[] = ['connected', 'held', 'unheld', 'hungUp', 'busy', 'failed'];
 const PHONE_NET: readonly NetWhat[] = [...NET, 'phoneAnswered', 'phoneHungUp'];
 
 /** Valid parameters for every operation (the walk tests states, not parameter checks). */
@@ -128,6 +128,7 @@ async function replay(root: Root, path: Step[]): Promise<{ w: World; legIds: str
       else if (step.what === 'hungUp') w.net.indications.hungUp(id);
       else if (step.what === 'phoneAnswered') w.net.indications.agentAnswered(id);
       else if (step.what === 'phoneHungUp') w.net.indications.agentHungUp(id);
+      else if (step.what === 'failed') w.net.indications.failed(id, 'signalling failed');
       else w.net.indications.cleared(id, 'busy');
     }
     await flush();

@@ -165,6 +165,7 @@ test('an agent consult: the agent calls and the consult transfer report their st
   expect(consult.map((s) => JSON.stringify(s.value))).toEqual([
     '{"consulting":"holding"}',
     '{"consulting":"dialling"}',
+    '{"consulting":"dialling"}', // the target rings (TARGET.PROGRESS: the chart notes it, for after completion)
     '{"consulting":"connected"}',
     '{"completed":"bridged"}',
   ]);

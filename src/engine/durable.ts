@@ -79,9 +79,6 @@ interface TransferRecord {
   parent: string;
   target: string;
   tone: string;
-  toneOn: boolean;
-  bridged: boolean;
-  ringing: boolean;
   /** The conference room a transfer into a room goes to. */
   room?: RoomEntry;
   snapshot: unknown;
@@ -98,8 +95,6 @@ interface ConsultRecord {
   blind: boolean;
   target: string | null;
   consultCall: string | null;
-  toneOn: boolean;
-  bridged: boolean;
   snapshot: unknown;
   timers: ActorTimerRecord[];
 }
@@ -283,9 +278,6 @@ export class Durability {
         parent: run.parent.callId,
         target: run.target.callId,
         tone: run.ringback.tone,
-        toneOn: run.toneOn,
-        bridged: run.bridged,
-        ringing: run.ringing,
         room: this.engine.conferences.entryOf(run),
         snapshot: run.actor.getPersistedSnapshot(),
         timers: this.timers('transfer', run.id),
@@ -303,8 +295,6 @@ export class Durability {
       blind: consult.blind,
       target: consult.target?.callId ?? null,
       consultCall: relations.callIn(consult.registryId, 'consult') ?? null,
-      toneOn: consult.toneOn,
-      bridged: consult.bridged,
       snapshot: consult.actor.getPersistedSnapshot(),
       timers: this.timers('consult', consult.inspectedId),
     };
@@ -546,9 +536,6 @@ function rebuildEngine(
     const run = new TransferRun(parent, target, null, { player, tone: r.tone }, engine, engine.actorOptions, {
       id: r.id,
       snapshot: r.snapshot,
-      toneOn: r.toneOn,
-      bridged: r.bridged,
-      ringing: r.ringing,
     });
     if (r.room) engine.conferences.attach(run, r.room);
     runs.set(`transfer:${r.id}`, run);
@@ -575,8 +562,6 @@ function rebuildEngine(
       {
         snapshot: r.snapshot,
         target: r.target === null ? null : (engine.legs.get(r.target) ?? null),
-        toneOn: r.toneOn,
-        bridged: r.bridged,
       },
     );
     runs.set(r.id, run);

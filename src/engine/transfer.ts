@@ -32,13 +32,13 @@ export interface TransferHost extends MediaCommands {
   transferFinished(run: LegTransfer, ended: TransferEndedInfo): void;
 }
 
-/** What a restarted node gives a transfer it restores (durable.ts): its id, chart snapshot and media. */
+/**
+ * What a restarted node gives a transfer it restores (durable.ts): its id and chart snapshot (which says what
+ * A hears: our ringback, B's early media, B).
+ */
 export interface TransferRestore {
   id: string;
   snapshot: unknown;
-  toneOn: boolean;
-  bridged: boolean;
-  ringing: boolean;
 }
 
 export class TransferRun implements LegTransfer {
@@ -48,15 +48,6 @@ export class TransferRun implements LegTransfer {
   readonly registryId: string;
   readonly actor: TransferActor;
   private readonly host: TransferHost;
-  /** Whether our ringback tone is playing to A (B rings without early media). */
-  toneOn = false;
-  /**
-   * Whether A's and B's media are connected: from B's answer (parentTransferred), or already while B rings
-   * when B sends early media (A hears it instead of our ringback), until B or A is cleared.
-   */
-  bridged = false;
-  /** Connects A's and B's media (once). */
-  private bridgeMedia: (() => void) | null = null;
 
   constructor(
     readonly parent: Leg,
@@ -80,32 +71,23 @@ export class TransferRun implements LegTransfer {
     host.joinTransfer(target, this);
     const a = (event: ChannelEvent) => host.sendToLeg(parent, event);
     const b = (event: ChannelEvent) => host.sendToLeg(target, event);
-    const bridge = () => {
-      if (this.bridged) return;
-      this.bridged = true;
-      host.bridge(parent, target);
-    };
-    const unbridge = () => {
-      if (!this.bridged) return;
-      this.bridged = false;
-      host.unbridge(parent, target);
-    };
-    if (restore) {
-      this.toneOn = restore.toneOn;
-      this.bridged = restore.bridged;
-      if (restore.ringing) this.bridgeMedia = bridge;
-    }
     this.actor.on('*', (command) => {
       switch (command.type) {
         case 'dialTarget':
           host.dialTarget(target);
           break;
         case 'ringback':
-          if (command.playing) this.ringbackOrEarlyMedia(bridge);
-          else this.stopRingback();
+          ringback.player.playing = command.playing ? ringback.tone : null;
+          if (command.playing) host.playTone(parent, ringback.tone);
+          else host.stopTone(parent);
+          break;
+        case 'bridge':
+          host.bridge(parent, target);
+          break;
+        case 'unbridge':
+          host.unbridge(parent, target);
           break;
         case 'parentTransferred':
-          bridge();
           a({ type: 'TRANSFER.CONNECTED' });
           break;
         case 'parentFailed':
@@ -115,12 +97,10 @@ export class TransferRun implements LegTransfer {
           a({ type: 'TRANSFER.RECONNECT', transferCause: command.transferCause });
           break;
         case 'clearTarget':
-          unbridge();
           host.leaveTransfer(target);
           b({ type: 'CLEAR', cause: command.cause, by: command.by, errorMessage: command.errorMessage });
           break;
         case 'clearParent':
-          unbridge();
           host.leaveTransfer(parent);
           a({ type: 'CLEAR', cause: command.cause, by: command.by, transferCause: command.transferCause });
           break;
@@ -139,11 +119,6 @@ export class TransferRun implements LegTransfer {
           break;
       }
     });
-  }
-
-  /** Whether B rings and A's media follow it (ringback now, B's early media if it sends some later). */
-  get ringing(): boolean {
-    return this.bridgeMedia !== null;
   }
 
   /** Whether the chart still decides (false once it has reached its end). */
@@ -174,32 +149,12 @@ export class TransferRun implements LegTransfer {
     else this.actor.send({ type: 'TARGET.CLEARED', cause, by, errorMessage });
   }
 
+  /**
+   * B rings, or (already ringing) sends early media: the chart decides what A hears (our ringback, or B's early
+   * media), from whether B has sent media of its own.
+   */
   targetProgress(): void {
-    this.actor.send({ type: 'TARGET.PROGRESS' });
-    // B rang without media, and now sends early media (180, then 183 with SDP): A hears B's instead.
-    if (this.toneOn && this.target.earlyMedia && this.bridgeMedia) {
-      this.stopRingback();
-      this.bridgeMedia();
-    }
-  }
-
-  /** B rings: A hears B's early media if B sends any (the network bridges it), else our ringback tone. */
-  private ringbackOrEarlyMedia(bridge: () => void): void {
-    this.bridgeMedia = bridge;
-    if (this.target.earlyMedia) {
-      bridge();
-      return;
-    }
-    this.toneOn = true;
-    this.ringback.player.playing = this.ringback.tone;
-    this.host.playTone(this.parent, this.ringback.tone);
-  }
-
-  private stopRingback(): void {
-    if (!this.toneOn) return;
-    this.toneOn = false;
-    this.ringback.player.playing = null;
-    this.host.stopTone(this.parent);
+    this.actor.send({ type: 'TARGET.PROGRESS', earlyMedia: this.target.earlyMedia });
   }
 
   targetAnswered(): void {

@@ -75,6 +75,9 @@ function consultDriver(blind: boolean, conference = false): Driver<Ctx> {
     events: [
       { type: 'PARENT.HELD' },
       { type: 'PARENT.HOLD_FAILED' },
+      // The target rings (a 180), or sends early media (a 183 with SDP: at once, or after a 180).
+      { type: 'TARGET.PROGRESS', earlyMedia: false },
+      { type: 'TARGET.PROGRESS', earlyMedia: true },
       { type: 'TARGET.ANSWERED' },
       { type: 'TARGET.CLEARED', cause: 'busy', by: 'remote' },
       { type: 'PARENT.CLEARED', cause: 'normal', by: 'remote' },
@@ -85,6 +88,19 @@ function consultDriver(blind: boolean, conference = false): Driver<Ctx> {
       { type: 'TIMEOUT' },
       ...(conference ? [{ type: 'CONFERENCE' }, { type: 'REMOVE' }, { type: 'LEAVE' }] : []),
     ],
+    // The target's progress reaches the chart only while the target has been dialled and not answered, and only
+    // when it changes: the first 18x, then a 183 with SDP after a plain 180 (early media, once sent, stays).
+    realizable: (_events, steps) => {
+      let media: 'none' | 'ringing' | 'early' = 'none';
+      return steps.every(({ event, before }) => {
+        if (event.type !== 'TARGET.PROGRESS') return true;
+        if (!/dialling|awaitingTarget|adding/.test(JSON.stringify(before.value))) return false;
+        const next = event.earlyMedia === true ? 'early' : 'ringing';
+        if (media === 'early' || (media === 'ringing' && next === 'ringing')) return false;
+        media = next;
+        return true;
+      });
+    },
     // The agent starts the transfer in setup; the first consult-transfer actor is the one under test.
     async setup(probe) {
       const ctx = await answeredCall(probe);
@@ -106,6 +122,8 @@ function consultDriver(blind: boolean, conference = false): Driver<Ctx> {
         return ctx.net.held(ctx.caller?.callId as string);
       case 'PARENT.HOLD_FAILED':
         return on.holdResult(ctx.caller?.callId as string, { ok: false, status: 491 });
+      case 'TARGET.PROGRESS':
+        return on.progress(consultLeg(ctx), { earlyMedia: event.earlyMedia === true });
       case 'TARGET.ANSWERED':
         return ctx.net.connected(consultLeg(ctx));
       case 'TARGET.CLEARED':
@@ -393,7 +411,11 @@ test('agent-call statechart: every state and transition, driven through the engi
   // So are the conference operations, which depend on the consult's view too (a conference consult, its target
   // answered) or on the conference call's role (Hangup in a conference: the agent leaves).
   // The phone's answer (PHONE.ANSWERED) is a call that rings the agent's own phone: the phone walk there takes it.
+  // A failed leg (LEG.FAILED) is hung up by the chart's own command (hangUpLeg), so the call is Released by the
+  // leg's end, not by this transition: a model of the chart alone cannot follow it; the capabilities walk fails
+  // legs (its `failed` indication) and test/machines.test.ts drives the chart directly.
   report('agent-call', coverage, [
+    'agentCall --LEG.FAILED--> (self)',
     'agentCall.Ringing --PHONE.ANSWERED--> (self)',
     'agentCall.live --Hangup--> (self)',
     'agentCall.live.unheld.Dialing --SwapCalls--> (self)',

@@ -196,7 +196,9 @@ const transferDriver: Driver<Ctx> = {
   machine: retrievableTransferMachine,
   input: { secondsTimeout: 60 },
   events: [
-    { type: 'TARGET.PROGRESS' },
+    // B rings without media of its own (a 180), or sends early media (a 183 with SDP: at once, or after a 180).
+    { type: 'TARGET.PROGRESS', earlyMedia: false },
+    { type: 'TARGET.PROGRESS', earlyMedia: true },
     { type: 'TARGET.ANSWERED' },
     { type: 'TARGET.CLEARED', cause: 'busy', by: 'remote' },
     { type: 'TARGET.CLEARED', cause: 'normal', by: 'local' },
@@ -220,7 +222,7 @@ const transferDriver: Driver<Ctx> = {
     const on = ctx.net.indications;
     switch (event.type) {
       case 'TARGET.PROGRESS':
-        on.progress(id(ctx.b));
+        on.progress(id(ctx.b), { earlyMedia: event.earlyMedia === true });
         break;
       case 'TARGET.ANSWERED':
         ctx.net.connected(id(ctx.b));

@@ -41,7 +41,6 @@ export interface AgentCallOwner {
   readonly callsUri: string;
   now(): number;
   notify(call: AgentCall, type: NotificationType): void;
-  legFailed(call: AgentCall): void;
   /** Carry out an accepted operation's effect (the chart has decided it). */
   carryOut(call: AgentCall, command: AgentCallCommand): void;
   released(call: AgentCall): void;
@@ -235,7 +234,7 @@ export class AgentCall implements Inspectable {
     if (state === State.ANSWERED) this.send({ type: 'LEG.CONNECTED' });
     else if (state === State.ON_HOLD) this.send({ type: 'LEG.HELD' });
     else if (state === State.IDLE) this.release();
-    else if (state === State.ERROR) this.owner.legFailed(this);
+    else if (state === State.ERROR) this.send({ type: 'LEG.FAILED' });
   }
 
   /** The call is over for this agent (its leg ended, or the agent left it): its relations go with it. */

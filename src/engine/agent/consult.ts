@@ -59,17 +59,11 @@ const COMMANDS = {
 export interface ConsultRestore {
   snapshot: unknown;
   target: Leg | null;
-  toneOn: boolean;
-  bridged: boolean;
 }
 
 export class ConsultRun implements LegTransfer {
   readonly actor: Actor<typeof consultTransferMachine>;
   target: Leg | null = null;
-  /** Whether our ringback plays to the caller (it waits for a target that rings without early media). */
-  toneOn = false;
-  /** Whether the caller's and the target's media are connected (or the caller hears the target's early media). */
-  bridged = false;
   /** Whether the target has joined the caller's call (a conference). */
   private conferenced = false;
   /** Whom the agent's phone talks to (a network that rings agents' phones: see syncPhone). */
@@ -97,12 +91,9 @@ export class ConsultRun implements LegTransfer {
     });
     if (restore) {
       this.target = restore.target;
-      this.toneOn = restore.toneOn;
-      this.bridged = restore.bridged;
       this.conferenced = this.actor.getSnapshot().matches({ conference: 'joined' });
     }
     recordTimers(this.actor, actorOptions.clock, 'consult', inspectedId);
-    this.actor.subscribe(() => this.syncMedia(host));
     this.actor.subscribe(() => this.syncPhone());
     host.joinTransfer(parent, this);
     if (parentCall) host.joinConsult(parentCall, this, 'parent');
@@ -161,8 +152,17 @@ export class ConsultRun implements LegTransfer {
           }
           break;
         }
+        case 'ringback':
+          if (command.playing) host.playTone(parent, host.ringbackTone());
+          else host.stopTone(parent);
+          break;
+        case 'bridge':
+          if (target) host.bridge(parent, target);
+          break;
+        case 'unbridge':
+          if (target) host.unbridge(parent, target);
+          break;
         case 'clearTarget':
-          this.mediaOff(host);
           if (target) {
             host.leaveTransfer(target);
             host.sendToLeg(target, {
@@ -174,7 +174,6 @@ export class ConsultRun implements LegTransfer {
           }
           break;
         case 'clearParent':
-          this.mediaOff(host);
           host.leaveTransfer(parent);
           host.sendToLeg(parent, { type: 'CLEAR', cause: command.cause, by: command.by });
           break;
@@ -271,8 +270,9 @@ export class ConsultRun implements LegTransfer {
     else this.actor.send({ type: 'TARGET.CLEARED', cause, by, errorMessage });
   }
 
+  /** The target rings, or sends early media: the chart decides what the caller hears (after completion). */
   targetProgress(): void {
-    this.syncMedia(this.host);
+    if (this.target) this.actor.send({ type: 'TARGET.PROGRESS', earlyMedia: this.target.earlyMedia });
   }
 
   /** The caller's hold took (ON_HOLD) or was refused (ANSWERED again) while the consult waits for it. */
@@ -284,29 +284,6 @@ export class ConsultRun implements LegTransfer {
 
   targetAnswered(): void {
     this.actor.send({ type: 'TARGET.ANSWERED' });
-  }
-
-  /**
-   * The media the chart's state calls for. After completion, while the target rings: its early media if it
-   * sends any (the network bridges it to the caller), else our ringback to the caller; once the target has
-   * answered: the caller and the target connected. While the agent consults: nothing of ours.
-   */
-  private syncMedia(host: ConsultHost): void {
-    const target = this.target;
-    const snapshot = this.actor.getSnapshot();
-    if (!target || snapshot.status !== 'active') return;
-    if (snapshot.matches({ completed: 'bridged' }) || snapshot.matches({ conference: 'joined' })) {
-      this.stopTone(host);
-      this.bridge(host, target);
-    } else if (snapshot.matches({ completed: 'awaitingTarget' }) && target.lastState === State.RING_OUTGOING) {
-      if (target.earlyMedia) {
-        this.stopTone(host);
-        this.bridge(host, target);
-      } else if (!this.toneOn && !this.bridged) {
-        this.toneOn = true;
-        host.playTone(this.parent, host.ringbackTone());
-      }
-    }
   }
 
   /**
@@ -325,27 +302,6 @@ export class ConsultRun implements LegTransfer {
     if (want === this.phoneTalk || !this.target) return;
     this.phoneTalk = want;
     this.host.agentTalksTo(this.parent, want === 'target' ? this.target : want);
-  }
-
-  private bridge(host: MediaCommands, target: Leg): void {
-    if (this.bridged) return;
-    this.bridged = true;
-    host.bridge(this.parent, target);
-  }
-
-  private stopTone(host: MediaCommands): void {
-    if (!this.toneOn) return;
-    this.toneOn = false;
-    host.stopTone(this.parent);
-  }
-
-  /** Before a leg of the pair is cleared: no tone, no bridge. */
-  private mediaOff(host: MediaCommands): void {
-    this.stopTone(host);
-    if (this.bridged && this.target) {
-      this.bridged = false;
-      host.unbridge(this.parent, this.target);
-    }
   }
 
   /** The agent leaves a call of the pair: Released on the desk, while its leg goes on. */

@@ -193,11 +193,6 @@ export class AgentDevice implements AgentCallOwner {
     return this.host.consultOf(call);
   }
 
-  /** @internal The call's leg failed (signalling): the desk has no ERROR state, so the call is hung up. */
-  legFailed(call: AgentCall): void {
-    this.host.hangUp(call);
-  }
-
   /** @internal An accepted operation's effect, as the call's chart decided it, carried out in order. */
   carryOut(call: AgentCall, command: AgentCallCommand): void {
     switch (command.type) {
