@@ -28,7 +28,7 @@ test('help lists the commands', async () => {
   const { code, out } = await run('--help');
   expect(code).toBe(0);
   expect(out).toMatch(/Usage: switchboard <command>/);
-  expect(out.match(/^ {2}[a-z]+/gm)).toEqual(['  serve', '  demo', '  diagram', '  causes', '  help']);
+  expect(out.match(/^ {2}[a-z]+/gm)).toEqual(['  serve', '  demo', '  diagram', '  calls', '  causes', '  help']);
   expect((await run('help', 'demo')).out).toMatch(/^Usage: switchboard demo \[ivr\|agent\] \[--json\]\n/);
 });
 

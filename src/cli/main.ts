@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `switchboard` command: `serve` (the server and its live inspector), `demo` (the examples on the
- * simulated network, printing their timelines), `diagram` (every statechart as Mermaid, DOT, SCXML or SVG)
- * and `causes` (the cause table). Every command takes -h/--help; a wrong command line gets one line saying
+ * simulated network, printing their timelines), `diagram` (every statechart as Mermaid, DOT, SCXML or SVG),
+ * `calls` (a running server's calls, SIP legs included: calls.ts) and `causes` (the cause table). Every command takes -h/--help; a wrong command line gets one line saying
  * what is wrong and a hint, with exit code 2; a command that cannot be carried out exits with 1.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import {
   type CommandSpec,
   type ParsedCommand,
 } from './args';
+import { callsCommand } from './calls';
 import { DEMOS, runDemo, type DemoName } from './demo';
 import { DIAGRAM_OPTIONS, DIAGRAM_USAGE, diagramCommand } from './diagram';
 import { LOG_LEVELS, resolveLogging } from './logging';
@@ -31,6 +32,7 @@ Commands:
                   Run an example on the simulated network and print its timeline
   diagram <machine>
                   Print a statechart's diagram (Mermaid, DOT, SCXML or SVG); --list names the machines
+  calls           List the calls a running server knows (SIP legs with their Call-ID and far end)
   causes          Print the cause table (engine, Aculab, Bandwidth, Catapult v1, Q.850, SIP, Twilio)
   help [command]  Show this help, or a command's
 
@@ -125,6 +127,25 @@ Options:
     usage: DIAGRAM_USAGE,
     spec: DIAGRAM_OPTIONS,
     run: (parsed, out) => diagramCommand(parsed, out),
+  },
+  calls: {
+    usage: `Usage: switchboard calls [--url URL] --user NAME:PASSWORD [--json]
+List the calls a running server knows, one line each (from its inspector, GET /inspect/api/calls): call id,
+direction, state, from → to, and for a SIP leg its Call-ID, far end and transport. Ended calls the inspector
+still records are marked (ended).
+Options:
+  --url URL       the server (default http://127.0.0.1:$SWITCHBOARD_PORT, else port 8080)
+  --user U:P      a configured user's name and password (default SWITCHBOARD_CLI_USER)
+  --json          print the inspector's JSON instead
+  -h, --help      show this help`,
+    spec: { options: { url: { type: 'string' }, user: { type: 'string' }, json: { type: 'boolean' } }, positionals: 0 },
+    run: async (parsed, out) => {
+      const user = stringOption(parsed, 'user') ?? process.env.SWITCHBOARD_CLI_USER;
+      if (!user || !user.includes(':'))
+        throw new UsageError('--user NAME:PASSWORD is required (or SWITCHBOARD_CLI_USER)');
+      const url = stringOption(parsed, 'url') ?? `http://127.0.0.1:${process.env.SWITCHBOARD_PORT ?? 8080}`;
+      return callsCommand({ url, user, json: parsed.values.json === true }, out);
+    },
   },
   causes: {
     usage: `Usage: switchboard causes [--markdown]

@@ -62,6 +62,19 @@ test.each(['udp', 'tcp'] as const)(
     });
     expect(await answer.json()).toEqual({ statusCode: 0 });
     await waitForCall(base, 'Established');
+    // `switchboard calls` shows the SIP leg: its Call-ID (SIPp's: N-PID@127.0.0.2), far end and transport.
+    const listed = await run(CLI, ['calls', '--url', base, '--user', 'ann:pw']);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    const sipPortOf = caller.port;
+    expect(listed.stdout).toMatch(
+      new RegExp(
+        `^c-\\S+  inbound  ANSWERED  sipp → 5005  SIP \\d+-\\d+@127\\.0\\.0\\.2 with sip:sipp@127\\.0\\.0\\.2:${sipPortOf}\\S* \\(${transport.toUpperCase()} 127\\.0\\.0\\.2:${sipPortOf}\\)\\n$`,
+      ),
+    );
+    expect(await run(CLI, ['calls', '--url', base, '--user', 'ann:wrong'])).toMatchObject({
+      code: 1,
+      stderr: `switchboard calls: ${new URL(base).origin} refused the user (401): check --user\n`,
+    });
     server.child.kill('SIGTERM');
     expect(await caller.done).toMatchObject({ code: 0, successful: 1, failed: 0 });
     expect(await server.exited).toMatchObject({ code: 0, stderr: '' });
