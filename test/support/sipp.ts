@@ -69,8 +69,7 @@ export async function startSipp(
   const retry = (result: SippResult) => options.port === undefined && /Unable to bind/.test(result.output);
   let run = await spawnSipp(scenario, options);
   for (let attempt = 1; !options.target && attempt < 5; attempt++) {
-    const exited = await Promise.race([run.done, run.started.then(() => undefined)]);
-    if (!exited || !retry(exited)) break;
+    if ((await run.started) || !retry(await run.done)) break;
     run = await spawnSipp(scenario, options);
   }
   if (!options.target) return { port: run.port, done: run.done };
@@ -87,7 +86,7 @@ export async function startSipp(
 async function spawnSipp(
   scenario: string,
   options: Parameters<typeof startSipp>[1] & object,
-): Promise<SippRun & { started: Promise<void> }> {
+): Promise<SippRun & { started: Promise<boolean> }> {
   const port = options.port ?? (await freePort('127.0.0.2'));
   const args = [
     '-sf',
@@ -128,9 +127,10 @@ async function spawnSipp(
     });
   });
   // A server scenario must have bound its port before we call it (on a loaded machine that takes a while).
+  // Whether it is running: a server once it has bound its port (false when it exited instead).
   const started = options.target
-    ? Promise.resolve()
-    : boundOn127002(port, options.transport === 'tcp' ? 'tcp' : 'udp', child);
+    ? Promise.resolve(true)
+    : boundOn127002(port, options.transport === 'tcp' ? 'tcp' : 'udp', child).then(() => child.exitCode === null);
   return { port, done, started };
 }
 
