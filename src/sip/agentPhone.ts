@@ -131,8 +131,8 @@ export class AgentPhone {
   }
 
   /** The leg the phone talks to instead of the call's far end (the consult target), if any. */
-  get peer(): string | undefined {
-    return typeof this.talk === 'object' ? this.talk.id : undefined;
+  get peer(): PhonePeer | undefined {
+    return typeof this.talk === 'object' ? this.talk : undefined;
   }
 
   /**

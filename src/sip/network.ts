@@ -94,8 +94,6 @@ interface SipLeg {
   chain: Promise<unknown>;
   /** The agent's phone, for a call to an agent DN mapped to a SIP URI (agentPhone.ts). */
   phone?: AgentPhone;
-  /** Our own SDP for this leg, kept while the leg's session points at an agent's phone (`agentTalksTo`). */
-  ownSdp?: string;
   /** The record a dialog continued after a restart came from (dialogRecords.ts). */
   restored?: SipDialogRecord;
   lastReinviteFailure?: string;
@@ -305,7 +303,6 @@ export class SipNetwork implements Network {
       id: peer.callId,
       sdp,
       connect: (phoneSdp) => {
-        peer.ownSdp ??= own;
         peer.ourSdp = phoneSdp; // its hold and retrieve now re-INVITE it with the phone's SDP
         void this.reinvite(peer, phoneSdp);
       },
@@ -319,19 +316,19 @@ export class SipNetwork implements Network {
    * the phone talks to nobody else, and so ends with the leg.
    */
   private handPhoneOver(leg: SipLeg, phone: AgentPhone): boolean {
-    const peer = phone.peer === undefined ? undefined : this.legs.get(phone.peer);
+    const talk = phone.peer;
+    const peer = talk && this.legs.get(talk.id);
     const sdp = peer?.dialog?.remoteSdp;
-    if (!phone.up || !peer || peer.released || peer.phone || !sdp) return false;
+    if (!talk || !phone.up || !peer || peer.released || peer.phone || !sdp) return false;
     leg.phone = undefined;
     peer.phone = phone;
-    const own = peer.ownSdp ?? peer.ourSdp;
-    phone.restore = () => (peer.ourSdp = own);
+    phone.restore = () => talk.disconnect(); // the peer's own SDP again, once the phone has left
     phone.handOver(sdp, {
       ringing: () => undefined,
       answered: () => undefined,
       failed: () => undefined,
       hungUp: () => {
-        peer.ourSdp = own;
+        talk.disconnect();
         if (!peer.released) this.engine?.agentHungUp(peer.callId);
       },
     });
